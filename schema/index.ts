@@ -1,0 +1,8 @@
+// Every D1 table. drizzle-kit generates schema/migrations from this module.
+export * from "./workspaces";
+export * from "./apis";
+export * from "./keys";
+export * from "./identities";
+export * from "./rbac";
+export * from "./ratelimits";
+export * from "./audit";

@@ -1,0 +1,44 @@
+import { defineConfig } from "vitest/config";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+
+/**
+ * Two projects:
+ * - `workers`: in-runtime tests (workerd via @cloudflare/vitest-plugin) against real D1,
+ *   Durable Object, Queue and Cache simulators, with the D1 migrations applied in setup.
+ * - `e2e`: Node tests that start `wrangler dev` and drive it with the official SDKs and the CLI.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_KEY: "test-admin-key",
+                TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts"],
+          setupFiles: ["./test/setup/applyMigrations.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

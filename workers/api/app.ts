@@ -1,0 +1,105 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "../lib/env";
+import { ApiError, type FieldError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { registerRoutes } from "./routes";
+import { referencePage } from "./reference";
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** zod issues → one `errors[]` entry per failing field, JSON-pointer style like Unkey's. */
+function toFieldErrors(issues: { path: PropertyKey[]; message: string; code: string }[]): FieldError[] {
+  return issues.map((i) => ({
+    location: "/" + ["body", ...i.path.map(String)].join("/"),
+    message: i.message,
+  }));
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        throw new ApiError(
+          "unkey/application/invalid_input",
+          `POST request body for '${c.req.path}' failed to validate schema`,
+          { errors: toFieldErrors(result.error.issues as never) },
+        );
+      }
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const requestId = newId("req", 12);
+    c.set("requestId", requestId);
+    await next();
+    c.res.headers.set("X-Unkey-Request-Id", requestId);
+  });
+
+  app.use(
+    "/v2/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("user/bad_request/request_body_too_large", `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+
+  registerRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "rootKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A root key of your workspace: `Authorization: Bearer unkey_…`",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator secret ADMIN_KEY (workspace administration; our extension).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "portalSession", {
+    type: "apiKey",
+    in: "cookie",
+    name: "portal_session",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Keyforge API",
+      version: "2.0.0",
+      description:
+        "Unkey v2-compatible API for keys, rate limits, identities, permissions, analytics and gateways, served from Cloudflare Workers.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/reference", (c) => c.html(referencePage(app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "Keyforge API", version: "2.0.0" } }) as never)));
+  app.get("/", (c) => c.redirect("/reference"));
+
+  app.notFound((c) => {
+    throw new ApiError("unkey/application/route_not_found", `No route matches ${c.req.method} ${c.req.path}.`);
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? newId("req", 12);
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if (err instanceof HTTPException) {
+      // hono's own failures: unreadable JSON, unsupported media type, …
+      if (err.status === 400) e = new ApiError("user/bad_request/request_body_unreadable", `The request body could not be read: ${err.message}`);
+      else if (err.status === 413) e = new ApiError("user/bad_request/request_body_too_large", err.message);
+      else if (err.status === 415) e = new ApiError("unkey/application/unsupported_media_type", "Send the request body as application/json.");
+      else e = new ApiError("unkey/application/unexpected_error", err.message);
+    } else {
+      console.error(`[${requestId}] unhandled error`, err instanceof Error ? err.stack : err);
+      e = new ApiError("unkey/application/unexpected_error", "An unexpected error occurred. Please contact support with the request id.");
+    }
+    const res = c.json({ meta: { requestId }, error: e.toJSON() }, e.status as 400);
+    res.headers.set("X-Unkey-Request-Id", requestId);
+    for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
+    return res;
+  });
+
+  return app;
+}

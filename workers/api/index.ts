@@ -1,0 +1,38 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Env } from "../lib/env";
+import { createApp } from "./app";
+
+export { UsageLimiter } from "../../durable-objects/UsageLimiter";
+export { RateLimiter } from "../../durable-objects/RateLimiter";
+
+const app = createApp();
+
+/**
+ * The API Worker. `fetch` serves HTTP; other Workers bind to `ApiEntrypoint` (below) and call
+ * its methods over a service binding, with no HTTP hop.
+ */
+export default {
+  fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    return app.fetch(normalizeContentType(request), env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
+
+/** RPC surface for service bindings: `env.API.verifyKey({...})` from another Worker. */
+export class ApiEntrypoint extends WorkerEntrypoint<Env> {
+  async liveness() {
+    return { message: "OK" };
+  }
+}
+
+/**
+ * Unkey's server parses every POST body as JSON whatever its Content-Type; curl's default
+ * form content type would otherwise be refused by the validator with a 415.
+ */
+function normalizeContentType(request: Request): Request {
+  if (request.method !== "POST") return request;
+  const ct = request.headers.get("content-type");
+  if (ct && ct.toLowerCase().includes("json")) return request;
+  const headers = new Headers(request.headers);
+  headers.set("content-type", "application/json");
+  return new Request(request, { headers });
+}

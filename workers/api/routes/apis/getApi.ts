@@ -1,0 +1,24 @@
+import { db } from "../../../lib/db";
+import { authorize } from "../../../lib/auth/rootKey";
+import { apiAction } from "../../../lib/auth/permissions";
+import { getApiOrThrow } from "../../../lib/apis";
+import { ok, rpcRoute, z, type App } from "../../rpc";
+
+export const apiIdSchema = z.string().min(8).max(255).regex(/^[a-zA-Z0-9_]+$/);
+
+export const route = rpcRoute({
+  operationId: "apis.getApi",
+  summary: "Get an API",
+  description: "Returns an API's id and name, plus its keyspace id. Needs `api.*.read_api` or `api.<apiId>.read_api`.",
+  errors: [404],
+  body: z.object({ apiId: apiIdSchema }),
+  data: z.object({ id: z.string(), name: z.string(), keySpaceId: z.string() }),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { apiId } = c.req.valid("json");
+    const root = await authorize(c, apiAction(apiId, "read_api"));
+    const api = await getApiOrThrow(db(c.env.DB), root.workspaceId, apiId);
+    return ok(c, { id: api.id, name: api.name, keySpaceId: api.keyspaceId });
+  });

@@ -1,0 +1,45 @@
+import { and, asc, eq, gte, isNull } from "drizzle-orm";
+import { db, schema } from "../../../lib/db";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { and as both, apiAction, satisfies } from "../../../lib/auth/permissions";
+import { apiNotFound, findApi } from "../../../lib/apis";
+import { baseKeyResponse, KeyResponseData } from "../../../lib/keys/response";
+import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "apis.listKeys",
+  summary: "List an API's keys",
+  description:
+    "Lists the live keys of an API ordered by key id, 1–100 per page, with cursor pagination. Needs read_key and read_api on the API (missing grants look like a missing API).",
+  paginated: true,
+  errors: [404, 412],
+  body: z.object({
+    apiId: z.string().min(1).max(255),
+    limit: z.number().int().min(1).max(100).default(100),
+    cursor: z.string().min(1).max(1024).optional(),
+    externalId: z.string().min(1).max(255).optional(),
+    decrypt: z.boolean().default(false),
+    revalidateKeysCache: z.boolean().default(false),
+  }),
+  data: z.array(KeyResponseData),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await rootKeyAuth(c);
+    const d = db(c.env.DB);
+    const api = await findApi(d, root.workspaceId, body.apiId);
+    if (!api || !satisfies(root, both(apiAction(body.apiId, "read_key"), apiAction(body.apiId, "read_api")))) {
+      throw apiNotFound();
+    }
+    const k = schema.keys;
+    const rows = await d
+      .select()
+      .from(k)
+      .where(and(eq(k.keyspaceId, api.keyspaceId), isNull(k.deletedAt), body.cursor ? gte(k.id, body.cursor) : undefined))
+      .orderBy(asc(k.id))
+      .limit(body.limit + 1);
+    const { items, next } = paginate(rows, body.limit, (r) => r.id);
+    return page(c, items.map(baseKeyResponse), next);
+  });

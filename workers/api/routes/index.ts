@@ -1,0 +1,13 @@
+import type { App } from "../rpc";
+import { registerLiveness } from "./liveness/liveness";
+import { registerApis } from "./apis";
+import { registerWorkspaces } from "./workspaces";
+import { registerRootKeys } from "./rootKeys";
+
+/** Every route group. Each group's index.ts registers its endpoint files. */
+export function registerRoutes(app: App) {
+  registerLiveness(app);
+  registerWorkspaces(app);
+  registerRootKeys(app);
+  registerApis(app);
+}

@@ -1,0 +1,10 @@
+import { register as createRootKey } from "./createRootKey";
+import { register as deleteRootKey } from "./deleteRootKey";
+import { register as listRootKeys } from "./listRootKeys";
+import type { App } from "../../rpc";
+
+export function registerRootKeys(app: App) {
+  createRootKey(app);
+  deleteRootKey(app);
+  listRootKeys(app);
+}

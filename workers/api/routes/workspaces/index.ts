@@ -1,0 +1,8 @@
+import { register as createWorkspace } from "./createWorkspace";
+import { register as updateWorkspace } from "./updateWorkspace";
+import type { App } from "../../rpc";
+
+export function registerWorkspaces(app: App) {
+  createWorkspace(app);
+  updateWorkspace(app);
+}

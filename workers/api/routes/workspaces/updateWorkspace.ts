@@ -1,0 +1,53 @@
+import { eq, and, isNull } from "drizzle-orm";
+import { db, schema } from "../../../lib/db";
+import { requireAdmin } from "../../../lib/auth/admin";
+import { auditInserts } from "../../../lib/audit";
+import { ApiError } from "../../../lib/errors";
+import { cacheFor } from "../../../lib/services";
+import { ok, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "workspaces.updateWorkspace",
+  summary: "Update a workspace (operator)",
+  description:
+    "Our extension, authenticated with ADMIN_KEY. `enabled: false` makes every root key of the workspace fail with workspace_disabled; `apiRateLimitPerMinute` sets the per-workspace API limit (null = unlimited, 0 = reject every request).",
+  auth: "adminKey",
+  errors: [404],
+  body: z.object({
+    workspaceId: z.string().min(3).max(255),
+    name: z.string().min(1).max(255).optional(),
+    enabled: z.boolean().optional(),
+    apiRateLimitPerMinute: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
+    analyticsEnabled: z.boolean().optional(),
+    analyticsRetentionDays: z.number().int().min(1).max(3650).optional(),
+    auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+  }),
+  data: z.object({}),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { workspaceId, ...changes } = c.req.valid("json");
+    requireAdmin(c);
+    const d = db(c.env.DB);
+    const ws = await d.query.workspaces.findFirst({
+      where: and(eq(schema.workspaces.id, workspaceId), isNull(schema.workspaces.deletedAt)),
+    });
+    if (!ws) throw new ApiError("unkey/data/workspace_not_found", "The requested workspace does not exist.");
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    await d.batch([
+      d.update(schema.workspaces).set({ ...set, updatedAt: Date.now() }).where(eq(schema.workspaces.id, workspaceId)),
+      ...auditInserts(c, workspaceId, [
+        {
+          event: "workspace.update",
+          description: `Updated workspace ${workspaceId}`,
+          targets: [{ type: "workspace", id: workspaceId, name: ws.name }],
+          meta: set,
+        },
+      ]),
+    ]);
+    // root-key lookups embed the workspace row: drop them so the change applies at once here
+    const hashes = await d.select({ hash: schema.rootKeys.hash }).from(schema.rootKeys).where(eq(schema.rootKeys.workspaceId, workspaceId));
+    await cacheFor(c).remove("rootKeyByHash", ...hashes.map((h) => h.hash));
+    return ok(c, {});
+  });

@@ -1,0 +1,124 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../lib/env";
+
+export type App = OpenAPIHono<AppEnv>;
+export { z };
+
+const ErrorBody = z
+  .object({
+    meta: z.object({ requestId: z.string() }),
+    error: z.object({
+      title: z.string(),
+      detail: z.string(),
+      status: z.number().int(),
+      type: z.string(),
+      errors: z
+        .array(z.object({ location: z.string(), message: z.string(), fix: z.string().optional() }))
+        .optional(),
+    }),
+  })
+  .openapi("ErrorResponse");
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  410: "Gone",
+  412: "Precondition failed",
+  413: "Request body too large",
+  429: "Too many requests",
+  500: "Internal server error",
+};
+
+const Meta = z.object({ requestId: z.string() }).openapi("Meta");
+export const Pagination = z
+  .object({ cursor: z.string().optional(), hasMore: z.boolean() })
+  .openapi("Pagination");
+
+type Auth = "rootKey" | "adminKey" | "portalSession" | "none";
+
+function pascal(s: string) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Describes one RPC endpoint: `POST /v2/<group>.<method>` with a JSON body and the Unkey
+ * envelope as response. Request bodies reject unknown fields, as Unkey's schemas do.
+ */
+export function rpcRoute<B extends z.ZodObject, D extends z.ZodType, P extends boolean = false>(o: {
+  operationId: `${string}.${string}`;
+  summary: string;
+  description?: string;
+  body: B;
+  data: D;
+  paginated?: P;
+  auth?: Auth;
+  errors?: number[];
+}) {
+  const [group, method] = o.operationId.split(".") as [string, string];
+  const base = `V2${pascal(group)}${pascal(method)}`;
+  const body = o.body.strict().openapi(`${base}RequestBody`) as unknown as B;
+  const responseBody = z
+    .object(
+      o.paginated
+        ? { meta: Meta, data: o.data, pagination: Pagination }
+        : { meta: Meta, data: o.data },
+    )
+    .openapi(`${base}ResponseBody`);
+  const auth = o.auth ?? "rootKey";
+  const statuses = new Set([400, 500, ...(auth === "none" ? [] : [401, 403, 429]), ...(o.errors ?? [])]);
+  const responses: Record<number, { description: string; content: Record<string, { schema: typeof ErrorBody }> }> = {};
+  for (const s of [...statuses].sort()) {
+    responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: { "application/json": { schema: ErrorBody } } };
+  }
+  return createRoute({
+    method: "post",
+    path: `/v2/${o.operationId}`,
+    operationId: o.operationId,
+    summary: o.summary,
+    description: o.description,
+    tags: [group],
+    security: auth === "none" ? [] : auth === "adminKey" ? [{ adminKey: [] }] : auth === "portalSession" ? [{ portalSession: [] }] : [{ rootKey: [] }],
+    request: { body: { required: true, content: { "application/json": { schema: body } } } },
+    responses: {
+      200: { description: "Success", content: { "application/json": { schema: responseBody } } },
+      ...responses,
+    },
+  });
+}
+
+/** Success envelope. */
+export function ok<T>(c: Context<AppEnv>, data: T) {
+  return c.json({ meta: { requestId: c.get("requestId") }, data }, 200);
+}
+
+/** Paginated success envelope; `cursor` only while there is more. */
+export function page<T>(c: Context<AppEnv>, data: T[], next: string | undefined) {
+  return c.json(
+    {
+      meta: { requestId: c.get("requestId") },
+      data,
+      pagination: next ? { cursor: next, hasMore: true } : { hasMore: false },
+    },
+    200,
+  );
+}
+
+/** Drops keys whose value is undefined or null: Unkey omits empty optional fields. */
+export function compact<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v;
+  return out as { [K in keyof T]: Exclude<T[K], null> };
+}
+
+/**
+ * Keyset pagination as Unkey does it: fetch `limit + 1` rows ordered by id; when the extra
+ * row exists, its id is the cursor and the next page starts there (inclusive).
+ */
+export function paginate<T>(rows: T[], limit: number, idOf: (row: T) => string) {
+  if (rows.length <= limit) return { items: rows, next: undefined };
+  return { items: rows.slice(0, limit), next: idOf(rows[limit]!) };
+}

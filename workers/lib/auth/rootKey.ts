@@ -1,0 +1,151 @@
+import type { Context } from "hono";
+import { eq } from "drizzle-orm";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { sha256Base64 } from "../crypto";
+import { db, schema } from "../db";
+import { cacheFor } from "../services";
+import { enforceWorkspaceRateLimit } from "./workspaceRateLimit";
+import { describeMissing, satisfies, type Grants, type Requirement } from "./permissions";
+
+export interface RootKeyContext extends Grants {
+  id: string;
+  name: string | null;
+  workspaceId: string;
+  workspace: {
+    id: string;
+    name: string;
+    enabled: boolean;
+    apiRateLimitPerMinute: number | null;
+    analyticsEnabled: boolean;
+    analyticsRetentionDays: number;
+    auditRetentionDays: number;
+  };
+}
+
+type RootKeyRow = {
+  id: string;
+  name: string | null;
+  workspaceId: string;
+  permissions: string[];
+  fullAccess: boolean;
+  enabled: boolean;
+  expires: number | null;
+  deleted: boolean;
+  workspace: RootKeyContext["workspace"] | null;
+};
+
+/** One D1 query: the root key and its workspace. Cached by hash (also negative answers). */
+async function loadRootKey(d1: D1Database, hash: string): Promise<RootKeyRow | null> {
+  const rows = await db(d1)
+    .select({ key: schema.rootKeys, ws: schema.workspaces })
+    .from(schema.rootKeys)
+    .leftJoin(schema.workspaces, eq(schema.workspaces.id, schema.rootKeys.workspaceId))
+    .where(eq(schema.rootKeys.hash, hash))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  const { key, ws } = row;
+  return {
+    id: key.id,
+    name: key.name,
+    workspaceId: key.workspaceId,
+    permissions: key.permissions,
+    fullAccess: key.fullAccess,
+    enabled: key.enabled,
+    expires: key.expires,
+    deleted: key.deletedAt !== null,
+    workspace:
+      ws && ws.deletedAt === null
+        ? {
+            id: ws.id,
+            name: ws.name,
+            enabled: ws.enabled,
+            apiRateLimitPerMinute: ws.apiRateLimitPerMinute,
+            analyticsEnabled: ws.analyticsEnabled,
+            analyticsRetentionDays: ws.analyticsRetentionDays,
+            auditRetentionDays: ws.auditRetentionDays,
+          }
+        : null,
+  };
+}
+
+const INVALID = "The provided root key is invalid.";
+
+/** Reads `Authorization: Bearer <token>`; the missing-header 400 wins over every auth error. */
+export function bearerToken(c: Context<AppEnv>): string {
+  const header = c.req.header("authorization");
+  if (header === undefined || header.trim() === "") {
+    throw new ApiError("unkey/application/invalid_input", "Authorization header for 'bearer' scheme", {
+      errors: [
+        {
+          location: "header.Authorization",
+          message: "missing Authorization header",
+          fix: "Send your root key as 'Authorization: Bearer <ROOT_KEY>'",
+        },
+      ],
+    });
+  }
+  const trimmed = header.trim();
+  const token = trimmed.startsWith("Bearer ") ? trimmed.slice(7).trim() : "";
+  if (!token) {
+    throw new ApiError(
+      "unkey/authentication/malformed",
+      "You must provide a valid root key in the Authorization header in the format 'Bearer ROOT_KEY'. Your authorization header is missing the 'Bearer ' prefix.",
+    );
+  }
+  return token;
+}
+
+/**
+ * Authenticates the root key of this request (keys-and-apis §7.3), then applies the workspace
+ * API rate limit. Memoised on the context so a handler may call it more than once.
+ */
+export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
+  const existing = c.get("rootKey");
+  if (existing) return existing;
+  const token = bearerToken(c);
+  const hash = await sha256Base64(token);
+  const row = await cacheFor(c).swr("rootKeyByHash", hash, () => loadRootKey(c.env.DB, hash));
+  if (!row || row.deleted) {
+    throw new ApiError("unkey/authentication/key_not_found", `${INVALID} We could not find the requested key.`);
+  }
+  if (!row.enabled) throw new ApiError("unkey/authorization/key_disabled", `${INVALID} The key is disabled.`);
+  if (row.expires !== null && row.expires < Date.now()) {
+    throw new ApiError(
+      "unkey/authorization/forbidden",
+      `${INVALID} the key has expired on ${new Date(row.expires).toISOString()}`,
+    );
+  }
+  if (!row.workspace) {
+    throw new ApiError("unkey/data/workspace_not_found", `${INVALID} The requested workspace does not exist.`);
+  }
+  if (!row.workspace.enabled) {
+    throw new ApiError("unkey/authorization/workspace_disabled", `${INVALID} The workspace is disabled.`);
+  }
+  const ctx: RootKeyContext = {
+    id: row.id,
+    name: row.name,
+    workspaceId: row.workspaceId,
+    workspace: row.workspace,
+    fullAccess: row.fullAccess,
+    permissions: new Set(row.permissions),
+  };
+  c.set("rootKey", ctx);
+  await enforceWorkspaceRateLimit(c, ctx);
+  return ctx;
+}
+
+/** Throws the standard 403 unless the root key satisfies `req`. */
+export function requirePermission(root: Grants, req: Requirement): void {
+  if (!satisfies(root, req)) {
+    throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(req));
+  }
+}
+
+/** Authenticate and check in one call, for routes that check permissions before any lookup. */
+export async function authorize(c: Context<AppEnv>, req?: Requirement): Promise<RootKeyContext> {
+  const root = await rootKeyAuth(c);
+  if (req) requirePermission(root, req);
+  return root;
+}

@@ -1,0 +1,20 @@
+/** Bindings and secrets of the API Worker (wrangler.toml + .dev.vars / Worker secrets). */
+export interface Env {
+  DB: D1Database;
+  /** Operator secret for workspace administration (our extension). */
+  ADMIN_KEY: string;
+  /** Key-encryption key(s) for recoverable keys: "id:base64key[,id:base64key…]", first is current. */
+  ENCRYPTION_KEYS?: string;
+  /** Set to "off" to bypass the in-memory and Cache API tiers (benchmarks of the cold path). */
+  CACHE_MODE?: string;
+  [binding: string]: unknown;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** set by rootKeyAuth */
+    rootKey?: import("./auth/rootKey").RootKeyContext;
+  };
+};
