@@ -10,3 +10,8 @@ import { cacheFor } from "../services";
 export async function invalidateKeyspace(c: Context<AppEnv>, keyspaceId: string): Promise<void> {
   await cacheFor(c).remove("keyspaceById", keyspaceId);
 }
+
+/** Called after any change to keys (by their hashes): the next verification here reloads them. */
+export async function invalidateKeys(c: Context<AppEnv>, ...hashes: string[]): Promise<void> {
+  if (hashes.length > 0) await cacheFor(c).remove("keyByHash", ...hashes);
+}
