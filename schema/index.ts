@@ -6,3 +6,4 @@ export * from "./identities";
 export * from "./rbac";
 export * from "./ratelimits";
 export * from "./audit";
+export * from "./portal";
