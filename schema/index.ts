@@ -7,3 +7,4 @@ export * from "./rbac";
 export * from "./ratelimits";
 export * from "./audit";
 export * from "./portal";
+export * from "./deploy";
