@@ -17,6 +17,8 @@ export const NAMESPACES = {
   ratelimitNamespace: { fresh: 30_000, stale: 300_000 },
   ratelimitOverrides: { fresh: 10_000, stale: 60_000 },
   deploymentByHost: { fresh: 5_000, stale: 30_000 },
+  // portal sessions by access-token hash: bounds how long a revoked or deleted session lingers
+  portalSession: { fresh: 10_000, stale: 300_000 },
 } as const satisfies Record<string, { fresh: number; stale: number }>;
 
 export type Namespace = keyof typeof NAMESPACES;
