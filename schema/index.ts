@@ -8,3 +8,4 @@ export * from "./ratelimits";
 export * from "./audit";
 export * from "./portal";
 export * from "./deploy";
+export * from "./analytics";

@@ -1,0 +1,133 @@
+import { sqliteTable, text, integer, real, index, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * Analytics tables (docs/analytics.md). The Queue consumer (workers/lib/analytics/consumer.ts)
+ * writes them; analytics.getVerifications reads them through the SQL engine, which only ever
+ * exposes the public columns below (event_id and batch_id are bookkeeping).
+ *
+ * All times are Unix milliseconds. Aggregate rows carry the start of their bucket.
+ * `tags` is a JSON array of strings (ClickHouse Array(String) in Unkey's schema).
+ */
+
+/** One row per recorded verification. */
+export const keyVerificationsV1 = sqliteTable(
+  "key_verifications_v1",
+  {
+    eventId: text("event_id").primaryKey(), // idempotency: a redelivered event is ignored
+    batchId: text("batch_id").notNull(), // the consumer invocation that inserted the row
+    requestId: text("request_id").notNull(),
+    time: integer("time").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    keySpaceId: text("key_space_id").notNull(),
+    identityId: text("identity_id").notNull().default(""),
+    externalId: text("external_id").notNull().default(""),
+    keyId: text("key_id").notNull(),
+    region: text("region").notNull().default(""),
+    source: text("source").notNull().default("api"),
+    appId: text("app_id").notNull().default(""),
+    outcome: text("outcome").notNull(),
+    tags: text("tags").notNull().default("[]"),
+    spentCredits: integer("spent_credits").notNull().default(0),
+    latency: real("latency").notNull().default(0),
+  },
+  (t) => [
+    index("key_verifications_v1_ws_time_idx").on(t.workspaceId, t.time),
+    index("key_verifications_v1_batch_idx").on(t.batchId),
+  ],
+);
+
+function verificationAggregate(name: string) {
+  return sqliteTable(
+    name,
+    {
+      time: integer("time").notNull(),
+      workspaceId: text("workspace_id").notNull(),
+      keySpaceId: text("key_space_id").notNull(),
+      identityId: text("identity_id").notNull(),
+      externalId: text("external_id").notNull(),
+      keyId: text("key_id").notNull(),
+      outcome: text("outcome").notNull(),
+      source: text("source").notNull(),
+      appId: text("app_id").notNull(),
+      tags: text("tags").notNull(),
+      count: integer("count").notNull(),
+      spentCredits: integer("spent_credits").notNull(),
+    },
+    (t) => [
+      uniqueIndex(`${name}_dims_idx`).on(
+        t.workspaceId,
+        t.time,
+        t.keySpaceId,
+        t.identityId,
+        t.externalId,
+        t.keyId,
+        t.outcome,
+        t.source,
+        t.appId,
+        t.tags,
+      ),
+    ],
+  );
+}
+
+export const keyVerificationsPerMinuteV1 = verificationAggregate("key_verifications_per_minute_v1");
+export const keyVerificationsPerHourV1 = verificationAggregate("key_verifications_per_hour_v1");
+export const keyVerificationsPerDayV1 = verificationAggregate("key_verifications_per_day_v1");
+export const keyVerificationsPerMonthV1 = verificationAggregate("key_verifications_per_month_v1");
+
+/** One row per rate-limit decision (ratelimit.limit, key verification ratelimits). */
+export const ratelimitsV1 = sqliteTable(
+  "ratelimits_v1",
+  {
+    eventId: text("event_id").primaryKey(),
+    batchId: text("batch_id").notNull(),
+    requestId: text("request_id").notNull(),
+    time: integer("time").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    namespaceId: text("namespace_id").notNull(),
+    identifier: text("identifier").notNull(),
+    passed: integer("passed").notNull(), // 1 = allowed, 0 = limited
+    cost: integer("cost").notNull().default(1),
+    maxRequests: integer("max_requests").notNull().default(0),
+    duration: integer("duration").notNull().default(0),
+    remaining: integer("remaining").notNull().default(0),
+    resetAt: integer("reset_at").notNull().default(0),
+    overrideId: text("override_id").notNull().default(""),
+    latency: real("latency").notNull().default(0),
+  },
+  (t) => [
+    index("ratelimits_v1_ws_time_idx").on(t.workspaceId, t.time),
+    index("ratelimits_v1_batch_idx").on(t.batchId),
+  ],
+);
+
+function ratelimitAggregate(name: string) {
+  return sqliteTable(
+    name,
+    {
+      time: integer("time").notNull(),
+      workspaceId: text("workspace_id").notNull(),
+      namespaceId: text("namespace_id").notNull(),
+      identifier: text("identifier").notNull(),
+      passed: integer("passed").notNull(),
+      total: integer("total").notNull(),
+    },
+    (t) => [uniqueIndex(`${name}_dims_idx`).on(t.workspaceId, t.time, t.namespaceId, t.identifier)],
+  );
+}
+
+export const ratelimitsPerMinuteV1 = ratelimitAggregate("ratelimits_per_minute_v1");
+export const ratelimitsPerHourV1 = ratelimitAggregate("ratelimits_per_hour_v1");
+export const ratelimitsPerDayV1 = ratelimitAggregate("ratelimits_per_day_v1");
+export const ratelimitsPerMonthV1 = ratelimitAggregate("ratelimits_per_month_v1");
+
+/** Query quota per workspace and window (analytics.getVerifications). */
+export const analyticsQueryQuota = sqliteTable(
+  "analytics_query_quota",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    windowStart: integer("window_start").notNull(),
+    queries: integer("queries").notNull().default(0),
+  },
+  (t) => [uniqueIndex("analytics_query_quota_ws_window_idx").on(t.workspaceId, t.windowStart)],
+);
