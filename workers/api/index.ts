@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../lib/env";
 import { createApp } from "./app";
+import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analytics/consumer";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
 export { RateLimiter } from "../../durable-objects/RateLimiter";
@@ -14,6 +15,14 @@ const app = createApp();
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return app.fetch(normalizeContentType(request), env, ctx);
+  },
+  /** The analytics Queue (verification and rate-limit events), see lib/analytics/consumer. */
+  async queue(batch: MessageBatch<unknown>, env: Env) {
+    await consumeAnalyticsBatch(batch, env);
+  },
+  /** Cron triggers (wrangler.toml): analytics retention. */
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(enforceAnalyticsRetention(env));
   },
 } satisfies ExportedHandler<Env>;
 

@@ -9,6 +9,11 @@ export interface Env {
   CACHE_MODE?: string;
   /** Base URL of the customer portal pages (default: this Worker's origin + "/portal"). */
   PORTAL_BASE_URL?: string;
+  /** Analytics pipeline (docs/analytics.md): events Queue, its dead-letter queue, AE datasets. */
+  ANALYTICS_QUEUE?: Queue<import("./analytics/events").AnalyticsMessage>;
+  ANALYTICS_DLQ?: Queue<unknown>;
+  AE_VERIFICATIONS?: AnalyticsEngineDataset;
+  AE_RATELIMITS?: AnalyticsEngineDataset;
   [binding: string]: unknown;
 }
 

@@ -1,20 +1,35 @@
 /**
  * Verification and rate-limit events (analytics-audit-portal-security §1). Handlers hand each
- * event to these functions; the analytics work ships them through a Queue. INTERFACE ONLY:
- * until then events are dropped.
+ * event to `recordVerification` / `recordRatelimit`; the events leave the request through
+ * `waitUntil` to the analytics Queue, so the answer is never delayed. Events recorded by one
+ * request are sent together with one `sendBatch`. The Queue consumer (./consumer.ts) writes
+ * them to Analytics Engine and to the D1 analytics tables.
  */
+import type { Env } from "../env";
+
 export interface VerificationEvent {
   requestId: string;
+  /** Unix ms when the verification finished */
   time: number;
   workspaceId: string;
+  /** keyspace of the key (ks_…), not the api_… id */
   keySpaceId: string;
   keyId: string;
   identityId?: string | null;
+  /** the identity's externalId, denormalised at write time */
   externalId?: string | null;
-  outcome: string; // the verify code
+  /** the verify code: VALID, RATE_LIMITED, … */
+  outcome: string;
+  /** region / PoP that served the request (request.cf.colo) */
   region?: string;
   tags: string[];
   spentCredits?: number;
+  /** "api" (keys.verifyKey) or "gateway" (Sentinel key-auth policy) */
+  source?: "api" | "gateway" | string;
+  /** the gateway app that verified the key; only with source "gateway" */
+  appId?: string | null;
+  /** verification latency in ms */
+  latency?: number;
 }
 
 export interface RatelimitEvent {
@@ -28,12 +43,78 @@ export interface RatelimitEvent {
   cost: number;
   limit: number;
   duration: number;
+  remaining?: number;
+  /** Unix ms when the window resets */
+  reset?: number;
+  overrideId?: string | null;
+  latency?: number;
 }
 
 export interface EventContext {
-  env: import("../env").Env;
+  env: Env;
   waitUntil(p: Promise<unknown>): void;
 }
 
-export function recordVerification(_ctx: EventContext, _event: VerificationEvent): void {}
-export function recordRatelimit(_ctx: EventContext, _event: RatelimitEvent): void {}
+/** What travels through the Queue: one event per message, with its idempotency id. */
+export type AnalyticsMessage =
+  | { v: 1; type: "verification"; id: string; event: VerificationEvent }
+  | { v: 1; type: "ratelimit"; id: string; event: RatelimitEvent };
+
+/** Cloudflare Queues accept at most 100 messages per sendBatch. */
+const MAX_SEND_BATCH = 100;
+
+/** Events buffered per request context, flushed once after the current turn of the event loop. */
+const pending = new WeakMap<object, AnalyticsMessage[]>();
+
+export function recordVerification(ctx: EventContext, event: VerificationEvent): void {
+  enqueue(ctx, { v: 1, type: "verification", id: eventId(), event });
+}
+
+export function recordRatelimit(ctx: EventContext, event: RatelimitEvent): void {
+  enqueue(ctx, { v: 1, type: "ratelimit", id: eventId(), event });
+}
+
+function eventId(): string {
+  return `evt_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/**
+ * Buffers the message on the request's context object; the first event of a request schedules
+ * one flush in `waitUntil`. When the caller builds a fresh context object per call, each
+ * event is simply flushed on its own.
+ */
+function enqueue(ctx: EventContext, msg: AnalyticsMessage): void {
+  const key = ctx as object;
+  const buffered = pending.get(key);
+  if (buffered) {
+    buffered.push(msg);
+    return;
+  }
+  const buf = [msg];
+  pending.set(key, buf);
+  ctx.waitUntil(
+    (async () => {
+      await new Promise((r) => setTimeout(r, 0)); // let the rest of the request record its events
+      pending.delete(key);
+      await publish(ctx.env, buf);
+    })().catch((err) => console.error("analytics: could not publish events", err)),
+  );
+}
+
+/**
+ * Sends messages to the analytics Queue. Without a Queue binding (a deployment that did not
+ * configure one) the events are written directly, so nothing is lost.
+ */
+export async function publish(env: Env, messages: AnalyticsMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const queue = env.ANALYTICS_QUEUE;
+  if (!queue) {
+    const { writeEvents } = await import("./consumer");
+    await writeEvents(env, messages);
+    return;
+  }
+  for (let i = 0; i < messages.length; i += MAX_SEND_BATCH) {
+    const chunk = messages.slice(i, i + MAX_SEND_BATCH);
+    await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * The analytics Queue consumer (docs/analytics.md). One invocation handles one batch:
+ *
+ * - every message is checked; a malformed one (it can never succeed) goes straight to the
+ *   dead-letter queue and is acknowledged;
+ * - the good ones are written in ONE D1 batch (one transaction): raw rows with INSERT OR IGNORE
+ *   keyed by the event id, tagged with this invocation's batch id; the per-minute/hour/day/month
+ *   aggregates are then derived from the rows carrying that batch id only. A redelivered event
+ *   is ignored by the raw insert, so it never reaches an aggregate twice;
+ * - Analytics Engine receives a data point for each newly inserted event;
+ * - if the batch write fails, each message is retried on its own, so one bad message cannot
+ *   hold back the others; retries back off exponentially and after `max_retries` (wrangler.toml)
+ *   Cloudflare moves the message to the dead-letter queue.
+ */
+import type { Env } from "../env";
+import type { AnalyticsMessage, RatelimitEvent, VerificationEvent } from "./events";
+
+const DAY = 86_400_000;
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** Bucket-start SQL for each aggregate grain, over an integer `time` column (Unix ms). */
+export const BUCKETS = {
+  minute: "(time / 60000) * 60000",
+  hour: "(time / 3600000) * 3600000",
+  day: "(time / 86400000) * 86400000",
+  month: "CAST(unixepoch(time / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000",
+} as const;
+type Grain = keyof typeof BUCKETS;
+const GRAINS = Object.keys(BUCKETS) as Grain[];
+
+const VERIFICATION_DIMS = [
+  "workspace_id",
+  "key_space_id",
+  "identity_id",
+  "external_id",
+  "key_id",
+  "outcome",
+  "source",
+  "app_id",
+  "tags",
+] as const;
+const RATELIMIT_DIMS = ["workspace_id", "namespace_id", "identifier"] as const;
+
+/** Backoff for a retried message: 2, 4, 8, … seconds, at most 5 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(300, 2 ** Math.max(1, attempts));
+}
+
+/** The Queue handler body: write the batch, ack what landed, retry or dead-letter the rest. */
+export async function consumeAnalyticsBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const good: { msg: Message<unknown>; body: AnalyticsMessage }[] = [];
+  for (const msg of batch.messages) {
+    const body = parseMessage(msg.body);
+    if (!body) {
+      await deadLetter(env, msg);
+      continue;
+    }
+    good.push({ msg, body });
+  }
+  if (good.length === 0) return;
+  try {
+    await writeEvents(
+      env,
+      good.map((g) => g.body),
+    );
+    for (const g of good) g.msg.ack();
+    return;
+  } catch (err) {
+    console.error("analytics: batch write failed, retrying messages one by one", err);
+  }
+  for (const g of good) {
+    try {
+      await writeEvents(env, [g.body]);
+      g.msg.ack();
+    } catch (err) {
+      console.error(`analytics: message ${g.msg.id} failed (attempt ${g.msg.attempts})`, err);
+      g.msg.retry({ delaySeconds: retryDelaySeconds(g.msg.attempts) });
+    }
+  }
+}
+
+async function deadLetter(env: Env, msg: Message<unknown>) {
+  try {
+    if (env.ANALYTICS_DLQ) {
+      await env.ANALYTICS_DLQ.send({ reason: "malformed analytics message", id: msg.id, body: msg.body });
+    } else {
+      console.error("analytics: dropping malformed message", msg.id);
+    }
+    msg.ack();
+  } catch {
+    // the DLQ is unreachable: let Queues retry, and dead-letter after max_retries itself
+    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// validation
+
+const isStr = (v: unknown): v is string => typeof v === "string";
+const optStr = (v: unknown): v is string | null | undefined => v === undefined || v === null || typeof v === "string";
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const optNum = (v: unknown) => v === undefined || v === null || isNum(v);
+
+/** Returns the message when its shape is one we can write, else null (poison). */
+export function parseMessage(body: unknown): AnalyticsMessage | null {
+  if (!body || typeof body !== "object") return null;
+  const m = body as Record<string, unknown>;
+  if (m.v !== 1 || !isStr(m.id) || m.id.length === 0 || m.id.length > 128) return null;
+  const e = m.event as Record<string, unknown> | undefined;
+  if (!e || typeof e !== "object") return null;
+  if (!isStr(e.requestId) || !isNum(e.time) || !isStr(e.workspaceId) || e.workspaceId === "") return null;
+  if (m.type === "verification") {
+    if (!isStr(e.keySpaceId) || !isStr(e.keyId) || !isStr(e.outcome)) return null;
+    if (!optStr(e.identityId) || !optStr(e.externalId) || !optStr(e.region) || !optStr(e.source) || !optStr(e.appId)) return null;
+    if (!Array.isArray(e.tags) || !e.tags.every(isStr)) return null;
+    if (!optNum(e.spentCredits) || !optNum(e.latency)) return null;
+    return body as AnalyticsMessage;
+  }
+  if (m.type === "ratelimit") {
+    if (!isStr(e.namespaceId) || !isStr(e.identifier) || typeof e.passed !== "boolean") return null;
+    if (!optNum(e.cost) || !optNum(e.limit) || !optNum(e.duration) || !optNum(e.remaining) || !optNum(e.reset) || !optNum(e.latency)) return null;
+    if (!optStr(e.overrideId)) return null;
+    return body as AnalyticsMessage;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// writing
+
+function verificationRow(id: string, e: VerificationEvent) {
+  return {
+    event_id: id,
+    request_id: e.requestId,
+    time: Math.trunc(e.time),
+    workspace_id: e.workspaceId,
+    key_space_id: e.keySpaceId,
+    identity_id: e.identityId ?? "",
+    external_id: e.externalId ?? "",
+    key_id: e.keyId,
+    region: e.region ?? "",
+    source: e.source || "api",
+    app_id: e.appId ?? "",
+    outcome: e.outcome,
+    tags: JSON.stringify(e.tags ?? []),
+    spent_credits: Math.trunc(e.spentCredits ?? 0),
+    latency: e.latency ?? 0,
+  };
+}
+
+function ratelimitRow(id: string, e: RatelimitEvent) {
+  return {
+    event_id: id,
+    request_id: e.requestId,
+    time: Math.trunc(e.time),
+    workspace_id: e.workspaceId,
+    namespace_id: e.namespaceId,
+    identifier: e.identifier,
+    passed: e.passed ? 1 : 0,
+    cost: Math.trunc(e.cost ?? 1),
+    max_requests: Math.trunc(e.limit ?? 0),
+    duration: Math.trunc(e.duration ?? 0),
+    remaining: Math.trunc(e.remaining ?? 0),
+    reset_at: Math.trunc(e.reset ?? 0),
+    override_id: e.overrideId ?? "",
+    latency: e.latency ?? 0,
+  };
+}
+
+function insertIgnore(d1: D1Database, table: string, row: Record<string, unknown>, batchId: string) {
+  const cols = ["batch_id", ...Object.keys(row)];
+  const sql = `INSERT OR IGNORE INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`;
+  return d1.prepare(sql).bind(batchId, ...Object.values(row));
+}
+
+/** Adds this batch's new raw rows into one aggregate table. */
+function rollup(
+  d1: D1Database,
+  raw: string,
+  target: string,
+  grain: Grain,
+  dims: readonly string[],
+  measures: { col: string; expr: string }[],
+  batchId: string,
+) {
+  const cols = ["time", ...dims, ...measures.map((m) => m.col)];
+  const select = [BUCKETS[grain], ...dims, ...measures.map((m) => m.expr)];
+  const sql =
+    `INSERT INTO ${target} (${cols.join(", ")}) ` +
+    `SELECT ${select.join(", ")} FROM ${raw} WHERE batch_id = ? ` +
+    `GROUP BY ${select.slice(0, dims.length + 1).map((_, i) => i + 1).join(", ")} ` +
+    `ON CONFLICT (workspace_id, time, ${dims.filter((d) => d !== "workspace_id").join(", ")}) DO UPDATE SET ` +
+    measures.map((m) => `${m.col} = ${m.col} + excluded.${m.col}`).join(", ");
+  return d1.prepare(sql).bind(batchId);
+}
+
+/**
+ * Writes events to D1 (exactly once per event id) and Analytics Engine (once per newly stored
+ * event). Returns the ids that were new.
+ */
+export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promise<string[]> {
+  const d1 = env.DB;
+  const batchId = crypto.randomUUID();
+  const verifications = messages.filter((m): m is Extract<AnalyticsMessage, { type: "verification" }> => m.type === "verification");
+  const ratelimits = messages.filter((m): m is Extract<AnalyticsMessage, { type: "ratelimit" }> => m.type === "ratelimit");
+  const stmts: D1PreparedStatement[] = [];
+  if (verifications.length) {
+    for (const m of verifications) stmts.push(insertIgnore(d1, "key_verifications_v1", verificationRow(m.id, m.event), batchId));
+    for (const g of GRAINS) {
+      stmts.push(
+        rollup(d1, "key_verifications_v1", `key_verifications_per_${g}_v1`, g, VERIFICATION_DIMS, [
+          { col: "count", expr: "COUNT(*)" },
+          { col: "spent_credits", expr: "SUM(spent_credits)" },
+        ], batchId),
+      );
+    }
+  }
+  if (ratelimits.length) {
+    for (const m of ratelimits) stmts.push(insertIgnore(d1, "ratelimits_v1", ratelimitRow(m.id, m.event), batchId));
+    for (const g of GRAINS) {
+      stmts.push(
+        rollup(d1, "ratelimits_v1", `ratelimits_per_${g}_v1`, g, RATELIMIT_DIMS, [
+          { col: "passed", expr: "SUM(passed)" },
+          { col: "total", expr: "COUNT(*)" },
+        ], batchId),
+      );
+    }
+  }
+  const newIdsStmt = d1
+    .prepare("SELECT event_id FROM key_verifications_v1 WHERE batch_id = ?1 UNION ALL SELECT event_id FROM ratelimits_v1 WHERE batch_id = ?1")
+    .bind(batchId);
+  stmts.push(newIdsStmt);
+  const results = await d1.batch(stmts);
+  const fresh = new Set(((results[results.length - 1]?.results ?? []) as { event_id: string }[]).map((r) => r.event_id));
+  writeAnalyticsEngine(env, messages.filter((m) => fresh.has(m.id)));
+  return [...fresh];
+}
+
+/** Analytics Engine data points (dashboards; sampled, so D1 holds the exact counts). */
+function writeAnalyticsEngine(env: Env, messages: AnalyticsMessage[]) {
+  for (const m of messages) {
+    try {
+      if (m.type === "verification" && env.AE_VERIFICATIONS) {
+        const r = verificationRow(m.id, m.event);
+        env.AE_VERIFICATIONS.writeDataPoint({
+          indexes: [r.workspace_id.slice(0, 96)],
+          blobs: [
+            r.event_id, r.request_id, r.workspace_id, r.key_space_id, r.identity_id, r.external_id, r.key_id,
+            r.region, r.source, r.app_id, r.outcome, r.tags.slice(0, 8192),
+          ],
+          doubles: [r.time, r.spent_credits, r.latency],
+        });
+      } else if (m.type === "ratelimit" && env.AE_RATELIMITS) {
+        const r = ratelimitRow(m.id, m.event);
+        env.AE_RATELIMITS.writeDataPoint({
+          indexes: [r.workspace_id.slice(0, 96)],
+          blobs: [r.event_id, r.request_id, r.workspace_id, r.namespace_id, r.identifier, r.override_id],
+          doubles: [r.time, r.passed, r.cost, r.max_requests, r.duration, r.remaining, r.reset_at, r.latency],
+        });
+      }
+    } catch (err) {
+      console.error("analytics: writeDataPoint failed", err);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// retention
+
+/** SQL for "the bucket starting at `time` ends at or before ?1" per table grain. */
+const BUCKET_END: Record<Grain | "raw", string> = {
+  raw: "t.time + 1",
+  minute: "t.time + 60000",
+  hour: "t.time + 3600000",
+  day: "t.time + 86400000",
+  month: "CAST(unixepoch(t.time / 1000, 'unixepoch', '+1 month') AS INTEGER) * 1000",
+};
+
+export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
+  { table: "key_verifications_v1", grain: "raw" },
+  ...GRAINS.map((g) => ({ table: `key_verifications_per_${g}_v1`, grain: g })),
+  { table: "ratelimits_v1", grain: "raw" },
+  ...GRAINS.map((g) => ({ table: `ratelimits_per_${g}_v1`, grain: g })),
+];
+
+/**
+ * Deletes rows older than their workspace's retention (workspaces.analytics_retention_days,
+ * 30 days when the workspace is gone). Deletes in bounded chunks so one run stays short; the
+ * hourly cron picks up whatever is left. Returns the number of rows deleted.
+ */
+export async function enforceAnalyticsRetention(env: Env, now = Date.now(), chunk = 5000, maxChunksPerTable = 20): Promise<number> {
+  let deleted = 0;
+  for (const { table, grain } of RETENTION_TABLES) {
+    const sql =
+      `DELETE FROM ${table} WHERE rowid IN (SELECT t.rowid FROM ${table} t LEFT JOIN workspaces w ON w.id = t.workspace_id ` +
+      `WHERE ${BUCKET_END[grain]} <= ?1 - COALESCE(w.analytics_retention_days, ${DEFAULT_RETENTION_DAYS}) * ${DAY} LIMIT ?2)`;
+    for (let i = 0; i < maxChunksPerTable; i++) {
+      const res = await env.DB.prepare(sql).bind(now, chunk).run();
+      const n = res.meta.changes ?? 0;
+      deleted += n;
+      if (n < chunk) break;
+    }
+  }
+  // query-quota windows older than a day are no longer consulted
+  await env.DB.prepare("DELETE FROM analytics_query_quota WHERE window_start < ?1").bind(now - DAY).run();
+  return deleted;
+}
