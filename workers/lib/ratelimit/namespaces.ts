@@ -1,0 +1,179 @@
+import type { Context } from "hono";
+import { and, asc, eq, gte, isNull, like, or } from "drizzle-orm";
+import type { AppEnv } from "../env";
+import { db, schema } from "../db";
+import { ApiError } from "../errors";
+import { newId } from "../ids";
+import { auditInserts } from "../audit";
+import { cacheFor } from "../services";
+import { compareWildcards, wildcardMatch } from "./wildcard";
+
+/**
+ * Rate-limit namespaces and overrides: lookups behind the tiered cache, creation, invalidation.
+ *
+ * Cache keys: `ratelimitNamespace` → `<workspaceId>:<id or name>` (only found namespaces are
+ * cached, so one created elsewhere is seen at once); `ratelimitOverrides` →
+ * `<namespaceId>:=<identifier>` for the exact override of one identifier and `<namespaceId>:*`
+ * for the namespace's wildcard overrides. Every write removes what it changed.
+ */
+export interface Namespace {
+  id: string;
+  name: string;
+  deleted: boolean;
+}
+
+export interface Override {
+  id: string;
+  identifier: string;
+  limit: number;
+  duration: number;
+}
+
+const MISSING = Symbol("missing");
+
+async function loadNamespace(c: Context<AppEnv>, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
+  const n = schema.ratelimitNamespaces;
+  const rows = await db(c.env.DB)
+    .select({ id: n.id, name: n.name, deletedAt: n.deletedAt })
+    .from(n)
+    .where(and(eq(n.workspaceId, workspaceId), or(eq(n.id, nameOrId), eq(n.name, nameOrId))))
+    .limit(2);
+  // an id match wins over a namespace whose name happens to equal that id
+  const row = rows.find((r) => r.id === nameOrId) ?? rows[0];
+  return row ? { id: row.id, name: row.name, deleted: row.deletedAt !== null } : null;
+}
+
+/** The namespace of the workspace with this id or name (deleted ones included), or null. */
+export async function findNamespace(c: Context<AppEnv>, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
+  try {
+    return await cacheFor(c).swr("ratelimitNamespace", `${workspaceId}:${nameOrId}`, async () => {
+      const ns = await loadNamespace(c, workspaceId, nameOrId);
+      if (!ns) throw MISSING;
+      return ns;
+    });
+  } catch (err) {
+    if (err === MISSING) return null;
+    throw err;
+  }
+}
+
+/**
+ * Creates the named namespaces in one batch with their audit events. Idempotent under races: a
+ * concurrent creator makes the batch fail on the unique name, and the names are then re-read.
+ * Returns every requested name mapped to its namespace.
+ */
+export async function createNamespaces(
+  c: Context<AppEnv>,
+  workspaceId: string,
+  names: string[],
+): Promise<Map<string, Namespace>> {
+  const out = new Map<string, Namespace>();
+  let missing = [...new Set(names)];
+  for (let attempt = 0; attempt < 3 && missing.length > 0; attempt++) {
+    const now = Date.now();
+    const created = missing.map((name) => ({ id: newId("rlns"), name }));
+    const d = db(c.env.DB);
+    try {
+      await d.batch([
+        d.insert(schema.ratelimitNamespaces).values(created.map((x) => ({ ...x, workspaceId, createdAt: now }))),
+        ...auditInserts(
+          c,
+          workspaceId,
+          created.map((x) => ({
+            event: "ratelimitNamespace.create",
+            description: `Created ratelimit namespace ${x.id}`,
+            targets: [{ type: "ratelimitNamespace", id: x.id, name: x.name }],
+          })),
+        ),
+      ]);
+      for (const x of created) out.set(x.name, { id: x.id, name: x.name, deleted: false });
+      missing = [];
+    } catch (err) {
+      if (!String((err as Error)?.message ?? err).includes("UNIQUE")) throw err;
+      // someone else created (some of) them: take theirs, retry the rest
+      const still: string[] = [];
+      for (const name of missing) {
+        const ns = await loadNamespace(c, workspaceId, name);
+        if (ns) out.set(name, ns);
+        else still.push(name);
+      }
+      missing = still;
+    }
+  }
+  if (missing.length > 0) throw new Error("could not create ratelimit namespaces");
+  await cacheFor(c).remove("ratelimitNamespace", ...names.map((n) => `${workspaceId}:${n}`));
+  return out;
+}
+
+export async function invalidateNamespace(c: Context<AppEnv>, workspaceId: string, ns: { id: string; name: string }) {
+  await cacheFor(c).remove("ratelimitNamespace", `${workspaceId}:${ns.id}`, `${workspaceId}:${ns.name}`);
+}
+
+export const namespaceNotFound = () =>
+  new ApiError("unkey/data/ratelimit_namespace_not_found", "This namespace does not exist.");
+
+export const namespaceGone = () =>
+  new ApiError("unkey/data/ratelimit_namespace_gone", "This namespace has been deleted. Contact support to restore.");
+
+export const overrideNotFound = () =>
+  new ApiError("unkey/data/ratelimit_override_not_found", "This override does not exist.");
+
+/** A live namespace or the 404 the override routes answer (missing, deleted or foreign). */
+export async function liveNamespaceOr404(c: Context<AppEnv>, workspaceId: string, nameOrId: string): Promise<Namespace> {
+  const ns = await findNamespace(c, workspaceId, nameOrId);
+  if (!ns || ns.deleted) throw namespaceNotFound();
+  return ns;
+}
+
+// ─────────────────────────────────────── overrides ───────────────────────────────────────
+
+const o = schema.ratelimitOverrides;
+const cols = { id: o.id, identifier: o.identifier, limit: o.limit, duration: o.duration, createdAt: o.createdAt };
+
+/**
+ * The override that applies to `identifier`: the exact one if stored, else the first matching
+ * wildcard in `compareWildcards` order, else null.
+ */
+export async function matchOverride(c: Context<AppEnv>, namespaceId: string, identifier: string): Promise<Override | null> {
+  const cache = cacheFor(c);
+  const d = db(c.env.DB);
+  const [exact, wildcards] = await Promise.all([
+    cache.swr("ratelimitOverrides", `${namespaceId}:=${identifier}`, async () => {
+      const rows = await d
+        .select(cols)
+        .from(o)
+        .where(and(eq(o.namespaceId, namespaceId), eq(o.identifier, identifier), isNull(o.deletedAt)))
+        .limit(1);
+      return rows[0] ? strip(rows[0]) : null;
+    }),
+    cache.swr("ratelimitOverrides", `${namespaceId}:*`, async () => {
+      const rows = await d
+        .select(cols)
+        .from(o)
+        .where(and(eq(o.namespaceId, namespaceId), like(o.identifier, "%*%"), isNull(o.deletedAt)));
+      return rows.sort(compareWildcards).map(strip);
+    }),
+  ]);
+  if (exact) return exact;
+  return wildcards.find((w) => wildcardMatch(w.identifier, identifier)) ?? null;
+}
+
+function strip(r: { id: string; identifier: string; limit: number; duration: number }): Override {
+  return { id: r.id, identifier: r.identifier, limit: r.limit, duration: r.duration };
+}
+
+/** After a write to the override stored under `identifier`. */
+export async function invalidateOverride(c: Context<AppEnv>, namespaceId: string, identifier: string) {
+  const keys = [`${namespaceId}:=${identifier}`];
+  if (identifier.includes("*")) keys.push(`${namespaceId}:*`);
+  await cacheFor(c).remove("ratelimitOverrides", ...keys);
+}
+
+export async function listOverrides(c: Context<AppEnv>, namespaceId: string, cursor: string | undefined, limit: number) {
+  return db(c.env.DB)
+    .select(cols)
+    .from(o)
+    .where(and(eq(o.namespaceId, namespaceId), isNull(o.deletedAt), cursor ? gte(o.id, cursor) : undefined))
+    .orderBy(asc(o.id))
+    .limit(limit + 1);
+}
