@@ -1,0 +1,197 @@
+// `unkey api keys migrate-keys`: inline (`--keys-json`, one request) or from a file (`--file`,
+// checked first, then sent in batches with a progress bar and a summary).
+import { existsSync, writeFileSync } from "node:fs";
+import cliProgress from "cli-progress";
+import { CliError } from "../errors.js";
+import { convert, parseInt64 } from "../flags.js";
+import { callApi } from "../http.js";
+import { detectFormat, readKeyFile } from "../migrateFile.js";
+import { apiError, print, renderSuccess } from "../output.js";
+
+const MAX_BATCH = 1000;
+const RETRIES = 4;
+const SHOWN_PROBLEMS = 20;
+/** where a validation error points into `keys[]`: `/body/keys/3/hash` or `body.keys[3].hash` */
+const KEYS_LOCATION = /^\/?body[./]keys\b/;
+const KEY_PREFIX = /^\/?body[./]keys(\/\d+\/?|\[\d+\]\.?)/;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function migrateKeys({ op, opId, command, settings, token }) {
+  const opts = command.opts();
+  const flag = (name) => op.flags.find((f) => f.name === name);
+  if (opts.keysJson !== undefined && opts.file !== undefined) throw new CliError("use either --keys-json or --file, not both");
+  if (opts.keysJson === undefined && opts.file === undefined) {
+    throw new CliError("missing keys: pass --file <path> (CSV or JSON lines) or --keys-json '[{\"hash\":\"...\"}]'");
+  }
+  if (opts.keysJson !== undefined) {
+    const keys = convert(flag("keys-json"), opts.keysJson);
+    const body = { migrationId: opts.migrationId, apiId: opts.apiId, keys };
+    const result = await callApi({ apiUrl: settings.apiUrl, operationId: opId, body, token: token() });
+    if (result.status !== 200) throw apiError(result);
+    return renderSuccess(result, settings.output, { table: { rows: "migrated" } });
+  }
+  return migrateFile({ opts, opId, settings, token: token() });
+}
+
+/** Reads the whole file once to count keys and find bad lines before anything is sent. */
+async function checkFile(file, format) {
+  let total = 0;
+  const problems = [];
+  for await (const item of readKeyFile(file, format)) {
+    if (item.error) problems.push(item);
+    else total++;
+  }
+  return { total, problems };
+}
+
+async function* batches(file, format, size) {
+  let batch = [];
+  for await (const item of readKeyFile(file, format)) {
+    batch.push(item.key);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+async function migrateFile({ opts, opId, settings, token }) {
+  const file = opts.file;
+  if (!existsSync(file)) throw new CliError(`file not found: ${file}`);
+  const format = detectFormat(file, opts.format);
+  if (!format) throw new CliError(`cannot tell the format of ${file} from its name: pass --format csv or --format jsonl`);
+  const batchSize = parseInt64("batch-size", opts.batchSize);
+  if (batchSize < 1 || batchSize > MAX_BATCH) throw new CliError(`invalid value for --batch-size: use 1 to ${MAX_BATCH}`);
+
+  const { total, problems } = await checkFile(file, format);
+  if (problems.length) {
+    const lines = [`${file}: ${problems.length} line(s) cannot be read; nothing was sent.`];
+    for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  line ${p.line}: ${p.error}`);
+    if (problems.length > SHOWN_PROBLEMS) lines.push(`  … and ${problems.length - SHOWN_PROBLEMS} more`);
+    throw new CliError(lines[0], { lines });
+  }
+  if (total === 0) throw new CliError(`${file} holds no keys`);
+
+  const started = Date.now();
+  const state = { migrated: [], failed: [], rejected: [], requestIds: [], requests: 0 };
+  const showBar = settings.output !== "json" && process.stderr.isTTY;
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        {
+          format: "Migrating keys |{bar}| {value}/{total} keys | {failedCount} failed | ETA {eta_formatted}",
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(total, 0, { failedCount: 0 });
+
+  const base = { apiUrl: settings.apiUrl, migrationId: opts.migrationId, apiId: opts.apiId, token, opId };
+  try {
+    for await (const batch of batches(file, format, batchSize)) {
+      await sendBatch(base, batch, state);
+      bar?.update(state.migrated.length + state.failed.length + state.rejected.length, {
+        failedCount: state.failed.length + state.rejected.length,
+      });
+    }
+  } catch (err) {
+    bar?.stop();
+    if (err instanceof CliError) {
+      const done = state.migrated.length;
+      err.lines = [...err.lines, `Stopped after migrating ${done} of ${total} keys.`];
+    }
+    throw err;
+  }
+  bar?.stop();
+
+  const failedHashes = [...state.failed, ...state.rejected.map((r) => r.hash)];
+  if (opts.failedFile) writeFileSync(opts.failedFile, failedHashes.map((h) => h + "\n").join(""));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+
+  if (settings.output === "json") {
+    print(
+      JSON.stringify(
+        {
+          meta: { requestIds: state.requestIds },
+          data: {
+            total,
+            migrated: state.migrated,
+            failed: failedHashes,
+            errors: state.rejected.map(({ hash, reason }) => ({ hash, reason })),
+          },
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const lines = [
+      `Migrated ${state.migrated.length} of ${total} keys in ${state.requests} request(s), ${seconds}s.`,
+      `Failed: ${failedHashes.length}`,
+    ];
+    const shown = [
+      ...state.failed.map((hash) => ({ hash, reason: "hash already in use" })),
+      ...state.rejected,
+    ].slice(0, SHOWN_PROBLEMS);
+    for (const f of shown) lines.push(`  ${f.hash}  ${f.reason}`);
+    if (failedHashes.length > SHOWN_PROBLEMS) lines.push(`  … and ${failedHashes.length - SHOWN_PROBLEMS} more`);
+    if (opts.failedFile) lines.push(`Failed hashes written to ${opts.failedFile}`);
+    print(lines.join("\n"));
+  }
+  if (failedHashes.length > 0) process.exitCode = 1;
+}
+
+/**
+ * Sends one batch. Transient failures (unreachable, 429, 5xx) are retried with backoff; a 400
+ * splits the batch in halves until the keys the server rejects are isolated (those are recorded
+ * with the server's reason, the rest still go through); any other error stops the run.
+ */
+async function sendBatch(base, keys, state) {
+  const body = { migrationId: base.migrationId, apiId: base.apiId, keys };
+  let result;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      result = await callApi({ apiUrl: base.apiUrl, operationId: base.opId, body, token: base.token });
+    } catch (err) {
+      if (err instanceof CliError && err.transient && attempt < RETRIES) {
+        await sleep(500 * 2 ** attempt);
+        continue;
+      }
+      throw err;
+    }
+    state.requests++;
+    if (result.requestId) state.requestIds.push(result.requestId);
+    if ((result.status === 429 || result.status >= 500) && attempt < RETRIES) {
+      await sleep(500 * 2 ** attempt);
+      continue;
+    }
+    break;
+  }
+  if (result.status === 200) {
+    state.migrated.push(...(result.body?.data?.migrated ?? []));
+    state.failed.push(...(result.body?.data?.failed ?? []));
+    return;
+  }
+  if (result.status === 400 || result.status === 413) {
+    const fieldErrors = result.body?.error?.errors ?? [];
+    // errors only about migrationId/apiId would fail every key alike: stop instead of splitting
+    if (fieldErrors.length > 0 && !fieldErrors.some((x) => KEYS_LOCATION.test(x.location ?? ""))) throw apiError(result);
+    if (keys.length > 1) {
+      const mid = Math.ceil(keys.length / 2);
+      await sendBatch(base, keys.slice(0, mid), state);
+      await sendBatch(base, keys.slice(mid), state);
+      return;
+    }
+    const e = result.body?.error ?? {};
+    const reason = [e.detail, ...(e.errors ?? []).map((x) => `${(x.location ?? "").replace(KEY_PREFIX, "") || "key"}: ${x.message}`)]
+      .filter(Boolean)
+      .join("; ");
+    state.rejected.push({ hash: keys[0].hash, reason: reason || `HTTP ${result.status}` });
+    return;
+  }
+  throw apiError(result);
+}
