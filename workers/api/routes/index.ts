@@ -3,6 +3,9 @@ import { registerLiveness } from "./liveness/liveness";
 import { registerApis } from "./apis";
 import { registerWorkspaces } from "./workspaces";
 import { registerRootKeys } from "./rootKeys";
+import { registerPortal } from "./portal";
+import { registerKeys } from "./keys";
+import { registerPermissions } from "./permissions";
 
 /** Every route group. Each group's index.ts registers its endpoint files. */
 export function registerRoutes(app: App) {
@@ -10,4 +13,7 @@ export function registerRoutes(app: App) {
   registerWorkspaces(app);
   registerRootKeys(app);
   registerApis(app);
+  registerPortal(app);
+  registerKeys(app);
+  registerPermissions(app);
 }

@@ -1,5 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import type { schema } from "../db";
+import { and, asc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import { schema, type Database } from "../db";
+import type { Env } from "../env";
+import { decryptKeys } from "../vault";
 
 /** KeyResponseData (getKey, whoami, listKeys items). Optional fields are omitted when empty. */
 export const RatelimitResponse = z
@@ -72,4 +75,107 @@ export function baseKeyResponse(k: KeyRow): KeyResponse {
     }
   }
   return out;
+}
+
+type RatelimitRow = typeof schema.ratelimits.$inferSelect;
+
+const toRatelimit = (r: RatelimitRow): z.infer<typeof RatelimitResponse> => ({
+  id: r.id,
+  name: r.name,
+  limit: r.limit,
+  duration: r.duration,
+  autoApply: r.autoApply,
+});
+
+const jsonIn = (column: SQL, values: string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+
+/**
+ * Full KeyResponseData for a page of keys of one workspace, in the order given. Everything
+ * related (identity and its limits, key limits, direct and role-inherited permissions, role
+ * names, ciphertexts) comes from one D1 batch, whatever the number of keys.
+ *
+ * `plaintext` is filled in only when `decrypt` is set; the caller has checked grants, vault
+ * and the keyspace flag. Undecryptable keys come back without it.
+ */
+export async function loadKeyResponses(
+  env: Env,
+  d: Database,
+  workspaceId: string,
+  rows: KeyRow[],
+  opts: { decrypt?: boolean } = {},
+): Promise<KeyResponse[]> {
+  if (rows.length === 0) return [];
+  const keyIds = rows.map((k) => k.id);
+  const identityIds = [...new Set(rows.map((k) => k.identityId).filter((x): x is string => !!x))];
+  const s = schema;
+  const [identities, limits, direct, inherited, roleNames, encrypted] = await d.batch([
+    d
+      .select()
+      .from(s.identities)
+      .where(and(jsonIn(sql`${s.identities.id}`, identityIds), isNull(s.identities.deletedAt))),
+    d
+      .select()
+      .from(s.ratelimits)
+      .where(or(jsonIn(sql`${s.ratelimits.keyId}`, keyIds), jsonIn(sql`${s.ratelimits.identityId}`, identityIds)))
+      .orderBy(asc(s.ratelimits.name)),
+    d
+      .select({ keyId: s.keysPermissions.keyId, slug: s.permissions.slug })
+      .from(s.keysPermissions)
+      .innerJoin(s.permissions, eq(s.permissions.id, s.keysPermissions.permissionId))
+      .where(jsonIn(sql`${s.keysPermissions.keyId}`, keyIds)),
+    d
+      .select({ keyId: s.keysRoles.keyId, slug: s.permissions.slug })
+      .from(s.keysRoles)
+      .innerJoin(s.rolesPermissions, eq(s.rolesPermissions.roleId, s.keysRoles.roleId))
+      .innerJoin(s.permissions, eq(s.permissions.id, s.rolesPermissions.permissionId))
+      .where(jsonIn(sql`${s.keysRoles.keyId}`, keyIds)),
+    d
+      .select({ keyId: s.keysRoles.keyId, name: s.roles.name })
+      .from(s.keysRoles)
+      .innerJoin(s.roles, eq(s.roles.id, s.keysRoles.roleId))
+      .where(jsonIn(sql`${s.keysRoles.keyId}`, keyIds)),
+    d
+      .select()
+      .from(s.encryptedKeys)
+      .where(opts.decrypt ? jsonIn(sql`${s.encryptedKeys.keyId}`, keyIds) : sql`0`),
+  ]);
+
+  const group = <T>(items: T[], keyOf: (t: T) => string | null) => {
+    const m = new Map<string, T[]>();
+    for (const it of items) {
+      const k = keyOf(it);
+      if (k === null) continue;
+      const list = m.get(k);
+      if (list) list.push(it);
+      else m.set(k, [it]);
+    }
+    return m;
+  };
+  const identityById = new Map(identities.map((i) => [i.id, i]));
+  const limitsByKey = group(limits, (r) => r.keyId);
+  const limitsByIdentity = group(limits, (r) => r.identityId);
+  const permsByKey = group([...direct, ...inherited], (r) => r.keyId);
+  const rolesByKey = group(roleNames, (r) => r.keyId);
+  const plaintexts = opts.decrypt ? await decryptKeys(env, d, workspaceId, encrypted) : new Map<string, string>();
+
+  return rows.map((k) => {
+    const out = baseKeyResponse(k);
+    const perms = [...new Set((permsByKey.get(k.id) ?? []).map((p) => p.slug))].sort();
+    if (perms.length) out.permissions = perms;
+    const roles = [...new Set((rolesByKey.get(k.id) ?? []).map((r) => r.name))].sort();
+    if (roles.length) out.roles = roles;
+    const identity = k.identityId ? identityById.get(k.identityId) : undefined;
+    if (identity) {
+      const idOut: z.infer<typeof Identity> = { id: identity.id, externalId: identity.externalId };
+      if (identity.meta && Object.keys(identity.meta).length > 0) idOut.meta = identity.meta;
+      const idLimits = limitsByIdentity.get(identity.id);
+      if (idLimits?.length) idOut.ratelimits = idLimits.map(toRatelimit);
+      out.identity = idOut;
+    }
+    const keyLimits = limitsByKey.get(k.id);
+    if (keyLimits?.length) out.ratelimits = keyLimits.map(toRatelimit);
+    const plaintext = plaintexts.get(k.id);
+    if (plaintext !== undefined) out.plaintext = plaintext;
+    return out;
+  });
 }

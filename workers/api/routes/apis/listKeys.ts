@@ -1,16 +1,20 @@
 import { and, asc, eq, gte, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
 import { and as both, apiAction, satisfies } from "../../../lib/auth/permissions";
 import { apiNotFound, findApi } from "../../../lib/apis";
-import { baseKeyResponse, KeyResponseData } from "../../../lib/keys/response";
+import { KeyResponseData, loadKeyResponses } from "../../../lib/keys/response";
+import { ApiError } from "../../../lib/errors";
+import { vaultConfigured, vaultMissing } from "../../../lib/vault";
+import { findIdentityByExternalId } from "../../../lib/identities/findOrCreate";
 import { page, paginate, rpcRoute, z, type App } from "../../rpc";
 
 export const route = rpcRoute({
   operationId: "apis.listKeys",
   summary: "List an API's keys",
   description:
-    "Lists the live keys of an API ordered by key id, 1–100 per page, with cursor pagination. Needs read_key and read_api on the API (missing grants look like a missing API).",
+    "Lists the live keys of an API (expired and disabled ones included) ordered by key id, 1–100 per page, with cursor pagination; optionally only the keys of one identity (`externalId`). " +
+    "With `decrypt: true` recoverable keys carry `plaintext` (needs `decrypt_key`). Needs read_key and read_api on the API (missing grants look like a missing API).",
   paginated: true,
   errors: [404, 412],
   body: z.object({
@@ -30,16 +34,37 @@ export const register = (app: App) =>
     const root = await rootKeyAuth(c);
     const d = db(c.env.DB);
     const api = await findApi(d, root.workspaceId, body.apiId);
+    // missing read grants look exactly like a missing API
     if (!api || !satisfies(root, both(apiAction(body.apiId, "read_key"), apiAction(body.apiId, "read_api")))) {
       throw apiNotFound();
+    }
+    if (body.decrypt) {
+      if (!vaultConfigured(c.env)) throw vaultMissing();
+      requirePermission(root, apiAction(body.apiId, "decrypt_key"));
+      if (!api.keyspace?.storeEncryptedKeys) {
+        throw new ApiError("unkey/application/precondition_failed", "The requested API does not support key encryption.");
+      }
+    }
+    let identityId: string | undefined;
+    if (body.externalId !== undefined) {
+      const identity = await findIdentityByExternalId(d, root.workspaceId, body.externalId);
+      if (!identity) return page(c, [], undefined);
+      identityId = identity.id;
     }
     const k = schema.keys;
     const rows = await d
       .select()
       .from(k)
-      .where(and(eq(k.keyspaceId, api.keyspaceId), isNull(k.deletedAt), body.cursor ? gte(k.id, body.cursor) : undefined))
+      .where(
+        and(
+          eq(k.keyspaceId, api.keyspaceId),
+          isNull(k.deletedAt),
+          identityId ? eq(k.identityId, identityId) : undefined,
+          body.cursor ? gte(k.id, body.cursor) : undefined,
+        ),
+      )
       .orderBy(asc(k.id))
       .limit(body.limit + 1);
     const { items, next } = paginate(rows, body.limit, (r) => r.id);
-    return page(c, items.map(baseKeyResponse), next);
+    return page(c, await loadKeyResponses(c.env, d, root.workspaceId, items, { decrypt: body.decrypt }), next);
   });

@@ -1,0 +1,47 @@
+import { db } from "../../../lib/db";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { ApiError } from "../../../lib/errors";
+import { invalidateKeys } from "../../../lib/keys/invalidate";
+import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
+import { detachPermissionsFromKey, existingPermissions } from "../../../lib/rbac/resolve";
+import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
+import { ok, rpcRoute, z, type App } from "../../rpc";
+import { keyIdField } from "./addPermissions";
+
+export const route = rpcRoute({
+  operationId: "keys.removePermissions",
+  summary: "Remove permissions from a key",
+  description:
+    "Detaches permissions, by slug, from a key; slugs the key does not hold directly are ignored, and permissions granted through roles stay. Every slug must name an existing permission of the workspace (404 otherwise). Returns the permissions still attached directly; the next verification sees the change. Needs `api.*.update_key` or `api.<apiId>.update_key`, and `rbac.*.remove_permission_from_key`.",
+  errors: [404],
+  body: z.object({ keyId: keyIdField, permissions: z.array(permissionSlug).min(1).max(1000) }),
+  data: z.array(Permission),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await rootKeyAuth(c);
+    const d = db(c.env.DB);
+    const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
+    requireKeyUpdate(root, key, ["remove_permission_from_key"]);
+    const wanted = [...new Set(body.permissions)];
+    const [existing, current] = await Promise.all([
+      existingPermissions(d, root.workspaceId, wanted),
+      keyPermissionsQuery(d, key.id),
+    ]);
+    const known = new Set(existing.map((p) => p.slug));
+    const unknown = wanted.find((s) => !known.has(s));
+    if (unknown !== undefined) {
+      throw new ApiError("unkey/data/permission_not_found", `Permission '${unknown}' was not found.`);
+    }
+    const wantedSet = new Set(wanted);
+    const toDetach = current.filter((p) => wantedSet.has(p.slug));
+    const after = await writeThenRead(
+      d,
+      detachPermissionsFromKey(c, d, root.workspaceId, key.id, toDetach),
+      keyPermissionsQuery(d, key.id),
+    );
+    await invalidateKeys(c, key.hash);
+    return ok(c, after.map(permissionData));
+  });

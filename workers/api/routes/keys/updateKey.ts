@@ -1,0 +1,166 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import { eq, sql, type SQL } from "drizzle-orm";
+import { db, schema } from "../../../lib/db";
+import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { apiAction } from "../../../lib/auth/permissions";
+import { auditInserts } from "../../../lib/audit";
+import { newId } from "../../../lib/ids";
+import { findKeyById } from "../../../lib/keys/lookup";
+import { invalidateKeys } from "../../../lib/keys/invalidate";
+import { creditsChanged } from "../../../lib/keys/credits";
+import { planIdentityLink } from "../../../lib/identities/findOrCreate";
+import {
+  attachPermissionsToKey,
+  attachRolesToKey,
+  detachPermissionsFromKey,
+  detachRolesFromKey,
+  planPermissionCreation,
+  resolveRoles,
+} from "../../../lib/rbac/resolve";
+import {
+  assertUniqueRatelimitNames,
+  creditColumnsForUpdate,
+  expiresSchema,
+  externalIdSchema,
+  keyIdSchema,
+  metaSchema,
+  permissionSlugsSchema,
+  ratelimitsSchema,
+  roleNamesSchema,
+  UpdateCreditsInput,
+} from "../../../lib/keys/write";
+import { ok, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "keys.updateKey",
+  summary: "Update a key",
+  description:
+    "Changes a key's settings. A field left out keeps its value; `null` clears it where allowed (name, externalId, meta, expires, credits); a value replaces it. " +
+    "`ratelimits`, `roles` and `permissions` replace the whole set (`[]` removes all; rate limits keep their ids when matched by name). " +
+    "Changes apply to the next verification. Needs `api.*.update_key` or `api.<apiId>.update_key`.",
+  errors: [404],
+  body: z.object({
+    keyId: keyIdSchema,
+    name: z.string().min(1).max(255).nullable().optional(),
+    externalId: externalIdSchema.nullable().optional(),
+    meta: metaSchema.nullable().optional(),
+    expires: expiresSchema.nullable().optional(),
+    credits: UpdateCreditsInput.optional(),
+    ratelimits: ratelimitsSchema.nullable().optional(),
+    enabled: z.boolean().optional(),
+    roles: roleNamesSchema.optional(),
+    permissions: permissionSlugsSchema.optional(),
+  }),
+  data: z.object({}),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await rootKeyAuth(c);
+    const d = db(c.env.DB);
+    const ws = root.workspaceId;
+    const { key, api } = await findKeyById(d, ws, body.keyId);
+    requirePermission(root, apiAction(api.id, "update_key"));
+
+    const now = Date.now();
+    const credits = creditColumnsForUpdate(body.credits, key, now);
+    assertUniqueRatelimitNames(body.ratelimits);
+    const roles = body.roles !== undefined ? await resolveRoles(d, ws, body.roles) : undefined;
+
+    const writes: BatchItem<"sqlite">[] = [];
+    const set: Record<string, unknown> = { updatedAt: now };
+    if (body.name !== undefined) set.name = body.name;
+    if (body.meta !== undefined) set.meta = body.meta;
+    if (body.expires !== undefined) set.expires = body.expires;
+    if (body.enabled !== undefined) set.enabled = body.enabled;
+    if (body.externalId === null) set.identityId = null;
+    else if (body.externalId !== undefined) {
+      const plan = await planIdentityLink(c, d, ws, body.externalId);
+      writes.push(...plan.statements);
+      set.identityId = plan.idSql;
+    }
+    // the key update goes right after the identity insert it may refer to
+    const keyUpdateAt = writes.length;
+    if (credits) {
+      Object.assign(set, credits);
+      // tells the key's UsageLimiter that D1 now holds a newer balance than its own
+      set.creditsVersion = sql`${schema.keys.creditsVersion} + 1`;
+    }
+
+    if (body.permissions !== undefined) {
+      const wanted = [...new Set(body.permissions)];
+      const current = await d
+        .select({ id: schema.permissions.id, slug: schema.permissions.slug })
+        .from(schema.keysPermissions)
+        .innerJoin(schema.permissions, eq(schema.permissions.id, schema.keysPermissions.permissionId))
+        .where(eq(schema.keysPermissions.keyId, key.id));
+      const currentSlugs = new Set(current.map((p) => p.slug));
+      const plan = await planPermissionCreation(c, d, ws, wanted);
+      writes.push(...plan.statements);
+      writes.push(...detachPermissionsFromKey(c, d, ws, key.id, current.filter((p) => !wanted.includes(p.slug))));
+      writes.push(...attachPermissionsToKey(c, d, ws, key.id, wanted, wanted.filter((s) => !currentSlugs.has(s))));
+    }
+    if (roles !== undefined) {
+      const wanted = roles.map((r) => r.name);
+      const current = await d
+        .select({ id: schema.roles.id, name: schema.roles.name })
+        .from(schema.keysRoles)
+        .innerJoin(schema.roles, eq(schema.roles.id, schema.keysRoles.roleId))
+        .where(eq(schema.keysRoles.keyId, key.id));
+      const currentNames = new Set(current.map((r) => r.name));
+      writes.push(...detachRolesFromKey(c, d, ws, key.id, current.filter((r) => !wanted.includes(r.name))));
+      writes.push(...attachRolesToKey(c, d, ws, key.id, wanted, wanted.filter((n) => !currentNames.has(n))));
+    }
+    if (body.ratelimits !== undefined) {
+      const wanted = body.ratelimits ?? [];
+      const current = await d.select().from(schema.ratelimits).where(eq(schema.ratelimits.keyId, key.id));
+      const byName = new Map(current.map((r) => [r.name, r]));
+      const keep = new Set(wanted.map((r) => r.name));
+      for (const r of current) if (!keep.has(r.name)) writes.push(d.delete(schema.ratelimits).where(eq(schema.ratelimits.id, r.id)));
+      for (const r of wanted) {
+        const existing = byName.get(r.name);
+        if (existing) {
+          writes.push(
+            d
+              .update(schema.ratelimits)
+              .set({ limit: r.limit, duration: r.duration, autoApply: r.autoApply ?? false, updatedAt: now })
+              .where(eq(schema.ratelimits.id, existing.id)),
+          );
+        } else {
+          writes.push(
+            d.insert(schema.ratelimits).values({
+              id: newId("rl"),
+              workspaceId: ws,
+              keyId: key.id,
+              name: r.name,
+              limit: r.limit,
+              duration: r.duration,
+              autoApply: r.autoApply ?? false,
+              createdAt: now,
+            }),
+          );
+        }
+      }
+    }
+
+    const { keyId: _k, ...changes } = body;
+    writes.splice(keyUpdateAt, 0, d.update(schema.keys).set(set as Record<string, SQL | unknown> as never).where(eq(schema.keys.id, key.id)));
+    writes.push(
+      ...auditInserts(c, ws, [
+        {
+          event: "key.update",
+          description: `Updated key ${key.id}`,
+          targets: [
+            { type: "key", id: key.id, name: key.name },
+            { type: "api", id: api.id, name: api.name },
+          ],
+          meta: { fields: Object.keys(changes) },
+        },
+      ]),
+    );
+    await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    await invalidateKeys(c, key.hash);
+    if (credits) await creditsChanged(c.env, key.id);
+    return ok(c, {});
+  });
