@@ -6,6 +6,14 @@ import { registerRootKeys } from "./rootKeys";
 import { registerPortal } from "./portal";
 import { registerKeys } from "./keys";
 import { registerPermissions } from "./permissions";
+import { registerRatelimit } from "./ratelimit";
+import { registerProjects } from "./projects";
+import { registerApps } from "./apps";
+import { registerEnvironments } from "./environments";
+import { registerDeploy } from "./deploy";
+import { registerDeployments } from "./deployments";
+import { registerDomains } from "./domains";
+import { registerGateway } from "./gateway";
 
 /** Every route group. Each group's index.ts registers its endpoint files. */
 export function registerRoutes(app: App) {
@@ -16,4 +24,12 @@ export function registerRoutes(app: App) {
   registerPortal(app);
   registerKeys(app);
   registerPermissions(app);
+  registerRatelimit(app);
+  registerProjects(app);
+  registerApps(app);
+  registerEnvironments(app);
+  registerDeploy(app);
+  registerDeployments(app);
+  registerDomains(app);
+  registerGateway(app);
 }

@@ -1,0 +1,53 @@
+import { or } from "../../../lib/auth/permissions";
+import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { createNamespaces, findNamespace, matchOverride, namespaceGone } from "../../../lib/ratelimit/namespaces";
+import { compact, ok, rpcRoute, z, type App } from "../../rpc";
+import { LimitRequest, record, runChecks } from "./shared";
+
+export const route = rpcRoute({
+  operationId: "ratelimit.limit",
+  summary: "Check and spend a rate limit",
+  description:
+    "Counts one request (or `cost` tokens) for an identifier in a namespace with a sliding window and says whether it fits. " +
+    "The answer is HTTP 200 either way; read `success`. An override stored for the identifier replaces `limit` and `duration`. " +
+    "An unknown namespace is created on the spot when the root key holds `ratelimit.*.create_namespace`. " +
+    "Needs `ratelimit.*.limit` or `ratelimit.<namespaceId>.limit`.",
+  errors: [410],
+  body: LimitRequest,
+  data: z.object({
+    success: z.boolean(),
+    limit: z.number().int(),
+    remaining: z.number().int(),
+    reset: z.number().int(),
+    overrideId: z.string().optional(),
+  }),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await rootKeyAuth(c);
+    let ns = await findNamespace(c, root.workspaceId, body.namespace);
+    if (!ns) {
+      requirePermission(root, "ratelimit.*.create_namespace");
+      ns = (await createNamespaces(c, root.workspaceId, [body.namespace])).get(body.namespace)!;
+    }
+    if (ns.deleted) throw namespaceGone();
+    requirePermission(root, or(`ratelimit.${ns.id}.limit`, "ratelimit.*.limit"));
+
+    const override = await matchOverride(c, ns.id, body.identifier);
+    const limit = override ? override.limit : body.limit;
+    const duration = override ? override.duration : body.duration;
+    const now = Date.now();
+    const out = await runChecks(
+      [{ owner: { kind: "namespace", workspaceId: root.workspaceId, namespace: ns.id, identifier: body.identifier }, bucket: "", limit, duration, cost: body.cost }],
+      c,
+      now,
+    );
+    const r = out.results[0]!;
+    record(c, {
+      workspaceId: root.workspaceId, namespaceId: ns.id, namespaceName: ns.name, identifier: body.identifier,
+      passed: r.passed, cost: body.cost, limit, duration, time: now,
+    });
+    return ok(c, compact({ success: r.passed, limit, remaining: r.remaining, reset: r.reset, overrideId: override?.id }));
+  });
