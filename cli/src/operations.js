@@ -363,11 +363,17 @@ export const GROUPS = [
         summary: "Start a key migration (our extension)",
         description:
           "Creates a migration for an API and prints its id, to use with migrate-keys and verify-key " +
-          "--migration-id. --hash names how your keys were hashed: sha256 (base64 SHA-256 of the whole key; " +
-          "such keys verify directly) or github.com/seamapi/prefixed-api-key.",
+          "--migration-id. --hash names how your keys were hashed: sha256 or sha256_base64 (base64 SHA-256 of " +
+          "the whole key; such keys verify directly), sha256_hex (hex SHA-256 of the whole key) or " +
+          "github.com/seamapi/prefixed-api-key (hex SHA-256 of the last part of <prefix>_<short>_<long> keys). " +
+          "Needs create_key on the API.",
         flags: [
           str("api-id", "the API the keys will be imported into (api_...)", required),
-          str("hash", "the hash algorithm of the keys", { default: "sha256" }),
+          str("hash", "how the keys were hashed", {
+            default: "sha256",
+            sendDefault: true,
+            choices: ["sha256", "sha256_base64", "sha256_hex", "github.com/seamapi/prefixed-api-key"],
+          }),
         ],
         examples: ["unkey api keys create-migration --api-id api_1234567890", "unkey api keys create-migration --api-id api_1234567890 --hash github.com/seamapi/prefixed-api-key"],
       },

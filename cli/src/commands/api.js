@@ -41,7 +41,9 @@ export function buildBody(op, cmd) {
     if (flag.local) continue;
     const key = attributeName(flag.name);
     const raw = cmd.getOptionValue(key);
-    if (raw === undefined || cmd.getOptionValueSource(key) === "default") continue;
+    if (raw === undefined) continue;
+    // a default shown in help is the server's own unless the flag says the CLI sends it
+    if (cmd.getOptionValueSource(key) === "default" && !flag.sendDefault) continue;
     const value = convert(flag, raw);
     const field = bodyField(flag);
     if (field === "$body") body = value;

@@ -1,0 +1,187 @@
+// The CLI without a server: command tree, help texts, parsing errors and exit codes.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM module of the CLI
+import { GROUPS, operationId } from "../../../cli/src/operations.js";
+import { runCli, tempHome } from "./run";
+
+const home = tempHome();
+
+/** A Node 20 binary on this machine, if any (the test runner itself runs under the pinned Node 22). */
+const node20 = ["/usr/bin/node", "/usr/local/bin/node", "/bin/node"].find(
+  (p) => existsSync(p) && execFileSync(p, ["--version"], { encoding: "utf8" }).startsWith("v20."),
+);
+const cli = (args: string[], env?: Record<string, string>) => runCli(args, { home, env });
+
+/** Every command of Unkey's CLI tree (except deploy and its internal tooling), plus our extensions. */
+const UNKEY_TREE: Record<string, string[]> = {
+  analytics: ["get-verifications"],
+  apis: ["create-api", "delete-api", "get-api", "list-keys"],
+  identities: ["create-identity", "delete-identity", "get-identity", "list-identities", "update-identity"],
+  keys: [
+    "create-key", "delete-key", "get-key", "verify-key", "update-key", "reroll-key", "whoami", "migrate-keys",
+    "add-permissions", "remove-permissions", "set-permissions", "add-roles", "remove-roles", "set-roles", "update-credits",
+  ],
+  permissions: [
+    "create-permission", "create-role", "delete-permission", "delete-role", "get-permission", "get-role",
+    "list-permissions", "list-roles",
+  ],
+  ratelimit: ["limit", "multi-limit", "set-override", "get-override", "delete-override", "list-overrides"],
+};
+const EXTENSIONS: Record<string, string[]> = {
+  workspaces: ["create-workspace", "update-workspace"],
+  "root-keys": ["create-root-key", "list-root-keys", "delete-root-key"],
+  apis: ["update-api"],
+  audit: ["list-logs", "get-log"],
+  keys: ["create-migration"],
+};
+
+describe("unkey --help and the command tree", () => {
+  it("root help lists auth, api and healthcheck with the environment variables, exit 0", async () => {
+    const r = await cli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const word of ["auth", "api", "healthcheck <url>", "UNKEY_ROOT_KEY", "UNKEY_API_BASE_URL", "UNKEY_CONFIG", "UNKEY_OUTPUT", "Examples:"]) {
+      expect(r.stdout).toContain(word);
+    }
+  });
+
+  it("-h, help and help <command> all print help", async () => {
+    expect((await cli(["-h"])).stdout).toContain("Usage: unkey");
+    expect((await cli(["help"])).stdout).toContain("Usage: unkey");
+    const sub = await cli(["help", "api"]);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain("Usage: unkey api");
+    const nested = await cli(["api", "keys", "help", "create-key"]);
+    expect(nested.code).toBe(0);
+    expect(nested.stdout).toContain("Usage: unkey api keys create-key");
+  });
+
+  it.skipIf(!node20)("runs on Node 20 without a build step", async () => {
+    const r = await runCli(["api", "keys", "verify-key", "--help"], { home, node: node20 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: unkey api keys verify-key");
+  });
+
+  it("-v and --version print the version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+    expect((await cli(["-v"])).stdout.trim()).toBe(pkg.version);
+    expect((await cli(["--version"])).stdout.trim()).toBe(pkg.version);
+  });
+
+  it("`unkey api --help` lists every group", async () => {
+    const r = await cli(["api", "--help"]);
+    for (const g of [...Object.keys(UNKEY_TREE), ...Object.keys(EXTENSIONS)]) expect(r.stdout).toMatch(new RegExp(`^  ${g} `, "m"));
+  });
+
+  it("every action of Unkey's CLI and of our extensions is in the tree", async () => {
+    const tree = new Map<string, string[]>(GROUPS.map((g: any) => [g.name, g.operations.map((o: any) => o.action)]));
+    for (const source of [UNKEY_TREE, EXTENSIONS]) {
+      for (const [group, actions] of Object.entries(source)) {
+        expect(tree.get(group), group).toBeDefined();
+        for (const a of actions) expect(tree.get(group), `${group} ${a}`).toContain(a);
+      }
+    }
+    for (const group of Object.keys(UNKEY_TREE)) {
+      const r = await cli(["api", group, "--help"]);
+      expect(r.code).toBe(0);
+      for (const a of tree.get(group)!) expect(r.stdout).toMatch(new RegExp(`^  ${a} `, "m"));
+    }
+  });
+
+  it("every api command's help has a description, every flag with its type, the endpoint and examples", async () => {
+    const placeholder: Record<string, string> = { string: "<string>", int: "<int>", bool: "[bool]", list: "<list>", json: "<json>" };
+    for (const group of GROUPS) {
+      for (const op of group.operations) {
+        const r = await cli(["api", group.name, op.action, "--help"]);
+        expect(r.code, `${group.name} ${op.action}`).toBe(0);
+        expect(r.stdout).toContain(`Usage: unkey api ${group.name} ${op.action}`);
+        expect(r.stdout).toContain(op.description.split("\n")[0].slice(0, 40));
+        expect(r.stdout).toContain(`Calls POST /v2/${operationId(group, op)}.`);
+        expect(r.stdout).toContain("Examples:");
+        for (const f of op.flags) {
+          expect(r.stdout, `${op.action} --${f.name}`).toContain(`--${f.name} ${f.placeholder ?? placeholder[f.type]}`);
+        }
+        for (const g of ["--api-url <url>", "--config <path>", "--output <format>"]) expect(r.stdout).toContain(g);
+        expect(r.stdout).toContain(group.name === "workspaces" ? "--admin-key <string>" : "--root-key <string>");
+      }
+    }
+  });
+
+  it("operations map `<group> <action>` to POST /v2/<group>.<camelCaseAction>", () => {
+    const keys = GROUPS.find((g: any) => g.name === "keys");
+    const rootKeys = GROUPS.find((g: any) => g.name === "root-keys");
+    expect(operationId(keys, keys.operations.find((o: any) => o.action === "update-credits"))).toBe("keys.updateCredits");
+    expect(operationId(rootKeys, rootKeys.operations[0])).toBe("rootKeys.createRootKey");
+  });
+});
+
+describe("parsing errors exit 1 with a message on stdout", () => {
+  it("an unknown command is rejected and the valid ones are listed", async () => {
+    const r = await cli(["api", "keys", "create-kee"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("unknown command 'create-kee'");
+    expect(r.stdout).toContain("create-key");
+  });
+
+  it("an unknown flag is rejected and the valid ones are listed", async () => {
+    const r = await cli(["api", "apis", "get-api", "--api-id", "api_123456789", "--colour", "red"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("unknown option '--colour'");
+    expect(r.stdout).toContain("--api-id <string>");
+  });
+
+  it("a missing required flag is named", async () => {
+    const r = await cli(["api", "apis", "get-api"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("required option '--api-id <string>' not specified");
+  });
+
+  it("bad JSON in a -json flag is reported as such, before anything is sent", async () => {
+    const r = await cli(["api", "keys", "create-key", "--api-id", "api_123456789", "--meta-json", "{nope", "--root-key", "k", "--api-url", "http://127.0.0.1:9"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^invalid JSON for --meta-json: /);
+  });
+
+  it("integers and booleans are checked", async () => {
+    const base = ["api", "apis", "list-keys", "--api-id", "api_123456789", "--root-key", "k", "--api-url", "http://127.0.0.1:9"];
+    const badInt = await cli([...base, "--limit", "ten"]);
+    expect(badInt.code).toBe(1);
+    expect(badInt.stdout).toContain('invalid value for --limit: "ten" is not an integer');
+    const badBool = await cli([...base, "--decrypt=perhaps"]);
+    expect(badBool.code).toBe(1);
+    expect(badBool.stdout).toContain("invalid value for --decrypt");
+  });
+
+  it("an api command without any root key says how to get one", async () => {
+    const r = await cli(["api", "apis", "get-api", "--api-id", "api_123456789"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("No root key found");
+    expect(r.stdout).toContain("unkey auth login");
+  });
+
+  it("an unreachable server is an error with exit 1", async () => {
+    const r = await cli(["api", "apis", "get-api", "--api-id", "api_123456789", "--root-key", "k", "--api-url", "http://127.0.0.1:9"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("cannot reach http://127.0.0.1:9");
+  });
+
+  it("an unknown --output format is rejected", async () => {
+    const r = await cli(["api", "apis", "get-api", "--api-id", "api_123456789", "--output", "yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("--output");
+  });
+
+  it("auth login rejects an empty key", async () => {
+    const r = await runCli(["auth", "login"], { home, input: "\n" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Enter your root key:");
+    expect(r.stdout).toContain("root key cannot be empty");
+  });
+
+  it("healthcheck fails with exit 1 when nothing answers", async () => {
+    const r = await cli(["healthcheck", "http://127.0.0.1:9/health"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("healthcheck failed");
+  });
+});
