@@ -1,0 +1,311 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { AppEnv } from "../env";
+import { db, schema } from "../db";
+import { newId } from "../ids";
+import { sha256Base64 } from "../crypto";
+import { ApiError } from "../errors";
+import { auditInserts } from "../audit";
+import { cacheFor } from "../services";
+import { and as allOf, apiAction, satisfies, type Requirement } from "../auth/permissions";
+import { enforceWorkspaceRateLimit } from "../auth/workspaceRateLimit";
+import type { RootKeyContext } from "../auth/rootKey";
+import { findApi } from "../apis";
+import { findPortal, portalNotFound } from "./portals";
+
+/** The fixed scope vocabulary of portal sessions. */
+export const PORTAL_SCOPES = ["keys:read", "keys:create", "keys:reroll", "analytics:read"] as const;
+export type PortalScope = (typeof PORTAL_SCOPES)[number];
+
+/** The exchange code in the portal URL lives 15 minutes and is redeemed at most once. */
+export const CODE_TTL_MS = 15 * 60_000;
+/** The access token (cookie `portal_session`) lives 24 hours and is never extended. */
+export const TOKEN_TTL_MS = 24 * 60 * 60_000;
+export const SESSION_COOKIE = "portal_session";
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** `<prefix>_` + 24 uniformly random alphanumerics from the CSPRNG (rejection sampling). */
+export function newPortalSecret(prefix: "pst" | "pat"): string {
+  let out = "";
+  while (out.length < 24) {
+    for (const b of crypto.getRandomValues(new Uint8Array(32))) {
+      if (b < 248 && out.length < 24) out += ALPHANUMERIC[b % 62];
+    }
+  }
+  return `${prefix}_${out}`;
+}
+
+/** What a root key must itself hold on an API to hand `scope` to an end user. */
+export function scopeCeiling(scope: PortalScope, apiId: string, storeEncryptedKeys: boolean): Requirement {
+  switch (scope) {
+    case "keys:read":
+      return allOf(apiAction(apiId, "read_key"), apiAction(apiId, "read_api"));
+    case "keys:create":
+    case "keys:reroll":
+      return storeEncryptedKeys ? allOf(apiAction(apiId, "create_key"), apiAction(apiId, "encrypt_key")) : apiAction(apiId, "create_key");
+    case "analytics:read":
+      return apiAction(apiId, "read_analytics");
+  }
+}
+
+/** Where the portal pages live: PORTAL_BASE_URL, else this Worker's own origin + `/portal`. */
+export function portalBaseUrl(c: Context<AppEnv>): string {
+  const configured = c.env.PORTAL_BASE_URL?.trim();
+  if (configured) return configured.replace(/\/+$/, "");
+  return `${new URL(c.req.url).origin}/portal`;
+}
+
+export interface CreateSessionInput {
+  portal: string;
+  externalId: string;
+  scopes: PortalScope[];
+  preview: boolean;
+  returnUrl?: string;
+}
+
+/**
+ * Mints a portal session for an end user (analytics-audit-portal-security §3.3): portal lookup
+ * in the caller's workspace, the masked `create_portal_session` check, the enabled flag, the
+ * keyspace resolution, then the scope ceiling; the session row and its audit event land in one
+ * batch. Returns the session id and the single-use URL.
+ */
+export async function createPortalSession(c: Context<AppEnv>, root: RootKeyContext, input: CreateSessionInput) {
+  const d = db(c.env.DB);
+  const portal = await findPortal(d, root.workspaceId, input.portal);
+  if (!portal) throw portalNotFound();
+  if (!satisfies(root, { or: ["portal.*.create_portal_session", `portal.${portal.id}.create_portal_session`] })) {
+    throw portalNotFound();
+  }
+  if (!portal.enabled) throw new ApiError("unkey/authorization/forbidden", "Portal is disabled.");
+  const api = await findApi(d, root.workspaceId, portal.apiId);
+  if (!api || !api.keyspace || api.keyspace.deletedAt !== null) {
+    throw new ApiError("unkey/authorization/forbidden", "Portal is not available: the API it uses no longer exists.");
+  }
+  if (api.keyspaceId !== portal.keyspaceId) {
+    throw new ApiError("unkey/application/unexpected_error", "Portal configuration is invalid.");
+  }
+  const scopes = [...new Set(input.scopes)];
+  for (const scope of scopes) {
+    if (!satisfies(root, scopeCeiling(scope, api.id, api.keyspace.storeEncryptedKeys))) {
+      throw new ApiError(
+        "unkey/authorization/insufficient_permissions",
+        `You do not have permission to grant the "${scope}" scope to a portal session.`,
+      );
+    }
+  }
+  const keyspaceIds = [portal.keyspaceId];
+  const id = newId("ps");
+  const code = newPortalSecret("pst");
+  const now = Date.now();
+  await d.batch([
+    d.insert(schema.portalSessions).values({
+      id,
+      workspaceId: root.workspaceId,
+      portalId: portal.id,
+      externalId: input.externalId,
+      grant: { keyspaceIds, scopes },
+      preview: input.preview,
+      exchangeCodeHash: await sha256Base64(code),
+      exchangeCodeExpiresAt: now + CODE_TTL_MS,
+      returnUrl: input.returnUrl ?? null,
+      createdAt: now,
+    }),
+    ...auditInserts(c, root.workspaceId, [
+      {
+        event: "portal.session.create",
+        description: `Created portal session ${id} for ${input.externalId}`,
+        targets: [
+          { type: "portalSession", id, meta: { portalId: portal.id, slug: portal.slug, scopes, keyspaceIds } },
+        ],
+        meta: { portalId: portal.id, slug: portal.slug, scopes, keyspaceIds, externalId: input.externalId, preview: input.preview },
+      },
+    ]),
+  ]);
+  return { id, url: `${portalBaseUrl(c)}/?code=${code}` };
+}
+
+const CODE_INVALID = "Session is invalid, expired, or has already been used.";
+
+/**
+ * Redeems an exchange code for an access token (§3.4). The code must be known, unexpired and
+ * unredeemed; one conditional UPDATE makes redemption single-use even under concurrency, and
+ * the audit event is written in the same batch only if that UPDATE took effect.
+ */
+export async function redeemCode(c: Context<AppEnv>, code: string) {
+  if (code.trim() === "") throw new ApiError("unkey/authentication/portal_token_missing", "code is required.");
+  const d = db(c.env.DB);
+  const ps = schema.portalSessions;
+  const codeHash = await sha256Base64(code);
+  const now = Date.now();
+  const [row] = await d
+    .select({ id: ps.id, workspaceId: ps.workspaceId, externalId: ps.externalId })
+    .from(ps)
+    .where(and(eq(ps.exchangeCodeHash, codeHash), isNull(ps.accessTokenHash), isNull(ps.revokedAt), gt(ps.exchangeCodeExpiresAt, now)))
+    .limit(1);
+  if (!row) throw new ApiError("unkey/authentication/portal_session_not_found", CODE_INVALID);
+  const accessToken = newPortalSecret("pat");
+  const tokenHash = await sha256Base64(accessToken);
+  const expiresAt = now + TOKEN_TTL_MS;
+  const [update] = await d.batch([
+    d
+      .update(ps)
+      .set({ accessTokenHash: tokenHash, accessTokenCreatedAt: now, accessTokenExpiresAt: expiresAt })
+      .where(and(eq(ps.exchangeCodeHash, codeHash), isNull(ps.accessTokenHash), isNull(ps.revokedAt), gt(ps.exchangeCodeExpiresAt, now))),
+    auditIfRedeemed(c, row, tokenHash),
+  ]);
+  if (changes(update) !== 1) throw new ApiError("unkey/authentication/portal_session_not_found", CODE_INVALID);
+  return { accessToken, expiresAt, sessionId: row.id };
+}
+
+/**
+ * The `portal.session.exchange` audit row (actor: the system, id = the session), inserted only
+ * if the session now carries this token, i.e. only when the redemption in the same batch won.
+ * Built as INSERT … SELECT … WHERE EXISTS with the query builder: drizzle's D1 batch cannot
+ * carry raw `db.run(sql)` statements with parameters.
+ */
+function auditIfRedeemed(c: Context<AppEnv>, row: { id: string; workspaceId: string; externalId: string }, tokenHash: string) {
+  const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  const userAgent = c.req.header("user-agent") ?? null;
+  const targets = JSON.stringify([{ type: "portalSession", id: row.id }]);
+  const meta = JSON.stringify({ externalId: row.externalId });
+  // columns in the table's order: id, workspace_id, bucket, source, event, time, description, actor_type,
+  // actor_id, actor_name, actor_meta, remote_ip, user_agent, meta, targets, correlation_id
+  return db(c.env.DB)
+    .insert(schema.auditLogs)
+    .select(
+      sql`SELECT ${newId("log")}, ${row.workspaceId}, 'unkey_mutations', 'platform', 'portal.session.exchange', ${Date.now()},
+        ${`Exchanged the code of portal session ${row.id} for an access token`}, 'system', ${row.id}, NULL, NULL,
+        ${remoteIp}, ${userAgent}, ${meta}, ${targets}, NULL
+      WHERE EXISTS (SELECT 1 FROM portal_sessions WHERE id = ${row.id} AND access_token_hash = ${tokenHash})`,
+    );
+}
+
+function changes(result: unknown): number {
+  const meta = (result as { meta?: { changes?: number } } | undefined)?.meta;
+  return meta?.changes ?? 0;
+}
+
+/** An authenticated portal visit: who, where, what they may do, and the portal's branding. */
+export interface PortalSession {
+  id: string;
+  workspaceId: string;
+  externalId: string;
+  scopes: PortalScope[];
+  keyspaceIds: string[];
+  preview: boolean;
+  returnUrl: string | null;
+  expiresAt: number;
+  portal: {
+    id: string;
+    slug: string;
+    apiId: string;
+    name: string | null;
+    logoUrl: string | null;
+    primaryColor: string;
+    docsMarkdown: string | null;
+  };
+  workspace: RootKeyContext["workspace"];
+}
+
+type CachedSession = Omit<PortalSession, "scopes"> & { scopes: string[]; revokedAt: number | null; portalEnabled: boolean };
+
+async function loadSession(d1: D1Database, tokenHash: string): Promise<CachedSession | null> {
+  const rows = await db(d1)
+    .select({ s: schema.portalSessions, p: schema.portals, w: schema.workspaces })
+    .from(schema.portalSessions)
+    .innerJoin(schema.portals, eq(schema.portals.id, schema.portalSessions.portalId))
+    .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.portalSessions.workspaceId))
+    .where(eq(schema.portalSessions.accessTokenHash, tokenHash))
+    .limit(1);
+  const row = rows[0];
+  if (!row || row.w.deletedAt !== null) return null;
+  const { s, p, w } = row;
+  if (s.accessTokenExpiresAt === null) return null;
+  return {
+    id: s.id,
+    workspaceId: s.workspaceId,
+    externalId: s.externalId,
+    scopes: s.grant.scopes,
+    keyspaceIds: s.grant.keyspaceIds,
+    preview: s.preview,
+    returnUrl: s.returnUrl,
+    expiresAt: s.accessTokenExpiresAt,
+    revokedAt: s.revokedAt,
+    portalEnabled: p.enabled,
+    portal: {
+      id: p.id,
+      slug: p.slug,
+      apiId: p.apiId,
+      name: p.name,
+      logoUrl: p.logoUrl,
+      primaryColor: p.primaryColor,
+      docsMarkdown: p.docsMarkdown,
+    },
+    workspace: {
+      id: w.id,
+      name: w.name,
+      enabled: w.enabled,
+      apiRateLimitPerMinute: w.apiRateLimitPerMinute,
+      analyticsEnabled: w.analyticsEnabled,
+      analyticsRetentionDays: w.analyticsRetentionDays,
+      auditRetentionDays: w.auditRetentionDays,
+    },
+  };
+}
+
+/**
+ * The session an access token belongs to, if it is active: known, not revoked, not expired,
+ * its portal still enabled and its workspace still enabled. Reads are cached (namespace
+ * `portalSession`); expiry is checked on every call, so caching only delays revocation.
+ */
+export async function sessionForToken(c: Context<AppEnv>, token: string): Promise<PortalSession | null> {
+  if (!/^pat_[A-Za-z0-9]{24}$/.test(token)) return null;
+  const hash = await sha256Base64(token);
+  const s = await cacheFor(c).swr("portalSession", hash, () => loadSession(c.env.DB, hash));
+  if (!s || s.revokedAt !== null || s.expiresAt <= Date.now() || !s.portalEnabled || !s.workspace.enabled) return null;
+  const { revokedAt: _r, portalEnabled: _e, ...session } = s;
+  return { ...session, scopes: s.scopes.filter((x): x is PortalScope => (PORTAL_SCOPES as readonly string[]).includes(x)) };
+}
+
+/** Forget cached session reads (after a portal's sessions were deleted or revoked). */
+export async function forgetSessions(c: Context<AppEnv>, tokenHashes: string[]) {
+  await cacheFor(c).remove("portalSession", ...tokenHashes);
+}
+
+const SESSION_INVALID = "The portal session is invalid or has expired.";
+
+/**
+ * Authentication of the cookie-only portal routes (§3.5): any Authorization header makes the
+ * request unauthenticated; an empty cookie is a missing token; an unknown, expired or revoked
+ * one is a 401. The workspace's API rate limit applies afterwards, as for root keys.
+ */
+export async function portalSessionAuth(c: Context<AppEnv>): Promise<PortalSession> {
+  const missing = (detail: string) => new ApiError("unkey/authentication/missing", detail);
+  if (c.req.header("authorization") !== undefined) {
+    throw missing("Portal routes authenticate with the portal_session cookie only; do not send an Authorization header.");
+  }
+  const token = getCookie(c, SESSION_COOKIE);
+  if (token === undefined) throw missing("Send the portal_session cookie set by the portal.");
+  if (token.trim() === "") throw new ApiError("unkey/authentication/portal_token_missing", "A valid portal session token is required.");
+  const session = await sessionForToken(c, token);
+  if (!session) throw new ApiError("unkey/authentication/portal_session_not_found", SESSION_INVALID);
+  await enforceWorkspaceRateLimit(c, asRateLimitSubject(session));
+  return session;
+}
+
+/** The workspace rate limiter keys on the workspace; it takes the root-key context shape. */
+function asRateLimitSubject(s: PortalSession): RootKeyContext {
+  return { id: s.id, name: null, workspaceId: s.workspaceId, workspace: s.workspace, fullAccess: false, permissions: new Set() };
+}
+
+export function hasScope(session: PortalSession, scope: PortalScope): boolean {
+  return session.scopes.includes(scope);
+}
+
+export function requireScope(session: PortalSession, scope: PortalScope): void {
+  if (!hasScope(session, scope)) {
+    throw new ApiError("unkey/authorization/insufficient_permissions", `This portal session does not have the "${scope}" scope.`);
+  }
+}
