@@ -1,0 +1,23 @@
+import { db } from "../../../lib/db";
+import { authorize } from "../../../lib/auth/rootKey";
+import { findPermission, Permission, permissionData, permissionNotFound, permissionSlug } from "../../../lib/rbac/model";
+import { ok, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "permissions.getPermission",
+  summary: "Get a permission",
+  description:
+    "Returns one permission of the workspace, looked up by its id or by its slug. Needs `rbac.*.read_permission`.",
+  errors: [404],
+  body: z.object({ permission: permissionSlug }),
+  data: Permission,
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { permission } = c.req.valid("json");
+    const root = await authorize(c, "rbac.*.read_permission");
+    const found = await findPermission(db(c.env.DB), root.workspaceId, permission);
+    if (!found) throw permissionNotFound();
+    return ok(c, permissionData(found));
+  });

@@ -1,0 +1,41 @@
+import { and, asc, eq, gte, sql } from "drizzle-orm";
+import { db, schema } from "../../../lib/db";
+import { authorize } from "../../../lib/auth/rootKey";
+import { Role, rolesWithPermissions, searchAny } from "../../../lib/rbac/model";
+import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "permissions.listRoles",
+  summary: "List roles",
+  description:
+    "Lists the workspace's roles with their permissions, ordered by id, up to `limit` (1–100, default 100) per page; pass the returned cursor to continue. `search` keeps roles whose id, name or description contains it, ignoring case. Needs `rbac.*.read_role`.",
+  paginated: true,
+  body: z.object({
+    limit: z.number().int().min(1).max(100).default(100),
+    cursor: z.string().max(1024).optional(),
+    search: z.string().max(256).optional(),
+  }),
+  data: z.array(Role),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { limit, cursor, search } = c.req.valid("json");
+    const root = await authorize(c, "rbac.*.read_role");
+    const d = db(c.env.DB);
+    const r = schema.roles;
+    const rows = await d
+      .select({ id: r.id, name: r.name, description: r.description })
+      .from(r)
+      .where(
+        and(
+          eq(r.workspaceId, root.workspaceId),
+          cursor ? gte(r.id, cursor) : undefined,
+          search ? searchAny(search, [sql`${r.id}`, sql`${r.name}`, sql`${r.description}`]) : undefined,
+        ),
+      )
+      .orderBy(asc(r.id))
+      .limit(limit + 1);
+    const { items, next } = paginate(rows, limit, (row) => row.id);
+    return page(c, await rolesWithPermissions(d, items), next);
+  });

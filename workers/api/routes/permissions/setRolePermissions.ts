@@ -1,0 +1,61 @@
+import { and, eq } from "drizzle-orm";
+import { db, schema } from "../../../lib/db";
+import { authorize, requirePermission } from "../../../lib/auth/rootKey";
+import { Permission, permissionData, permissionSlug, roleNotFoundById, rolePermissionsQuery, writeThenRead } from "../../../lib/rbac/model";
+import { existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
+import { attachPermissionsToRole, detachPermissionsFromRole } from "../../../lib/rbac/rolePermissions";
+import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
+import { hashesOfKeysWithRole, invalidateKeyHashes } from "../../../lib/rbac/invalidate";
+import { ok, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "permissions.setRolePermissions",
+  summary: "Replace a role's permissions",
+  description:
+    "Makes the given slugs the complete set of permissions attached to a role: links not listed are removed, new ones added, and missing permissions created (slug as name). An empty list clears the role. Every key holding the role sees the change at its next verification. Needs `rbac.*.add_permission_to_role` and `rbac.*.remove_permission_from_role`, plus `rbac.*.create_permission` when some must be created.",
+  errors: [404],
+  body: z.object({
+    roleId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_-]+$/),
+    permissions: z.array(permissionSlug),
+  }),
+  data: z.array(Permission),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await authorize(c, "rbac.*.add_permission_to_role");
+    requirePermission(root, "rbac.*.remove_permission_from_role");
+    const d = db(c.env.DB);
+    const r = schema.roles;
+    const [role] = await d
+      .select({ id: r.id, name: r.name })
+      .from(r)
+      .where(and(eq(r.id, body.roleId), eq(r.workspaceId, root.workspaceId)))
+      .limit(1);
+    if (!role) throw roleNotFoundById();
+    const wanted = [...new Set(body.permissions)];
+    const [existing, current] = await Promise.all([
+      existingPermissions(d, root.workspaceId, wanted),
+      rolePermissionsQuery(d, role.id),
+    ]);
+    if (existing.length < wanted.length) requireCreatePermission(root);
+    const wantedSet = new Set(wanted);
+    const currentSlugs = new Set(current.map((p) => p.slug));
+    const toRemove = current.filter((p) => !wantedSet.has(p.slug));
+    const toAdd = wanted.filter((s) => !currentSlugs.has(s));
+    const creation = await planPermissionCreation(c, d, root.workspaceId, toAdd);
+    const after = await writeThenRead(
+      d,
+      [
+        ...creation.statements,
+        ...detachPermissionsFromRole(c, d, root.workspaceId, role.id, toRemove),
+        ...attachPermissionsToRole(c, d, root.workspaceId, role.id, toAdd),
+      ],
+      rolePermissionsQuery(d, role.id),
+    );
+    if (toAdd.length > 0 || toRemove.length > 0) {
+      await invalidateKeyHashes(c, await hashesOfKeysWithRole(d, role.id));
+    }
+    return ok(c, after.map(permissionData));
+  });
