@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "./env";
-import { db, schema } from "./db";
+import { db, rawStatement, schema } from "./db";
 import { newId } from "./ids";
 import type { AuditTarget } from "../../schema/audit";
 
@@ -78,7 +78,7 @@ export function auditInsertWhen(
   const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
   const userAgent = c.req.header("user-agent") ?? null;
   const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-  return db(c.env.DB).run(sql`INSERT INTO audit_logs
+  return rawStatement(db(c.env.DB), sql`INSERT INTO audit_logs
     (id, workspace_id, event, time, description, actor_type, actor_id, actor_name, actor_meta, remote_ip, user_agent, meta, targets, correlation_id)
     SELECT ${newId("log")}, ${workspaceId}, ${e.event}, ${Date.now()}, ${e.description}, ${actor.type}, ${actor.id},
       ${actor.name ?? null}, ${json(actor.meta)}, ${remoteIp}, ${userAgent}, ${json(e.meta)}, ${JSON.stringify(e.targets)}, ${null}

@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import type { SQL } from "drizzle-orm";
 import * as schema from "../../schema";
 
 export type Database = ReturnType<typeof db>;
@@ -9,3 +10,14 @@ export function db(d1: D1Database) {
 }
 
 export { schema };
+
+/**
+ * A raw SQL statement usable inside `d.batch([...])`. drizzle's own `d.run(sql)` cannot be
+ * batched on D1 when it has parameters (its batch code expects a prepared `stmt` that raw
+ * queries lack), so this attaches one.
+ */
+export function rawStatement(d: Database, query: SQL) {
+  const raw = d.run(query);
+  const prepared = (d as unknown as { $client: D1Database }).$client.prepare(raw.getQuery().sql);
+  return Object.assign(raw, { stmt: prepared });
+}

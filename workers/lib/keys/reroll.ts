@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, sql } from "drizzle-orm";
 import type { AppEnv } from "../env";
-import { db, schema } from "../db";
+import { db, rawStatement, schema } from "../db";
 import { auditInserts, type Actor } from "../audit";
 import { ApiError } from "../errors";
 import { generateKey, sha256Base64 } from "../crypto";
@@ -72,9 +72,9 @@ export async function rerollKey(
       lastRefillAt: oldKey.lastRefillAt,
       createdAt: now,
     }),
-    d.run(sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
+    rawStatement(d, sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
       SELECT ${keyId}, permission_id, workspace_id, ${now} FROM keys_permissions WHERE key_id = ${oldKey.id}`),
-    d.run(sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
+    rawStatement(d, sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
       SELECT ${keyId}, role_id, workspace_id, ${now} FROM keys_roles WHERE key_id = ${oldKey.id}`),
     d.update(schema.keys).set({ expires: rerollExpiry(now, expiration), updatedAt: now }).where(eq(schema.keys.id, oldKey.id)),
   ];

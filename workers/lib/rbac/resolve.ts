@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
-import { schema, type Database } from "../db";
+import { rawStatement, schema, type Database } from "../db";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { actorOf } from "../audit";
@@ -64,7 +64,7 @@ export async function planPermissionCreation(
   return {
     created: missing,
     statements: [
-      d.run(sql`INSERT INTO permissions (id, workspace_id, name, slug, created_at)
+      rawStatement(d, sql`INSERT INTO permissions (id, workspace_id, name, slug, created_at)
         SELECT json_extract(value, '$[0]'), ${workspaceId}, json_extract(value, '$[1]'), json_extract(value, '$[1]'), ${now}
         FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`),
       bulkAudit(c, d, workspaceId, {
@@ -102,7 +102,7 @@ export async function planRoleCreation(
   return {
     created: missing,
     statements: [
-      d.run(sql`INSERT INTO roles (id, workspace_id, name, created_at)
+      rawStatement(d, sql`INSERT INTO roles (id, workspace_id, name, created_at)
         SELECT json_extract(value, '$[0]'), ${workspaceId}, json_extract(value, '$[1]'), ${now}
         FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`),
       bulkAudit(c, d, workspaceId, {
@@ -132,7 +132,7 @@ export function attachPermissionsToKey(
   const wanted = unique(slugs);
   if (wanted.length === 0) return [];
   const out: Stmt[] = [
-    d.run(sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
+    rawStatement(d, sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
       SELECT ${keyId}, id, workspace_id, ${Date.now()} FROM permissions
       WHERE workspace_id = ${workspaceId} AND slug IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))
       ON CONFLICT DO NOTHING`),
@@ -164,7 +164,7 @@ export function attachRolesToKey(
   const wanted = unique(names);
   if (wanted.length === 0) return [];
   const out: Stmt[] = [
-    d.run(sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
+    rawStatement(d, sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
       SELECT ${keyId}, id, workspace_id, ${Date.now()} FROM roles
       WHERE workspace_id = ${workspaceId} AND name IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))
       ON CONFLICT DO NOTHING`),
@@ -202,7 +202,7 @@ export function detachPermissionsFromKey(
       from: sql`keys_permissions kp JOIN permissions p ON p.id = kp.permission_id`,
       where: sql`kp.key_id = ${keyId} AND kp.permission_id IN (SELECT value FROM json_each(${ids}))`,
     }),
-    d.run(sql`DELETE FROM keys_permissions WHERE key_id = ${keyId} AND permission_id IN (SELECT value FROM json_each(${ids}))`),
+    rawStatement(d, sql`DELETE FROM keys_permissions WHERE key_id = ${keyId} AND permission_id IN (SELECT value FROM json_each(${ids}))`),
   ];
 }
 
@@ -224,7 +224,7 @@ export function detachRolesFromKey(
       from: sql`keys_roles kr JOIN roles r ON r.id = kr.role_id`,
       where: sql`kr.key_id = ${keyId} AND kr.role_id IN (SELECT value FROM json_each(${ids}))`,
     }),
-    d.run(sql`DELETE FROM keys_roles WHERE key_id = ${keyId} AND role_id IN (SELECT value FROM json_each(${ids}))`),
+    rawStatement(d, sql`DELETE FROM keys_roles WHERE key_id = ${keyId} AND role_id IN (SELECT value FROM json_each(${ids}))`),
   ];
 }
 
@@ -241,7 +241,7 @@ export function bulkAudit(
   const actor = actorOf(c);
   const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
   const userAgent = c.req.header("user-agent") ?? null;
-  return d.run(sql`INSERT INTO audit_logs
+  return rawStatement(d, sql`INSERT INTO audit_logs
     (id, workspace_id, event, time, description, actor_type, actor_id, actor_name, actor_meta, remote_ip, user_agent, meta, targets, correlation_id)
     SELECT 'log_' || lower(hex(randomblob(16))), ${workspaceId}, ${o.event}, ${Date.now()}, ${o.description}, ${actor.type}, ${actor.id},
       ${actor.name ?? null}, ${actor.meta ? JSON.stringify(actor.meta) : null}, ${remoteIp}, ${userAgent}, NULL, ${o.targets}, NULL
