@@ -1,0 +1,71 @@
+import { and, eq, isNull, or as sqlOr } from "drizzle-orm";
+import { db, schema } from "../../../lib/db";
+import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { ApiError, invalidInput } from "../../../lib/errors";
+import { requireSomeScope, scoped } from "../../../lib/deploy/access";
+import { createDeployment, upstreamFromImage } from "../../../lib/deploy/lifecycle";
+import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
+import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
+import { Upstream } from "../../../lib/deploy/schemas";
+import { rpcRoute, z, type App } from "../../rpc";
+
+export const route = withSuccessStatus(
+  rpcRoute({
+    operationId: "deploy.createDeployment",
+    summary: "Create a deployment (CLI)",
+    description:
+      "The deployment call of the `unkey deploy` CLI. Creates a deployment of an app's environment (given by slug) and answers 201 with its id; it is ready at once, so polling deploy.getDeployment sees READY. Where Unkey takes a Docker image this platform takes an upstream: our extension field `upstream` ({\"url\": \"https://origin.example\"} or {\"worker\": \"BINDING\"}), or a `dockerImage` that is an http(s) URL or `worker:<BINDING>`. `keyspaceId`, when given, must be a keyspace (or API) of the workspace. Needs `project.*.create_deployment` or `project.<projectId>.create_deployment`.",
+    errors: [404],
+    body: z.object({
+      project: z.string().min(1),
+      app: z.string().min(1),
+      keyspaceId: z.string().optional(),
+      branch: z.string().min(1),
+      environmentSlug: z.string().min(1),
+      dockerImage: z.string().min(1).optional(),
+      upstream: Upstream.optional(),
+      gitCommit: z
+        .object({
+          commitSha: z.string().optional(),
+          commitMessage: z.string().optional(),
+          authorHandle: z.string().optional(),
+          authorAvatarUrl: z.string().optional(),
+          timestamp: z.number().int().optional(),
+        })
+        .optional(),
+    }),
+    data: z.object({ deploymentId: z.string() }),
+  }),
+  201,
+);
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const b = c.req.valid("json");
+    if (!b.upstream && !b.dockerImage) throw invalidInput("Give `upstream` or `dockerImage`.", [{ location: "/body/dockerImage", message: "required unless upstream is given" }]);
+    const upstream = b.upstream ?? upstreamFromImage(b.dockerImage!, "/body/dockerImage");
+    const root = await rootKeyAuth(c);
+    requireSomeScope(root, "project", "create_deployment");
+    const d = db(c.env.DB);
+    const ctx = await getEnvironmentOrThrow(d, root.workspaceId, b.project, b.app, b.environmentSlug);
+    requirePermission(root, scoped("project", "create_deployment", ctx.project.id));
+    let keyspaceId: string | null = null;
+    if (b.keyspaceId) {
+      const ks = await d
+        .select({ id: schema.keyspaces.id })
+        .from(schema.keyspaces)
+        .leftJoin(schema.apis, eq(schema.apis.keyspaceId, schema.keyspaces.id))
+        .where(and(eq(schema.keyspaces.workspaceId, root.workspaceId), isNull(schema.keyspaces.deletedAt), sqlOr(eq(schema.keyspaces.id, b.keyspaceId), eq(schema.apis.id, b.keyspaceId))))
+        .limit(1);
+      if (!ks[0]) throw new ApiError("unkey/data/key_space_not_found", "The requested keyspace does not exist in this workspace.");
+      keyspaceId = ks[0].id;
+    }
+    const deploymentId = await createDeployment(c, root, ctx, {
+      upstream,
+      dockerImage: b.dockerImage ?? null,
+      git: { commitSha: b.gitCommit?.commitSha, branch: b.branch, message: b.gitCommit?.commitMessage },
+      keyspaceId,
+      trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
+    });
+    return okWith(c, { deploymentId }, 201) as never;
+  });

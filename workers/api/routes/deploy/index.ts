@@ -1,0 +1,8 @@
+import type { App } from "../../rpc";
+import { register as createDeployment } from "./createDeployment";
+import { register as getDeployment } from "./getDeployment";
+
+export function registerDeploy(app: App) {
+  createDeployment(app);
+  getDeployment(app);
+}

@@ -1,0 +1,69 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { compact } from "../../api/rpc";
+import type { AppRow, DeploymentRow, EnvironmentRow, ProjectRow } from "./resources";
+
+export const DEPLOYMENT_STATUSES = [
+  "pending", "starting", "building", "deploying", "network", "finalizing", "ready",
+  "failed", "skipped", "awaiting_approval", "stopped", "superseded", "cancelled",
+] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/** What a deployment can do next (sentinel-deploy §3.2). */
+export function availableActions(dep: DeploymentRow, environment: EnvironmentRow, app: AppRow): ("promote" | "rollback" | "stop" | "start")[] {
+  const out: ("promote" | "rollback" | "stop" | "start")[] = [];
+  if (environment.kind === "production") {
+    const current = app.currentDeploymentId === dep.id;
+    if (dep.status === "ready" && app.currentDeploymentId && (!current || app.isRolledBack)) out.push("promote");
+    if (dep.status === "ready" && !current) out.push("rollback");
+  } else {
+    if (dep.status === "ready") out.push("stop");
+    if (dep.status === "stopped") out.push("start");
+  }
+  return out;
+}
+
+export function deploymentResponse(dep: DeploymentRow, ctx: { project: ProjectRow; app: AppRow; environment: EnvironmentRow }, hostnames: string[]) {
+  const r = dep.runtime;
+  return compact({
+    id: dep.id,
+    status: dep.status as DeploymentStatus,
+    isCurrent: ctx.environment.kind === "production" && ctx.app.currentDeploymentId === dep.id,
+    environment: ctx.environment.slug,
+    app: ctx.app.slug,
+    project: ctx.project.slug,
+    git: dep.gitCommitSha ? compact({ commitSha: dep.gitCommitSha, branch: dep.gitBranch }) : undefined,
+    docker: dep.dockerImage ? { image: dep.dockerImage } : undefined,
+    availableActions: availableActions(dep, ctx.environment, ctx.app),
+    regions: [] as string[],
+    error: dep.status === "failed" ? { code: "unknown" as const, step: "deploying", message: dep.errorMessage ?? "deployment failed" } : undefined,
+    domains: hostnames,
+    runtime: compact({
+      vCpus: r.vCpus,
+      memoryMib: r.memoryMib,
+      storageMib: r.storageMib,
+      port: r.port,
+      command: r.command,
+      shutdownSignal: r.shutdownSignal as "SIGTERM",
+      upstreamProtocol: r.upstreamProtocol as "http1",
+      healthcheck: (r.healthcheck ?? undefined) as never,
+    }),
+    upstream: dep.upstream,
+    createdAt: dep.createdAt,
+    updatedAt: dep.updatedAt,
+  });
+}
+
+/** Success envelope with a status other than 200 (201 created, 202 accepted). */
+export function okWith<T>(c: Context<AppEnv>, data: T, status: 201 | 202) {
+  return c.json({ meta: { requestId: c.get("requestId") }, data }, status);
+}
+
+/**
+ * rpcRoute declares 200 as the success status; endpoints answering 201/202 move that
+ * response to their status so /openapi.json tells SDKs the truth.
+ */
+export function withSuccessStatus<R extends { responses: Record<number, unknown> }>(route: R, status: 201 | 202): R {
+  const { 200: success, ...rest } = route.responses as Record<number, unknown>;
+  return { ...route, responses: { [status]: success, ...rest } } as unknown as R;
+}

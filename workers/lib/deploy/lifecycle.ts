@@ -1,0 +1,178 @@
+import type { Context } from "hono";
+import { and, eq } from "drizzle-orm";
+import type { AppEnv } from "../env";
+import { db, schema } from "../db";
+import { auditInserts } from "../audit";
+import { ApiError, invalidInput } from "../errors";
+import type { Upstream } from "../../../schema/deploy";
+import type { RootKeyContext } from "../auth/rootKey";
+import { generatedDeploymentRoute, newDeploymentId, slugsOf, type AppRow, type DeploymentRow, type EnvironmentRow, type ProjectRow } from "./resources";
+import { invalidateHosts } from "./routing";
+
+/**
+ * Creating and re-pointing deployments. A deployment of an upstream needs no build: it is
+ * recorded ready at once, with snapshots of the environment's policies, variables and runtime
+ * settings. Production follows the newest ready deployment unless the app is rolled back;
+ * previews always do.
+ */
+export interface NewDeployment {
+  upstream: Upstream;
+  dockerImage?: string | null;
+  git?: { commitSha?: string; branch?: string; message?: string };
+  keyspaceId?: string | null;
+  trigger: "api" | "cli" | "dashboard" | "unkey" | "github" | "unknown";
+}
+
+/** `dockerImage` on this platform names an upstream: an http(s) URL or `worker:<binding>`. */
+export function upstreamFromImage(image: string, location: string): Upstream {
+  const trimmed = image.trim();
+  if (/^https?:\/\//i.test(trimmed)) {
+    try {
+      const u = new URL(trimmed);
+      return { url: u.toString().replace(/\/$/, "") };
+    } catch {
+      /* fall through */
+    }
+  }
+  const m = /^worker:([A-Za-z_][A-Za-z0-9_]*)$/.exec(trimmed);
+  if (m) return { worker: m[1]! };
+  throw invalidInput(
+    "Deployments here run on the edge and cannot start container images. Give `upstream` ({\"url\": \"https://…\"} or {\"worker\": \"BINDING\"}), or a dockerImage that is an http(s) URL or `worker:<BINDING>`.",
+    [{ location, message: "not an upstream", fix: "use upstream: {\"url\": \"https://origin.example\"}" }],
+  );
+}
+
+export function normaliseUpstream(u: Upstream): Upstream {
+  return "url" in u ? { url: u.url.replace(/\/+$/, "") } : { worker: u.worker };
+}
+
+export async function createDeployment(
+  c: Context<AppEnv>,
+  root: RootKeyContext,
+  ctx: { project: ProjectRow; app: AppRow; environment: EnvironmentRow },
+  input: NewDeployment,
+): Promise<string> {
+  const d = db(c.env.DB);
+  const { project, app, environment } = ctx;
+  const id = newDeploymentId();
+  const now = Date.now();
+  const vars = await d
+    .select({ key: schema.environmentVariables.key, kind: schema.environmentVariables.kind, encrypted: schema.environmentVariables.encrypted })
+    .from(schema.environmentVariables)
+    .where(eq(schema.environmentVariables.environmentId, environment.id));
+  const takesTraffic = environment.kind === "preview" || !app.isRolledBack;
+  const slugs = await slugsOf(root.workspaceId, project, app);
+  const row = {
+    id,
+    workspaceId: root.workspaceId,
+    projectId: project.id,
+    appId: app.id,
+    environmentId: environment.id,
+    status: "ready",
+    upstream: normaliseUpstream(input.upstream),
+    policies: environment.policies,
+    openapiSpec: null,
+    variables: vars,
+    runtime: environment.settings.runtime,
+    dockerImage: input.dockerImage ?? null,
+    gitCommitSha: input.git?.commitSha ?? null,
+    gitBranch: input.git?.branch ?? null,
+    gitCommitMessage: input.git?.message ?? null,
+    trigger: input.trigger,
+    errorMessage: null,
+    keyspaceId: input.keyspaceId ?? null,
+    createdAt: now,
+  };
+  const pointer = takesTraffic
+    ? [
+        d.update(schema.environments).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.environments.id, environment.id)),
+        ...(environment.kind === "production" ? [d.update(schema.deployApps).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.deployApps.id, app.id))] : []),
+      ]
+    : [];
+  await d.batch([
+    d.insert(schema.deployments).values(row),
+    d.insert(schema.gatewayRoutes).values(generatedDeploymentRoute(row, slugs, now)).onConflictDoNothing(),
+    ...pointer,
+    ...auditInserts(c, root.workspaceId, [
+      {
+        event: "deployment.create",
+        description: `Created deployment ${id} of ${"url" in row.upstream ? row.upstream.url : `worker ${row.upstream.worker}`}${takesTraffic ? "" : " (not serving: the app is rolled back)"}`,
+        targets: [
+          { type: "deployment", id },
+          { type: "environment", id: environment.id, name: environment.slug },
+          { type: "app", id: app.id, name: app.name },
+        ],
+      },
+    ]),
+  ]);
+  if (takesTraffic) await invalidateEnvironmentHosts(c, environment.id);
+  return id;
+}
+
+export async function invalidateEnvironmentHosts(c: Context<AppEnv>, environmentId: string) {
+  const d = db(c.env.DB);
+  const rows = await d.select({ hostname: schema.gatewayRoutes.hostname }).from(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.environmentId, environmentId));
+  await invalidateHosts(c, rows.map((r) => r.hostname));
+}
+
+type Found = { deployment: DeploymentRow; project: ProjectRow; app: AppRow; environment: EnvironmentRow };
+
+/** Promote: make a ready production deployment current and clear the rolled-back state. */
+export async function promote(c: Context<AppEnv>, root: RootKeyContext, f: Found) {
+  const { deployment: dep, app, environment } = f;
+  if (environment.kind !== "production") throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be promoted.");
+  if (dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be promoted.`);
+  if (!app.currentDeploymentId) throw new ApiError("unkey/application/deployment_no_current", "The app has no current deployment to promote over.");
+  if (app.currentDeploymentId === dep.id && !app.isRolledBack) throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
+  await switchCurrent(c, root, f, false, "deployment.promote", `Promoted deployment ${dep.id}`);
+}
+
+/** Rollback: point production at an earlier ready deployment and hold it there. */
+export async function rollback(c: Context<AppEnv>, root: RootKeyContext, f: Found) {
+  const { deployment: dep, app, environment } = f;
+  if (environment.kind !== "production") throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be rolled back to.");
+  if (dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be rolled back to.`);
+  if (app.currentDeploymentId === dep.id) throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
+  await switchCurrent(c, root, f, true, "deployment.rollback", `Rolled back to deployment ${dep.id}`);
+}
+
+/** One batch: the environment and app pointers move together, so no request sees half a switch. */
+async function switchCurrent(c: Context<AppEnv>, root: RootKeyContext, f: Found, rolledBack: boolean, event: string, description: string) {
+  const d = db(c.env.DB);
+  const now = Date.now();
+  await d.batch([
+    d.update(schema.environments).set({ currentDeploymentId: f.deployment.id, updatedAt: now }).where(eq(schema.environments.id, f.environment.id)),
+    d.update(schema.deployApps).set({ currentDeploymentId: f.deployment.id, isRolledBack: rolledBack, updatedAt: now }).where(eq(schema.deployApps.id, f.app.id)),
+    ...auditInserts(c, root.workspaceId, [
+      {
+        event,
+        description,
+        targets: [
+          { type: "deployment", id: f.deployment.id },
+          { type: "app", id: f.app.id, name: f.app.name },
+        ],
+        meta: { previousDeploymentId: f.app.currentDeploymentId },
+      },
+    ]),
+  ]);
+  await invalidateEnvironmentHosts(c, f.environment.id);
+}
+
+/** Stop / start a preview deployment (its hostnames answer 503 while stopped). */
+export async function setPreviewRunning(c: Context<AppEnv>, root: RootKeyContext, f: Found, running: boolean) {
+  const { deployment: dep, environment } = f;
+  if (environment.kind === "production") throw new ApiError("unkey/application/deployment_is_production", "Production deployments cannot be stopped or started.");
+  if (running && dep.status !== "stopped") throw new ApiError("unkey/application/deployment_not_stopped", `The deployment is ${dep.status}; only stopped deployments can be started.`);
+  if (!running && dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_running", `The deployment is ${dep.status}; only ready deployments can be stopped.`);
+  const d = db(c.env.DB);
+  const now = Date.now();
+  await d.batch([
+    d
+      .update(schema.deployments)
+      .set({ status: running ? "ready" : "stopped", updatedAt: now })
+      .where(and(eq(schema.deployments.id, dep.id), eq(schema.deployments.status, running ? "stopped" : "ready"))),
+    ...auditInserts(c, root.workspaceId, [
+      { event: running ? "deployment.start" : "deployment.stop", description: `${running ? "Started" : "Stopped"} deployment ${dep.id}`, targets: [{ type: "deployment", id: dep.id }] },
+    ]),
+  ]);
+}

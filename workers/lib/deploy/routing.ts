@@ -1,0 +1,60 @@
+import type { Context } from "hono";
+import type { BatchItem } from "drizzle-orm/batch";
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
+import type { AppEnv } from "../env";
+import type { Database } from "../db";
+import { schema } from "../db";
+import { cacheFor } from "../services";
+import { workspaceHandle } from "./hostnames";
+import { generatedDeploymentRoute, generatedEnvironmentRoutes } from "./resources";
+
+/**
+ * Regenerates the generated hostnames (live, environment, deployment) of the apps in scope
+ * after a slug change. Returns the batch writes and the hostnames that stop routing.
+ */
+export async function rebuildGeneratedRoutes(
+  d: Database,
+  workspaceId: string,
+  scope: { projectId: string } | { appId: string },
+  slugs: { project?: string; app?: string },
+): Promise<{ writes: BatchItem<"sqlite">[]; removed: string[] }> {
+  const a = schema.deployApps;
+  const apps = await d
+    .select({ app: a, project: schema.projects })
+    .from(a)
+    .innerJoin(schema.projects, eq(schema.projects.id, a.projectId))
+    .where(and(isNull(a.deletedAt), "projectId" in scope ? eq(a.projectId, scope.projectId) : eq(a.id, scope.appId)));
+  if (apps.length === 0) return { writes: [], removed: [] };
+  const appIds = apps.map((x) => x.app.id);
+  const [envs, deps, old] = await Promise.all([
+    d.select().from(schema.environments).where(inArray(schema.environments.appId, appIds)),
+    d
+      .select({ id: schema.deployments.id, workspaceId: schema.deployments.workspaceId, projectId: schema.deployments.projectId, appId: schema.deployments.appId, environmentId: schema.deployments.environmentId })
+      .from(schema.deployments)
+      .where(inArray(schema.deployments.appId, appIds)),
+    d
+      .select({ hostname: schema.gatewayRoutes.hostname })
+      .from(schema.gatewayRoutes)
+      .where(and(inArray(schema.gatewayRoutes.appId, appIds), ne(schema.gatewayRoutes.kind, "custom"))),
+  ]);
+  const handle = await workspaceHandle(workspaceId);
+  const now = Date.now();
+  const rows: (typeof schema.gatewayRoutes.$inferInsert)[] = [];
+  for (const { app, project } of apps) {
+    const s = { project: slugs.project ?? project.slug, app: slugs.app ?? app.slug, workspace: handle };
+    for (const e of envs.filter((e) => e.appId === app.id)) rows.push(...generatedEnvironmentRoutes(workspaceId, project.id, app.id, e, s, now));
+    for (const dep of deps.filter((x) => x.appId === app.id)) rows.push(generatedDeploymentRoute(dep, s, now));
+  }
+  const writes: BatchItem<"sqlite">[] = [
+    d.delete(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, appIds), ne(schema.gatewayRoutes.kind, "custom"))),
+  ];
+  // D1 caps bound parameters per statement: insert in chunks
+  for (let i = 0; i < rows.length; i += 10) writes.push(d.insert(schema.gatewayRoutes).values(rows.slice(i, i + 10)).onConflictDoNothing());
+  const kept = new Set(rows.map((r) => r.hostname));
+  return { writes, removed: old.map((o) => o.hostname).filter((h) => !kept.has(h)) };
+}
+
+/** Forget cached routing answers for these stored hostnames (the Sentinel re-reads them). */
+export async function invalidateHosts(c: Context<AppEnv>, hostnames: string[]): Promise<void> {
+  if (hostnames.length > 0) await cacheFor(c).remove("deploymentByHost", ...hostnames);
+}
