@@ -181,11 +181,12 @@ export const gatewayRoutes = sqliteTable(
 
 /**
  * One row per request the Sentinel proxied (sentinel-deploy §4.1), queryable through
- * analytics.getGatewayRequests as `gateway_requests_v1`. Opt-in columns stay null unless a
- * logging policy asked for them; JSON columns hold arrays/maps.
+ * analytics.getGatewayRequests. Opt-in columns stay empty unless a logging policy asked for
+ * them; `request_headers`/`response_headers` are JSON arrays of "Name: value", `query_params` a
+ * JSON object of arrays. The public name is the physical name (analytics table registry).
  */
-export const gatewayRequests = sqliteTable(
-  "gateway_requests",
+export const gatewayRequestsV1 = sqliteTable(
+  "gateway_requests_v1",
   {
     requestId: text("request_id").primaryKey(),
     time: integer("time").notNull(),
@@ -199,18 +200,18 @@ export const gatewayRequests = sqliteTable(
     method: text("method").notNull(),
     host: text("host").notNull(),
     path: text("path").notNull(),
-    queryString: text("query_string"),
-    queryParams: text("query_params"),
-    requestHeaders: text("request_headers"),
-    requestBody: text("request_body"),
+    queryString: text("query_string").notNull().default(""),
+    queryParams: text("query_params").notNull().default("{}"),
+    requestHeaders: text("request_headers").notNull().default("[]"),
+    requestBody: text("request_body").notNull().default(""),
     responseStatus: integer("response_status").notNull(),
-    responseHeaders: text("response_headers"),
-    responseBody: text("response_body"),
-    userAgent: text("user_agent"),
-    ipAddress: text("ip_address"),
+    responseHeaders: text("response_headers").notNull().default("[]"),
+    responseBody: text("response_body").notNull().default(""),
+    userAgent: text("user_agent").notNull().default(""),
+    ipAddress: text("ip_address").notNull().default(""),
     totalLatency: integer("total_latency").notNull(),
     instanceLatency: integer("instance_latency").notNull(),
     gatewayLatency: integer("gateway_latency").notNull(),
   },
-  (t) => [index("gateway_requests_workspace_time_idx").on(t.workspaceId, t.time)],
+  (t) => [index("gateway_requests_v1_workspace_time_idx").on(t.workspaceId, t.time)],
 );
