@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { assertValidCheck } from "./slidingWindow";
 import type { BatchOutcome, RateLimiter, WindowCheck, WindowOutcome } from "../../../durable-objects/RateLimiter";
 
 /**
@@ -62,6 +63,7 @@ export function limiterStub(env: Env, owner: CounterOwner) {
  */
 export async function limitAll(env: Env, checks: Check[], now: number): Promise<Outcome> {
   if (checks.length === 0) return { passed: true, results: [] };
+  checks.forEach(assertValidCheck);
   const groups = new Map<string, { owner: CounterOwner; idx: number[] }>();
   checks.forEach((c, i) => {
     const name = objectName(c.owner);
