@@ -79,6 +79,11 @@ export function normaliseArgs(args, known) {
 }
 
 export async function main(argv) {
+  // `unkey ... | head`: a closed pipe ends the run quietly
+  process.stdout.on("error", (err) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   const args = normaliseArgs(argv.slice(2), longOptionNames(program));
   try {

@@ -1,0 +1,274 @@
+// The CLI against the local server, as a user runs it: a child process with its own HOME.
+import { statSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { E2E_ADMIN_KEY, startApi, type TestServer } from "../helpers/server";
+import { runCli, tempHome } from "./run";
+
+let server: TestServer;
+let home: string;
+let rootKey: string;
+let workspaceId: string;
+let apiId: string;
+let keyId: string;
+let plaintext: string;
+
+/** Runs the CLI against the test server with the root key from the config file (after login). */
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { home, env: { UNKEY_API_BASE_URL: server.url, ...env } });
+
+beforeAll(async () => {
+  server = await startApi();
+  home = tempHome();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("unkey CLI against the local server", () => {
+  it("creates a workspace with the admin key from UNKEY_ADMIN_KEY", async () => {
+    const r = await cli(["api", "workspaces", "create-workspace", "--name", "cli-e2e", "--output", "json"], { UNKEY_ADMIN_KEY: E2E_ADMIN_KEY });
+    expect(r.code, r.stdout).toBe(0);
+    const body = r.json();
+    expect(body.meta.requestId).toMatch(/^req_/);
+    expect(body.data.workspaceId).toMatch(/^ws_/);
+    rootKey = body.data.rootKey;
+    workspaceId = body.data.workspaceId;
+  });
+
+  it("refuses workspace creation with a wrong admin key (exit 1, request id shown)", async () => {
+    const r = await cli(["api", "workspaces", "create-workspace", "--name", "nope", "--admin-key", "wrong-admin-key-000000"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Authentication failed: /);
+    expect(r.stdout).toMatch(/Request ID: req_\w+/);
+  });
+
+  it("auth login stores the key in ~/.unkey/config.toml, file 0600 in a 0700 directory", async () => {
+    const r = await runCli(["auth", "login"], { home, input: `${rootKey}\n` });
+    expect(r.code, r.stdout).toBe(0);
+    const file = path.join(home, ".unkey", "config.toml");
+    expect(r.stdout).toContain("Enter your root key:");
+    expect(r.stdout).toContain(`Authentication successful. Key stored in ${file}`);
+    expect(r.stdout).not.toContain(rootKey);
+    expect(readFileSync(file, "utf8")).toContain(`root_key = "${rootKey}"`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+  });
+
+  it("prints `<requestId> (took <N>ms)`, a blank line and the data by default", async () => {
+    const r = await cli(["api", "apis", "create-api", "--name", "payments"]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^req_\w+ \(took \d+ms\)\n\n\{\n  "apiId": "api_\w+"\n\}\n$/);
+    apiId = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).apiId;
+  });
+
+  it("uses --root-key over UNKEY_ROOT_KEY over the config file", async () => {
+    const args = ["api", "apis", "get-api", "--api-id", apiId, "--output", "json"];
+    const envBeatsFile = await cli(args, { UNKEY_ROOT_KEY: "unkey_notarealkey0000000" });
+    expect(envBeatsFile.code).toBe(1);
+    expect(envBeatsFile.json().error.status).toBe(401);
+    const flagBeatsEnv = await cli([...args, "--root-key", rootKey], { UNKEY_ROOT_KEY: "unkey_notarealkey0000000" });
+    expect(flagBeatsEnv.code, flagBeatsEnv.stdout).toBe(0);
+    expect(flagBeatsEnv.json().data).toMatchObject({ id: apiId, name: "payments" });
+  });
+
+  it("reads the config file named by --config / UNKEY_CONFIG", async () => {
+    const other = tempHome();
+    const login = await runCli(["auth", "login", "--config", path.join(other, "alt.toml")], { home: other, input: `${rootKey}\n` });
+    expect(login.code).toBe(0);
+    const emptyHome = tempHome();
+    const r = await runCli(["api", "apis", "get-api", "--api-id", apiId], {
+      home: emptyHome,
+      env: { UNKEY_API_BASE_URL: server.url, UNKEY_CONFIG: path.join(other, "alt.toml") },
+    });
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it("creates a key with credits, metadata and permissions", async () => {
+    const r = await cli([
+      "api", "keys", "create-key", "--api-id", apiId, "--prefix", "sk", "--name", "ci",
+      "--credits-json", '{"remaining":3}', "--meta-json", '{"plan":"pro"}', "--permissions", "documents.read, documents.write",
+      "--external-id", "user_42", "--output", "json",
+    ]);
+    expect(r.code, r.stdout).toBe(0);
+    ({ keyId, key: plaintext } = r.json().data);
+    expect(plaintext).toMatch(/^sk_/);
+    const got = await cli(["api", "keys", "get-key", "--key-id", keyId, "--output", "json"]);
+    expect(got.json().data).toMatchObject({ keyId, name: "ci", meta: { plan: "pro" }, credits: { remaining: 3 }, identity: { externalId: "user_42" } });
+    expect(got.json().data.permissions).toEqual(expect.arrayContaining(["documents.read", "documents.write"]));
+  });
+
+  it("verifies the key: credits go down until USAGE_EXCEEDED", async () => {
+    const verify = async (...extra: string[]) => (await cli(["api", "keys", "verify-key", "--key", plaintext, "--output", "json", ...extra])).json().data;
+    expect(await verify("--permissions", "documents.read")).toMatchObject({ valid: true, code: "VALID", keyId, credits: 2 });
+    expect(await verify("--credits-json", '{"cost":2}', "--tags", "path=/v1/x,region=eu")).toMatchObject({ valid: true, credits: 0 });
+    expect(await verify()).toMatchObject({ valid: false, code: "USAGE_EXCEEDED" });
+    expect(await verify("--permissions", "admin")).toMatchObject({ valid: false, code: "INSUFFICIENT_PERMISSIONS" });
+  });
+
+  it("tops credits up with update-credits and changes the key with update-key", async () => {
+    const r = await cli(["api", "keys", "update-credits", "--key-id", keyId, "--operation", "increment", "--value", "10", "--output", "json"]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json().data.remaining).toBe(10);
+    const u = await cli(["api", "keys", "update-key", "--key-id", keyId, "--name", "null", "--enabled=false"]);
+    expect(u.code, u.stdout).toBe(0);
+    const got = (await cli(["api", "keys", "get-key", "--key-id", keyId, "--output", "json"])).json().data;
+    expect(got.name).toBeUndefined();
+    expect(got.enabled).toBe(false);
+    await cli(["api", "keys", "update-key", "--key-id", keyId, "--enabled"]);
+  });
+
+  it("lists keys as the raw JSON envelope and as a table", async () => {
+    await cli(["api", "keys", "create-key", "--api-id", apiId, "--name", "second"]);
+    const json = await cli(["api", "apis", "list-keys", "--api-id", apiId, "--output", "json"]);
+    expect(json.code).toBe(0);
+    const body = json.json();
+    expect(body.meta.requestId).toMatch(/^req_/);
+    expect(body.pagination).toEqual({ hasMore: false });
+    expect(body.data.map((k: any) => k.keyId)).toContain(keyId);
+
+    const table = await cli(["api", "apis", "list-keys", "--api-id", apiId, "--output", "table"]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^keyId\s+start\s+name\s+enabled\s+credits\.remaining/);
+    expect(lines[1]).toMatch(/^-+\s+-+/);
+    expect(lines.some((l) => l.startsWith(keyId) && l.includes("user_42"))).toBe(true);
+    expect(lines.at(-1)).toBe("2 rows");
+
+    const paged = await cli(["api", "apis", "list-keys", "--api-id", apiId, "--limit", "1", "--output", "table"]);
+    expect(paged.stdout).toMatch(/1 row; more with --cursor key_\w+/);
+  });
+
+  it("sets, reads, lists and applies a rate-limit override", async () => {
+    const limit = async () =>
+      (await cli(["api", "ratelimit", "limit", "--namespace", "cli.requests", "--identifier", "user_42", "--limit", "1", "--duration", "60000", "--output", "json"])).json().data;
+    expect(await limit()).toMatchObject({ success: true, limit: 1 });
+    const set = await cli(["api", "ratelimit", "set-override", "--namespace", "cli.requests", "--identifier", "user_42", "--limit", "50", "--duration", "60000", "--output", "json"]);
+    expect(set.code, set.stdout).toBe(0);
+    const overrideId = set.json().data.overrideId;
+    expect(overrideId).toBeTruthy();
+    const got = await cli(["api", "ratelimit", "get-override", "--namespace", "cli.requests", "--identifier", "user_42", "--output", "json"]);
+    expect(got.json().data).toMatchObject({ overrideId, identifier: "user_42", limit: 50, duration: 60000 });
+    const table = await cli(["api", "ratelimit", "list-overrides", "--namespace", "cli.requests", "--output", "table"]);
+    expect(table.stdout).toMatch(new RegExp(`^${overrideId}\\s+user_42\\s+50\\s+60000`, "m"));
+    expect(await limit()).toMatchObject({ success: true, limit: 50, overrideId });
+    const multi = await cli([
+      "api", "ratelimit", "multi-limit", "--output", "json",
+      "--limits-json", '[{"namespace":"cli.requests","identifier":"u1","limit":1,"duration":60000},{"namespace":"cli.tokens","identifier":"u1","limit":5,"duration":60000,"cost":2}]',
+    ]);
+    expect(multi.code, multi.stdout).toBe(0);
+    expect(multi.json().data.passed).toBe(true);
+    expect(multi.json().data.limits).toHaveLength(2);
+    const del = await cli(["api", "ratelimit", "delete-override", "--namespace", "cli.requests", "--identifier", "user_42"]);
+    expect(del.code, del.stdout).toBe(0);
+  });
+
+  it("queries verification analytics with SQL, as JSON and as a table", async () => {
+    const query = "SELECT outcome, COUNT(*) AS total FROM key_verifications_v1 GROUP BY outcome ORDER BY outcome";
+    // verification events reach the analytics tables through a queue: wait until they are there
+    let rows: any[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await cli(["api", "analytics", "get-verifications", "--query", query, "--output", "json"]);
+      expect(r.code, r.stdout).toBe(0);
+      rows = r.json().data;
+      if (rows.reduce((n, row) => n + Number(row.total), 0) >= 4) break;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const by = Object.fromEntries(rows.map((row) => [row.outcome, Number(row.total)]));
+    expect(by.VALID).toBe(2);
+    expect(by.USAGE_EXCEEDED).toBe(1);
+    const table = await cli(["api", "analytics", "get-verifications", "--query", query, "--output", "table"]);
+    expect(table.stdout).toMatch(/^outcome\s+total$/m);
+    expect(table.stdout).toMatch(/^VALID\s+2$/m);
+  });
+
+  it("manages identities, permissions and roles", async () => {
+    const id = await cli(["api", "identities", "create-identity", "--external-id", "org_7", "--meta-json", '{"tier":"gold"}', "--output", "json"]);
+    expect(id.code, id.stdout).toBe(0);
+    const got = await cli(["api", "identities", "get-identity", "--identity", "org_7", "--output", "json"]);
+    expect(got.json().data).toMatchObject({ externalId: "org_7", meta: { tier: "gold" } });
+    const upd = await cli(["api", "identities", "update-identity", "--identity", "org_7", "--ratelimits-json", '[{"name":"requests","limit":10,"duration":60000,"autoApply":true}]']);
+    expect(upd.code, upd.stdout).toBe(0);
+    const list = await cli(["api", "identities", "list-identities", "--output", "table"]);
+    expect(list.stdout).toMatch(/org_7/);
+
+    const perm = await cli(["api", "permissions", "create-permission", "--name", "Read billing", "--slug", "billing.read", "--output", "json"]);
+    expect(perm.code, perm.stdout).toBe(0);
+    const role = await cli(["api", "permissions", "create-role", "--name", "billing-reader", "--description", "reads invoices", "--output", "json"]);
+    expect(role.code, role.stdout).toBe(0);
+    const add = await cli(["api", "keys", "add-roles", "--key-id", keyId, "--roles", "billing-reader"]);
+    expect(add.code, add.stdout).toBe(0);
+    const perms = await cli(["api", "keys", "add-permissions", "--key-id", keyId, "--permissions", "billing.read"]);
+    expect(perms.code, perms.stdout).toBe(0);
+    const key = (await cli(["api", "keys", "get-key", "--key-id", keyId, "--output", "json"])).json().data;
+    expect(key.roles).toContain("billing-reader");
+    expect(key.permissions).toContain("billing.read");
+    const perms2 = await cli(["api", "permissions", "list-permissions", "--output", "table"]);
+    expect(perms2.stdout).toMatch(/billing\.read/);
+    const roles = await cli(["api", "permissions", "list-roles", "--output", "json"]);
+    expect(roles.json().data.map((r: any) => r.name)).toContain("billing-reader");
+    const delIdentity = await cli(["api", "identities", "delete-identity", "--identity", "org_7"]);
+    expect(delIdentity.code, delIdentity.stdout).toBe(0);
+  });
+
+  it("creates, lists and revokes root keys and reports a missing permission as Permission denied", async () => {
+    const created = await cli(["api", "root-keys", "create-root-key", "--name", "reader", "--permissions", "api.*.read_api", "--output", "json"]);
+    expect(created.code, created.stdout).toBe(0);
+    const scoped = created.json().data;
+    const denied = await cli(["api", "apis", "create-api", "--name", "forbidden", "--root-key", scoped.key]);
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/^Permission denied: /);
+    expect(denied.stdout).toMatch(/Request ID: req_\w+/);
+    const list = await cli(["api", "root-keys", "list-root-keys", "--output", "table"]);
+    expect(list.stdout).toMatch(new RegExp(`^${scoped.keyId}\\s`, "m"));
+    const del = await cli(["api", "root-keys", "delete-root-key", "--key-id", scoped.keyId]);
+    expect(del.code, del.stdout).toBe(0);
+    const after = await cli(["api", "apis", "get-api", "--api-id", apiId, "--root-key", scoped.key]);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toMatch(/^Authentication failed: /);
+  });
+
+  it("updates API settings and workspace settings", async () => {
+    const u = await cli(["api", "apis", "update-api", "--api-id", apiId, "--delete-protection", "--default-prefix", "pay"]);
+    expect(u.code, u.stdout).toBe(0);
+    const del = await cli(["api", "apis", "delete-api", "--api-id", apiId]);
+    expect(del.code).toBe(1);
+    const key = (await cli(["api", "keys", "create-key", "--api-id", apiId, "--output", "json"])).json().data.key;
+    expect(key).toMatch(/^pay_/);
+    const ws = await cli(["api", "workspaces", "update-workspace", "--workspace-id", workspaceId, "--name", "renamed", "--admin-key", E2E_ADMIN_KEY]);
+    expect(ws.code, ws.stdout).toBe(0);
+  });
+
+  it("reads the audit log", async () => {
+    const r = await cli(["api", "audit", "list-logs", "--limit", "50", "--output", "json"]);
+    expect(r.code, r.stdout).toBe(0);
+    const events = r.json().data.map((e: any) => e.event);
+    expect(events).toEqual(expect.arrayContaining(["api.create", "key.create"]));
+    const table = await cli(["api", "audit", "list-logs", "--limit", "5", "--output", "table"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^id\s+time\s+event/);
+  });
+
+  it("reports API errors with their detail, the request id and exit 1", async () => {
+    const notFound = await cli(["api", "apis", "get-api", "--api-id", "api_doesnotexist123"]);
+    expect(notFound.code).toBe(1);
+    expect(notFound.stdout).toMatch(/^Not found: The requested API does not exist/);
+    expect(notFound.stdout).toMatch(/Request ID: req_\w+/);
+
+    const invalid = await cli(["api", "apis", "create-api", "--name", "x"]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toMatch(/failed to validate schema\n {2}\S*name\S*: /);
+
+    const asJson = await cli(["api", "apis", "get-api", "--api-id", "api_doesnotexist123", "--output", "json"]);
+    expect(asJson.code).toBe(1);
+    expect(asJson.json()).toMatchObject({ meta: { requestId: expect.stringMatching(/^req_/) }, error: { status: 404 } });
+  });
+
+  it("healthcheck exits 0 on 200 and 1 otherwise", async () => {
+    const ok = await cli(["healthcheck", `${server.url}/v2/liveness`]);
+    expect(ok.code, ok.stdout).toBe(0);
+    const missing = await cli(["healthcheck", `${server.url}/no-such-page`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain("answered 404");
+  });
+});
