@@ -1,5 +1,441 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/lib/env";
 
-/** Credits of one key (built in the keys issue). */
-export class UsageLimiter extends DurableObject<Env> {}
+/**
+ * The credits of one key (`idFromName(keyId)`): the authority for `remaining`.
+ *
+ * - Loads the key's credit columns from D1 on first use, and again whenever a caller shows it a
+ *   newer `keys.credits_version` (every API write of credits bumps it) or calls `reload`.
+ * - Keeps its state in its own SQLite storage, written synchronously with every change, so an
+ *   eviction or restart loses nothing. Requests are handled one at a time between awaits, and
+ *   a spend has no await in it: N concurrent spends against C credits succeed exactly min(N, C)
+ *   times.
+ * - Applies refills lazily, on the first access after a refill became due (§6.4 semantics:
+ *   daily at 00:00 UTC, monthly on `refillDay` or the last day of shorter months; sets
+ *   `remaining = amount` only when below it).
+ * - Writes the balance back to D1 (for getKey/listKeys) from an alarm, batched, never on the
+ *   verification path. The write is guarded by credits_version so it can't undo an API write.
+ * - Remembers idempotent verification answers for IDEMPOTENCY_WINDOW_MS.
+ */
+export const IDEMPOTENCY_WINDOW_MS = 15 * 60 * 1000;
+/** How long after a change the balance is written back to D1 (changes in between are batched). */
+export const WRITE_BACK_DELAY_MS = 1000;
+
+export interface CreditsRefill {
+  interval: "daily" | "monthly";
+  amount: number;
+  refillDay: number | null;
+}
+
+export interface CreditsState {
+  found: boolean;
+  remaining: number | null;
+  refill: CreditsRefill | null;
+  lastRefillAt: number | null;
+  createdAt: number;
+  version: number;
+}
+
+export type Answer = Record<string, unknown>;
+
+export interface SpendRequest {
+  keyId: string;
+  cost: number;
+  /** credits_version the caller saw; a newer one makes the object reload from D1 */
+  version?: number;
+  /** store the final answer under this idempotency key (atomically with the spend) */
+  idempotency?: { key: string; fingerprint: string; answer: Answer };
+}
+
+export type SpendResult =
+  | { status: "spent" | "exceeded"; remaining: number | null; answer?: Answer }
+  | { status: "not_found" }
+  | { status: "replay"; answer: Answer }
+  | { status: "conflict" };
+
+export type BeginResult = { status: "new" } | { status: "replay"; answer: Answer } | { status: "conflict" };
+
+export interface UpdateRequest {
+  keyId: string;
+  operation: "set" | "increment" | "decrement";
+  /** undefined only for `set`: unlimited, refill kept (Unkey's quirk) */
+  value: number | null | undefined;
+  /** extra statements (audit rows) written in the same D1 batch as the change */
+  statements?: { sql: string; params: unknown[] }[];
+}
+
+export type UpdateResult =
+  | { ok: true; remaining: number | null; refill: CreditsRefill | null }
+  | { ok: false; reason: "not_found" | "unlimited" };
+
+const DAY = 86_400_000;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+}
+
+/** The latest scheduled refill instant at or before `now`. */
+export function lastRefillBoundary(refill: CreditsRefill, now: number): number {
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const today = Date.UTC(y, m, d.getUTCDate());
+  if (refill.interval === "daily") return today;
+  const day = refill.refillDay ?? 1;
+  const thisMonth = Date.UTC(y, m, Math.min(day, daysInMonth(y, m)));
+  if (thisMonth <= now) return thisMonth;
+  const py = m === 0 ? y - 1 : y;
+  const pm = m === 0 ? 11 : m - 1;
+  return Date.UTC(py, pm, Math.min(day, daysInMonth(py, pm)));
+}
+
+/**
+ * Applies a refill that became due since the last one (or since creation). Returns whether the
+ * state changed. Pure, so reads elsewhere can show the balance a refill would give.
+ */
+export function applyDueRefill(s: Pick<CreditsState, "remaining" | "refill" | "lastRefillAt" | "createdAt">, now: number): boolean {
+  if (!s.refill) return false;
+  const since = s.lastRefillAt ?? s.createdAt;
+  if (lastRefillBoundary(s.refill, now) <= since) return false;
+  if (s.remaining === null || s.remaining < s.refill.amount) s.remaining = s.refill.amount;
+  s.lastRefillAt = now;
+  return true;
+}
+
+type KeyRow = {
+  remaining: number | null;
+  refill_interval: "daily" | "monthly" | null;
+  refill_amount: number | null;
+  refill_day: number | null;
+  last_refill_at: number | null;
+  created_at: number;
+  credits_version: number;
+  deleted_at: number | null;
+};
+
+function stateFromRow(row: KeyRow | null): CreditsState {
+  if (!row || row.deleted_at !== null) {
+    return { found: false, remaining: null, refill: null, lastRefillAt: null, createdAt: 0, version: row?.credits_version ?? 0 };
+  }
+  return {
+    found: true,
+    remaining: row.remaining,
+    refill:
+      row.refill_interval && row.refill_amount !== null
+        ? { interval: row.refill_interval, amount: row.refill_amount, refillDay: row.refill_interval === "monthly" ? row.refill_day : null }
+        : null,
+    lastRefillAt: row.last_refill_at,
+    createdAt: row.created_at,
+    version: row.credits_version,
+  };
+}
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+export class UsageLimiter extends DurableObject<Env> {
+  private sql: SqlStorage;
+  private keyId: string | null = null;
+  private state: CreditsState | null = null;
+  /** changes not yet written back to D1 */
+  private dirty = false;
+  /** bumped on every change, so a write-back racing with a spend knows to run again */
+  private seq = 0;
+  private loading: Promise<void> | null = null;
+  private inflight = new Map<string, Array<() => void>>();
+  private clock: () => number = () => Date.now();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS credits (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      key_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      dirty INTEGER NOT NULL DEFAULT 0
+    )`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
+      key TEXT PRIMARY KEY,
+      fingerprint TEXT NOT NULL,
+      answer TEXT NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`);
+    const row = this.sql.exec<{ key_id: string; state: string; dirty: number }>("SELECT key_id, state, dirty FROM credits WHERE id = 1").toArray()[0];
+    if (row) {
+      this.keyId = row.key_id;
+      this.state = JSON.parse(row.state) as CreditsState;
+      this.dirty = !!row.dirty;
+    }
+  }
+
+  /** Tests replace the clock to move through refill dates. */
+  setClockForTests(now: () => number) {
+    this.clock = now;
+  }
+
+  private now() {
+    return this.clock();
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  private persist(dirty: boolean) {
+    this.dirty = dirty;
+    this.seq++;
+    this.sql.exec(
+      "INSERT INTO credits (id, key_id, state, dirty) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET key_id = excluded.key_id, state = excluded.state, dirty = excluded.dirty",
+      this.keyId,
+      JSON.stringify(this.state),
+      dirty ? 1 : 0,
+    );
+    // alarms run on real time, whatever clock the tests set
+    if (dirty) this.scheduleAlarm(Date.now() + WRITE_BACK_DELAY_MS).catch(() => {});
+  }
+
+  private async scheduleAlarm(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private async readRow(keyId: string): Promise<KeyRow | null> {
+    return this.env.DB.prepare(
+      "SELECT remaining, refill_interval, refill_amount, refill_day, last_refill_at, created_at, credits_version, deleted_at FROM keys WHERE id = ?",
+    )
+      .bind(keyId)
+      .first<KeyRow>();
+  }
+
+  /**
+   * Adopts D1's state. Unflushed local changes survive only while D1 still has the version
+   * they were made on (an API write bumps the version and wins).
+   */
+  private adopt(keyId: string, row: KeyRow | null) {
+    const fresh = stateFromRow(row);
+    const local = this.state;
+    if (local && this.keyId === keyId && this.dirty && local.found && fresh.found && local.version === fresh.version) {
+      fresh.remaining = local.remaining;
+      fresh.lastRefillAt = local.lastRefillAt;
+      this.keyId = keyId;
+      this.state = fresh;
+      this.persist(true);
+      return;
+    }
+    this.keyId = keyId;
+    this.state = fresh;
+    this.persist(false);
+  }
+
+  /** Loads from D1 unless loaded and at least as new as `version`; blocks other requests meanwhile. */
+  private async ensureLoaded(keyId: string, version?: number): Promise<CreditsState> {
+    for (;;) {
+      const s = this.state;
+      if (s && this.keyId === keyId && (version === undefined || version <= s.version)) return s;
+      if (!this.loading) {
+        this.loading = this.ctx
+          .blockConcurrencyWhile(async () => this.adopt(keyId, await this.readRow(keyId)))
+          .finally(() => (this.loading = null));
+      }
+      await this.loading;
+      const after = this.state;
+      // a version newer than D1 has can only come from a stale reader: stop waiting for it
+      if (after && this.keyId === keyId) return after;
+    }
+  }
+
+  private refillIfDue(s: CreditsState): void {
+    if (applyDueRefill(s, this.now())) this.persist(true);
+  }
+
+  // ---- idempotency ---------------------------------------------------------------------------
+
+  private storedAnswer(key: string, fingerprint: string): { status: "replay"; answer: Answer } | { status: "conflict" } | null {
+    const row = this.sql
+      .exec<{ fingerprint: string; answer: string; expires_at: number }>("SELECT fingerprint, answer, expires_at FROM idempotency WHERE key = ?", key)
+      .toArray()[0];
+    if (!row) return null;
+    if (row.expires_at <= this.now()) {
+      this.sql.exec("DELETE FROM idempotency WHERE key = ?", key);
+      return null;
+    }
+    if (row.fingerprint !== fingerprint) return { status: "conflict" };
+    return { status: "replay", answer: JSON.parse(row.answer) as Answer };
+  }
+
+  private storeAnswer(key: string, fingerprint: string, answer: Answer) {
+    const expires = this.now() + IDEMPOTENCY_WINDOW_MS;
+    this.sql.exec(
+      "INSERT INTO idempotency (key, fingerprint, answer, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+      key,
+      fingerprint,
+      JSON.stringify(answer),
+      expires,
+    );
+    this.release(key);
+    this.scheduleAlarm(Date.now() + IDEMPOTENCY_WINDOW_MS).catch(() => {});
+  }
+
+  private release(key: string) {
+    const waiters = this.inflight.get(key);
+    this.inflight.delete(key);
+    for (const w of waiters ?? []) w();
+  }
+
+  /**
+   * Starts an idempotent verification: a stored answer is replayed; while another request with
+   * the same key is still running, waits for its answer (up to 10 s) rather than running twice.
+   */
+  async begin(idempotencyKey: string, fingerprint: string): Promise<BeginResult> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = this.storedAnswer(idempotencyKey, fingerprint);
+      if (stored) return stored;
+      const waiters = this.inflight.get(idempotencyKey);
+      if (!waiters || attempt > 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (!this.inflight.has(idempotencyKey)) {
+      this.inflight.set(idempotencyKey, []);
+      // a caller that never completes must not block retries for long
+      setTimeout(() => this.release(idempotencyKey), 30_000);
+    }
+    return { status: "new" };
+  }
+
+  /** Gives up an idempotency key claimed by `begin` (the request failed with an HTTP error). */
+  async abandon(idempotencyKey: string): Promise<void> {
+    this.release(idempotencyKey);
+  }
+
+  /** Stores the final answer of an idempotent verification that spent no credits here. */
+  async complete(idempotencyKey: string, fingerprint: string, answer: Answer): Promise<void> {
+    this.storeAnswer(idempotencyKey, fingerprint, answer);
+  }
+
+  // ---- credits -------------------------------------------------------------------------------
+
+  /** Spends `cost` credits if there are enough; cost 0 always passes. */
+  async spend(req: SpendRequest): Promise<SpendResult> {
+    const s = await this.ensureLoaded(req.keyId, req.version);
+    // from here on no await: the check and the deduction are one step
+    if (req.idempotency) {
+      const stored = this.storedAnswer(req.idempotency.key, req.idempotency.fingerprint);
+      if (stored) return stored;
+    }
+    if (!s.found) return { status: "not_found" };
+    this.refillIfDue(s);
+    let status: "spent" | "exceeded" = "spent";
+    if (s.remaining !== null && req.cost > 0) {
+      if (s.remaining < req.cost) status = "exceeded";
+      else {
+        s.remaining -= req.cost;
+        this.persist(true);
+      }
+    }
+    const result: SpendResult = { status, remaining: s.remaining };
+    if (req.idempotency) {
+      const answer: Answer = { ...req.idempotency.answer, valid: status === "spent", code: status === "spent" ? "VALID" : "USAGE_EXCEEDED" };
+      if (s.remaining !== null) answer.credits = s.remaining;
+      else delete answer.credits;
+      this.storeAnswer(req.idempotency.key, req.idempotency.fingerprint, answer);
+      result.answer = answer;
+    }
+    return result;
+  }
+
+  /** The live balance (refills applied), without spending. */
+  async read(keyId: string): Promise<{ found: boolean; remaining: number | null; refill: CreditsRefill | null }> {
+    const s = await this.ensureLoaded(keyId);
+    if (s.found) this.refillIfDue(s);
+    return { found: s.found, remaining: s.remaining, refill: s.refill };
+  }
+
+  /** Re-reads D1 after an API write of the key's credits (keys.updateKey). */
+  async reload(keyId: string): Promise<void> {
+    await this.ctx.blockConcurrencyWhile(async () => this.adopt(keyId, await this.readRow(keyId)));
+  }
+
+  /** keys.updateCredits: set / increment / decrement, written to D1 (with `statements`) at once. */
+  async update(req: UpdateRequest): Promise<UpdateResult> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const row = await this.readRow(req.keyId);
+      const fromD1 = stateFromRow(row);
+      if (!fromD1.found) {
+        this.keyId = req.keyId;
+        this.state = fromD1;
+        this.persist(false);
+        return { ok: false, reason: "not_found" } as const;
+      }
+      // keep local (unflushed) spends unless an API write superseded them
+      const local = this.state;
+      const s: CreditsState =
+        local && this.keyId === req.keyId && local.found && local.version === fromD1.version ? { ...local } : fromD1;
+      const now = this.now();
+      applyDueRefill(s, now);
+      const value = req.value;
+      if (req.operation === "set") {
+        if (value === null) {
+          s.remaining = null;
+          s.refill = null;
+        } else if (value === undefined) {
+          s.remaining = null;
+        } else s.remaining = value;
+      } else {
+        if (s.remaining === null) return { ok: false, reason: "unlimited" } as const;
+        const n = value ?? 0;
+        s.remaining = req.operation === "increment" ? Math.min(MAX, s.remaining + n) : Math.max(0, s.remaining - n);
+      }
+      const update = this.env.DB.prepare(
+        `UPDATE keys SET remaining = ?, refill_interval = ?, refill_amount = ?, refill_day = ?, last_refill_at = ?,
+           credits_version = credits_version + 1, updated_at = ? WHERE id = ? RETURNING credits_version`,
+      ).bind(
+        s.remaining,
+        s.refill?.interval ?? null,
+        s.refill?.amount ?? null,
+        s.refill?.refillDay ?? null,
+        s.lastRefillAt,
+        now,
+        req.keyId,
+      );
+      const extra = (req.statements ?? []).map((st) => this.env.DB.prepare(st.sql).bind(...st.params));
+      const [res] = await this.env.DB.batch([update, ...extra]);
+      const version = (res?.results?.[0] as { credits_version?: number } | undefined)?.credits_version;
+      s.version = version ?? s.version + 1;
+      this.keyId = req.keyId;
+      this.state = s;
+      this.persist(false);
+      return { ok: true, remaining: s.remaining, refill: s.refill } as const;
+    });
+  }
+
+  // ---- write-back and housekeeping ---------------------------------------------------------
+
+  private async writeBack(): Promise<void> {
+    const s = this.state;
+    if (!this.dirty || !s || !this.keyId || !s.found) return;
+    const seq = this.seq;
+    await this.env.DB.prepare("UPDATE keys SET remaining = ?, last_refill_at = ? WHERE id = ? AND credits_version = ?")
+      .bind(s.remaining, s.lastRefillAt, this.keyId, s.version)
+      .run();
+    if (this.seq === seq) {
+      this.dirty = false;
+      this.sql.exec("UPDATE credits SET dirty = 0 WHERE id = 1");
+    }
+  }
+
+  async alarm(): Promise<void> {
+    await this.writeBack();
+    this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", this.now());
+    const left = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").toArray()[0]?.n ?? 0;
+    if (this.dirty) await this.scheduleAlarm(Date.now() + WRITE_BACK_DELAY_MS);
+    else if (left > 0) await this.scheduleAlarm(Date.now() + IDEMPOTENCY_WINDOW_MS);
+  }
+
+  /** For tests and operators: write any pending balance back to D1 now. */
+  async flush(): Promise<void> {
+    await this.writeBack();
+  }
+}

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../lib/env";
 import { createApp } from "./app";
+import { verifyKeyRpc, type RpcVerifyKeyInput } from "../lib/keys/verifyRpc";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analytics/consumer";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
@@ -30,6 +31,15 @@ export default {
 export class ApiEntrypoint extends WorkerEntrypoint<Env> {
   async liveness() {
     return { message: "OK" };
+  }
+
+  /**
+   * keys.verifyKey without an HTTP hop: the same input as the HTTP body plus `rootKey` (and
+   * optionally the end user's `ip` and an `idempotencyKey`); answers with the HTTP envelope,
+   * `{ meta, data }` or `{ meta, error }`.
+   */
+  async verifyKey(input: RpcVerifyKeyInput) {
+    return verifyKeyRpc(this.env, this.ctx, input);
   }
 }
 

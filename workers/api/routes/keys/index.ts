@@ -13,6 +13,8 @@ import { register as setPermissions } from "./setPermissions";
 import { register as addRoles } from "./addRoles";
 import { register as removeRoles } from "./removeRoles";
 import { register as setRoles } from "./setRoles";
+import { register as verifyKey } from "./verifyKey";
+import { register as updateCredits } from "./updateCredits";
 
 /** The keys.* routes. */
 export function registerKeys(app: App) {
@@ -30,4 +32,6 @@ export function registerKeys(app: App) {
   addRoles(app);
   removeRoles(app);
   setRoles(app);
+  verifyKey(app);
+  updateCredits(app);
 }

@@ -49,5 +49,10 @@ export const register = (app: App) =>
     // root-key lookups embed the workspace row: drop them so the change applies at once here
     const hashes = await d.select({ hash: schema.rootKeys.hash }).from(schema.rootKeys).where(eq(schema.rootKeys.workspaceId, workspaceId));
     await cacheFor(c).remove("rootKeyByHash", ...hashes.map((h) => h.hash));
+    // key verification caches the workspace's `enabled` flag with each keyspace's state
+    if (set.enabled !== undefined) {
+      const keyspaces = await d.select({ id: schema.keyspaces.id }).from(schema.keyspaces).where(eq(schema.keyspaces.workspaceId, workspaceId));
+      await cacheFor(c).remove("keyspaceById", ...keyspaces.map((k) => k.id));
+    }
     return ok(c, {});
   });

@@ -1,0 +1,42 @@
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { callerIpFromHeaders } from "../../../lib/keys/ipAllowlist";
+import { VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
+import { cacheFor } from "../../../lib/services";
+import { ok, rpcRoute, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "keys.verifyKey",
+  summary: "Verify a key",
+  description:
+    "Checks a key your user presented and answers with HTTP 200 whatever the outcome: `valid` says whether to let the request through and `code` why not " +
+    "(NOT_FOUND, FORBIDDEN, DISABLED, EXPIRED, INSUFFICIENT_PERMISSIONS, RATE_LIMITED, USAGE_EXCEEDED). " +
+    "Checks run in a fixed order; credits are spent only when every other check passed. " +
+    "Keys of other workspaces, and keys of APIs the root key may not verify, come back as NOT_FOUND. " +
+    "Our extensions: the API's IP allowlist also accepts CIDR ranges, and an optional `Idempotency-Key` header makes a retry within 15 minutes replay the first answer without spending credits again. " +
+    "Needs `api.*.verify_key` or `api.<apiId>.verify_key`.",
+  errors: [404, 412],
+  body: VerifyKeyBody,
+  data: VerifyKeyData,
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await rootKeyAuth(c);
+    const cf = (c.req.raw as { cf?: { colo?: string } }).cf;
+    const data = await verifyKey(
+      {
+        env: c.env,
+        waitUntil: (p) => c.executionCtx.waitUntil(p),
+        cache: cacheFor(c),
+        requestId: c.get("requestId"),
+        callerIp: callerIpFromHeaders((n) => c.req.header(n)),
+        idempotencyKey: c.req.header("idempotency-key")?.trim() || null,
+        region: cf?.colo,
+        source: "api",
+      },
+      root,
+      body,
+    );
+    return ok(c, data);
+  });
