@@ -7,6 +7,7 @@ import { registerPortal } from "./portal";
 import { registerKeys } from "./keys";
 import { registerPermissions } from "./permissions";
 import { registerRatelimit } from "./ratelimit";
+import { registerIdentities } from "./identities";
 import { registerProjects } from "./projects";
 import { registerApps } from "./apps";
 import { registerEnvironments } from "./environments";
@@ -25,6 +26,7 @@ export function registerRoutes(app: App) {
   registerKeys(app);
   registerPermissions(app);
   registerRatelimit(app);
+  registerIdentities(app);
   registerProjects(app);
   registerApps(app);
   registerEnvironments(app);
