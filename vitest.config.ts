@@ -21,6 +21,17 @@ export default defineConfig({
                 ENCRYPTION_KEYS: "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
               },
+              // a second Worker that calls ApiEntrypoint.verifyKey over a service binding
+              serviceBindings: { RPC_CLIENT: "rpc-client" },
+              workers: [
+                {
+                  name: "rpc-client",
+                  modules: true,
+                  scriptPath: "./test/fixtures/rpc-client/worker.js",
+                  compatibilityDate: "2026-11-01",
+                  serviceBindings: { API: { name: "vitest-plugin-runner-workers", entrypoint: "ApiEntrypoint" } },
+                },
+              ],
             },
           })),
         ],
