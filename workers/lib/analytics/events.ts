@@ -58,7 +58,8 @@ export interface EventContext {
 /** What travels through the Queue: one event per message, with its idempotency id. */
 export type AnalyticsMessage =
   | { v: 1; type: "verification"; id: string; event: VerificationEvent }
-  | { v: 1; type: "ratelimit"; id: string; event: RatelimitEvent };
+  | { v: 1; type: "ratelimit"; id: string; event: RatelimitEvent }
+  | import("../deploy/requestLog").GatewayRequestMessage;
 
 /** Cloudflare Queues accept at most 100 messages per sendBatch. */
 const MAX_SEND_BATCH = 100;
