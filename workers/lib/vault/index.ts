@@ -28,7 +28,13 @@ export interface Kek {
 }
 
 const kekCache = new Map<string, Kek[]>();
-const dekCache = new Map<string, CryptoKey>();
+// unwrapped data keys, per parsed secret: a DEK stays usable only while its KEK is configured
+const dekCaches = new WeakMap<Kek[], Map<string, CryptoKey>>();
+function dekCacheFor(all: Kek[]): Map<string, CryptoKey> {
+  let m = dekCaches.get(all);
+  if (!m) dekCaches.set(all, (m = new Map()));
+  return m;
+}
 
 export const vaultMissing = () => new ApiError("unkey/application/precondition_failed", "Vault hasn't been set up.");
 
@@ -75,13 +81,14 @@ async function open(key: CryptoKey, sealed: string): Promise<Uint8Array> {
 }
 
 async function unwrapDek(all: Kek[], row: { id: string; wrapped: string; kekId: string }): Promise<CryptoKey> {
-  const hit = dekCache.get(row.id);
+  const cache = dekCacheFor(all);
+  const hit = cache.get(row.id);
   if (hit) return hit;
   const kek = all.find((k) => k.id === row.kekId);
   if (!kek) throw new Error(`data key ${row.id} is wrapped by unknown KEK '${row.kekId}'`);
   const raw = await open(kek.key, row.wrapped);
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  dekCache.set(row.id, key);
+  cache.set(row.id, key);
   return key;
 }
 
@@ -104,7 +111,7 @@ async function currentDek(env: Env, d: Database, workspaceId: string): Promise<{
   const wrapped = await seal(current.key, raw);
   await d.insert(schema.dataKeys).values({ id, workspaceId, wrapped, kekId: current.id, createdAt: Date.now() });
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  dekCache.set(id, key);
+  dekCacheFor(all).set(id, key);
   return { id, key };
 }
 
