@@ -6,6 +6,7 @@ import { ApiError, type FieldError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { registerRoutes } from "./routes";
 import { referencePage } from "./reference";
+import { portalPages } from "../portal";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -48,6 +49,8 @@ export function createApp() {
   );
 
   registerRoutes(app);
+  // the customer portal pages (HTML, cookie session), see docs/portal.md
+  app.route("/portal", portalPages());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "rootKey", {
     type: "http",

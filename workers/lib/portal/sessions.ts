@@ -261,12 +261,33 @@ async function loadSession(d1: D1Database, tokenHash: string): Promise<CachedSes
  * `portalSession`); expiry is checked on every call, so caching only delays revocation.
  */
 export async function sessionForToken(c: Context<AppEnv>, token: string): Promise<PortalSession | null> {
-  if (!/^pat_[A-Za-z0-9]{24}$/.test(token)) return null;
+  const found = await inspectSessionToken(c, token);
+  return found.state === "active" ? found.session : null;
+}
+
+export type TokenInspection =
+  | { state: "active"; session: PortalSession }
+  | { state: "expired"; returnUrl: string | null }
+  | { state: "unknown" };
+
+/**
+ * Like `sessionForToken`, but tells an ended session (expired, revoked, portal or workspace
+ * disabled) apart from an unknown token, so the pages can send the user back to the
+ * session's return URL.
+ */
+export async function inspectSessionToken(c: Context<AppEnv>, token: string): Promise<TokenInspection> {
+  if (!/^pat_[A-Za-z0-9]{24}$/.test(token)) return { state: "unknown" };
   const hash = await sha256Base64(token);
   const s = await cacheFor(c).swr("portalSession", hash, () => loadSession(c.env.DB, hash));
-  if (!s || s.revokedAt !== null || s.expiresAt <= Date.now() || !s.portalEnabled || !s.workspace.enabled) return null;
+  if (!s) return { state: "unknown" };
+  if (s.revokedAt !== null || s.expiresAt <= Date.now() || !s.portalEnabled || !s.workspace.enabled) {
+    return { state: "expired", returnUrl: s.returnUrl };
+  }
   const { revokedAt: _r, portalEnabled: _e, ...session } = s;
-  return { ...session, scopes: s.scopes.filter((x): x is PortalScope => (PORTAL_SCOPES as readonly string[]).includes(x)) };
+  return {
+    state: "active",
+    session: { ...session, scopes: s.scopes.filter((x): x is PortalScope => (PORTAL_SCOPES as readonly string[]).includes(x)) },
+  };
 }
 
 /** Forget cached session reads (after a portal's sessions were deleted or revoked). */
@@ -296,7 +317,7 @@ export async function portalSessionAuth(c: Context<AppEnv>): Promise<PortalSessi
 }
 
 /** The workspace rate limiter keys on the workspace; it takes the root-key context shape. */
-function asRateLimitSubject(s: PortalSession): RootKeyContext {
+export function asRateLimitSubject(s: PortalSession): RootKeyContext {
   return { id: s.id, name: null, workspaceId: s.workspaceId, workspace: s.workspace, fullAccess: false, permissions: new Set() };
 }
 
@@ -308,4 +329,23 @@ export function requireScope(session: PortalSession, scope: PortalScope): void {
   if (!hasScope(session, scope)) {
     throw new ApiError("unkey/authorization/insufficient_permissions", `This portal session does not have the "${scope}" scope.`);
   }
+}
+
+/**
+ * Ends a session at the end user's request (sign out): sets `revoked_at` and forgets the
+ * cached read here. Audited as `portal.session.revoke` (our event; Unkey has no sign-out).
+ */
+export async function revokeSession(c: Context<AppEnv>, session: PortalSession, token: string) {
+  const d = db(c.env.DB);
+  const hash = await sha256Base64(token);
+  await d.batch([
+    d.update(schema.portalSessions).set({ revokedAt: Date.now() }).where(eq(schema.portalSessions.id, session.id)),
+    ...auditInserts(
+      c,
+      session.workspaceId,
+      [{ event: "portal.session.revoke", description: `Signed out of portal session ${session.id}`, targets: [{ type: "portalSession", id: session.id }] }],
+      { type: "portalEndUser", id: session.externalId },
+    ),
+  ]);
+  await forgetSessions(c, [hash]);
 }

@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { auditInserts } from "../../../lib/audit";
 import { portalForAction, portalIdentifier } from "../../../lib/portal/portals";
+import { forgetSessions } from "../../../lib/portal/sessions";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
 export const route = rpcRoute({
@@ -21,6 +22,10 @@ export const register = (app: App) =>
     const root = await rootKeyAuth(c);
     const d = db(c.env.DB);
     const portal = await portalForAction(d, root, idOrSlug, "delete_portal");
+    const open = await d
+      .select({ hash: schema.portalSessions.accessTokenHash })
+      .from(schema.portalSessions)
+      .where(and(eq(schema.portalSessions.portalId, portal.id), isNotNull(schema.portalSessions.accessTokenHash)));
     await d.batch([
       d.delete(schema.portalSessions).where(eq(schema.portalSessions.portalId, portal.id)),
       d.delete(schema.portals).where(eq(schema.portals.id, portal.id)),
@@ -32,5 +37,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
+    await forgetSessions(c, open.map((r) => r.hash!));
     return ok(c, {});
   });
