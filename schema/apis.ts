@@ -24,6 +24,8 @@ export const apis = sqliteTable(
     deleteProtection: bool("delete_protection").notNull().default(false),
     // comma-separated allowlist as Unkey stores it; empty/null = no restriction
     ipWhitelist: text("ip_whitelist"),
+    // opt-in: GitHub secret scanning reports for this API's keys are acted on
+    secretScanning: bool("secret_scanning").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: deletedAt(),

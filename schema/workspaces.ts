@@ -10,6 +10,8 @@ export const workspaces = sqliteTable("workspaces", {
   analyticsEnabled: bool("analytics_enabled").notNull().default(true),
   analyticsRetentionDays: integer("analytics_retention_days").notNull().default(30),
   auditRetentionDays: integer("audit_retention_days").notNull().default(90),
+  // GitHub secret scanning: disable keys reported as leaked (Unkey only notifies)
+  disableLeakedKeys: bool("disable_leaked_keys").notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   deletedAt: deletedAt(),

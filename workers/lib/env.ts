@@ -16,6 +16,8 @@ export interface Env {
   ANALYTICS_DLQ?: Queue<unknown>;
   AE_VERIFICATIONS?: AnalyticsEngineDataset;
   AE_RATELIMITS?: AnalyticsEngineDataset;
+  /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
+  GITHUB_KEYS_URL?: string;
   [binding: string]: unknown;
 }
 

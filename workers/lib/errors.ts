@@ -10,6 +10,7 @@ const CATALOGUE = {
   "unkey/authentication/key_not_found": [401, "Unauthorized"],
   "unkey/authentication/portal_session_not_found": [401, "Unauthorized"],
   "unkey/authentication/portal_token_missing": [400, "Bad Request"],
+  "unkey/authentication/invalid_signature": [401, "Unauthorized"],
   // authorization
   "unkey/authorization/forbidden": [403, "Forbidden"],
   "unkey/authorization/insufficient_permissions": [403, "Insufficient Permissions"],

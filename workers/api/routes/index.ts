@@ -15,6 +15,9 @@ import { registerDeploy } from "./deploy";
 import { registerDeployments } from "./deployments";
 import { registerDomains } from "./domains";
 import { registerGateway } from "./gateway";
+import { registerGithub } from "./github";
+import { registerAnalytics } from "./analytics";
+import { registerAudit } from "./audit";
 
 /** Every route group. Each group's index.ts registers its endpoint files. */
 export function registerRoutes(app: App) {
@@ -34,4 +37,7 @@ export function registerRoutes(app: App) {
   registerDeployments(app);
   registerDomains(app);
   registerGateway(app);
+  registerGithub(app);
+  registerAnalytics(app);
+  registerAudit(app);
 }

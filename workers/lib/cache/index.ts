@@ -19,6 +19,8 @@ export const NAMESPACES = {
   deploymentByHost: { fresh: 5_000, stale: 30_000 },
   // portal sessions by access-token hash: bounds how long a revoked or deleted session lingers
   portalSession: { fresh: 10_000, stale: 300_000 },
+  // GitHub's secret-scanning public keys: refetched hourly, last good set kept for a day
+  githubKeys: { fresh: 3_600_000, stale: 86_400_000 },
 } as const satisfies Record<string, { fresh: number; stale: number }>;
 
 export type Namespace = keyof typeof NAMESPACES;

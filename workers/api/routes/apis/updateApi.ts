@@ -12,7 +12,7 @@ export const route = rpcRoute({
   operationId: "apis.updateApi",
   summary: "Update API settings",
   description:
-    "Our extension: sets what Unkey's dashboard sets — delete protection, the IP allowlist (comma-separated, exact addresses or CIDR ranges), encrypted key storage for recoverable keys, and the default prefix and byte length of new keys. Omitted fields keep their value; null clears. Needs `api.*.update_api` or `api.<apiId>.update_api`.",
+    "Our extension: sets what Unkey's dashboard sets — delete protection, the IP allowlist (comma-separated, exact addresses or CIDR ranges), encrypted key storage for recoverable keys, the default prefix and byte length of new keys, and whether GitHub secret-scanning reports act on its keys (`secretScanning`). Omitted fields keep their value; null clears. Needs `api.*.update_api` or `api.<apiId>.update_api`.",
   errors: [404],
   body: z.object({
     apiId: apiIdSchema,
@@ -21,6 +21,7 @@ export const route = rpcRoute({
     storeEncryptedKeys: z.boolean().optional(),
     defaultPrefix: z.string().min(1).max(8).regex(/^[a-zA-Z0-9_]+$/).nullable().optional(),
     defaultBytes: z.number().int().min(16).max(255).nullable().optional(),
+    secretScanning: z.boolean().optional(),
   }),
   data: z.object({}),
 });
@@ -35,6 +36,7 @@ export const register = (app: App) =>
     const apiSet: Partial<typeof schema.apis.$inferInsert> = {};
     if (body.deleteProtection !== undefined) apiSet.deleteProtection = body.deleteProtection;
     if (body.ipWhitelist !== undefined) apiSet.ipWhitelist = body.ipWhitelist?.trim() || null;
+    if (body.secretScanning !== undefined) apiSet.secretScanning = body.secretScanning;
     const ksSet: Partial<typeof schema.keyspaces.$inferInsert> = {};
     if (body.storeEncryptedKeys !== undefined) ksSet.storeEncryptedKeys = body.storeEncryptedKeys;
     if (body.defaultPrefix !== undefined) ksSet.defaultPrefix = body.defaultPrefix;

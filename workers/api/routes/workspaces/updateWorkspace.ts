@@ -21,6 +21,7 @@ export const route = rpcRoute({
     analyticsEnabled: z.boolean().optional(),
     analyticsRetentionDays: z.number().int().min(1).max(3650).optional(),
     auditRetentionDays: z.number().int().min(1).max(3650).optional(),
+    disableLeakedKeys: z.boolean().optional(),
   }),
   data: z.object({}),
 });
