@@ -1,0 +1,50 @@
+import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
+import { or } from "../../../lib/auth/permissions";
+import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { db, schema } from "../../../lib/db";
+import { identityRatelimits, toIdentityResponse } from "../../../lib/identities/identity";
+import { Identity } from "../../../lib/keys/response";
+import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+
+export const route = rpcRoute({
+  operationId: "identities.listIdentities",
+  summary: "List identities",
+  description:
+    "Lists the workspace's identities ordered by id, 1–100 per page (default 100), with cursor pagination. " +
+    "`search` keeps identities whose id or externalId contains the text, ignoring case. Every identity on the page " +
+    "must be readable: `identity.*.read_identity` or `identity.<identityId>.read_identity`.",
+  paginated: true,
+  body: z.object({
+    limit: z.number().int().min(1).max(100).default(100),
+    cursor: z.string().max(1024).optional().openapi({ description: "From the previous page's `pagination.cursor`." }),
+    search: z.string().max(256).optional(),
+  }),
+  data: z.array(Identity),
+});
+
+export const register = (app: App) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const root = await rootKeyAuth(c);
+    const d = db(c.env.DB);
+    const i = schema.identities;
+    const search = body.search?.trim().toLowerCase();
+    const rows = await d
+      .select()
+      .from(i)
+      .where(
+        and(
+          eq(i.workspaceId, root.workspaceId),
+          isNull(i.deletedAt),
+          body.cursor ? gte(i.id, body.cursor) : undefined,
+          // instr, not LIKE: `%` and `_` in the search text are ordinary characters
+          search ? sql`(instr(lower(${i.id}), ${search}) > 0 OR instr(lower(${i.externalId}), ${search}) > 0)` : undefined,
+        ),
+      )
+      .orderBy(asc(i.id))
+      .limit(body.limit + 1);
+    const { items, next } = paginate(rows, body.limit, (r) => r.id);
+    for (const row of items) requirePermission(root, or("identity.*.read_identity", `identity.${row.id}.read_identity`));
+    const limits = await identityRatelimits(d, items.map((r) => r.id));
+    return page(c, items.map((r) => toIdentityResponse(r, limits.get(r.id))), next);
+  });
