@@ -1,0 +1,161 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../../../workers/api/index";
+import { consumeAnalyticsBatch, enforceAnalyticsRetention, parseMessage, retryDelaySeconds, writeEvents } from "../../../../workers/lib/analytics/consumer";
+import { ratelimit, verification } from "../../../helpers/analytics";
+
+const GRAINS = ["minute", "hour", "day", "month"] as const;
+
+async function counts(workspaceId: string) {
+  const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
+  const out: Record<string, number> = { raw: raw!.n };
+  for (const g of GRAINS) {
+    const r = await env.DB.prepare(`SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_${g}_v1 WHERE workspace_id = ?`)
+      .bind(workspaceId)
+      .first<{ n: number }>();
+    out[g] = r!.n;
+  }
+  return out;
+}
+
+const ws = () => `ws_consumer_${crypto.randomUUID().slice(0, 8)}`;
+
+describe("analytics queue consumer", () => {
+  it("N verification events land exactly N times in the raw table and every aggregate", async () => {
+    const w = ws();
+    const msgs = Array.from({ length: 37 }, (_, i) =>
+      verification({ workspaceId: w, outcome: i % 3 === 0 ? "RATE_LIMITED" : "VALID", keyId: `key_${i % 4}`, tags: i % 2 ? ["a=1"] : [] }),
+    );
+    const batch = createMessageBatch(
+      "keyforge-analytics",
+      msgs.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue!(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.length).toBe(37);
+    expect(result.retryMessages).toEqual([]);
+    expect(await counts(w)).toEqual({ raw: 37, minute: 37, hour: 37, day: 37, month: 37 });
+  });
+
+  it("a redelivered batch counts once", async () => {
+    const w = ws();
+    const msgs = Array.from({ length: 20 }, () => verification({ workspaceId: w, spentCredits: 2 }));
+    for (let round = 0; round < 3; round++) {
+      const batch = createMessageBatch(
+        "keyforge-analytics",
+        msgs.map((body, i) => ({ id: `r${round}m${i}`, timestamp: new Date(), attempts: round + 1, body })),
+      );
+      const ctx = createExecutionContext();
+      await worker.queue!(batch, env, ctx);
+      await getQueueResult(batch, ctx);
+    }
+    expect(await counts(w)).toEqual({ raw: 20, minute: 20, hour: 20, day: 20, month: 20 });
+    const credits = await env.DB.prepare("SELECT SUM(spent_credits) AS c FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ c: number }>();
+    expect(credits!.c).toBe(40);
+  });
+
+  it("a partly redelivered batch adds only the new events", async () => {
+    const w = ws();
+    const first = Array.from({ length: 5 }, () => verification({ workspaceId: w }));
+    await writeEvents(env, first);
+    const fresh = await writeEvents(env, [...first, ...Array.from({ length: 3 }, () => verification({ workspaceId: w }))]);
+    expect(fresh.length).toBe(3);
+    expect(await counts(w)).toEqual({ raw: 8, minute: 8, hour: 8, day: 8, month: 8 });
+  });
+
+  it("aggregates bucket by minute, hour, day and month start", async () => {
+    const w = ws();
+    const t = Date.UTC(2026, 10, 15, 13, 45, 30, 123);
+    await writeEvents(env, [verification({ workspaceId: w, time: t }), verification({ workspaceId: w, time: t + 1000 })]);
+    const bucket = async (g: string) =>
+      (await env.DB.prepare(`SELECT time, count FROM key_verifications_per_${g}_v1 WHERE workspace_id = ?`).bind(w).all()).results;
+    expect(await bucket("minute")).toEqual([{ time: Date.UTC(2026, 10, 15, 13, 45), count: 2 }]);
+    expect(await bucket("hour")).toEqual([{ time: Date.UTC(2026, 10, 15, 13), count: 2 }]);
+    expect(await bucket("day")).toEqual([{ time: Date.UTC(2026, 10, 15), count: 2 }]);
+    expect(await bucket("month")).toEqual([{ time: Date.UTC(2026, 10, 1), count: 2 }]);
+  });
+
+  it("rate-limit events fill ratelimits_v1 and its aggregates (passed and total)", async () => {
+    const w = ws();
+    const msgs = [
+      ratelimit({ workspaceId: w, passed: true }),
+      ratelimit({ workspaceId: w, passed: true }),
+      ratelimit({ workspaceId: w, passed: false }),
+    ];
+    await writeEvents(env, msgs);
+    await writeEvents(env, msgs);
+    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimits_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    expect(raw!.n).toBe(3);
+    for (const g of GRAINS) {
+      const r = await env.DB.prepare(`SELECT SUM(passed) AS p, SUM(total) AS t FROM ratelimits_per_${g}_v1 WHERE workspace_id = ?`).bind(w).first();
+      expect(r).toEqual({ p: 2, t: 3 });
+    }
+  });
+
+  it("a malformed message goes to the dead-letter queue and does not block the batch", async () => {
+    const w = ws();
+    const good = verification({ workspaceId: w });
+    const batch = createMessageBatch("keyforge-analytics", [
+      { id: "bad1", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
+      { id: "bad2", timestamp: new Date(), attempts: 1, body: { ...good, id: "x", event: { ...good.event, time: "yesterday" } } },
+      { id: "good", timestamp: new Date(), attempts: 1, body: good },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue!(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["bad1", "bad2", "good"]);
+    expect(result.retryMessages).toEqual([]);
+    expect((await counts(w)).raw).toBe(1);
+  });
+
+  it("retries with backoff when the store fails", async () => {
+    const broken = { ...env, DB: { prepare: env.DB.prepare.bind(env.DB), batch: async () => Promise.reject(new Error("D1 down")) } } as never;
+    const batch = createMessageBatch("keyforge-analytics", [
+      { id: "a", timestamp: new Date(), attempts: 1, body: verification({ workspaceId: ws() }) },
+      { id: "b", timestamp: new Date(), attempts: 4, body: verification({ workspaceId: ws() }) },
+    ]);
+    const ctx = createExecutionContext();
+    await consumeAnalyticsBatch(batch, broken);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["a", "b"]);
+  });
+
+  it("backs off exponentially between attempts, capped at five minutes", () => {
+    expect([1, 2, 3, 4, 8, 9, 20].map(retryDelaySeconds)).toEqual([2, 4, 8, 16, 256, 300, 300]);
+  });
+
+  it("rejects message shapes it cannot write", () => {
+    expect(parseMessage(null)).toBeNull();
+    expect(parseMessage({ v: 2 })).toBeNull();
+    expect(parseMessage({ ...verification({ workspaceId: "ws_1" }), type: "other" })).toBeNull();
+    const ok = verification({ workspaceId: "ws_1" });
+    expect(parseMessage(ok)).toEqual(ok);
+    expect(parseMessage({ ...ok, event: { ...ok.event, tags: [1] } })).toBeNull();
+  });
+
+  it("retention deletes rows older than the workspace's setting, bucket by bucket", async () => {
+    const w = ws();
+    await env.DB.prepare("INSERT INTO workspaces (id, name, analytics_retention_days, created_at) VALUES (?, 'r', 7, ?)").bind(w, Date.now()).run();
+    const now = Date.UTC(2026, 10, 27, 12);
+    const day = 86_400_000;
+    await writeEvents(env, [
+      verification({ workspaceId: w, time: now - 8 * day }),
+      verification({ workspaceId: w, time: now - 6 * day }),
+      verification({ workspaceId: w, time: now - 1000 }),
+    ]);
+    const other = ws(); // unknown workspace: default 30 days
+    await writeEvents(env, [verification({ workspaceId: other, time: now - 8 * day }), verification({ workspaceId: other, time: now - 31 * day })]);
+    await enforceAnalyticsRetention(env, now);
+    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    expect(raw!.n).toBe(2);
+    const daily = await env.DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    expect(daily!.n).toBe(2);
+    // the month bucket still holds days inside the window, so it stays whole
+    const monthly = await env.DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_month_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    expect(monthly!.n).toBe(3);
+    const otherRaw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(other).first<{ n: number }>();
+    expect(otherRaw!.n).toBe(1);
+  });
+});

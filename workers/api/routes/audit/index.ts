@@ -1,0 +1,8 @@
+import { register as getLog } from "./getLog";
+import { register as listLogs } from "./listLogs";
+import type { App } from "../../rpc";
+
+export function registerAudit(app: App) {
+  getLog(app);
+  listLogs(app);
+}

@@ -1,0 +1,153 @@
+/**
+ * Runs an analytics SQL query (docs/analytics.md): parse and check (./sql/check.ts), then hand
+ * the checked AST to an `AnalyticsStore`. The D1 store compiles it to SQLite with the row
+ * policy injected (./sql/sqlite.ts); a deployment could add a store for Analytics Engine's
+ * SQL API behind the same interface. Every failure maps to an analytics error code.
+ */
+import { ApiError } from "../errors";
+import type { Query } from "./sql/ast";
+import { checkQuery, checkRetention, parseAnalyticsQuery } from "./sql/check";
+import { applyFill, compileSqlite, type RowPolicy } from "./sql/sqlite";
+import type { TableSet } from "./sql/tables";
+
+export const ANALYTICS_LIMITS = {
+  /** rows per result (and LIMIT cap of every SELECT) */
+  maxResultRows: 10_000,
+  /** client-side deadline for one query */
+  maxExecutionMs: 10_000,
+  /** encoded JSON result */
+  maxResultBytes: 4 * 1024 * 1024,
+  /** queries per workspace and window */
+  maxQueriesPerWindow: 1_000,
+  quotaWindowSeconds: 3_600,
+};
+
+export type Row = Record<string, unknown>;
+
+/** Where analytics queries run. `run` receives a query that passed every check. */
+export interface AnalyticsStore {
+  run(query: Query, tables: TableSet, policy: RowPolicy, opts: { timeoutMs: number }): Promise<Row[]>;
+}
+
+export interface AnalyticsRequest {
+  text: string;
+  tables: TableSet;
+  workspaceId: string;
+  retentionDays: number;
+  /** scope column → allowed values, for API-scoped root keys */
+  scope?: Record<string, string[]>;
+  now?: number;
+}
+
+/** The full pipeline: checks, retention, execution, result size. */
+export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsRequest): Promise<Row[]> {
+  const now = req.now ?? Date.now();
+  const query = parseAnalyticsQuery(req.text);
+  checkQuery(query, req.tables);
+  checkRetention(query, req.retentionDays, now);
+  const policy: RowPolicy = {
+    workspaceId: req.workspaceId,
+    scope: req.scope,
+    retentionDays: req.retentionDays,
+    now,
+    maxRows: ANALYTICS_LIMITS.maxResultRows,
+  };
+  const rows = await store.run(query, req.tables, policy, { timeoutMs: ANALYTICS_LIMITS.maxExecutionMs });
+  if (rows.length > ANALYTICS_LIMITS.maxResultRows) {
+    throw new ApiError("user/unprocessable_entity/query_rows_limit_exceeded", "Query result exceeds the maximum row count.");
+  }
+  if (new TextEncoder().encode(JSON.stringify(rows)).length > ANALYTICS_LIMITS.maxResultBytes) {
+    throw new ApiError("user/unprocessable_entity/query_memory_limit_exceeded", "Query result exceeds the maximum response size.");
+  }
+  return rows;
+}
+
+/** The D1 store: compiles to SQLite and reads the analytics tables of the main database. */
+export class D1AnalyticsStore implements AnalyticsStore {
+  constructor(private readonly d1: D1Database) {}
+
+  async run(query: Query, tables: TableSet, policy: RowPolicy, opts: { timeoutMs: number }): Promise<Row[]> {
+    const compiled = compileSqlite(query, tables, policy);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ApiError("user/unprocessable_entity/query_execution_timeout", "Query exceeded the maximum execution time.")),
+        opts.timeoutMs,
+      );
+    });
+    let raw: [string[], ...unknown[][]];
+    try {
+      raw = await Promise.race([this.d1.prepare(compiled.sql).raw({ columnNames: true }), deadline]);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw mapEngineError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    const [names, ...data] = raw;
+    const types = names.length === compiled.columns.length ? compiled.columns.map((c) => c.t) : names.map(() => "any");
+    let rows: Row[] = data.map((values) => {
+      const row: Row = {};
+      names.forEach((name, i) => {
+        row[name] = convert(values[i], types[i]!);
+      });
+      return row;
+    });
+    if (compiled.fill && rows.length <= policy.maxRows) rows = applyFill(rows, compiled.columns, compiled.fill, policy.maxRows);
+    return rows;
+  }
+}
+
+function convert(v: unknown, t: string): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (typeof v === "bigint") return Number(v);
+  if (t === "arr" && typeof v === "string") {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return null;
+  return v;
+}
+
+/** SQLite/D1 failures → analytics error codes; the rewritten SQL is never echoed. */
+export function mapEngineError(err: unknown): ApiError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const bad = (d: string) => new ApiError("user/bad_request/invalid_analytics_query", d);
+  if (/interrupt|timed? ?out|deadline|exceeded.*time/i.test(msg)) {
+    return new ApiError("user/unprocessable_entity/query_execution_timeout", "Query exceeded the maximum execution time.");
+  }
+  if (/out of memory|string or blob too big|too big/i.test(msg)) {
+    return new ApiError("user/unprocessable_entity/query_memory_limit_exceeded", "Query exceeded the memory limit.");
+  }
+  if (/no such column/i.test(msg)) return bad("Unknown identifier in analytics query");
+  if (/no such function|wrong number of arguments/i.test(msg)) return bad("Unknown function in analytics query");
+  if (/aggregate|GROUP BY|misuse of window/i.test(msg)) return bad("Invalid use of an aggregate function in analytics query");
+  if (/malformed JSON|JSON/i.test(msg)) return bad("A JSON function received malformed JSON");
+  if (/too many|tree is too large|too complex|depth/i.test(msg)) return bad("Analytics query is too complex");
+  if (/SELECTs to the left and right|columns/i.test(msg)) return bad("Both sides of a set operation must select the same number of columns");
+  if (/SQLITE_|syntax error|D1_ERROR/i.test(msg) && !/network|connection|unavailable|reset/i.test(msg)) {
+    return bad("The analytics query could not be executed");
+  }
+  console.error("analytics: store failure", msg);
+  return new ApiError("unkey/data/analytics_connection_failed", "The analytics store is unavailable. Please try again later.");
+}
+
+/**
+ * Counts one query against the workspace's quota window. Returns false when the window's
+ * allowance is spent.
+ */
+export async function consumeQueryQuota(d1: D1Database, workspaceId: string, now = Date.now()): Promise<boolean> {
+  const windowMs = ANALYTICS_LIMITS.quotaWindowSeconds * 1000;
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  const row = await d1
+    .prepare(
+      "INSERT INTO analytics_query_quota (workspace_id, window_start, queries) VALUES (?1, ?2, 1) " +
+        "ON CONFLICT (workspace_id, window_start) DO UPDATE SET queries = queries + 1 RETURNING queries",
+    )
+    .bind(workspaceId, windowStart)
+    .first<{ queries: number }>();
+  return (row?.queries ?? 0) <= ANALYTICS_LIMITS.maxQueriesPerWindow;
+}

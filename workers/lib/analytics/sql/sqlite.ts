@@ -1,0 +1,1026 @@
+/**
+ * Compiles a checked analytics query (./check.ts) to SQLite for D1, with the row policy
+ * injected into every table reference:
+ *
+ * - a public table becomes a derived table that selects only the public columns of that
+ *   table's rows in the caller's workspace, inside the retention window and, for API-scoped
+ *   root keys, the permitted keyspaces. Because the policy sits inside the FROM item itself,
+ *   no user predicate (`OR 1=1`), join, subquery, CTE or set operation can see other rows;
+ * - every SELECT gets a LIMIT of at most `maxRows`;
+ * - ClickHouse functions are translated to SQLite expressions; those SQLite cannot express
+ *   answer 400 invalid_analytics_function naming the function;
+ * - ClickHouse name resolution is kept: a SELECT alias may be used in the other clauses and
+ *   in the other select items (it is inlined), and wins over a column of the same name,
+ *   except inside its own definition (`SUM(count) AS count`).
+ *
+ * Literals are re-rendered from the AST (strings quoted, numbers validated) and identifiers
+ * are resolved against known columns; user text never reaches SQLite verbatim.
+ *
+ * Time values: storage keeps Unix ms everywhere. DateTime/Date expressions are ms numbers at
+ * bucket starts, so `now() - INTERVAL 7 DAY` compares naturally with every table's `time`.
+ */
+import { ApiError } from "../../errors";
+import type { Expr, FromItem, IntervalUnit, OrderItem, Query, Select, SetExpr } from "./ast";
+import { parseTimeLiteral, walkQuery } from "./check";
+import type { ColumnType, TableDef, TableSet } from "./tables";
+
+export interface RowPolicy {
+  workspaceId: string;
+  /** scope column → allowed values (e.g. key_space_id for API-scoped root keys); [] = nothing */
+  scope?: Record<string, string[]>;
+  retentionDays: number;
+  now: number;
+  maxRows: number;
+}
+
+/** Static type of an expression, enough to translate ClickHouse semantics. */
+export type T = "num" | "str" | "dt" | "date" | "arr" | "bool" | "iv" | "null" | "any";
+
+export interface OutputColumn {
+  name: string;
+  t: T;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  columns: OutputColumn[];
+  /** WITH FILL instructions for the top-level ORDER BY, applied to the rows afterwards */
+  fill?: FillSpec;
+}
+
+export interface FillSpec {
+  /** output column to fill */
+  column: string;
+  from?: number;
+  to?: number;
+  step: number | { months: number };
+  desc: boolean;
+}
+
+interface Compiled {
+  sql: string;
+  t: T;
+  iv?: { n: string; unit: IntervalUnit };
+}
+
+const DAY = 86_400_000;
+const FIXED_UNIT_MS: Partial<Record<IntervalUnit, number>> = {
+  MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY, WEEK: 7 * DAY,
+};
+const MONTH_UNITS: Partial<Record<IntervalUnit, number>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
+
+const bad = (detail: string) => new ApiError("user/bad_request/invalid_analytics_query", detail);
+const unsupported = (fn: string, why = "") =>
+  new ApiError(
+    "user/bad_request/invalid_analytics_function",
+    `Function '${fn}' is not supported by this analytics store${why ? `: ${why}` : ""}`,
+  );
+const unknownIdentifier = (name: string) => bad(`Unknown identifier '${name}' in analytics query`);
+
+const q = (id: string) => `"${id.replaceAll('"', '""')}"`;
+const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const colType = (c: ColumnType): T =>
+  c === "string" ? "str" : c === "array" ? "arr" : c === "datetime" ? "dt" : c === "date" ? "date" : "num";
+const isTime = (t: T) => t === "dt" || t === "date";
+
+interface Source {
+  alias: string;
+  cols: Map<string, T>;
+}
+
+interface CteInfo {
+  cols: OutputColumn[];
+}
+
+interface Scope {
+  parent?: Scope;
+  sources: Source[];
+  aliases: Map<string, Expr>;
+  expanding: Set<string>;
+  arrayJoins: { arg: string; alias: string }[];
+  lambdas: Map<string, Compiled>[];
+  /** CTEs visible here (for subqueries in expressions) */
+  ctes: Map<string, CteInfo>;
+  /** an aggregate's arguments are being compiled (no nested aggregates) */
+  inAggregate?: boolean;
+}
+
+class Compiler {
+  private counter = 0;
+  constructor(
+    private readonly set: TableSet,
+    private readonly policy: RowPolicy,
+  ) {}
+
+  fresh(prefix: string) {
+    return `__${prefix}${++this.counter}`;
+  }
+
+  // ---- queries --------------------------------------------------------------------------
+
+  query(qr: Query, ctes: Map<string, CteInfo>, outer?: Scope): { sql: string; cols: OutputColumn[] } {
+    let env = ctes;
+    const parts: string[] = [];
+    if (qr.with?.length) {
+      env = new Map(ctes);
+      for (const c of qr.with) {
+        const body = this.query(c.q, env, outer);
+        parts.push(`${q(c.name)} AS (${body.sql})`);
+        env.set(c.name, { cols: body.cols });
+      }
+    }
+    const body = this.setExpr(qr.body, env, outer);
+    return { sql: (parts.length ? `WITH ${parts.join(", ")} ` : "") + body.sql, cols: body.cols };
+  }
+
+  private setExpr(s: SetExpr, ctes: Map<string, CteInfo>, outer?: Scope): { sql: string; cols: OutputColumn[] } {
+    if (s.k === "select") return this.select(s, ctes, outer);
+    if (s.k === "paren") return this.query(s.q, ctes, outer);
+    const l = this.setExpr(s.l, ctes, outer);
+    const r = this.setExpr(s.r, ctes, outer);
+    if (l.cols.length !== r.cols.length && !l.cols.some((c) => c.name === "*") && !r.cols.some((c) => c.name === "*")) {
+      throw bad(`${s.op} needs the same number of columns on both sides`);
+    }
+    const op = s.op === "UNION DISTINCT" ? "UNION" : s.op;
+    return { sql: `SELECT * FROM (${l.sql}) ${op} SELECT * FROM (${r.sql})`, cols: l.cols };
+  }
+
+  select(s: Select, ctes: Map<string, CteInfo>, outer?: Scope): { sql: string; cols: OutputColumn[] } {
+    const sc: Scope = { parent: outer, sources: [], aliases: new Map(), expanding: new Set(), arrayJoins: [], lambdas: [], ctes };
+    let fromSql = "";
+    if (s.from) fromSql = this.from(s.from, ctes, sc);
+    for (const it of s.items) if (it.alias) sc.aliases.set(it.alias, it.e);
+
+    const cols: OutputColumn[] = [];
+    const items: string[] = [];
+    for (const it of s.items) {
+      if (it.e.k === "star") {
+        const table = it.e.table;
+        const chosen = table ? sc.sources.filter((x) => x.alias === table) : sc.sources;
+        if (table && chosen.length === 0) throw unknownIdentifier(`${table}.*`);
+        if (!table && sc.sources.length === 0) throw bad("SELECT * needs a FROM clause");
+        for (const src of chosen) {
+          for (const [name, t] of src.cols) if (!name.startsWith("__")) cols.push({ name, t });
+        }
+        items.push(table ? `${q(table)}.*` : "*");
+        continue;
+      }
+      if (it.alias) sc.expanding.add(it.alias);
+      const c = this.expr(it.e, sc);
+      if (it.alias) sc.expanding.delete(it.alias);
+      if (c.t === "iv") throw bad("An INTERVAL cannot be selected on its own");
+      const name = it.alias ?? it.text;
+      cols.push({ name, t: c.t });
+      items.push(`${c.sql} AS ${q(name)}`);
+    }
+
+    const clauses: string[] = [];
+    if (s.where) clauses.push(`WHERE ${this.expr(s.where, sc).sql}`);
+    if (s.groupBy?.length) clauses.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g, sc).sql).join(", ")}`);
+    if (s.having) clauses.push(`HAVING ${this.expr(s.having, sc).sql}`);
+    if (s.orderBy?.length) clauses.push(`ORDER BY ${this.orderList(s.orderBy, sc)}`);
+    clauses.push(`LIMIT ${this.limit(s.limit)}`);
+    if (s.offset) clauses.push(`OFFSET ${this.offset(s.offset)}`);
+
+    // arrayJoin() calls become joins against json_each(), after everything they may reference
+    for (const aj of sc.arrayJoins) {
+      fromSql = fromSql ? `${fromSql} CROSS JOIN json_each(${aj.arg}) AS ${q(aj.alias)}` : `json_each(${aj.arg}) AS ${q(aj.alias)}`;
+    }
+    const sql = `SELECT ${s.distinct ? "DISTINCT " : ""}${items.join(", ")}${fromSql ? ` FROM ${fromSql}` : ""} ${clauses.join(" ")}`;
+    return { sql, cols };
+  }
+
+  private limit(e: Expr | undefined): number {
+    const cap = this.policy.maxRows;
+    if (!e) return cap;
+    if (e.k === "num" && /^\d+$/.test(e.v)) {
+      const n = Number(e.v);
+      return Number.isSafeInteger(n) && n <= cap ? n : cap;
+    }
+    return cap; // negative, non-literal or LIMIT ALL: the cap
+  }
+
+  private offset(e: Expr): number {
+    if (e.k === "num" && /^\d+$/.test(e.v) && Number.isSafeInteger(Number(e.v))) return Number(e.v);
+    throw bad("OFFSET must be a non-negative integer literal");
+  }
+
+  private orderList(items: OrderItem[], sc: Scope): string {
+    return items
+      .map((o) => `${this.expr(o.e, sc).sql}${o.desc ? " DESC" : " ASC"}${o.nulls ? ` NULLS ${o.nulls}` : ""}`)
+      .join(", ");
+  }
+
+  // ---- FROM -----------------------------------------------------------------------------
+
+  private from(f: FromItem, ctes: Map<string, CteInfo>, sc: Scope): string {
+    switch (f.k) {
+      case "table": {
+        const name = f.parts.join(".");
+        const alias = f.alias ?? name;
+        const cte = f.parts.length === 1 ? ctes.get(name) : undefined;
+        if (cte) {
+          this.addSource(sc, alias, new Map(cte.cols.map((c) => [c.name, c.t])));
+          return `${q(name)} AS ${q(alias)}`;
+        }
+        const def = f.parts.length === 1 ? this.set.tables.get(name) : undefined;
+        if (!def) throw new ApiError("user/bad_request/invalid_analytics_table", `Access to table '${name}' is not allowed`);
+        this.addSource(sc, alias, new Map(Object.entries(def.columns).map(([c, t]) => [c, colType(t)])));
+        return `(${this.policyTable(def)}) AS ${q(alias)}`;
+      }
+      case "derived": {
+        const sub = this.query(f.q, ctes, sc.parent);
+        const alias = f.alias ?? this.fresh("sq");
+        this.addSource(sc, alias, new Map(sub.cols.filter((c) => c.name !== "*").map((c) => [c.name, c.t])));
+        return `(${sub.sql}) AS ${q(alias)}`;
+      }
+      case "tablefn":
+        throw new ApiError("user/bad_request/invalid_analytics_function", `Table function '${f.name}' is not allowed for security reasons`);
+      case "join": {
+        const l = this.from(f.l, ctes, sc);
+        const r = this.from(f.r, ctes, sc);
+        if (f.type === "CROSS") return `${l} CROSS JOIN ${r}`;
+        const kind = f.type === "INNER" ? "JOIN" : `${f.type} JOIN`;
+        if (f.using) return `${l} ${kind} ${r} USING (${f.using.map(q).join(", ")})`;
+        return `${l} ${kind} ${r} ON ${this.expr(f.on!, sc).sql}`;
+      }
+    }
+  }
+
+  private addSource(sc: Scope, alias: string, cols: Map<string, T>) {
+    if (sc.sources.some((s) => s.alias === alias)) throw bad(`Table alias '${alias}' is used more than once`);
+    sc.sources.push({ alias, cols });
+  }
+
+  /** The row policy as a derived table over one physical table. */
+  private policyTable(def: TableDef): string {
+    const p = this.policy;
+    const floor = retentionFloor(def.grain, p.now, p.retentionDays);
+    const preds = [`${q(def.workspaceColumn)} = ${lit(p.workspaceId)}`, `${q(def.timeColumn)} >= ${floor}`];
+    for (const [column, values] of Object.entries(p.scope ?? {})) {
+      if (!def.scopeColumns?.includes(column)) {
+        preds.push("0"); // a restriction this table cannot express: fail closed
+        continue;
+      }
+      preds.push(values.length ? `${q(column)} IN (${values.map(lit).join(", ")})` : "0");
+    }
+    const cols = Object.keys(def.columns).map(q).join(", ");
+    return `SELECT ${cols} FROM ${q(def.name)} WHERE ${preds.join(" AND ")}`;
+  }
+
+  // ---- expressions ----------------------------------------------------------------------
+
+  expr(e: Expr, sc: Scope): Compiled {
+    switch (e.k) {
+      case "num":
+        return { sql: number(e.v), t: "num" };
+      case "str":
+        return { sql: lit(e.v), t: "str" };
+      case "null":
+        return { sql: "NULL", t: "null" };
+      case "bool":
+        return { sql: e.v ? "1" : "0", t: "bool" };
+      case "col":
+        return this.column(e.parts, sc);
+      case "star":
+        throw bad("'*' is only allowed as a select item or in count(*)");
+      case "fn":
+        return this.call(e, sc);
+      case "bin":
+        return this.binary(e, sc);
+      case "un": {
+        const x = this.expr(e.e, sc);
+        if (e.op === "NOT") return { sql: `(NOT ${x.sql})`, t: "bool" };
+        return { sql: `(${e.op}${x.sql})`, t: x.t === "bool" ? "num" : x.t };
+      }
+      case "in": {
+        const left = e.e.k === "tuple" ? { sql: `(${e.e.items.map((i) => this.expr(i, sc).sql).join(", ")})`, t: "any" as T } : this.expr(e.e, sc);
+        const not = e.not ? "NOT " : "";
+        if (e.sub) return { sql: `(${left.sql} ${not}IN (${this.subquery(e.sub, sc).sql}))`, t: "bool" };
+        if (e.e.k === "tuple") throw bad("A tuple on the left of IN needs a subquery on the right");
+        const list = (e.list ?? []).map((x) => this.coerceTo(left.t, x, sc).sql);
+        return { sql: `(${left.sql} ${not}IN (${list.join(", ")}))`, t: "bool" };
+      }
+      case "between": {
+        const x = this.expr(e.e, sc);
+        const lo = this.coerceTo(x.t, e.lo, sc);
+        const hi = this.coerceTo(x.t, e.hi, sc);
+        return { sql: `(${x.sql} ${e.not ? "NOT " : ""}BETWEEN ${lo.sql} AND ${hi.sql})`, t: "bool" };
+      }
+      case "isnull":
+        return { sql: `(${this.expr(e.e, sc).sql} IS ${e.not ? "NOT " : ""}NULL)`, t: "bool" };
+      case "like": {
+        const x = this.expr(e.e, sc);
+        const not = e.not ? "NOT " : "";
+        if (e.ci) return { sql: `(${x.sql} ${not}LIKE ${this.expr(e.pattern, sc).sql} ESCAPE '\\')`, t: "bool" };
+        if (e.pattern.k === "str") return { sql: `(${x.sql} ${not}GLOB ${lit(likeToGlob(e.pattern.v))})`, t: "bool" };
+        // a computed pattern: SQLite's LIKE (ASCII case-insensitive) is the closest match
+        return { sql: `(${x.sql} ${not}LIKE ${this.expr(e.pattern, sc).sql} ESCAPE '\\')`, t: "bool" };
+      }
+      case "case": {
+        const parts = ["CASE"];
+        let t: T = "null";
+        if (e.base) parts.push(this.expr(e.base, sc).sql);
+        for (const [w, th] of e.whens) {
+          const then = this.expr(th, sc);
+          if (t === "null") t = then.t;
+          parts.push(`WHEN ${this.expr(w, sc).sql} THEN ${then.sql}`);
+        }
+        if (e.else) {
+          const el = this.expr(e.else, sc);
+          if (t === "null") t = el.t;
+          parts.push(`ELSE ${el.sql}`);
+        }
+        parts.push("END");
+        return { sql: `(${parts.join(" ")})`, t };
+      }
+      case "cast":
+        throw new ApiError("user/bad_request/invalid_analytics_function", "Function 'cast' is not allowed");
+      case "interval":
+        return this.interval(this.expr(e.n, sc).sql, e.unit);
+      case "array":
+        return { sql: `json_array(${e.items.map((i) => this.expr(i, sc).sql).join(", ")})`, t: "arr" };
+      case "tuple":
+        throw bad("Tuples are only supported on the left side of IN (subquery)");
+      case "lambda":
+        throw bad("A lambda is only allowed as the first argument of arrayFilter");
+      case "subquery": {
+        const sub = this.subquery(e.q, sc);
+        return { sql: `(${sub.sql})`, t: sub.cols[0]?.t ?? "any" };
+      }
+      case "exists":
+        return { sql: `(EXISTS (${this.subquery(e.q, sc).sql}))`, t: "bool" };
+      case "index": {
+        const arr = this.expr(e.e, sc);
+        if (arr.t !== "arr" && arr.t !== "any") throw bad("Only arrays can be indexed with [ ]");
+        const i = this.expr(e.i, sc);
+        return { sql: `json_extract(${arr.sql}, '$[' || (CAST(${i.sql} AS INTEGER) - 1) || ']')`, t: "any" };
+      }
+    }
+  }
+
+  private subquery(qr: Query, sc: Scope) {
+    return this.query(qr, sc.ctes, sc);
+  }
+
+  private column(parts: string[], sc: Scope): Compiled {
+    if (parts.length === 1) {
+      const name = parts[0]!;
+      for (let i = sc.lambdas.length - 1; i >= 0; i--) {
+        const hit = sc.lambdas[i]!.get(name);
+        if (hit) return hit;
+      }
+      const aliased = sc.aliases.get(name);
+      if (aliased && !sc.expanding.has(name)) {
+        sc.expanding.add(name);
+        try {
+          return this.expr(aliased, sc);
+        } finally {
+          sc.expanding.delete(name);
+        }
+      }
+      for (let s: Scope | undefined = sc; s; s = s.parent) {
+        const found = s.sources.filter((src) => src.cols.has(name));
+        if (found.length > 1) throw bad(`Column '${name}' is ambiguous, qualify it with a table name`);
+        if (found.length === 1) return { sql: `${q(found[0]!.alias)}.${q(name)}`, t: found[0]!.cols.get(name)! };
+      }
+      throw unknownIdentifier(name);
+    }
+    if (parts.length === 2) {
+      const [table, name] = parts as [string, string];
+      for (let s: Scope | undefined = sc; s; s = s.parent) {
+        const src = s.sources.find((x) => x.alias === table);
+        if (src) {
+          const t = src.cols.get(name);
+          if (!t) throw unknownIdentifier(`${table}.${name}`);
+          return { sql: `${q(table)}.${q(name)}`, t };
+        }
+      }
+    }
+    throw unknownIdentifier(parts.join("."));
+  }
+
+  /** A literal compared with a DateTime/Date is read as a time; everything else as is. */
+  private coerceTo(t: T, e: Expr, sc: Scope): Compiled {
+    if (isTime(t) && e.k === "str") {
+      const ms = parseTimeLiteral(e.v);
+      if (ms === undefined) throw bad(`Cannot read '${e.v}' as a date or time`);
+      return { sql: String(ms), t };
+    }
+    return this.expr(e, sc);
+  }
+
+  private binary(e: Extract<Expr, { k: "bin" }>, sc: Scope): Compiled {
+    if (e.op === "AND" || e.op === "OR") {
+      return { sql: `(${this.expr(e.l, sc).sql} ${e.op} ${this.expr(e.r, sc).sql})`, t: "bool" };
+    }
+    if (["=", "!=", "<", ">", "<=", ">="].includes(e.op)) {
+      let l = this.expr(e.l, sc);
+      let r = this.expr(e.r, sc);
+      if (isTime(l.t) && e.r.k === "str") r = this.coerceTo(l.t, e.r, sc);
+      else if (isTime(r.t) && e.l.k === "str") l = this.coerceTo(r.t, e.l, sc);
+      if (l.t === "iv" || r.t === "iv") throw bad("An INTERVAL can only be added to or subtracted from a time");
+      return { sql: `(${l.sql} ${e.op} ${r.sql})`, t: "bool" };
+    }
+    let l = this.expr(e.l, sc);
+    let r = this.expr(e.r, sc);
+    if (e.op === "+" || e.op === "-") {
+      if (l.t === "iv" && r.t !== "iv" && e.op === "+") [l, r] = [r, l];
+      if (r.t === "iv") {
+        if (l.t === "iv") throw bad("Two INTERVALs cannot be combined");
+        if (e.l.k === "str") l = this.coerceTo("dt", e.l, sc);
+        return shiftTime(l, r, e.op);
+      }
+      if (l.t === "iv") throw bad("An INTERVAL can only be added to or subtracted from a time");
+      if (l.t === "str" || r.t === "str") throw bad(`Operator '${e.op}' needs numbers, not strings`);
+      const t: T = isTime(l.t) && e.op === "-" && isTime(r.t) ? "num" : isTime(l.t) ? l.t : isTime(r.t) ? r.t : "num";
+      return { sql: `(${l.sql} ${e.op} ${r.sql})`, t };
+    }
+    if (l.t === "iv" || r.t === "iv") throw bad("An INTERVAL can only be added to or subtracted from a time");
+    if (e.op === "||") return { sql: `(${l.sql} || ${r.sql})`, t: "str" };
+    if (e.op === "/") return { sql: `(CAST(${l.sql} AS REAL) / ${r.sql})`, t: "num" };
+    return { sql: `(${l.sql} ${e.op} ${r.sql})`, t: "num" };
+  }
+
+  private interval(n: string, unit: IntervalUnit): Compiled {
+    const fixed = FIXED_UNIT_MS[unit];
+    if (fixed !== undefined) return { sql: `(${n} * ${fixed})`, t: "iv", iv: { n, unit } };
+    if (unit === "MICROSECOND") return { sql: `(${n} / 1000)`, t: "iv", iv: { n, unit } };
+    if (unit === "NANOSECOND") return { sql: `(${n} / 1000000)`, t: "iv", iv: { n, unit } };
+    return { sql: `(${n} * ${30 * DAY * (MONTH_UNITS[unit] ?? 1)})`, t: "iv", iv: { n, unit } };
+  }
+
+  // ---- functions ------------------------------------------------------------------------
+
+  private call(e: Extract<Expr, { k: "fn" }>, sc: Scope): Compiled {
+    const name = e.name.toLowerCase();
+    const argc = (min: number, max = min) => {
+      if (e.args.length < min || e.args.length > max) {
+        throw bad(`Function '${name}' takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${e.args.length}`);
+      }
+    };
+    const arg = (i: number) => this.expr(e.args[i]!, sc);
+    if (e.params && !["quantile"].includes(name)) throw bad(`Function '${name}' takes no parameters`);
+    if (e.over && !["count", "sum", "avg", "min", "max"].includes(name)) throw unsupported(name, "it cannot be used as a window function");
+    if (e.distinct && !["count", "sum", "avg", "min", "max", "grouparray", "uniq", "uniqexact"].includes(name)) {
+      throw bad(`DISTINCT is not supported inside '${name}'`);
+    }
+    if (e.starArg && name !== "count") throw bad(`'*' is only allowed in count(*)`);
+
+    const aggregate = (build: () => string, t: T, wrap?: (s: string) => string): Compiled => {
+      if (sc.inAggregate && !e.over) throw bad(`Aggregate function '${name}' cannot be nested inside another aggregate`);
+      const prev = sc.inAggregate;
+      sc.inAggregate = true;
+      let core: string;
+      try {
+        core = build();
+      } finally {
+        sc.inAggregate = prev;
+      }
+      if (e.over) core = `${core} OVER (${this.window(e.over, sc)})`;
+      return { sql: wrap ? wrap(core) : core, t };
+    };
+    const distinct = e.distinct ? "DISTINCT " : "";
+
+    switch (name) {
+      // -- aggregates
+      case "count":
+        if (e.starArg || e.args.length === 0) return aggregate(() => "COUNT(*)", "num");
+        argc(1);
+        return aggregate(() => `COUNT(${distinct}${arg(0).sql})`, "num");
+      case "sum":
+        argc(1);
+        return aggregate(() => `SUM(${distinct}${arg(0).sql})`, "num", (s) => `COALESCE(${s}, 0)`);
+      case "avg":
+        argc(1);
+        return aggregate(() => `AVG(${distinct}${arg(0).sql})`, "num");
+      case "min":
+      case "max": {
+        argc(1);
+        const t = this.peekType(e.args[0]!, sc) ?? "any";
+        return { ...aggregate(() => `${name.toUpperCase()}(${distinct}${arg(0).sql})`, "any"), t };
+      }
+      case "any": {
+        argc(1);
+        return { ...aggregate(() => `MIN(${arg(0).sql})`, "any"), t: this.peekType(e.args[0]!, sc) ?? "any" };
+      }
+      case "uniq":
+      case "uniqexact":
+        argc(1);
+        return aggregate(() => `COUNT(DISTINCT ${arg(0).sql})`, "num");
+      case "countif":
+        argc(1);
+        return aggregate(() => `COUNT(CASE WHEN ${arg(0).sql} THEN 1 END)`, "num");
+      case "sumif":
+        argc(2);
+        return aggregate(() => `SUM(CASE WHEN ${arg(1).sql} THEN ${arg(0).sql} ELSE 0 END)`, "num", (s) => `COALESCE(${s}, 0)`);
+      case "grouparray":
+        argc(1);
+        return aggregate(() => `json_group_array(${distinct}${arg(0).sql})`, "arr");
+      case "groupuniqarray":
+        argc(1);
+        return aggregate(() => `json_group_array(DISTINCT ${arg(0).sql})`, "arr");
+      case "quantile":
+        throw unsupported(name, "SQLite has no quantile aggregate");
+
+      // -- time
+      case "now":
+      case "now64":
+        argc(0, 1);
+        return { sql: String(this.policy.now), t: "dt" };
+      case "today":
+        argc(0);
+        return { sql: String(Math.floor(this.policy.now / DAY) * DAY), t: "date" };
+      case "todate": {
+        argc(1, 2);
+        const x = this.asMs(e.args[0]!, sc, "seconds");
+        return { sql: `((${x} / ${DAY}) * ${DAY})`, t: "date" };
+      }
+      case "todatetime":
+        argc(1, 2);
+        return { sql: this.asMs(e.args[0]!, sc, "seconds"), t: "dt" };
+      case "todatetime64":
+        argc(1, 3);
+        return { sql: this.asMs(e.args[0]!, sc, "fractional-seconds"), t: "dt" };
+      case "fromunixtimestamp64milli":
+        argc(1, 2);
+        return { sql: `CAST(${arg(0).sql} AS INTEGER)`, t: "dt" };
+      case "tounixtimestamp64milli":
+        argc(1);
+        return { sql: this.asMs(e.args[0]!, sc, "ms"), t: "num" };
+      case "tostartofminute":
+      case "tostartofhour":
+      case "tostartofday": {
+        argc(1, 2);
+        const size = name === "tostartofminute" ? 60_000 : name === "tostartofhour" ? 3_600_000 : DAY;
+        const x = this.asMs(e.args[0]!, sc, "ms");
+        return { sql: `((${x} / ${size}) * ${size})`, t: "dt" };
+      }
+      case "tostartofweek": {
+        argc(1, 3);
+        const mode = e.args[1] ? literalInt(e.args[1], "toStartOfWeek mode") : 0;
+        return { sql: startOf(this.asMs(e.args[0]!, sc, "ms"), "week", mode % 2 === 1 ? 1 : 0), t: "date" };
+      }
+      case "tostartofmonth":
+      case "tostartofquarter":
+      case "tostartofyear": {
+        argc(1, 2);
+        const unit = name.slice("tostartof".length) as "month" | "quarter" | "year";
+        return { sql: startOf(this.asMs(e.args[0]!, sc, "ms"), unit, 0), t: "date" };
+      }
+      case "date_trunc": {
+        argc(2, 3);
+        if (e.args[0]!.k !== "str") throw bad("date_trunc needs the unit as a string literal");
+        const unit = e.args[0]!.v.toLowerCase();
+        const x = this.asMs(e.args[1]!, sc, "ms");
+        const fixed: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: DAY };
+        if (fixed[unit]) return { sql: `((${x} / ${fixed[unit]}) * ${fixed[unit]})`, t: unit === "day" ? "date" : "dt" };
+        if (unit === "week") return { sql: startOf(x, "week", 1), t: "date" };
+        if (unit === "month" || unit === "quarter" || unit === "year") return { sql: startOf(x, unit, 0), t: "date" };
+        throw bad(`Unknown date_trunc unit '${e.args[0]!.v}'`);
+      }
+      case "formatdatetime": {
+        argc(2, 3);
+        if (e.args[1]!.k !== "str") throw bad("formatDateTime needs the format as a string literal");
+        const fmt = translateFormat(e.args[1]!.v);
+        return { sql: `strftime(${lit(fmt)}, ${this.asMs(e.args[0]!, sc, "ms")} / 1000, 'unixepoch')`, t: "str" };
+      }
+      case "tointervalnanosecond":
+      case "tointervalmicrosecond":
+      case "tointervalmillisecond":
+      case "tointervalsecond":
+      case "tointervalminute":
+      case "tointervalhour":
+      case "tointervalday":
+      case "tointervalweek":
+      case "tointervalmonth":
+      case "tointervalquarter":
+      case "tointervalyear":
+        argc(1);
+        return this.interval(arg(0).sql, name.slice("tointerval".length).toUpperCase() as IntervalUnit);
+
+      // -- strings
+      case "lower":
+      case "upper":
+      case "trim":
+        argc(1);
+        return { sql: `${name.toUpperCase()}(${arg(0).sql})`, t: "str" };
+      case "length": {
+        argc(1);
+        const x = arg(0);
+        return { sql: x.t === "arr" ? `json_array_length(${x.sql})` : `LENGTH(${x.sql})`, t: "num" };
+      }
+      case "substring":
+        argc(2, 3);
+        return { sql: `SUBSTR(${e.args.map((_, i) => arg(i).sql).join(", ")})`, t: "str" };
+      case "concat":
+        if (e.args.length < 1) throw bad("Function 'concat' needs at least one argument");
+        return { sql: `(${e.args.map((_, i) => arg(i).sql).join(" || ")})`, t: "str" };
+      case "startswith": {
+        argc(2);
+        const s = arg(0).sql;
+        const p = arg(1).sql;
+        return { sql: `(SUBSTR(${s}, 1, LENGTH(${p})) = ${p})`, t: "bool" };
+      }
+      case "endswith": {
+        argc(2);
+        const s = arg(0).sql;
+        const p = arg(1).sql;
+        return { sql: `(LENGTH(${p}) = 0 OR SUBSTR(${s}, -LENGTH(${p})) = ${p})`, t: "bool" };
+      }
+      case "jsonextractstring": {
+        if (e.args.length < 1) throw bad("JSONExtractString needs a JSON argument");
+        const path = e.args.slice(1).map((a) => {
+          if (a.k === "str") return `.${JSON.stringify(a.v)}`;
+          if (a.k === "num" && /^-?\d+$/.test(a.v)) {
+            const i = Number(a.v);
+            return i > 0 ? `[${i - 1}]` : `[#${i}]`;
+          }
+          throw bad("JSONExtractString needs literal keys");
+        });
+        const x = arg(0).sql;
+        const p = lit(`$${path.join("")}`);
+        return { sql: `COALESCE(CASE WHEN json_valid(${x}) AND json_type(${x}, ${p}) = 'text' THEN json_extract(${x}, ${p}) END, '')`, t: "str" };
+      }
+
+      // -- math
+      case "round":
+        argc(1, 2);
+        return { sql: `ROUND(${e.args.map((_, i) => arg(i).sql).join(", ")})`, t: "num" };
+      case "floor":
+      case "ceil": {
+        argc(1, 2);
+        const fn = name === "floor" ? "FLOOR" : "CEIL";
+        if (e.args.length === 1) return { sql: `${fn}(${arg(0).sql})`, t: "num" };
+        const digits = literalInt(e.args[1]!, `${name} precision`);
+        const scale = 10 ** digits;
+        return { sql: `(${fn}(${arg(0).sql} * ${scale}) / ${scale})`, t: "num" };
+      }
+      case "abs":
+        argc(1);
+        return { sql: `ABS(${arg(0).sql})`, t: "num" };
+
+      // -- conditional
+      case "if": {
+        argc(3);
+        const a = arg(1);
+        return { sql: `(CASE WHEN ${arg(0).sql} THEN ${a.sql} ELSE ${arg(2).sql} END)`, t: a.t };
+      }
+      case "coalesce": {
+        if (e.args.length === 0) throw bad("Function 'coalesce' needs at least one argument");
+        const xs = e.args.map((_, i) => arg(i));
+        return { sql: xs.length === 1 ? xs[0]!.sql : `COALESCE(${xs.map((x) => x.sql).join(", ")})`, t: xs[0]!.t };
+      }
+      case "case":
+        throw bad("Use CASE WHEN … THEN … END");
+
+      // -- conversion
+      case "tostring": {
+        argc(1, 2);
+        const x = arg(0);
+        if (x.t === "dt") return { sql: `strftime('%Y-%m-%d %H:%M:%S', ${x.sql} / 1000, 'unixepoch')`, t: "str" };
+        if (x.t === "date") return { sql: `strftime('%Y-%m-%d', ${x.sql} / 1000, 'unixepoch')`, t: "str" };
+        return { sql: `CAST(${x.sql} AS TEXT)`, t: "str" };
+      }
+      case "toint32":
+      case "toint64": {
+        argc(1);
+        const x = arg(0);
+        if (isTime(x.t)) return { sql: `(${x.sql} / 1000)`, t: "num" };
+        return { sql: `CAST(${x.sql} AS INTEGER)`, t: "num" };
+      }
+      case "tofloat64":
+        argc(1);
+        return { sql: `CAST(${arg(0).sql} AS REAL)`, t: "num" };
+
+      // -- arrays
+      case "has": {
+        argc(2);
+        const a = this.array(e.args[0]!, sc, name);
+        const j = this.fresh("j");
+        return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${q(j)} WHERE ${q(j)}.value = ${arg(1).sql}))`, t: "bool" };
+      }
+      case "hasany":
+      case "hasall": {
+        argc(2);
+        const a = this.array(e.args[0]!, sc, name);
+        const b = this.array(e.args[1]!, sc, name);
+        const ja = q(this.fresh("j"));
+        const jb = q(this.fresh("j"));
+        if (name === "hasany") {
+          return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${ja} WHERE ${ja}.value IN (SELECT ${jb}.value FROM json_each(${b}) AS ${jb})))`, t: "bool" };
+        }
+        return { sql: `(NOT EXISTS (SELECT 1 FROM json_each(${b}) AS ${jb} WHERE ${jb}.value NOT IN (SELECT ${ja}.value FROM json_each(${a}) AS ${ja})))`, t: "bool" };
+      }
+      case "arrayfilter": {
+        argc(2);
+        const fn = e.args[0]!;
+        if (fn.k !== "lambda" || fn.params.length !== 1) throw bad("arrayFilter needs a one-parameter lambda such as x -> startsWith(x, 'path=')");
+        const a = this.array(e.args[1]!, sc, name);
+        const j = q(this.fresh("j"));
+        sc.lambdas.push(new Map([[fn.params[0]!, { sql: `${j}.value`, t: "any" as T }]]));
+        let pred: string;
+        try {
+          pred = this.expr(fn.body, sc).sql;
+        } finally {
+          sc.lambdas.pop();
+        }
+        return { sql: `(SELECT json_group_array(${j}.value) FROM json_each(${a}) AS ${j} WHERE ${pred})`, t: "arr" };
+      }
+      case "arrayjoin": {
+        argc(1);
+        if (sc.inAggregate) throw bad("arrayJoin cannot be used inside an aggregate");
+        const a = this.array(e.args[0]!, sc, name);
+        let aj = sc.arrayJoins.find((x) => x.arg === a);
+        if (!aj) {
+          aj = { arg: a, alias: this.fresh("aj") };
+          sc.arrayJoins.push(aj);
+        }
+        return { sql: `${q(aj.alias)}.value`, t: "any" };
+      }
+    }
+    throw unsupported(name);
+  }
+
+  private array(e: Expr, sc: Scope, fn: string): string {
+    const x = this.expr(e, sc);
+    if (x.t !== "arr" && x.t !== "any") throw bad(`Function '${fn}' needs an array argument`);
+    return x.sql;
+  }
+
+  /** The type an expression would have, without side effects on the scope. */
+  private peekType(e: Expr, sc: Scope): T | undefined {
+    const saved = { aj: sc.arrayJoins.length, counter: this.counter, agg: sc.inAggregate };
+    try {
+      sc.inAggregate = true;
+      return this.expr(e, sc).t;
+    } catch {
+      return undefined;
+    } finally {
+      sc.arrayJoins.length = saved.aj;
+      sc.inAggregate = saved.agg;
+    }
+  }
+
+  /**
+   * An argument as Unix ms: times stay, string literals are parsed, other strings go through
+   * unixepoch(), numbers are read as `numbers` says (toDateTime(n) takes seconds).
+   */
+  private asMs(e: Expr, sc: Scope, numbers: "seconds" | "fractional-seconds" | "ms"): string {
+    if (e.k === "str") {
+      const ms = parseTimeLiteral(e.v);
+      if (ms === undefined) throw bad(`Cannot read '${e.v}' as a date or time`);
+      return String(ms);
+    }
+    const x = this.expr(e, sc);
+    if (isTime(x.t)) return x.sql;
+    if (x.t === "str") return `(unixepoch(${x.sql}) * 1000)`;
+    if (x.t === "arr" || x.t === "iv") throw bad("Expected a date or time");
+    if (numbers === "seconds") return `(CAST(${x.sql} AS INTEGER) * 1000)`;
+    if (numbers === "fractional-seconds") return `CAST(${x.sql} * 1000 AS INTEGER)`;
+    return `CAST(${x.sql} AS INTEGER)`;
+  }
+
+  private window(w: NonNullable<Extract<Expr, { k: "fn" }>["over"]>, sc: Scope): string {
+    const prev = sc.inAggregate;
+    sc.inAggregate = false;
+    try {
+      const parts: string[] = [];
+      if (w.partitionBy.length) parts.push(`PARTITION BY ${w.partitionBy.map((p) => this.expr(p, sc).sql).join(", ")}`);
+      if (w.orderBy.length) parts.push(`ORDER BY ${this.orderList(w.orderBy, sc)}`);
+      if (w.frame) parts.push(w.frame);
+      return parts.join(" ");
+    } finally {
+      sc.inAggregate = prev;
+    }
+  }
+}
+
+/** Validated numeric literal text (hex becomes decimal). */
+function number(v: string): string {
+  const neg = v.startsWith("-");
+  const body = neg ? v.slice(1) : v;
+  let out: string;
+  if (/^0[xX][0-9a-fA-F]+$/.test(body)) out = BigInt(body).toString();
+  else if (/^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(body)) out = body.endsWith(".") ? `${body}0` : body.startsWith(".") ? `0${body}` : body;
+  else throw bad(`Invalid number '${v}'`);
+  return neg ? `(-${out})` : out;
+}
+
+function literalInt(e: Expr, what: string): number {
+  if (e.k === "num" && /^-?\d+$/.test(e.v) && Math.abs(Number(e.v)) <= 1000) return Number(e.v);
+  throw bad(`${what} must be a small integer literal`);
+}
+
+/** Start of a calendar unit for a ms expression. Weeks start on Sunday (mode 0) or Monday (1). */
+function startOf(ms: string, unit: "week" | "month" | "quarter" | "year", weekMode: 0 | 1): string {
+  const s = `(${ms}) / 1000`;
+  let mods: string;
+  if (unit === "week") mods = `'start of day', '-6 days', 'weekday ${weekMode}'`;
+  else if (unit === "month") mods = "'start of month'";
+  else if (unit === "year") mods = "'start of year'";
+  else mods = `'start of month', printf('-%d months', (CAST(strftime('%m', ${s}, 'unixepoch') AS INTEGER) - 1) % 3)`;
+  return `(CAST(unixepoch(${s}, 'unixepoch', ${mods}) AS INTEGER) * 1000)`;
+}
+
+/** time ± interval. Calendar units use SQLite's date modifiers, fixed units plain ms arithmetic. */
+function shiftTime(l: Compiled, r: Compiled, op: "+" | "-"): Compiled {
+  const t: T = isTime(l.t) ? l.t : l.t === "num" || l.t === "any" ? l.t : "dt";
+  const iv = r.iv!;
+  const months = MONTH_UNITS[iv.unit];
+  if (months === undefined) return { sql: `(${l.sql} ${op} ${r.sql})`, t };
+  const n = `(${op === "-" ? "-" : ""}(${iv.n}) * ${months})`;
+  return {
+    sql: `(CAST(unixepoch((${l.sql}) / 1000, 'unixepoch', printf('%+d months', ${n})) AS INTEGER) * 1000 + ((${l.sql}) % 1000))`,
+    t,
+  };
+}
+
+/** First instant a table's row policy lets a query see. */
+export function retentionFloor(grain: TableDef["grain"], now: number, days: number): number {
+  const start = now - days * DAY;
+  const dayStart = Math.floor(start / DAY) * DAY;
+  if (grain !== "month") return dayStart;
+  const d = new Date(dayStart);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** ClickHouse LIKE pattern → case-sensitive SQLite GLOB pattern. */
+export function likeToGlob(p: string): string {
+  let out = "";
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === "\\" && i + 1 < p.length) {
+      out += globLiteral(p[++i]!);
+    } else if (c === "%") out += "*";
+    else if (c === "_") out += "?";
+    else out += globLiteral(c);
+  }
+  return out;
+}
+const globLiteral = (c: string) => (c === "*" || c === "?" || c === "[" || c === "]" ? `[${c}]` : c);
+
+/** ClickHouse formatDateTime specifiers → strftime. */
+function translateFormat(fmt: string): string {
+  const map: Record<string, string> = {
+    Y: "%Y", y: "%y", m: "%m", d: "%d", e: "%d", H: "%H", i: "%M", M: "%m", S: "%S", s: "%S", F: "%Y-%m-%d", T: "%H:%M:%S",
+    D: "%m/%d/%y", j: "%j", w: "%w", u: "%u", "%": "%%", R: "%H:%M", n: "\n", t: "\t",
+  };
+  let out = "";
+  for (let i = 0; i < fmt.length; i++) {
+    const c = fmt[i]!;
+    if (c !== "%") {
+      out += c;
+      continue;
+    }
+    const spec = fmt[++i];
+    const tr = spec !== undefined ? map[spec] : undefined;
+    if (tr === undefined) throw unsupported("formatDateTime", `format '%${spec ?? ""}' cannot be translated`);
+    out += tr;
+  }
+  return out;
+}
+
+/** Compiles a checked query for D1 with the policy applied. */
+export function compileSqlite(qr: Query, set: TableSet, policy: RowPolicy): CompiledQuery {
+  const fillItem = topOrderFill(qr);
+  const out = new Compiler(set, policy).query(qr, new Map());
+  return { sql: out.sql, columns: out.cols, fill: fillItem ? fillSpec(fillItem, out.cols, policy.now) : undefined };
+}
+
+// ---- WITH FILL --------------------------------------------------------------------------------
+
+/** The one WITH FILL item of the outermost SELECT's ORDER BY; fills anywhere else are refused. */
+function topOrderFill(qr: Query): OrderItem | undefined {
+  const top = qr.body.k === "select" ? qr.body : undefined;
+  const fills: OrderItem[] = [];
+  walkQuery(qr, {
+    select: (s) => {
+      for (const o of s.orderBy ?? []) {
+        if (!o.fill) continue;
+        if (s !== top) throw bad("WITH FILL is only supported in the ORDER BY of the outermost SELECT");
+        fills.push(o);
+      }
+    },
+  });
+  if (fills.length > 1) throw bad("WITH FILL is supported on one ORDER BY column");
+  return fills[0];
+}
+
+function fillSpec(o: OrderItem, cols: OutputColumn[], now: number): FillSpec {
+  let column: string | undefined;
+  if (o.e.k === "col" && o.e.parts.length === 1) column = o.e.parts[0];
+  const col = cols.find((c) => c.name === column);
+  if (!col) throw bad("WITH FILL needs to order by a selected column");
+  const bound = (e: Expr | undefined) => {
+    if (!e) return undefined;
+    const v = evalConst(e, now);
+    if (v === undefined) throw bad("WITH FILL FROM/TO must be constant times or numbers");
+    return v;
+  };
+  let step: FillSpec["step"] = isTime(col.t) ? (col.t === "date" ? DAY : 1000) : 1;
+  if (o.fill!.step) {
+    const s = o.fill!.step;
+    if (s.k === "interval" && MONTH_UNITS[s.unit] && s.n.k === "num") step = { months: Number(s.n.v) * MONTH_UNITS[s.unit]! };
+    else {
+      const v = s.k === "interval" && s.n.k === "num" && FIXED_UNIT_MS[s.unit] ? Number(s.n.v) * FIXED_UNIT_MS[s.unit]! : evalConst(s, now);
+      if (v === undefined || !(v > 0)) throw bad("WITH FILL STEP must be a positive constant");
+      step = v;
+    }
+  }
+  if (typeof step === "object" && !(step.months > 0)) throw bad("WITH FILL STEP must be a positive constant");
+  return { column: col.name, from: bound(o.fill!.from), to: bound(o.fill!.to), step, desc: o.desc };
+}
+
+/** Evaluates a constant time/number expression the way the compiler would (ms). */
+function evalConst(e: Expr, now: number): number | undefined {
+  switch (e.k) {
+    case "num":
+      return Number.isFinite(Number(e.v)) ? Number(e.v) : undefined;
+    case "str":
+      return parseTimeLiteral(e.v);
+    case "fn": {
+      const n = e.name.toLowerCase();
+      const a = e.args[0] ? evalConst(e.args[0], now) : undefined;
+      if (n === "now" || n === "now64") return now;
+      if (n === "today") return Math.floor(now / DAY) * DAY;
+      if (a === undefined) return undefined;
+      const d = new Date(a);
+      switch (n) {
+        case "todate":
+        case "tostartofday":
+          return Math.floor(a / DAY) * DAY;
+        case "tostartofhour":
+          return Math.floor(a / 3_600_000) * 3_600_000;
+        case "tostartofminute":
+          return Math.floor(a / 60_000) * 60_000;
+        case "tostartofmonth":
+          return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+        case "tostartofyear":
+          return Date.UTC(d.getUTCFullYear(), 0, 1);
+        case "todatetime":
+        case "fromunixtimestamp64milli":
+          return a;
+        default:
+          return undefined;
+      }
+    }
+    case "bin": {
+      if (e.op !== "+" && e.op !== "-") return undefined;
+      const base = evalConst(e.l, now);
+      if (base === undefined || e.r.k !== "interval" || e.r.n.k !== "num") return undefined;
+      const n = Number(e.r.n.v) * (e.op === "-" ? -1 : 1);
+      const months = MONTH_UNITS[e.r.unit];
+      if (months !== undefined) {
+        const d = new Date(base);
+        return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n * months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+      }
+      const unit = FIXED_UNIT_MS[e.r.unit];
+      return unit === undefined ? undefined : base + n * unit;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Applies WITH FILL to ordered result rows: inserts a row with default values (0 / '' / [])
+ * for each missing step between FROM (or the first row) and TO (or the last row).
+ */
+export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn[], spec: FillSpec, maxRows: number): Record<string, unknown>[] {
+  const next = (v: number, dir: 1 | -1) =>
+    typeof spec.step === "number"
+      ? v + dir * spec.step
+      : (() => {
+          const d = new Date(v);
+          return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + dir * (spec.step as { months: number }).months, d.getUTCDate());
+        })();
+  const dir: 1 | -1 = spec.desc ? -1 : 1;
+  const values = rows.map((r) => Number(r[spec.column]));
+  let start = spec.desc ? spec.to ?? values[0] : spec.from ?? values[0];
+  const end = spec.desc ? spec.from ?? values[values.length - 1] : spec.to ?? values[values.length - 1];
+  if (start === undefined || end === undefined || !Number.isFinite(start) || !Number.isFinite(end)) return rows;
+  const blank = (v: number) => {
+    const r: Record<string, unknown> = {};
+    for (const c of columns) r[c.name] = c.name === spec.column ? v : c.t === "str" ? "" : c.t === "arr" ? [] : 0;
+    return r;
+  };
+  const out: Record<string, unknown>[] = [];
+  let i = 0;
+  let cur = start;
+  const before = (a: number, b: number) => (dir === 1 ? a < b : a > b);
+  while (out.length <= maxRows) {
+    // rows that sort before the fill cursor (or are not numbers) pass through
+    while (i < rows.length && !(before(cur, values[i]!) || cur === values[i])) out.push(rows[i++]!);
+    const within = dir === 1 ? cur <= end : cur >= end;
+    if (!within) break;
+    if (i < rows.length && values[i] === cur) {
+      while (i < rows.length && values[i] === cur) out.push(rows[i++]!);
+    } else out.push(blank(cur));
+    const n = next(cur, dir);
+    if (n === cur) break;
+    cur = n;
+  }
+  while (i < rows.length) out.push(rows[i++]!);
+  return out;
+}
