@@ -13,7 +13,7 @@ import { ApiError } from "../errors";
  */
 
 /** Characters a permission slug may contain; also the request rule for slugs and permission ids. */
-export const SLUG_PATTERN = /^[a-zA-Z0-9_:\-.*]+$/;
+export const SLUG_PATTERN = /^[a-zA-Z0-9_:\-\.\*]+$/;
 
 export const permissionSlug = z
   .string()
@@ -21,21 +21,24 @@ export const permissionSlug = z
   .max(128)
   .regex(SLUG_PATTERN, "may contain only letters, digits and the characters _ : - . *");
 
+const ID_PATTERN = /^[a-zA-Z0-9_]+$/;
+
 export const Permission = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    slug: z.string(),
-    description: z.string().optional(),
+    id: z.string().min(3).max(255).regex(ID_PATTERN),
+    name: z.string().min(1).max(512),
+    slug: z.string().min(1).max(512).regex(SLUG_PATTERN),
+    description: z.string().max(512).optional(),
   })
   .openapi("Permission");
 
+/** The contract caps `permissions` at 100 entries; roles with more are still answered in full. */
 export const Role = z
   .object({
     id: z.string(),
     name: z.string(),
     description: z.string().optional(),
-    permissions: z.array(Permission).optional(),
+    permissions: z.array(Permission).max(100).optional(),
   })
   .openapi("Role");
 

@@ -18,7 +18,7 @@ export const route = rpcRoute({
     slug: permissionSlug,
     description: z.string().max(512).optional(),
   }),
-  data: z.object({ permissionId: z.string() }),
+  data: z.object({ permissionId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/) }),
 });
 
 export const permissionExists = (slug: string) =>

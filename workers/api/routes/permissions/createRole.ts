@@ -22,7 +22,7 @@ export const route = rpcRoute({
     description: z.string().max(512).optional(),
     permissions: z.array(permissionSlug).optional(),
   }),
-  data: z.object({ roleId: z.string() }),
+  data: z.object({ roleId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/) }),
 });
 
 export const roleExists = (name: string) =>

@@ -10,6 +10,7 @@ export const route = rpcRoute({
   description:
     "Lists the workspace's roles with their permissions, ordered by id, up to `limit` (1–100, default 100) per page; pass the returned cursor to continue. `search` keeps roles whose id, name or description contains it, ignoring case. Needs `rbac.*.read_role`.",
   paginated: true,
+  errors: [404],
   body: z.object({
     limit: z.number().int().min(1).max(100).default(100),
     cursor: z.string().max(1024).optional(),
