@@ -9,6 +9,7 @@ import { generateKey, sha256Base64 } from "../crypto";
 import { newId } from "../ids";
 import { encryptKey, vaultConfigured, vaultMissing } from "../vault";
 import { invalidateKeys } from "./invalidate";
+import { readCredits } from "./credits";
 import type { KeyWithApi } from "./lookup";
 
 /** When the old key of a reroll stops working: now, or now + grace rounded up to a full minute. */
@@ -52,6 +53,16 @@ export async function rerollKey(
   const { key, start } = generateKey(rerollPrefix(oldKey.start, keyspace.defaultPrefix), keyspace.defaultBytes ?? 16);
   const hash = await sha256Base64(key);
   const limits = await d.select().from(schema.ratelimits).where(eq(schema.ratelimits.keyId, oldKey.id));
+  // the new key starts with the old one's live balance (the D1 column may lag behind spends)
+  let remaining = oldKey.remaining;
+  if (remaining !== null) {
+    try {
+      const live = await readCredits(c.env, oldKey.id);
+      if (live.found && live.remaining !== null) remaining = live.remaining;
+    } catch (err) {
+      console.error(`live credits of ${oldKey.id} unavailable; using the stored balance`, err);
+    }
+  }
 
   const writes: BatchItem<"sqlite">[] = [
     d.insert(schema.keys).values({
@@ -65,7 +76,7 @@ export async function rerollKey(
       identityId: oldKey.identityId,
       expires: oldKey.expires,
       enabled: oldKey.enabled,
-      remaining: oldKey.remaining,
+      remaining,
       refillInterval: oldKey.refillInterval,
       refillAmount: oldKey.refillAmount,
       refillDay: oldKey.refillDay,

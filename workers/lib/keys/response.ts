@@ -3,6 +3,7 @@ import { and, asc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import { schema, type Database } from "../db";
 import type { Env } from "../env";
 import { decryptKeys } from "../vault";
+import { readCredits } from "./credits";
 
 /** KeyResponseData (getKey, whoami, listKeys items). Optional fields are omitted when empty. */
 export const RatelimitResponse = z
@@ -178,4 +179,26 @@ export async function loadKeyResponses(
     if (plaintext !== undefined) out.plaintext = plaintext;
     return out;
   });
+}
+
+/**
+ * Replaces the D1 snapshot of `credits.remaining` with the live balance held by the key's
+ * UsageLimiter (refills applied), for single-key reads. Falls back to the snapshot if the
+ * object cannot answer.
+ */
+export async function withLiveCredits(env: Env, data: KeyResponse): Promise<KeyResponse> {
+  if (!data.credits || data.credits.remaining === null) return data;
+  try {
+    const live = await readCredits(env, data.keyId);
+    if (live.found) {
+      if (live.remaining === null) {
+        const { credits: _dropped, ...rest } = data;
+        return rest;
+      }
+      return { ...data, credits: { ...data.credits, remaining: live.remaining } };
+    }
+  } catch (err) {
+    console.error(`live credits of ${data.keyId} unavailable`, err);
+  }
+  return data;
 }

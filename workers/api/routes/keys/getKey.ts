@@ -4,7 +4,7 @@ import { apiAction } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
 import { vaultConfigured, vaultMissing } from "../../../lib/vault";
 import { findKeyById } from "../../../lib/keys/lookup";
-import { KeyResponseData, loadKeyResponses } from "../../../lib/keys/response";
+import { KeyResponseData, loadKeyResponses, withLiveCredits } from "../../../lib/keys/response";
 import { keyIdSchema } from "../../../lib/keys/write";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -34,5 +34,5 @@ export const register = (app: App) =>
       }
     }
     const [data] = await loadKeyResponses(c.env, d, root.workspaceId, [key], { decrypt });
-    return ok(c, data!);
+    return ok(c, await withLiveCredits(c.env, data!));
   });

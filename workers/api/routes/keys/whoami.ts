@@ -3,7 +3,7 @@ import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { apiAction, satisfies } from "../../../lib/auth/permissions";
 import { sha256Base64 } from "../../../lib/crypto";
 import { findKeyByHash, KEY_GONE, keyNotFound } from "../../../lib/keys/lookup";
-import { KeyResponseData, loadKeyResponses } from "../../../lib/keys/response";
+import { KeyResponseData, loadKeyResponses, withLiveCredits } from "../../../lib/keys/response";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
 export const route = rpcRoute({
@@ -26,5 +26,5 @@ export const register = (app: App) =>
     // a missing grant is masked as not-found here, never a 403
     if (!satisfies(root, apiAction(api.id, "read_key"))) throw keyNotFound(KEY_GONE);
     const [data] = await loadKeyResponses(c.env, d, root.workspaceId, [key]);
-    return ok(c, data!);
+    return ok(c, await withLiveCredits(c.env, data!));
   });

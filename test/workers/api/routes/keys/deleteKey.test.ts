@@ -63,3 +63,16 @@ describe("keys.deleteKey", () => {
     expect((await call("keys.getKey", { keyId }, ws.rootKey)).status).toBe(200);
   });
 });
+
+describe("keys.deleteKey as seen by verification", () => {
+  it("makes soft- and permanently deleted keys verify as NOT_FOUND at once", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    for (const permanent of [false, true]) {
+      const { keyId, key } = (await call("keys.createKey", { apiId }, ws.rootKey)).body.data;
+      expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data.code).toBe("VALID");
+      await call("keys.deleteKey", { keyId, permanent }, ws.rootKey);
+      expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data).toEqual({ valid: false, code: "NOT_FOUND" });
+    }
+  });
+});

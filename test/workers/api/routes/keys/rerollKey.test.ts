@@ -115,3 +115,25 @@ describe("keys.rerollKey", () => {
     expect((await call("keys.rerollKey", { keyId, expiration: -1 }, ws.rootKey)).status).toBe(400);
   });
 });
+
+describe("keys.rerollKey as seen by verification", () => {
+  it("keeps the old key valid during the grace period, the new one valid, and carries the live balance over", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const old = (await call("keys.createKey", { apiId, credits: { remaining: 10 } }, ws.rootKey)).body.data;
+    await call("keys.verifyKey", { key: old.key, credits: { cost: 3 } }, ws.rootKey);
+    const fresh = (await call("keys.rerollKey", { keyId: old.keyId, expiration: 3_600_000 }, ws.rootKey)).body.data;
+    expect((await call("keys.verifyKey", { key: old.key, credits: { cost: 0 } }, ws.rootKey)).body.data.code).toBe("VALID");
+    expect((await call("keys.verifyKey", { key: fresh.key }, ws.rootKey)).body.data).toMatchObject({ code: "VALID", credits: 6 });
+  });
+
+  it("makes the old key verify as EXPIRED when the grace period is 0", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const old = (await call("keys.createKey", { apiId }, ws.rootKey)).body.data;
+    expect((await call("keys.verifyKey", { key: old.key }, ws.rootKey)).body.data.code).toBe("VALID");
+    await call("keys.rerollKey", { keyId: old.keyId, expiration: 0 }, ws.rootKey);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await call("keys.verifyKey", { key: old.key }, ws.rootKey)).body.data.code).toBe("EXPIRED");
+  });
+});

@@ -154,3 +154,41 @@ describe("keys.updateKey", () => {
     expect((await update({ unknownField: 1 })).status).toBe(400);
   });
 });
+
+describe("keys.updateKey as seen by verification", () => {
+  it("disables a key for the very next verification", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const { keyId, key } = (await call("keys.createKey", { apiId }, ws.rootKey)).body.data;
+    expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data.code).toBe("VALID");
+    await call("keys.updateKey", { keyId, enabled: false }, ws.rootKey);
+    expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data).toMatchObject({ valid: false, code: "DISABLED" });
+    await call("keys.updateKey", { keyId, enabled: true }, ws.rootKey);
+    expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data.code).toBe("VALID");
+  });
+
+  it("resets the live credit counter when credits are set", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const { keyId, key } = (await call("keys.createKey", { apiId, credits: { remaining: 1 } }, ws.rootKey)).body.data;
+    expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data).toMatchObject({ code: "VALID", credits: 0 });
+    expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data.code).toBe("USAGE_EXCEEDED");
+    await call("keys.updateKey", { keyId, credits: { remaining: 5 } }, ws.rootKey);
+    expect((await call("keys.verifyKey", { key }, ws.rootKey)).body.data).toMatchObject({ code: "VALID", credits: 4 });
+    expect((await call("keys.getKey", { keyId }, ws.rootKey)).body.data.credits).toEqual({ remaining: 4 });
+    await call("keys.updateKey", { keyId, credits: null }, ws.rootKey);
+    const unlimited = (await call("keys.verifyKey", { key }, ws.rootKey)).body.data;
+    expect(unlimited.code).toBe("VALID");
+    expect(unlimited.credits).toBeUndefined();
+  });
+
+  it("applies new permissions and identity to the next verification", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const { keyId, key } = (await call("keys.createKey", { apiId }, ws.rootKey)).body.data;
+    expect((await call("keys.verifyKey", { key, permissions: "docs.read" }, ws.rootKey)).body.data.code).toBe("INSUFFICIENT_PERMISSIONS");
+    await call("keys.updateKey", { keyId, permissions: ["docs.read"], externalId: "who" }, ws.rootKey);
+    const after = (await call("keys.verifyKey", { key, permissions: "docs.read" }, ws.rootKey)).body.data;
+    expect(after).toMatchObject({ code: "VALID", identity: { externalId: "who" } });
+  });
+});
