@@ -20,6 +20,8 @@ export default defineConfig({
                 // test-only key-encryption key for recoverable keys (id:base64 of 32 bytes)
                 ENCRYPTION_KEYS: "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
+                // cases per endpoint in test/workers/reliability (long mode: npm run test:fuzz)
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? "12",
               },
               // a second Worker that calls ApiEntrypoint.verifyKey over a service binding
               serviceBindings: { RPC_CLIENT: "rpc-client" },
