@@ -3,6 +3,8 @@ import type { Env } from "../lib/env";
 import { createApp } from "./app";
 import { verifyKeyRpc, type RpcVerifyKeyInput } from "../lib/keys/verifyRpc";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analytics/consumer";
+import { gatewayVerifyKey, type GatewayVerifyInput } from "../lib/deploy/gatewayVerify";
+import { shipGatewayRequests, type GatewayRequestRow } from "../lib/deploy/requestLog";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
 export { RateLimiter } from "../../durable-objects/RateLimiter";
@@ -40,6 +42,16 @@ export class ApiEntrypoint extends WorkerEntrypoint<Env> {
    */
   async verifyKey(input: RpcVerifyKeyInput) {
     return verifyKeyRpc(this.env, this.ctx, input);
+  }
+
+  /** The Sentinel's keyauth policy: verify for a route's workspace, limited to the policy's keyspaces. */
+  async gatewayVerifyKey(input: GatewayVerifyInput) {
+    return gatewayVerifyKey(this.env, this.ctx, input);
+  }
+
+  /** The Sentinel's request log rows, into the analytics pipeline (gateway_requests_v1). */
+  async recordGatewayRequests(rows: GatewayRequestRow[]) {
+    await shipGatewayRequests(this.env, rows);
   }
 }
 

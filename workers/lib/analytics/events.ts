@@ -58,8 +58,7 @@ export interface EventContext {
 /** What travels through the Queue: one event per message, with its idempotency id. */
 export type AnalyticsMessage =
   | { v: 1; type: "verification"; id: string; event: VerificationEvent }
-  | { v: 1; type: "ratelimit"; id: string; event: RatelimitEvent }
-  | import("../deploy/requestLog").GatewayRequestMessage;
+  | { v: 1; type: "ratelimit"; id: string; event: RatelimitEvent };
 
 /** Cloudflare Queues accept at most 100 messages per sendBatch. */
 const MAX_SEND_BATCH = 100;

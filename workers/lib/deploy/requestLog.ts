@@ -137,3 +137,11 @@ export function parseGatewayRequestMessage(body: unknown): GatewayRequestMessage
   if (!m || m.v !== 1 || m.type !== "gateway_request" || typeof m.id !== "string") return null;
   return parseGatewayRequestRow(m.event) ? (m as unknown as GatewayRequestMessage) : null;
 }
+
+/** Sends rows through the analytics Queue (or writes them directly where none is bound). */
+export async function shipGatewayRequests(env: import("../env").Env, rows: unknown[]): Promise<void> {
+  const good = (Array.isArray(rows) ? rows : []).map(parseGatewayRequestRow).filter((r): r is GatewayRequestRow => r !== null);
+  if (good.length === 0) return;
+  const { publish } = await import("../analytics/events");
+  await publish(env, good.map(gatewayRequestMessage) as unknown as Parameters<typeof publish>[1]);
+}

@@ -1,0 +1,21 @@
+import type { GatewayRequestRow } from "../lib/deploy/requestLog";
+import type { GatewayVerifyInput, GatewayVerifyResult } from "../lib/deploy/gatewayVerify";
+
+/** The API Worker's RPC surface as the Sentinel uses it (service binding `API`, entrypoint ApiEntrypoint). */
+export interface ApiRpc {
+  gatewayVerifyKey(input: GatewayVerifyInput): Promise<GatewayVerifyResult>;
+  recordGatewayRequests(rows: GatewayRequestRow[]): Promise<void>;
+}
+
+/** Bindings of the Sentinel Worker (wrangler.sentinel.toml). */
+export interface SentinelEnv {
+  DB: D1Database;
+  API: ApiRpc;
+  RATE_LIMITER: DurableObjectNamespace;
+  /** base domain of generated hostnames; default `localhost` */
+  SENTINEL_BASE_DOMAIN?: string;
+  /** reported in X-Unkey-Region as `cloudflare::<region>`; default the colo of the request */
+  SENTINEL_REGION?: string;
+  /** Worker upstreams: service bindings named in deployments' `upstream.worker` */
+  [binding: string]: unknown;
+}

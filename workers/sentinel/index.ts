@@ -1,0 +1,204 @@
+import type { GatewayRequestRow } from "../lib/deploy/requestLog";
+import { headerLines, MAX_LOGGED_BODY, redactBody, redactedQuery } from "../lib/deploy/requestLog";
+import { baseDomain } from "../lib/deploy/hostnames";
+import { newId } from "../lib/ids";
+import type { SentinelEnv } from "./env";
+import { Rejection, renderRejection } from "./errors";
+import { runPolicies, type EngineResult } from "./engine";
+import { encodePrincipal } from "./principal";
+import { limitHeaders } from "./ratelimitHeaders";
+import { loadSnapshot, resolveRoute, type Route } from "./routing";
+import { forward } from "./proxy";
+import { specFor } from "./specs";
+import { validateRequest } from "./openapi";
+import type { RequestFacts } from "./match";
+
+/**
+ * The Sentinel: a proxy Worker in front of deployed apps (sentinel-deploy §1–§2). Per request:
+ * strip reserved headers, route by Host, run the deployment's policies, forward with the proxy
+ * headers (and the Principal after a successful keyauth), log the request.
+ */
+const FRONTLINE_ID = newId("req", 8).replace("req_", "fl_");
+
+export default {
+  async fetch(request: Request, env: SentinelEnv, ctx: ExecutionContext): Promise<Response> {
+    const started = Date.now();
+    const requestId = newId("req", 12);
+    const region = regionOf(request, env);
+    const common = new Headers({ "X-Unkey-Frontline-Id": FRONTLINE_ID, "X-Unkey-Region": region, "X-Unkey-Request-Id": requestId });
+    const accept = request.headers.get("accept");
+    try {
+      return await handle(request, env, ctx, { started, requestId, region, common });
+    } catch (e) {
+      const r = e instanceof Rejection ? e : new Rejection("platform:internal_server_error");
+      if (!(e instanceof Rejection)) console.error(`[${requestId}] sentinel failure`, e instanceof Error ? e.stack : e);
+      return renderRejection(r, requestId, accept, common);
+    }
+  },
+} satisfies ExportedHandler<SentinelEnv>;
+
+interface Meta {
+  started: number;
+  requestId: string;
+  region: string;
+  common: Headers;
+}
+
+function regionOf(request: Request, env: SentinelEnv): string {
+  const colo = (request as Request & { cf?: { colo?: string } }).cf?.colo;
+  return `cloudflare::${env.SENTINEL_REGION || colo || "local"}`;
+}
+
+function clientIpOf(request: Request): string {
+  return request.headers.get("cf-connecting-ip") ?? request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? "";
+}
+
+async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext, meta: Meta): Promise<Response> {
+  const url = new URL(request.url);
+  const host = request.headers.get("host") ?? url.host;
+  // 1. reserved headers: nothing a client sends as X-Unkey-* reaches policies or the app
+  const inbound = new Headers();
+  request.headers.forEach((v, k) => {
+    if (!k.toLowerCase().startsWith("x-unkey-")) inbound.append(k, v);
+  });
+  const clientIp = clientIpOf(request);
+  // 2. route
+  const route = await resolveRoute(env.DB, host, baseDomain(env));
+  const snap = await loadSnapshot(env.DB, route.deploymentId);
+  const facts: RequestFacts = { method: request.method.toUpperCase(), path: url.pathname, url, headers: inbound };
+  // 3. policies
+  let bodySchema: Record<string, unknown> | null = null;
+  const result = await runPolicies({ env, route, requestId: meta.requestId, clientIp, req: facts, now: Date.now }, snap.policies, async () => {
+    const spec = await specFor(env, snap, url);
+    if (spec) bodySchema = (await validateRequest(spec, facts, request)).bodySchema;
+  });
+  // 4. forward
+  const upstreamHeaders = new Headers(inbound);
+  upstreamHeaders.delete("host");
+  upstreamHeaders.set("X-Forwarded-For", clientIp);
+  upstreamHeaders.set("X-Forwarded-Host", host);
+  upstreamHeaders.set("X-Forwarded-Proto", url.protocol === "http:" ? "http" : "https");
+  upstreamHeaders.set("X-Unkey-Frontline-Id", FRONTLINE_ID);
+  upstreamHeaders.set("X-Unkey-Region", meta.region);
+  upstreamHeaders.set("X-Unkey-Request-Id", meta.requestId);
+  if (result.principal) upstreamHeaders.set("X-Unkey-Principal", encodePrincipal(result.principal));
+  const isUpgrade = (request.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+  const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+  const logBody = result.logging.requestBody && hasBody && !isUpgrade;
+  const forRequestLog = logBody ? request.clone() : null;
+  const routed = Date.now();
+  const res = await forward(env, snap.upstream, url, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined });
+  const answered = Date.now();
+  // 5. answer: the app's response as is, plus our headers
+  const headers = new Headers(res.headers);
+  meta.common.forEach((v, k) => headers.set(k, v));
+  for (const [k, v] of Object.entries(limitHeaders(result.limit))) headers.set(k, v);
+  headers.append("X-Unkey-Timing", `frontline_routing{scope=frontline}=${routed - meta.started}ms`);
+  headers.append("X-Unkey-Timing", `frontline{scope=frontline}=${answered - meta.started - (answered - routed)}ms`);
+  headers.append("X-Unkey-Timing", `total{scope=frontline}=${answered - meta.started}ms`);
+  let body = res.body;
+  let responseCopy: ReadableStream | null = null;
+  if (result.logging.responseBody && body && res.status !== 101) [body, responseCopy] = body.tee();
+  const out =
+    res.status === 101
+      ? new Response(null, { status: 101, headers, webSocket: (res as Response & { webSocket?: WebSocket | null }).webSocket ?? null })
+      : new Response(body, { status: res.status, statusText: res.statusText, headers });
+  ctx.waitUntil(
+    logRequest(env, { route, snapUpstream: snap.upstream, meta, facts, host, clientIp, result, status: res.status, resHeaders: res.headers, answered, routed, forRequestLog, responseCopy, bodySchema }).catch((e) =>
+      console.error(`[${meta.requestId}] request log failed`, e),
+    ),
+  );
+  return out;
+}
+
+async function readCapped(stream: ReadableStream | null | undefined): Promise<string> {
+  if (!stream) return "";
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_LOGGED_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(Math.min(size, MAX_LOGGED_BODY));
+  let off = 0;
+  for (const c of chunks) {
+    const take = Math.min(c.byteLength, all.byteLength - off);
+    all.set(c.subarray(0, take), off);
+    off += take;
+    if (off >= all.byteLength) break;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function redactJsonText(text: string, schema: Record<string, unknown> | null): string {
+  if (!schema || !text) return text;
+  try {
+    return JSON.stringify(redactBody(JSON.parse(text), schema, null));
+  } catch {
+    return text;
+  }
+}
+
+async function logRequest(
+  env: SentinelEnv,
+  o: {
+    route: Route;
+    snapUpstream: import("../../schema/deploy").Upstream;
+    meta: Meta;
+    facts: RequestFacts;
+    host: string;
+    clientIp: string;
+    result: EngineResult;
+    status: number;
+    resHeaders: Headers;
+    answered: number;
+    routed: number;
+    forRequestLog: Request | null;
+    responseCopy: ReadableStream | null;
+    bodySchema: Record<string, unknown> | null;
+  },
+) {
+  const { result } = o;
+  const flags = result.logging;
+  const q = redactedQuery(o.facts.url, result.redactQuery);
+  const [requestBody, responseBody] = await Promise.all([
+    flags.requestBody && o.forRequestLog ? readCapped(o.forRequestLog.body) : Promise.resolve(""),
+    flags.responseBody ? readCapped(o.responseCopy) : Promise.resolve(""),
+  ]);
+  const total = o.answered - o.meta.started;
+  const instance = o.answered - o.routed;
+  const row: GatewayRequestRow = {
+    request_id: o.meta.requestId,
+    time: o.meta.started,
+    workspace_id: o.route.workspaceId,
+    project_id: o.route.projectId,
+    app_id: o.route.appId,
+    environment_id: o.route.environmentId,
+    deployment_id: o.route.deploymentId,
+    instance_id: "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : new URL(o.snapUpstream.url).host,
+    region: o.meta.region,
+    method: o.facts.method,
+    host: o.host.replace(/:\d+$/, ""),
+    path: o.facts.path,
+    query_string: flags.query ? q.queryString : "",
+    query_params: flags.query ? JSON.stringify(q.params) : "{}",
+    request_headers: flags.requestHeaders ? JSON.stringify(headerLines(o.facts.headers, result.redactHeaders)) : "[]",
+    request_body: redactJsonText(requestBody, o.bodySchema),
+    response_status: o.status,
+    response_headers: flags.responseHeaders ? JSON.stringify(headerLines(o.resHeaders, new Set())) : "[]",
+    response_body: responseBody,
+    user_agent: flags.requestHeaders ? o.facts.headers.get("user-agent") ?? "" : "",
+    ip_address: flags.requestHeaders ? o.clientIp : "",
+    total_latency: total,
+    instance_latency: instance,
+    gateway_latency: total - instance,
+  };
+  await env.API.recordGatewayRequests([row]);
+}

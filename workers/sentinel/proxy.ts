@@ -1,0 +1,53 @@
+import type { Upstream } from "../../schema/deploy";
+import { Rejection } from "./errors";
+import type { SentinelEnv } from "./env";
+
+/** The request deadline (sentinel-deploy §2.6). */
+export const REQUEST_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** Upstream URL for a request path: an origin may carry a base path. */
+export function upstreamUrl(origin: string, inbound: URL): string {
+  const base = new URL(origin);
+  const basePath = base.pathname.replace(/\/+$/, "");
+  return `${base.origin}${basePath}${inbound.pathname}${inbound.search}`;
+}
+
+/**
+ * Sends the request to the deployment's upstream: an origin URL over fetch, or a Worker
+ * service binding of this Sentinel (the inbound URL, and so its Host, is kept). Bodies stream
+ * both ways; WebSocket upgrades come back as the upstream's 101. Failures map to 503 (could not
+ * connect / no such binding), 504 (deadline) or 502 (broken while answering).
+ */
+export async function forward(env: SentinelEnv, upstream: Upstream, inbound: URL, init: RequestInit & { headers: Headers }): Promise<Response> {
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  let target: { fetch(r: Request): Promise<Response> };
+  let url: string;
+  if ("worker" in upstream) {
+    const binding = env[upstream.worker] as { fetch?: unknown } | undefined;
+    if (!binding || typeof binding.fetch !== "function") {
+      throw new Rejection("upstream:service_unavailable", `The Worker upstream '${upstream.worker}' is not bound to the Sentinel (add a service binding named ${upstream.worker} to wrangler.sentinel.toml).`);
+    }
+    target = binding as { fetch(r: Request): Promise<Response> };
+    url = inbound.toString();
+  } else {
+    target = { fetch: (r: Request) => fetch(r) };
+    url = upstreamUrl(upstream.url, inbound);
+  }
+  const request = new Request(url, { ...init, redirect: "manual", signal });
+  try {
+    return await target.fetch(request);
+  } catch (e) {
+    throw classify(e);
+  }
+}
+
+export function classify(e: unknown): Rejection {
+  const err = e as Error & { name?: string };
+  const msg = String(err?.message ?? e);
+  if (err?.name === "TimeoutError" || /timed? ?out|deadline/i.test(msg)) return new Rejection("upstream:gateway_timeout");
+  if (/refused|ECONNREFUSED|unreachable|ENOTFOUND|DNS|getaddrinfo|connect|No such host|network connection lost before/i.test(msg)) {
+    return new Rejection("upstream:service_unavailable", `The upstream could not be reached: ${msg}`);
+  }
+  if (/reset|closed|aborted|disconnected|lost/i.test(msg)) return new Rejection("upstream:bad_gateway", `The upstream connection broke: ${msg}`);
+  return new Rejection("upstream:proxy_forward_failed", `The request could not be forwarded: ${msg}`);
+}
