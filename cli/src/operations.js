@@ -108,6 +108,7 @@ export const GROUPS = [
           bool("store-encrypted-keys", "allow recoverable keys (stored encrypted)"),
           str("default-prefix", "prefix of new keys when create-key sets none (up to 8 characters)", { nullable: true }),
           int("default-bytes", "random bytes of new keys when create-key sets none (16 to 255)", { nullable: true }),
+          bool("secret-scanning", "act on GitHub secret-scanning reports about this API's keys"),
         ],
         examples: [
           "unkey api apis update-api --api-id api_1234567890 --delete-protection",
@@ -126,26 +127,29 @@ export const GROUPS = [
         summary: "List audit log events, newest first",
         description:
           "Lists the events recorded for changes in your workspace (who did what, when, to which resources), " +
-          "newest first, one page at a time. Filters combine with AND.",
+          "newest first, one page at a time. Filters combine with AND; events older than the workspace's audit " +
+          "retention are not returned. Needs workspace.*.read_audit_logs.",
         flags: [
           list("events", "only these event types, e.g. key.create,api.delete"),
-          list("actor-ids", "only events caused by these actors (root key ids, ...)"),
-          str("target-id", "only events that touched the resource with this id"),
-          int("start", "only events at or after this time (Unix ms)"),
-          int("end", "only events before this time (Unix ms)"),
-          limitFlag,
+          list("actor-ids", "only events caused by these actors (root key ids, user ids, ...)"),
+          list("root-key-ids", "only events performed by these root keys"),
+          int("start-time", "only events at or after this time (Unix ms)"),
+          int("end-time", "only events at or before this time (Unix ms)"),
+          str("bucket", "log namespace (server default unkey_mutations)"),
+          int("limit", "page size, 1 to 200 (server default 50)"),
           cursorFlag,
         ],
         examples: [
           "unkey api audit list-logs --limit 20 --output table",
-          "unkey api audit list-logs --events key.create,key.delete --target-id api_1234567890",
+          "unkey api audit list-logs --events key.create,key.delete --root-key-ids key_1234567890",
+          "unkey api audit list-logs --start-time 1767225600000 --output json",
         ],
         table: { columns: ["id", "time", "event", "actor.type", "actor.id", "description"] },
       },
       {
         action: "get-log",
         summary: "Show one audit log event",
-        description: "Prints one audit log event with its actor, targets and metadata.",
+        description: "Prints one audit log event with its actor, targets and metadata. Needs workspace.*.read_audit_logs.",
         flags: [str("log-id", "the event's id (log_...)", required)],
         examples: ["unkey api audit get-log --log-id log_1234567890"],
       },
@@ -508,6 +512,19 @@ export const GROUPS = [
         examples: ["unkey api permissions list-roles --limit 10 --output table"],
         table: { columns: ["id", "name", "description", "permissions"] },
       },
+      {
+        action: "set-role-permissions",
+        summary: "Replace a role's permissions (our extension)",
+        description:
+          "Makes exactly these the permissions of a role; missing slugs are created. Every key with the role " +
+          "gains and loses permissions accordingly. Needs rbac.*.add_permission_to_role and rbac.*.remove_permission_from_role.",
+        flags: [
+          str("role-id", "the role's id (role_...)", required),
+          list("permissions", "the complete set of permission slugs; an empty value clears them", required),
+        ],
+        examples: ["unkey api permissions set-role-permissions --role-id role_1234567890 --permissions documents.read,documents.write"],
+        table: { columns: ["id", "slug", "name", "description"] },
+      },
     ],
   },
   {
@@ -583,6 +600,15 @@ export const GROUPS = [
         examples: ["unkey api ratelimit list-overrides --namespace api.requests --output table"],
         table: { columns: ["overrideId", "identifier", "limit", "duration"] },
       },
+      {
+        action: "delete-namespace",
+        summary: "Delete a rate-limit namespace (our extension)",
+        description:
+          "Deletes a namespace: limit checks against it fail from then on, its overrides are gone, and its name " +
+          "stays reserved. Needs ratelimit.*.delete_namespace.",
+        flags: [str("namespace", "the namespace's name or id (rlns_...)", required)],
+        examples: ["unkey api ratelimit delete-namespace --namespace api.requests"],
+      },
     ],
   },
   {
@@ -650,6 +676,7 @@ export const GROUPS = [
           bool("analytics-enabled", "whether analytics queries are allowed"),
           int("analytics-retention-days", "how long verification events are kept, in days"),
           int("audit-retention-days", "how long audit events are kept, in days"),
+          bool("disable-leaked-keys", "disable keys that secret scanning reports as leaked"),
         ],
         examples: [
           "unkey api workspaces update-workspace --workspace-id ws_1234567890 --enabled=false",

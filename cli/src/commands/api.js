@@ -31,6 +31,7 @@ export function addConnectionOptions(cmd, { auth = "root" } = {}) {
       .env("UNKEY_OUTPUT")
       .helpGroup(group),
   );
+  cmd.addHelpOption(new Option("-h, --help", "show this help").helpGroup(group));
   return cmd;
 }
 
@@ -65,6 +66,20 @@ export function credentials(settings, opts, auth) {
   throw new CliError("no admin key: pass --admin-key or set UNKEY_ADMIN_KEY");
 }
 
+/**
+ * Required flags are checked here rather than by commander, so that a mistyped flag is reported
+ * as unknown (commander checks unknown flags after mandatory ones) instead of as missing.
+ */
+function checkRequired(op, command) {
+  const missing = op.flags
+    .filter((f) => f.required && command.getOptionValue(attributeName(f.name)) === undefined)
+    .map((f) => `'${command.options.find((o) => o.long === `--${f.name}`).flags}'`);
+  if (missing.length === 0) return;
+  command.error(`error: required ${missing.length === 1 ? "option" : "options"} ${missing.join(", ")} not specified`, {
+    code: "commander.missingMandatoryOptionValue",
+  });
+}
+
 function helpText(group, op, opId) {
   const lines = ["", `Calls POST /v2/${opId}.`];
   if (op.examples?.length) {
@@ -77,16 +92,13 @@ function helpText(group, op, opId) {
 function addOperation(groupCmd, group, op) {
   const opId = operationId(group, op);
   const auth = op.auth ?? group.auth ?? "root";
-  const cmd = groupCmd.command(op.action).summary(op.summary).description(`${op.summary}.\n\n${op.description}`);
+  const cmd = groupCmd.command(op.action).summary(op.summary).description(`${op.summary}.\n\n${op.description}`).usage("[flags]");
   cmd.optionsGroup("Flags:");
-  for (const flag of op.flags) {
-    const opt = toOption(flag);
-    if (flag.required) opt.makeOptionMandatory();
-    cmd.addOption(opt);
-  }
+  for (const flag of op.flags) cmd.addOption(toOption(flag));
   addConnectionOptions(cmd, { auth });
   cmd.addHelpText("after", helpText(group, op, opId));
   cmd.action(async (_options, command) => {
+    checkRequired(op, command);
     const opts = command.opts();
     const settings = resolveSettings(opts);
     runtime.output = settings.output;

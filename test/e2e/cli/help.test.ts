@@ -35,6 +35,8 @@ const EXTENSIONS: Record<string, string[]> = {
   apis: ["update-api"],
   audit: ["list-logs", "get-log"],
   keys: ["create-migration"],
+  permissions: ["set-role-permissions"],
+  ratelimit: ["delete-namespace"],
 };
 
 describe("unkey --help and the command tree", () => {
@@ -129,6 +131,18 @@ describe("parsing errors exit 1 with a message on stdout", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("unknown option '--colour'");
     expect(r.stdout).toContain("--api-id <string>");
+  });
+
+  it("a mistyped flag is reported as unknown with a suggestion, not as a missing required flag", async () => {
+    const r = await cli(["api", "apis", "create-api", "--nme", "payments"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^error: unknown option '--nme'\n\(Did you mean --name\?\)/);
+  });
+
+  it("every missing required flag is named", async () => {
+    const r = await cli(["api", "ratelimit", "limit", "--namespace", "api"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("required options '--identifier <string>', '--limit <int>', '--duration <int>' not specified");
   });
 
   it("a missing required flag is named", async () => {

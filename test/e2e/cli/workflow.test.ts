@@ -72,6 +72,14 @@ describe("unkey CLI against the local server", () => {
     expect(flagBeatsEnv.json().data).toMatchObject({ id: apiId, name: "payments" });
   });
 
+  it("accepts --flag=value, Go-style single-dash flags and `--` after the flags", async () => {
+    for (const args of [["--api-id=" + apiId], ["-api-id", apiId], ["-api-id=" + apiId], ["--api-id", apiId, "--"]]) {
+      const r = await cli(["api", "apis", "get-api", "--output=json", ...args]);
+      expect(r.code, `${args.join(" ")}: ${r.stdout}`).toBe(0);
+      expect(r.json().data.id).toBe(apiId);
+    }
+  });
+
   it("reads the config file named by --config / UNKEY_CONFIG", async () => {
     const other = tempHome();
     const login = await runCli(["auth", "login", "--config", path.join(other, "alt.toml")], { home: other, input: `${rootKey}\n` });
