@@ -2,23 +2,24 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import type { RootKeyContext } from "./rootKey";
+import { limitAll } from "../ratelimit/limiter";
 
 /**
  * Per-workspace API rate limit (analytics-audit-portal-security §5.4): a one-minute window per
  * workspace, applied right after authentication. `null` means unlimited and sends no headers;
- * `0` rejects every request. Positive limits are counted by the RateLimiter Durable Object
- * (see lib/ratelimit); that path fails open if the limiter is unavailable.
+ * `0` rejects every request. Positive limits are counted by the workspace's own RateLimiter
+ * Durable Object (a sliding one-minute window, cost 1 per request); that path fails open if the
+ * limiter is unavailable.
  */
 export async function enforceWorkspaceRateLimit(c: Context<AppEnv>, root: RootKeyContext): Promise<void> {
   const limit = root.workspace.apiRateLimitPerMinute;
   if (limit === null || limit === undefined) return;
   if (limit <= 0) throw limited(limit);
-  const hook = workspaceLimiter;
-  if (!hook) return;
-  let result: { success: boolean; remaining: number; reset: number } | undefined;
+  let result: { success: boolean; remaining: number; reset: number };
   try {
-    result = await hook(c, root.workspaceId, limit);
-  } catch {
+    result = await countWorkspaceRequest(c, root.workspaceId, limit);
+  } catch (err) {
+    console.error("workspace rate limit: limiter unavailable, letting the request through", err);
     return; // fail open
   }
   const resetSeconds = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000));
@@ -39,15 +40,13 @@ function limited(limit: number, headers?: Record<string, string>) {
   );
 }
 
-type WorkspaceLimiter = (
-  c: Context<AppEnv>,
-  workspaceId: string,
-  limitPerMinute: number,
-) => Promise<{ success: boolean; remaining: number; reset: number }>;
-
-let workspaceLimiter: WorkspaceLimiter | undefined;
-
-/** The rate-limit module registers the Durable Object-backed counter here at import time. */
-export function setWorkspaceLimiter(fn: WorkspaceLimiter) {
-  workspaceLimiter = fn;
+/** One request against the workspace's one-minute window. */
+async function countWorkspaceRequest(c: Context<AppEnv>, workspaceId: string, limitPerMinute: number) {
+  const out = await limitAll(
+    c.env,
+    [{ owner: { kind: "workspace", workspaceId }, bucket: "workspace.ratelimit", limit: limitPerMinute, duration: 60_000, cost: 1 }],
+    Date.now(),
+  );
+  const r = out.results[0]!;
+  return { success: r.passed, remaining: r.remaining, reset: r.reset };
 }
