@@ -22,9 +22,20 @@ export function usageLimiter(env: Env, keyId: string): DurableObjectStub<UsageLi
   return ns.get(ns.idFromName(keyId));
 }
 
-/** Spends `cost` credits (verification step 12). */
-export function spendCredits(env: Env, req: SpendRequest): Promise<SpendResult> {
-  return usageLimiter(env, req.keyId).spend(req) as Promise<SpendResult>;
+/**
+ * Spends `cost` credits (verification step 12). With an idempotency key, an error the runtime
+ * marks retryable (the object was reset or moved) is retried once: the idempotency store makes
+ * the retry replay the first spend if it had already happened. Without one it is not retried,
+ * since the spend might have been applied before the error.
+ */
+export async function spendCredits(env: Env, req: SpendRequest): Promise<SpendResult> {
+  try {
+    return (await usageLimiter(env, req.keyId).spend(req)) as SpendResult;
+  } catch (err) {
+    const e = err as { retryable?: boolean; overloaded?: boolean } | null;
+    if (!req.idempotency || !e?.retryable || e.overloaded) throw err;
+    return (await usageLimiter(env, req.keyId).spend(req)) as SpendResult;
+  }
 }
 
 /**
