@@ -9,6 +9,8 @@ export const E2E_ADMIN_KEY = "e2e-admin-key-0123456789";
 export interface TestServer {
   url: string;
   adminKey: string;
+  /** the wrangler --persist-to directory (D1 and Durable Object SQLite files live here) */
+  persistTo: string;
   /** a workspace created for this server, with a full-access root key */
   newWorkspace(name?: string): Promise<{ workspaceId: string; rootKey: string; rootKeyId: string }>;
   stop(): Promise<void>;
@@ -26,6 +28,7 @@ export async function startApi(opts: { vars?: Record<string, string> } = {}): Pr
   return {
     url: server.url,
     adminKey: E2E_ADMIN_KEY,
+    persistTo,
     logs: server.logs,
     async newWorkspace(name = "e2e") {
       const res = await fetch(`${server.url}/v2/workspaces.createWorkspace`, {
