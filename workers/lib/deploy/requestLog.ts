@@ -1,3 +1,5 @@
+import { registerTableSet } from "../analytics/sql/tables";
+
 /**
  * Gateway request log rows (sentinel-deploy §4.1). The Sentinel builds a row per proxied
  * request and hands it to the API Worker (ApiEntrypoint.recordGatewayRequests), which ships it
@@ -145,3 +147,41 @@ export async function shipGatewayRequests(env: import("../env").Env, rows: unkno
   const { publish } = await import("../analytics/events");
   await publish(env, good.map(gatewayRequestMessage) as unknown as Parameters<typeof publish>[1]);
 }
+
+
+/** `gateway_requests_v1` for analytics.getGatewayRequests (workspace filter injected). */
+export const GATEWAY_REQUESTS = registerTableSet("gatewayRequests", [
+  {
+    name: "gateway_requests_v1",
+    grain: "raw",
+    columns: {
+      request_id: "string",
+      time: "int",
+      workspace_id: "string",
+      project_id: "string",
+      app_id: "string",
+      environment_id: "string",
+      deployment_id: "string",
+      instance_id: "string",
+      region: "string",
+      method: "string",
+      host: "string",
+      path: "string",
+      query_string: "string",
+      query_params: "string",
+      request_headers: "array",
+      request_body: "string",
+      response_status: "int",
+      response_headers: "array",
+      response_body: "string",
+      user_agent: "string",
+      ip_address: "string",
+      total_latency: "int",
+      instance_latency: "int",
+      gateway_latency: "int",
+    },
+    workspaceColumn: "workspace_id",
+    timeColumn: "time",
+    scopeColumns: ["project_id"],
+  },
+]);

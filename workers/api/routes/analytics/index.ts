@@ -1,6 +1,8 @@
 import { register as getVerifications } from "./getVerifications";
+import { register as getGatewayRequests } from "./getGatewayRequests";
 import type { App } from "../../rpc";
 
 export function registerAnalytics(app: App) {
   getVerifications(app);
+  getGatewayRequests(app);
 }
