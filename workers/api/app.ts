@@ -50,7 +50,7 @@ export function createApp() {
 
   registerRoutes(app);
   // the customer portal pages (HTML, cookie session), see docs/portal.md
-  app.route("/portal", portalPages());
+  app.route("/", portalPages());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "rootKey", {
     type: "http",

@@ -192,13 +192,16 @@ async function checkForm(c: Ctx, s: PageSession): Promise<Record<string, string>
   return form;
 }
 
+/** The portal's routes, with their full paths under /portal; mount with `app.route("/", portalPages())`. */
 export function portalPages() {
   const app = new Hono<AppEnv>();
 
-  app.use("*", async (c, next) => {
+  const hardening = async (c: Ctx, next: () => Promise<void>) => {
     await next();
     harden(c);
-  });
+  };
+  app.use("/portal", hardening);
+  app.use("/portal/*", hardening);
 
   app.onError((err, c) => {
     console.error(`[${c.get("requestId")}] portal page error`, err instanceof Error ? err.stack : err);
@@ -213,7 +216,7 @@ export function portalPages() {
   });
 
   /** Entry: `?code=pst_…` from portal.createSession, else wherever the session starts. */
-  app.get("/", async (c) => {
+  const entry = async (c: Ctx) => {
     const code = c.req.query("code");
     if (code !== undefined) {
       let redeemed: { accessToken: string; expiresAt: number };
@@ -257,9 +260,11 @@ export function portalPages() {
     const s = await pageSession(c);
     if (s instanceof Response) return s;
     return c.redirect(`/portal/${visibleTabs(s.session)[0] ?? "docs"}`, 302);
-  });
+  };
+  app.get("/portal", entry);
+  app.get("/portal/", entry);
 
-  app.get("/keys", async (c) => {
+  app.get("/portal/keys", async (c) => {
     const s = await pageSession(c);
     if (s instanceof Response) return s;
     const { session } = s;
@@ -368,7 +373,7 @@ export function portalPages() {
     );
   });
 
-  app.post("/keys/roll", async (c) => {
+  app.post("/portal/keys/roll", async (c) => {
     const s = await pageSession(c);
     if (s instanceof Response) return s;
     const form = await checkForm(c, s);
@@ -438,7 +443,7 @@ export function portalPages() {
     );
   });
 
-  app.get("/usage", async (c) => {
+  app.get("/portal/usage", async (c) => {
     const s = await pageSession(c);
     if (s instanceof Response) return s;
     const { session } = s;
@@ -488,7 +493,7 @@ export function portalPages() {
     );
   });
 
-  app.get("/docs", async (c) => {
+  app.get("/portal/docs", async (c) => {
     const s = await pageSession(c);
     if (s instanceof Response) return s;
     const { session } = s;
@@ -503,7 +508,7 @@ export function portalPages() {
     );
   });
 
-  app.post("/logout", async (c) => {
+  app.post("/portal/logout", async (c) => {
     const s = await pageSession(c);
     if (s instanceof Response) return s;
     const form = await checkForm(c, s);

@@ -26,8 +26,8 @@ describe("portal.listKeys", () => {
     const { token } = await signIn(w.ws.rootKey, w.slug, "user_alice");
     const first = await portalCall("portal.listKeys", { limit: 2 }, token);
     expect(first.body.data).toHaveLength(2);
-    expect(first.body.pagination.hasMore).toBe(true);
-    const second = await portalCall("portal.listKeys", { limit: 2, cursor: first.body.pagination.cursor }, token);
+    expect(first.body.pagination!.hasMore).toBe(true);
+    const second = await portalCall("portal.listKeys", { limit: 2, cursor: first.body.pagination!.cursor }, token);
     expect(second.body.pagination).toEqual({ hasMore: false });
     const all = [...first.body.data, ...second.body.data].map((k: { keyId: string }) => k.keyId);
     expect(all).toHaveLength(4);
