@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call } from "../../../../helpers/harness";
-import { auditEvents, count, createKey, createPermission, createRole, rbacWorld, TYPE } from "./fixtures";
+import { auditEvents, count, createKey, createPermission, createRole, rbacWorld, TYPE, verify } from "./fixtures";
 
 describe("permissions.createPermission", () => {
   it("creates a permission that getPermission returns, and records a permission.create event", async () => {
@@ -239,6 +239,20 @@ describe("permissions.deletePermission", () => {
     expect(key.body.data.permissions).toEqual(["kept"]);
     const key2 = await call("keys.getKey", { keyId: k2.keyId }, w.root);
     expect(key2.body.data.permissions).toBeUndefined();
+  });
+
+  it("makes the next verification of every affected key see the deletion", async () => {
+    const w = await rbacWorld();
+    await createRole(w.root, "holder", ["doomed"]);
+    const direct = await createKey(w.root, w.apiId, { permissions: ["doomed"] });
+    const viaRole = await createKey(w.root, w.apiId, { roles: ["holder"] });
+    for (const k of [direct, viaRole]) expect((await verify(w.root, k.key, "doomed")).body.data.valid).toBe(true);
+    expect((await call("permissions.deletePermission", { permission: "doomed" }, w.root)).status).toBe(200);
+    for (const k of [direct, viaRole]) {
+      const res = await verify(w.root, k.key, "doomed");
+      expect(res.body.data).toMatchObject({ valid: false, code: "INSUFFICIENT_PERMISSIONS" });
+      expect(res.body.data.permissions).toBeUndefined();
+    }
   });
 
   it("answers 404 for an unknown permission, and for one deleted already", async () => {
