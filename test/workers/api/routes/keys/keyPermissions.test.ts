@@ -150,6 +150,18 @@ describe("keys.addPermissions", () => {
     expect((await call("keys.getKey", { keyId: w.key.keyId }, w.root)).body.data.permissions).toEqual(["direct", "from.role"]);
   });
 
+  it("handles the maximum of 1000 permissions in one call", async () => {
+    const w = await world();
+    const slugs = Array.from({ length: 1000 }, (_, i) => `bulk.${String(i).padStart(4, "0")}.${"x".repeat(100)}`);
+    const res = await call("keys.addPermissions", { keyId: w.key.keyId, permissions: slugs }, w.root);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(1000);
+    expect(await count("SELECT count(*) AS n FROM keys_permissions WHERE key_id = ?", w.key.keyId)).toBe(1000);
+    expect(await auditEvents(w.ws.workspaceId, "authorization.connect_permission_and_key")).toHaveLength(1000);
+    const removed = await call("keys.removePermissions", { keyId: w.key.keyId, permissions: slugs.slice(0, 999) }, w.root);
+    expect(removed.body.data.map((p: { slug: string }) => p.slug)).toEqual([slugs[999]]);
+  });
+
   it("is seen by the next verification", async () => {
     const w = await world();
     expect((await verify(w.root, w.key.key, "docs.read")).body.data.code).toBe("INSUFFICIENT_PERMISSIONS");
