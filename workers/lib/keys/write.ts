@@ -10,7 +10,8 @@ export const keyIdSchema = z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/);
 export const externalIdSchema = z.string().min(1).max(255).regex(/^[a-zA-Z0-9_.-]+$/);
 export const metaSchema = z
   .record(z.string(), z.unknown())
-  .refine((m) => Object.keys(m).length <= 100, { message: "meta may have at most 100 properties" });
+  .refine((m) => Object.keys(m).length <= 100, { message: "meta may have at most 100 properties" })
+  .openapi({ type: "object", additionalProperties: true, maxProperties: 100 });
 export const roleNamesSchema = z.array(z.string().min(1).max(128)).max(100);
 export const permissionSlugsSchema = z.array(z.string().min(1).max(128).regex(/^[a-zA-Z0-9_:\-.*]+$/)).max(1000);
 export const expiresSchema = z.number().int().min(0).max(4_102_444_800_000);
@@ -22,7 +23,6 @@ export const RatelimitRequest = z
     duration: z.number().int().min(1000),
     autoApply: z.boolean().default(false),
   })
-  .strict()
   .openapi("RatelimitRequest");
 export type RatelimitInput = z.infer<typeof RatelimitRequest>;
 export const ratelimitsSchema = z.array(RatelimitRequest).max(50);

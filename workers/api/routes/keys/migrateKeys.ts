@@ -112,9 +112,8 @@ export const register = (app: App) =>
     setup.push(...(await planPermissionCreation(c, d, ws, slugs)).statements);
 
     const migrated: { hash: string; keyId: string }[] = [];
-    for (let i = 0; i < todo.length || (i === 0 && setup.length > 0); i += KEYS_PER_BATCH) {
-      const chunk = todo.slice(i, i + KEYS_PER_BATCH);
-      const writes: BatchItem<"sqlite">[] = i === 0 ? [...setup] : [];
+    const writeChunk = async (chunk: typeof todo, withSetup: boolean) => {
+      const writes: BatchItem<"sqlite">[] = withSetup ? [...setup] : [];
       const done: { hash: string; keyId: string }[] = [];
       for (const p of chunk) {
         const k = p.input;
@@ -152,9 +151,22 @@ export const register = (app: App) =>
         );
         done.push({ hash: k.hash, keyId });
       }
-      if (writes.length === 0) break;
-      await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      migrated.push(...done);
+      if (writes.length > 0) await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      return done;
+    };
+    for (let i = 0; i === 0 || i < todo.length; i += KEYS_PER_BATCH) {
+      let chunk = todo.slice(i, i + KEYS_PER_BATCH);
+      try {
+        migrated.push(...(await writeChunk(chunk, i === 0)));
+      } catch (err) {
+        // a concurrent import or createKey took one of these hashes since the check: those
+        // keys fail, the rest of the chunk is written (the failed batch wrote nothing)
+        const nowTaken = await existingHashes(d, chunk.map((p) => p.stored!));
+        if (nowTaken.size === 0) throw err;
+        for (const p of chunk) if (nowTaken.has(p.stored!)) failed.push(p.input.hash);
+        chunk = chunk.filter((p) => !nowTaken.has(p.stored!));
+        migrated.push(...(await writeChunk(chunk, i === 0)));
+      }
     }
     return ok(c, { migrated, failed });
   });

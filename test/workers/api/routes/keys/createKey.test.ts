@@ -119,6 +119,21 @@ describe("keys.createKey", () => {
     expect(created.n).toBe(1);
   });
 
+  it("creates a permission named by concurrent requests only once", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => call("keys.createKey", { apiId, permissions: ["race.perm"] }, ws.rootKey)),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const perms = await env.DB.prepare("SELECT COUNT(*) AS n FROM permissions WHERE workspace_id = ?").bind(ws.workspaceId).first<any>();
+    expect(perms.n).toBe(1);
+    const links = await env.DB.prepare("SELECT COUNT(*) AS n FROM keys_permissions WHERE workspace_id = ?").bind(ws.workspaceId).first<any>();
+    expect(links.n).toBe(6);
+    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'permission.create'").bind(ws.workspaceId).first<any>();
+    expect(events.n).toBe(1);
+  });
+
   describe("errors", () => {
     it.each([
       ["byteLength below 16", { byteLength: 8 }],

@@ -105,6 +105,17 @@ describe("keys.migrateKeys", () => {
     expect(res.body.data.failed.sort()).toEqual([fresh, "not-a-hash", existingHash].sort());
   });
 
+  it("imports a hash sent by concurrent requests exactly once", async () => {
+    const { ws, apiId, migrationId } = await setup("sha256_base64");
+    const hash = await b64("raced");
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => call("keys.migrateKeys", { migrationId, apiId, keys: [{ hash }] }, ws.rootKey)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(results.flatMap((r) => r.body.data.migrated)).toHaveLength(1);
+    expect(results.flatMap((r) => r.body.data.failed)).toEqual(Array(5).fill(hash));
+  });
+
   it("imports many keys sharing one identity and one auto-created role", async () => {
     const { ws, apiId, migrationId } = await setup("sha256_base64");
     const keys = await Promise.all(
