@@ -22,6 +22,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
                 // cases per endpoint in test/workers/reliability (long mode: npm run test:fuzz)
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "12",
+                // "long" runs the rate-limit accuracy suite over many more windows (test/durable-objects)
+                RATELIMIT_ACCURACY: process.env.RATELIMIT_ACCURACY ?? "",
               },
               // a second Worker that calls ApiEntrypoint.verifyKey over a service binding
               serviceBindings: { RPC_CLIENT: "rpc-client" },

@@ -5,6 +5,7 @@ import { verifyKeyRpc, type RpcVerifyKeyInput } from "../lib/keys/verifyRpc";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analytics/consumer";
 import { gatewayVerifyKey, type GatewayVerifyInput } from "../lib/deploy/gatewayVerify";
 import { shipGatewayRequests, type GatewayRequestRow } from "../lib/deploy/requestLog";
+import { limitRpc, type RpcLimitInput } from "../lib/ratelimit/rpc";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
 export { RateLimiter } from "../../durable-objects/RateLimiter";
@@ -47,6 +48,15 @@ export class ApiEntrypoint extends WorkerEntrypoint<Env> {
   /** The Sentinel's keyauth policy: verify for a route's workspace, limited to the policy's keyspaces. */
   async gatewayVerifyKey(input: GatewayVerifyInput) {
     return gatewayVerifyKey(this.env, this.ctx, input);
+  }
+
+  /**
+   * One sliding-window rate-limit check on the RateLimiter objects, for other Workers (the
+   * Sentinel's ratelimit policy): `{ workspaceId, namespace, identifier, limit, duration, cost? }`
+   * → `{ success, limit, remaining, reset }`. See workers/lib/ratelimit/rpc.ts.
+   */
+  async limit(input: RpcLimitInput) {
+    return limitRpc(this.env, this.ctx, input);
   }
 
   /** The Sentinel's request log rows, into the analytics pipeline (gateway_requests_v1). */
