@@ -10,7 +10,7 @@ import { recordVerification } from "../analytics/events";
 import { Identity } from "./response";
 import { loadKey, type KeyRecord, type KeyspaceState } from "./loader";
 import { ipAllowed } from "./ipAllowlist";
-import { abandonIdempotent, beginIdempotent, completeIdempotent, spendCredits, type Answer } from "./credits";
+import { abandonIdempotent, beginIdempotent, completeIdempotent, readCredits, spendCredits, type Answer } from "./credits";
 
 /**
  * keys.verifyKey (keys-and-apis §5), shared by the HTTP route and the service-binding RPC
@@ -216,12 +216,13 @@ async function decide(
   early: VerifyCode | null,
   idem: { key: string; fingerprint: string } | null,
 ): Promise<Outcome> {
-  const done = (code: VerifyCode, extra: { credits?: number | null; ratelimits?: VerifyRatelimitResult[] } = {}): Outcome => ({
-    data: keyData(key, code, extra.credits === undefined ? key.remaining : extra.credits, extra.ratelimits),
-    spent: 0,
-    stored: false,
-    recorded: true,
-  });
+  const limited = key.remaining !== null || key.refill !== null;
+  const done = async (code: VerifyCode, extra: { credits?: number | null; ratelimits?: VerifyRatelimitResult[] } = {}): Promise<Outcome> => {
+    let credits = extra.credits;
+    // an answer that stops before the credit step still reports the live balance
+    if (credits === undefined) credits = limited ? await liveBalance(deps.env, key) : null;
+    return { data: keyData(key, code, credits, extra.ratelimits), spent: 0, stored: false, recorded: true };
+  };
   if (early) return done(early);
   // 9. IP allowlist of the API
   if (!ipAllowed(keyspace.ipWhitelist, deps.callerIp)) return done("FORBIDDEN");
@@ -236,12 +237,12 @@ async function decide(
       keyRatelimits: key.ratelimits,
       identity: key.identity ? { id: key.identity.id, externalId: key.identity.externalId, ratelimits: key.identity.ratelimits } : null,
       requested: input.ratelimits,
-    });
+    }, { events: { ctx: { env: deps.env, waitUntil: (p) => deps.waitUntil(p) }, requestId: deps.requestId } });
     ratelimits = rl.results;
     if (rl.exceeded) return done("RATE_LIMITED", { ratelimits });
   }
   // 12. credits, counted by the key's UsageLimiter; unlimited keys need no call at all
-  if (key.remaining === null && key.refill === null) return done("VALID", { credits: null, ratelimits });
+  if (!limited) return done("VALID", { credits: null, ratelimits });
   const cost = input.credits?.cost ?? 1;
   const base = keyData(key, "VALID", null, ratelimits);
   const res = await spendCredits(deps.env, {
@@ -264,6 +265,16 @@ async function decide(
       const data = res.answer ? (res.answer as VerifyKeyResult) : keyData(key, res.status === "spent" ? "VALID" : "USAGE_EXCEEDED", res.remaining, ratelimits);
       return { data, spent, stored: !!res.answer, recorded: true };
     }
+  }
+}
+
+/** The balance from the key's UsageLimiter; the cached snapshot if the object can't be reached. */
+async function liveBalance(env: Env, key: KeyRecord): Promise<number | null> {
+  try {
+    const live = await readCredits(env, key.id);
+    return live.found ? live.remaining : key.remaining;
+  } catch {
+    return key.remaining;
   }
 }
 

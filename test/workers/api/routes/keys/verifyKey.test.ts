@@ -436,3 +436,40 @@ describe("keys.verifyKey with a migration of pre-hashed keys", () => {
     expect((await verify(t.rootKey, { key: "a_b_c", migrationId: "mig_unknown" })).body.data).toEqual({ valid: false, code: "NOT_FOUND" });
   });
 });
+
+describe("keys.verifyKey rate limits", () => {
+  it("applies auto-apply limits, answers RATE_LIMITED without spending credits", async () => {
+    const t = await setup();
+    const { key } = await createKey(t.rootKey, {
+      apiId: t.apiId,
+      credits: { remaining: 10 },
+      ratelimits: [{ name: "requests", limit: 2, duration: 60_000, autoApply: true }],
+    });
+    const first = await verifyOk(t.rootKey, { key });
+    expect(first).toMatchObject({ code: "VALID", credits: 9 });
+    expect(first.ratelimits).toEqual([
+      expect.objectContaining({ name: "requests", limit: 2, duration: 60_000, autoApply: true, exceeded: false, remaining: 1 }),
+    ]);
+    expect((await verifyOk(t.rootKey, { key })).code).toBe("VALID");
+    const limited = await verifyOk(t.rootKey, { key });
+    expect(limited).toMatchObject({ valid: false, code: "RATE_LIMITED", credits: 8 });
+    expect(limited.ratelimits).toEqual([expect.objectContaining({ name: "requests", exceeded: true, remaining: 0 })]);
+  });
+
+  it("answers HTTP 412 for a requested limit the key and its identity don't have", async () => {
+    const t = await setup();
+    const { keyId, key } = await createKey(t.rootKey, { apiId: t.apiId });
+    const res = await verify(t.rootKey, { key, ratelimits: [{ name: "missing" }] });
+    expect(res.status).toBe(412);
+    expect(res.body.error!.type).toBe(errorType("unkey/application/precondition_failed"));
+    expect(res.body.error!.detail).toContain(keyId);
+  });
+
+  it("evaluates an inline limit given with limit and duration", async () => {
+    const t = await setup();
+    const { key } = await createKey(t.rootKey, { apiId: t.apiId });
+    const data = await verifyOk(t.rootKey, { key, ratelimits: [{ name: "burst", limit: 10, duration: 60_000, cost: 3 }] });
+    expect(data.code).toBe("VALID");
+    expect(data.ratelimits).toEqual([expect.objectContaining({ id: "", name: "burst", limit: 10, remaining: 7, exceeded: false })]);
+  });
+});
