@@ -219,6 +219,74 @@ describe("unkey CLI against the local server", () => {
     expect(delIdentity.code, delIdentity.stdout).toBe(0);
   });
 
+  it("covers the remaining key actions: whoami, permissions and roles set/remove, reroll, delete", async () => {
+    const created = (await cli(["api", "keys", "create-key", "--api-id", apiId, "--name", "rotating", "--output", "json"])).json().data;
+    const who = await cli(["api", "keys", "whoami", "--key", created.key, "--output", "json"]);
+    expect(who.json().data).toMatchObject({ keyId: created.keyId, name: "rotating" });
+
+    await cli(["api", "permissions", "create-role", "--name", "auditor"]);
+    const steps: string[][] = [
+      ["set-permissions", "--permissions", "p.one,p.two"],
+      ["remove-permissions", "--permissions", "p.one"],
+      ["set-roles", "--roles", "auditor"],
+    ];
+    for (const [action, ...flags] of steps) {
+      const r = await cli(["api", "keys", action, "--key-id", created.keyId, ...flags]);
+      expect(r.code, `${action}: ${r.stdout}`).toBe(0);
+    }
+    let key = (await cli(["api", "keys", "get-key", "--key-id", created.keyId, "--output", "json"])).json().data;
+    expect(key.permissions).toContain("p.two");
+    expect(key.permissions).not.toContain("p.one");
+    expect(key.roles).toEqual(["auditor"]);
+    expect((await cli(["api", "keys", "remove-roles", "--key-id", created.keyId, "--roles", "auditor"])).code).toBe(0);
+    key = (await cli(["api", "keys", "get-key", "--key-id", created.keyId, "--output", "json"])).json().data;
+    expect(key.roles ?? []).toEqual([]);
+
+    const asTable = await cli(["api", "keys", "get-key", "--key-id", created.keyId, "--output", "table"]);
+    expect(asTable.stdout).toMatch(/^FIELD\s+VALUE$/m);
+    expect(asTable.stdout).toMatch(new RegExp(`^keyId\\s+${created.keyId}$`, "m"));
+
+    const rerolled = await cli(["api", "keys", "reroll-key", "--key-id", created.keyId, "--expiration", "0", "--output", "json"]);
+    expect(rerolled.code, rerolled.stdout).toBe(0);
+    const fresh = rerolled.json().data;
+    expect(fresh.keyId).not.toBe(created.keyId);
+    const verifyOld = await cli(["api", "keys", "verify-key", "--key", created.key, "--output", "json"]);
+    expect(verifyOld.json().data.valid).toBe(false);
+
+    const del = await cli(["api", "keys", "delete-key", "--key-id", fresh.keyId, "--permanent"]);
+    expect(del.code, del.stdout).toBe(0);
+    const gone = await cli(["api", "keys", "get-key", "--key-id", fresh.keyId]);
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toMatch(/^Not found: /);
+  });
+
+  it("covers the remaining permission and rate-limit actions", async () => {
+    const role = (await cli(["api", "permissions", "create-role", "--name", "ops", "--output", "json"])).json().data;
+    const roleId = role.roleId ?? role.id;
+    const set = await cli(["api", "permissions", "set-role-permissions", "--role-id", roleId, "--permissions", "ops.read,ops.write", "--output", "json"]);
+    expect(set.code, set.stdout).toBe(0);
+    const got = await cli(["api", "permissions", "get-role", "--role", "ops", "--output", "json"]);
+    expect(got.json().data.permissions.map((p: any) => p.slug ?? p.name).sort()).toEqual(["ops.read", "ops.write"]);
+    const perm = await cli(["api", "permissions", "get-permission", "--permission", "ops.read", "--output", "json"]);
+    expect(perm.json().data).toMatchObject({ slug: "ops.read" });
+    expect((await cli(["api", "permissions", "delete-permission", "--permission", "ops.read"])).code).toBe(0);
+    expect((await cli(["api", "permissions", "delete-role", "--role", "ops"])).code).toBe(0);
+    const missing = await cli(["api", "permissions", "get-role", "--role", "ops"]);
+    expect(missing.code).toBe(1);
+
+    const table = await cli([
+      "api", "ratelimit", "multi-limit", "--output", "table",
+      "--limits-json", '[{"namespace":"cli.batch","identifier":"a","limit":3,"duration":60000},{"namespace":"cli.batch","identifier":"b","limit":3,"duration":60000}]',
+    ]);
+    expect(table.stdout).toMatch(/^namespace\s+identifier\s+passed\s+limit\s+remaining\s+reset/);
+    expect(table.stdout).toMatch(/^cli\.batch\s+b\s+true\s+3\s+2\s/m);
+    const del = await cli(["api", "ratelimit", "delete-namespace", "--namespace", "cli.batch"]);
+    expect(del.code, del.stdout).toBe(0);
+    const after = await cli(["api", "ratelimit", "limit", "--namespace", "cli.batch", "--identifier", "a", "--limit", "3", "--duration", "60000", "--output", "json"]);
+    expect(after.code).toBe(1);
+    expect(after.json().error.status).toBe(410);
+  });
+
   it("creates, lists and revokes root keys and reports a missing permission as Permission denied", async () => {
     const created = await cli(["api", "root-keys", "create-root-key", "--name", "reader", "--permissions", "api.*.read_api", "--output", "json"]);
     expect(created.code, created.stdout).toBe(0);
@@ -255,6 +323,12 @@ describe("unkey CLI against the local server", () => {
     const table = await cli(["api", "audit", "list-logs", "--limit", "5", "--output", "table"]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^id\s+time\s+event/);
+    const createdApis = await cli(["api", "audit", "list-logs", "--events", "api.create", "--output", "json"], { UNKEY_OUTPUT: "table" });
+    const logs = createdApis.json().data;
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.every((l: any) => l.event === "api.create")).toBe(true);
+    const one = await cli(["api", "audit", "get-log", "--log-id", logs[0].id], { UNKEY_OUTPUT: "json" });
+    expect(one.json().data).toMatchObject({ id: logs[0].id, event: "api.create" });
   });
 
   it("reports API errors with their detail, the request id and exit 1", async () => {
