@@ -42,6 +42,16 @@ describe("keys.addPermissions", () => {
     expect((await auditEvents(w.ws.workspaceId, "permission.create")).map((e) => e.targets[0]!.name)).toEqual(["auto.created"]);
   });
 
+  it("converges on one permission when concurrent calls create the same slug", async () => {
+    const w = await world();
+    const keys = [w.key, ...(await Promise.all([1, 2, 3].map(() => createKey(w.root, w.apiId))))];
+    const results = await Promise.all(keys.map((k) => call("keys.addPermissions", { keyId: k.keyId, permissions: ["contended"] }, w.root)));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(results.map((r) => r.body.data[0].id)).size).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
+    expect(await auditEvents(w.ws.workspaceId, "permission.create")).toHaveLength(1);
+  });
+
   it("refuses to create missing permissions without rbac.*.create_permission, writing nothing", async () => {
     const w = await world();
     await createPermission(w.root, "exists");

@@ -52,6 +52,17 @@ describe("permissions.createRole", () => {
     expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(0);
   });
 
+  it("lets concurrent creates of one name produce exactly one role", async () => {
+    const w = await rbacWorld();
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => call("permissions.createRole", { name: "racer", permissions: ["race.perm"] }, w.root)),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
+    expect(await count("SELECT count(*) AS n FROM roles WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
+    expect(await auditEvents(w.ws.workspaceId, "role.create")).toHaveLength(1);
+  });
+
   it("allows the same name in another workspace", async () => {
     const a = await rbacWorld("a");
     const b = await rbacWorld("b");
