@@ -284,6 +284,15 @@ describe("the syntax errors of the contract", () => {
     expect(syntaxErrorOf("a\u00a0AND b").detail).toContain("Invalid character '\u00a0' found in query at position 1.");
   });
 
+  it("copes with nesting as deep as the length limit allows", () => {
+    const deep = "(".repeat(499) + "a" + ")".repeat(499);
+    expect(evaluate(deep, ["a"])).toBe(true);
+    expect(syntaxErrorOf("(".repeat(1000)).detail).toBe("Unexpected end of query. Expected a permission identifier or opening parenthesis.");
+    const chain = Array.from({ length: 166 }, () => "a").join(" AND ");
+    expect(chain.length).toBeLessThanOrEqual(1000);
+    expect(evaluate(chain, ["a"])).toBe(true);
+  });
+
   it("rejects queries longer than 1000 characters", () => {
     const long = Array.from({ length: 200 }, () => "abcd").join(" OR ");
     expect(long.length).toBeGreaterThan(1000);
