@@ -18,14 +18,16 @@ import type { RequestFacts } from "./match";
  * strip reserved headers, route by Host, run the deployment's policies, forward with the proxy
  * headers (and the Principal after a successful keyauth), log the request.
  */
-const FRONTLINE_ID = newId("req", 8).replace("req_", "fl_");
+let frontlineId: string | undefined;
+/** This isolate's id (random values are only allowed inside a handler). */
+const FRONTLINE_ID = () => (frontlineId ??= newId("req", 8).replace("req_", "fl_"));
 
 export default {
   async fetch(request: Request, env: SentinelEnv, ctx: ExecutionContext): Promise<Response> {
     const started = Date.now();
     const requestId = newId("req", 12);
     const region = regionOf(request, env);
-    const common = new Headers({ "X-Unkey-Frontline-Id": FRONTLINE_ID, "X-Unkey-Region": region, "X-Unkey-Request-Id": requestId });
+    const common = new Headers({ "X-Unkey-Frontline-Id": FRONTLINE_ID(), "X-Unkey-Region": region, "X-Unkey-Request-Id": requestId });
     const accept = request.headers.get("accept");
     try {
       return await handle(request, env, ctx, { started, requestId, region, common });
@@ -78,7 +80,7 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   upstreamHeaders.set("X-Forwarded-For", clientIp);
   upstreamHeaders.set("X-Forwarded-Host", host);
   upstreamHeaders.set("X-Forwarded-Proto", url.protocol === "http:" ? "http" : "https");
-  upstreamHeaders.set("X-Unkey-Frontline-Id", FRONTLINE_ID);
+  upstreamHeaders.set("X-Unkey-Frontline-Id", FRONTLINE_ID());
   upstreamHeaders.set("X-Unkey-Region", meta.region);
   upstreamHeaders.set("X-Unkey-Request-Id", meta.requestId);
   if (result.principal) upstreamHeaders.set("X-Unkey-Principal", encodePrincipal(result.principal));

@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+// @ts-expect-error plain ESM helper shared with the scripts
+import { applyLocalMigrations, ROOT, startWrangler } from "../../../scripts/lib/wrangler.mjs";
+import { E2E_ADMIN_KEY } from "./server";
+
+export interface SentinelStack {
+  api: string;
+  sentinel: string;
+  adminKey: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The API Worker, the Sentinel and the upstream test Worker under wrangler dev, sharing one
+ * fresh local state, wired through their own dev registry (so concurrent stacks of the same
+ * Worker names never see each other). The Sentinel runs from a copy of wrangler.sentinel.toml
+ * with one more service binding, ECHO → the upstream test Worker.
+ */
+export async function startSentinelStack(): Promise<SentinelStack> {
+  const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-sentinel-e2e-"));
+  const registry = mkdtempSync(path.join(tmpdir(), "keyforge-registry-"));
+  process.env.WRANGLER_REGISTRY_PATH = registry;
+  applyLocalMigrations({ persistTo });
+  const config = path.join(ROOT, "test/fixtures", `.sentinel-e2e-${process.pid}.toml`);
+  const base = readFileSync(path.join(ROOT, "wrangler.sentinel.toml"), "utf8")
+    .replace('main = "workers/sentinel/index.ts"', 'main = "../../workers/sentinel/index.ts"')
+    .replace('migrations_dir = "schema/migrations"', 'migrations_dir = "../../schema/migrations"');
+  writeFileSync(config, `${base}\n[[services]]\nbinding = "ECHO"\nservice = "keyforge-test-upstream"\n`);
+  const started: { stop(): Promise<void>; logs(): string }[] = [];
+  try {
+    started.push(await startWrangler({ configs: ["test/fixtures/wrangler.upstream.toml"], readyPath: "/" }));
+    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY } });
+    started.push(api);
+    const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/" });
+    started.push(sentinel);
+    return {
+      api: api.url,
+      sentinel: sentinel.url,
+      adminKey: E2E_ADMIN_KEY,
+      logs: () => started.map((s) => s.logs()).join("\n----\n"),
+      async stop() {
+        await Promise.all(started.map((s) => s.stop()));
+        rmSync(config, { force: true });
+        rmSync(persistTo, { recursive: true, force: true });
+        rmSync(registry, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await Promise.all(started.map((s) => s.stop()));
+    rmSync(config, { force: true });
+    throw e;
+  }
+}
