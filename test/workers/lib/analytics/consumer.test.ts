@@ -26,12 +26,12 @@ describe("analytics queue consumer", () => {
     const msgs = Array.from({ length: 37 }, (_, i) =>
       verification({ workspaceId: w, outcome: i % 3 === 0 ? "RATE_LIMITED" : "VALID", keyId: `key_${i % 4}`, tags: i % 2 ? ["a=1"] : [] }),
     );
-    const batch = createMessageBatch(
+    const batch = createMessageBatch<unknown>(
       "keyforge-analytics",
       msgs.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
     );
     const ctx = createExecutionContext();
-    await worker.queue!(batch, env, ctx);
+    await worker.queue!(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks.length).toBe(37);
     expect(result.retryMessages).toEqual([]);
@@ -42,12 +42,12 @@ describe("analytics queue consumer", () => {
     const w = ws();
     const msgs = Array.from({ length: 20 }, () => verification({ workspaceId: w, spentCredits: 2 }));
     for (let round = 0; round < 3; round++) {
-      const batch = createMessageBatch(
+      const batch = createMessageBatch<unknown>(
         "keyforge-analytics",
         msgs.map((body, i) => ({ id: `r${round}m${i}`, timestamp: new Date(), attempts: round + 1, body })),
       );
       const ctx = createExecutionContext();
-      await worker.queue!(batch, env, ctx);
+      await worker.queue!(batch, env);
       await getQueueResult(batch, ctx);
     }
     expect(await counts(w)).toEqual({ raw: 20, minute: 20, hour: 20, day: 20, month: 20 });
@@ -96,13 +96,13 @@ describe("analytics queue consumer", () => {
   it("a malformed message goes to the dead-letter queue and does not block the batch", async () => {
     const w = ws();
     const good = verification({ workspaceId: w });
-    const batch = createMessageBatch("keyforge-analytics", [
+    const batch = createMessageBatch<unknown>("keyforge-analytics", [
       { id: "bad1", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
       { id: "bad2", timestamp: new Date(), attempts: 1, body: { ...good, id: "x", event: { ...good.event, time: "yesterday" } } },
       { id: "good", timestamp: new Date(), attempts: 1, body: good },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue!(batch, env, ctx);
+    await worker.queue!(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks.sort()).toEqual(["bad1", "bad2", "good"]);
     expect(result.retryMessages).toEqual([]);
@@ -111,7 +111,7 @@ describe("analytics queue consumer", () => {
 
   it("retries with backoff when the store fails", async () => {
     const broken = { ...env, DB: { prepare: env.DB.prepare.bind(env.DB), batch: async () => Promise.reject(new Error("D1 down")) } } as never;
-    const batch = createMessageBatch("keyforge-analytics", [
+    const batch = createMessageBatch<unknown>("keyforge-analytics", [
       { id: "a", timestamp: new Date(), attempts: 1, body: verification({ workspaceId: ws() }) },
       { id: "b", timestamp: new Date(), attempts: 4, body: verification({ workspaceId: ws() }) },
     ]);
