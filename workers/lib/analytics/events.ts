@@ -63,7 +63,7 @@ export type AnalyticsMessage =
 /** Cloudflare Queues accept at most 100 messages per sendBatch. */
 const MAX_SEND_BATCH = 100;
 
-/** Events buffered per request context, flushed once after the current turn of the event loop. */
+/** Events waiting for the next flush, per isolate. */
 const pending = new WeakMap<object, AnalyticsMessage[]>();
 
 export function recordVerification(ctx: EventContext, event: VerificationEvent): void {
@@ -79,12 +79,12 @@ function eventId(): string {
 }
 
 /**
- * Buffers the message on the request's context object; the first event of a request schedules
- * one flush in `waitUntil`. When the caller builds a fresh context object per call, each
- * event is simply flushed on its own.
+ * Buffers the message per isolate (keyed by the env object); the first event of a burst
+ * schedules one flush in its request's `waitUntil`, and every event recorded before that
+ * flush runs (by this or a concurrent request) leaves in the same `sendBatch`.
  */
 function enqueue(ctx: EventContext, msg: AnalyticsMessage): void {
-  const key = ctx as object;
+  const key = (ctx.env && typeof ctx.env === "object" ? ctx.env : ctx) as object;
   const buffered = pending.get(key);
   if (buffered) {
     buffered.push(msg);
