@@ -14,11 +14,20 @@ applyLocalMigrations();
 
 // Secrets given in the environment win over .dev.vars (wrangler itself only reads the file).
 const vars = Object.fromEntries(fromEnv.map((k) => [k, values[k]]));
+// generated Sentinel hostnames end in SENTINEL_BASE_DOMAIN: the API reports them, the Sentinel routes them
+if (process.env.SENTINEL_BASE_DOMAIN) vars.SENTINEL_BASE_DOMAIN = process.env.SENTINEL_BASE_DOMAIN;
 const api = await startWrangler({ port: PORT, vars, stdio: "inherit", timeoutMs: 120_000 });
 const servers = [api];
 
+// The Sentinel (docs/sentinel.md): same local state, wired to the API by service binding.
+const SENTINEL_PORT = Number(process.env.SENTINEL_PORT ?? 8788);
+const sentinelVars = process.env.SENTINEL_BASE_DOMAIN ? { SENTINEL_BASE_DOMAIN: process.env.SENTINEL_BASE_DOMAIN } : {};
+const sentinel = await startWrangler({ configs: ["wrangler.sentinel.toml"], port: SENTINEL_PORT, vars: sentinelVars, readyPath: "/", stdio: "inherit", timeoutMs: 120_000 });
+servers.push(sentinel);
+
 console.log(`
 API       ${api.url}   (reference: ${api.url}/reference, OpenAPI: ${api.url}/openapi.json)
+Sentinel  ${sentinel.url}   (route by Host: curl -H "Host: <project>-<app>-<workspace>.${process.env.SENTINEL_BASE_DOMAIN || "localhost"}" ${sentinel.url}/ — docs/sentinel.md)
 ADMIN_KEY ${values.ADMIN_KEY}${fromEnv.includes("ADMIN_KEY") ? "   (from the environment)" : "   (from .dev.vars)"}
 
 Get a root key:
