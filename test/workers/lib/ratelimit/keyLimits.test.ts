@@ -53,15 +53,15 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("a denied identity limit leaves the key's own limit uncharged (two limiter objects)", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "tight", ratelimits: [{ name: "idl", limit: 1, duration: 60_000, autoApply: true }] }, t.rootKey);
-    const k = await t.createKey({ externalId: "tight", ratelimits: [{ name: "kl", limit: 10, duration: 60_000, autoApply: true }] });
+    await call("identities.createIdentity", { externalId: "tight", ratelimits: [{ name: "per_identity", limit: 1, duration: 60_000, autoApply: true }] }, t.rootKey);
+    const k = await t.createKey({ externalId: "tight", ratelimits: [{ name: "per_key", limit: 10, duration: 60_000, autoApply: true }] });
     expect((await t.verify(k.key)).body.data.code).toBe("VALID");
     for (let i = 0; i < 2; i++) {
       const res = await t.verify(k.key);
       expect(res.body.data.code).toBe("RATE_LIMITED");
       const byName = Object.fromEntries(res.body.data.ratelimits.map((r: any) => [r.name, r]));
-      expect(byName.idl).toMatchObject({ exceeded: true, remaining: 0 });
-      expect(byName.kl).toMatchObject({ exceeded: false, remaining: 9 });
+      expect(byName.per_identity).toMatchObject({ exceeded: true, remaining: 0 });
+      expect(byName.per_key).toMatchObject({ exceeded: false, remaining: 9 });
     }
   });
 
