@@ -138,6 +138,12 @@ export const register = (app: App) =>
               duration: r.duration,
               autoApply: r.autoApply ?? false,
               createdAt: now,
+            })
+            // a concurrent update may have added the same name meanwhile: last write wins
+            .onConflictDoUpdate({
+              target: [schema.ratelimits.keyId, schema.ratelimits.name],
+              targetWhere: sql`key_id IS NOT NULL`,
+              set: { limit: r.limit, duration: r.duration, autoApply: r.autoApply ?? false, updatedAt: now },
             }),
           );
         }

@@ -215,6 +215,27 @@ describe("keys.createKey", () => {
       }
     });
 
+    it("refuses recoverable keys where the API does not store encrypted keys (412)", async () => {
+      const ws = await newWorkspace();
+      const apiId = await newApi(ws.rootKey);
+      const res = await call("keys.createKey", { apiId, recoverable: true }, ws.rootKey);
+      expect(res.status).toBe(412);
+      expect(res.body.error!.type).toBe(errorType("unkey/application/precondition_failed"));
+      expect(res.body.error!.detail).toBe("This API does not support key encryption.");
+    });
+
+    it("masks a missing encrypt grant for recoverable keys as a missing API", async () => {
+      const ws = await newWorkspace();
+      const apiId = await newApi(ws.rootKey);
+      await call("apis.updateApi", { apiId, storeEncryptedKeys: true }, ws.rootKey);
+      const scoped = await rootKeyWith(ws.rootKey, [`api.${apiId}.create_key`]);
+      const res = await call("keys.createKey", { apiId, recoverable: true }, scoped);
+      expect(res.status).toBe(404);
+      expect(res.body.error!.detail).toBe("The specified API was not found.");
+      const both = await rootKeyWith(ws.rootKey, [`api.${apiId}.create_key`, `api.${apiId}.encrypt_key`]);
+      expect((await call("keys.createKey", { apiId, recoverable: true }, both)).status).toBe(200);
+    });
+
     it("rejects duplicate ratelimit names", async () => {
       const ws = await newWorkspace();
       const apiId = await newApi(ws.rootKey);

@@ -192,3 +192,19 @@ describe("keys.updateKey as seen by verification", () => {
     expect(after).toMatchObject({ code: "VALID", identity: { externalId: "who" } });
   });
 });
+
+describe("keys.updateKey under concurrency", () => {
+  it("converges on one ratelimit per name when updates race", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const { keyId } = (await call("keys.createKey", { apiId }, ws.rootKey)).body.data;
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        call("keys.updateKey", { keyId, ratelimits: [{ name: "same", limit: i + 1, duration: 1000, autoApply: false }] }, ws.rootKey),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill(200));
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimits WHERE key_id = ?").bind(keyId).first<any>();
+    expect(rows.n).toBe(1);
+  });
+});
