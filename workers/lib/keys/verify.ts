@@ -122,6 +122,8 @@ export interface VerifyCaller extends Grants {
   workspaceId: string;
 }
 
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
 const NOT_FOUND: VerifyKeyResult = { valid: false, code: "NOT_FOUND" };
 const notFound = (): VerifyKeyResult => ({ ...NOT_FOUND });
 
@@ -132,6 +134,11 @@ const lastTouched = new Map<string, number>();
 export async function verifyKey(deps: VerifyDeps, caller: VerifyCaller, input: VerifyKeyInput): Promise<VerifyKeyResult> {
   const started = Date.now();
   const { env } = deps;
+  if (deps.idempotencyKey && deps.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw invalidInput(`The Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`, [
+      { location: "header.Idempotency-Key", message: `longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` },
+    ]);
+  }
   const hash = await sha256Base64(input.key);
   let found = await loadKey(deps.cache, env.DB, hash);
   // 1. unknown or deleted (a migration may still know it)

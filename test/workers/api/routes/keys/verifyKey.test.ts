@@ -385,6 +385,14 @@ describe("keys.verifyKey idempotent retries", () => {
     expect(await verifyOk(t.rootKey, { key: unlimited.key }, h)).toEqual(a);
   });
 
+  it("refuses an Idempotency-Key longer than 255 characters", async () => {
+    const t = await setup();
+    const { key } = await createKey(t.rootKey, { apiId: t.apiId });
+    const res = await verify(t.rootKey, { key }, { "idempotency-key": "x".repeat(256) });
+    expect(res.status).toBe(400);
+    expect(res.body.error!.type).toBe(errorType("unkey/application/invalid_input"));
+  });
+
   it("refuses an Idempotency-Key reused for a different request", async () => {
     const t = await setup();
     const { key } = await createKey(t.rootKey, { apiId: t.apiId, credits: { remaining: 10 } });
