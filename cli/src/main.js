@@ -19,7 +19,7 @@ export function buildProgram() {
     )
     .version(VERSION, "-v, --version", "print the version of the CLI")
     .helpOption("-h, --help", "show help for a command")
-    .helpCommand("help [command]", "show help for a command")
+    .helpCommand(false)
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stdout.write(s),
@@ -53,7 +53,33 @@ export function buildProgram() {
   registerAuth(program);
   registerApi(program);
   registerHealthcheck(program);
+  addHelpCommands(program);
   return program;
+}
+
+/**
+ * `help [command...]` on the root and on every group, walking any depth:
+ * `unkey help api keys create-key` prints the same as `unkey api keys create-key --help`.
+ */
+function addHelpCommands(cmd) {
+  const groups = cmd.commands.filter((c) => c.commands.length > 0);
+  for (const g of groups) addHelpCommands(g);
+  if (cmd.commands.length === 0) return;
+  cmd.helpCommand(false);
+  cmd
+    .command("help")
+    .argument("[command...]", "the command to explain")
+    .summary("show help for a command")
+    .description("Shows the help of a command, e.g. `help api keys create-key`.")
+    .action((names) => {
+      let target = cmd;
+      for (const name of names) {
+        const next = target.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!next) target.error(`error: unknown command '${name}'`, { code: "commander.unknownCommand" });
+        target = next;
+      }
+      target.outputHelp();
+    });
 }
 
 function longOptionNames(cmd, names = new Set()) {

@@ -57,6 +57,12 @@ describe("unkey --help and the command tree", () => {
     const nested = await cli(["api", "keys", "help", "create-key"]);
     expect(nested.code).toBe(0);
     expect(nested.stdout).toContain("Usage: unkey api keys create-key");
+    const deep = await cli(["help", "api", "keys", "create-key"]);
+    expect(deep.code).toBe(0);
+    expect(deep.stdout).toBe((await cli(["api", "keys", "create-key", "--help"])).stdout);
+    const unknown = await cli(["help", "api", "nope"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain("unknown command 'nope'");
   });
 
   it.skipIf(!node20)("runs on Node 20 without a build step", async () => {
