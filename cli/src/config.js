@@ -71,10 +71,14 @@ export function resolveSettings(opts) {
     throw new CliError(`invalid value for --output: "${opts.output}" (use one of ${OUTPUT_FORMATS.join(", ")})`);
   }
   const apiUrl = (opts.apiUrl || loadConfig().api_url || DEFAULT_API_URL).replace(/\/+$/, "");
+  let parsed;
   try {
-    new URL(apiUrl);
+    parsed = new URL(apiUrl);
   } catch {
-    throw new CliError(`invalid value for --api-url: "${apiUrl}" is not a URL`);
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new CliError(`invalid value for --api-url: "${apiUrl}" is not an http(s) URL`);
   }
   return {
     configPath,

@@ -80,7 +80,7 @@ function checkRequired(op, command) {
   });
 }
 
-function helpText(group, op, opId) {
+function helpText(op, opId) {
   const lines = ["", `Calls POST /v2/${opId}.`];
   if (op.examples?.length) {
     lines.push("", "Examples:");
@@ -96,7 +96,7 @@ function addOperation(groupCmd, group, op) {
   cmd.optionsGroup("Flags:");
   for (const flag of op.flags) cmd.addOption(toOption(flag));
   addConnectionOptions(cmd, { auth });
-  cmd.addHelpText("after", helpText(group, op, opId));
+  cmd.addHelpText("after", helpText(op, opId));
   cmd.action(async (_options, command) => {
     checkRequired(op, command);
     const opts = command.opts();
