@@ -1,12 +1,14 @@
 // The CLI without a server: command tree, help texts, parsing errors and exit codes.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM module of the CLI
 import { GROUPS, operationId } from "../../../cli/src/operations.js";
-import { runCli, tempHome } from "./run";
+import path from "node:path";
+import { CLI, ROOT, runCli, tempHome } from "./run";
 
 const home = tempHome();
+const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 /** A Node 20 binary on this machine, if any (the test runner itself runs under the pinned Node 22). */
 const node20 = ["/usr/bin/node", "/usr/local/bin/node", "/bin/node"].find(
@@ -197,6 +199,33 @@ describe("parsing errors exit 1 with a message on stdout", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("Enter your root key:");
     expect(r.stdout).toContain("root key cannot be empty");
+  });
+
+  it.skipIf(!hasScript)("auth login on a terminal hides the key while it is typed", async () => {
+    const config = path.join(tempHome(), "tty.toml");
+    const secret = "unkey_typedOnATerminal123";
+    const out = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+      // `script` gives the CLI a pseudo-terminal; the key is typed once the prompt shows
+      const child = spawn("script", ["-qec", `'${process.execPath}' '${CLI}' auth login --config '${config}'`, "/dev/null"], {
+        cwd: ROOT,
+        env: { ...process.env, HOME: home },
+      });
+      let stdout = "";
+      let typed = false;
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        if (!typed && stdout.includes("Enter your root key:")) {
+          typed = true;
+          child.stdin.write(`${secret}\r`);
+        }
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout }));
+    });
+    expect(out.code, out.stdout).toBe(0);
+    expect(out.stdout).toContain(`Authentication successful. Key stored in ${config}`);
+    expect(out.stdout).not.toContain(secret);
+    expect(readFileSync(config, "utf8")).toContain(secret);
   });
 
   it("healthcheck fails with exit 1 when nothing answers", async () => {
