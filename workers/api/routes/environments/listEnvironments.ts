@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { allowed, requireSomeScope, scoped } from "../../../lib/deploy/access";
@@ -23,7 +23,7 @@ export const register = (app: App) =>
     requireSomeScope(root, "environment", "read_environment");
     const d = db(c.env.DB);
     const { app: a } = await getAppOrThrow(d, root.workspaceId, body.project, body.app);
-    const rows = await d.select().from(schema.environments).where(eq(schema.environments.appId, a.id)).orderBy(asc(schema.environments.kind));
+    const rows = await d.select().from(schema.environments).where(eq(schema.environments.appId, a.id)).orderBy(desc(schema.environments.kind));
     const base = baseDomain(c.env);
     const visible = rows.filter((e) => allowed(root, scoped("environment", "read_environment", e.id)));
     const out = await Promise.all(visible.map(async (e) => environmentResponse(e, await environmentHostnames(d, e.id, base))));
