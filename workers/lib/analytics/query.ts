@@ -4,6 +4,7 @@
  * policy injected (./sql/sqlite.ts); a deployment could add a store for Analytics Engine's
  * SQL API behind the same interface. Every failure maps to an analytics error code.
  */
+import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { Query } from "./sql/ast";
 import { checkQuery, checkRetention, parseAnalyticsQuery } from "./sql/check";
@@ -60,6 +61,17 @@ export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsReq
     throw new ApiError("user/unprocessable_entity/query_memory_limit_exceeded", "Query result exceeds the maximum response size.");
   }
   return rows;
+}
+
+/**
+ * The store this deployment queries. `ANALYTICS_BACKEND` (a var) selects it: "d1" (default)
+ * reads the D1 analytics tables; "none" turns the SQL endpoints off (412
+ * analytics_not_configured). Another store (e.g. Analytics Engine's SQL API) plugs in here.
+ */
+export function analyticsStoreFor(env: Env): AnalyticsStore | null {
+  const backend = typeof env.ANALYTICS_BACKEND === "string" && env.ANALYTICS_BACKEND ? env.ANALYTICS_BACKEND : "d1";
+  if (backend === "d1") return new D1AnalyticsStore(env.DB);
+  return null;
 }
 
 /** The D1 store: compiles to SQLite and reads the analytics tables of the main database. */
