@@ -21,12 +21,12 @@ export function valueOf(p: VerificationPoint, field: Field): number {
   return Math.max(0, p.total - known);
 }
 
-/** A round axis maximum ≥ max: 1, 2, 5 × 10^n. */
+/** A round axis maximum ≥ max that splits into 4 whole steps of 1, 2 or 5 × 10^n. */
 export function niceMax(max: number): number {
-  if (max <= 4) return 4;
-  const pow = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * pow >= max) return m * pow;
-  return 10 * pow;
+  const raw = Math.max(1, max) / 4;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * pow >= raw && Number.isInteger(m * pow)) return m * pow * 4;
+  return 10 * pow * 4;
 }
 
 const fmtDay = (t: number) => new Date(t).toISOString().slice(5, 10);
@@ -46,7 +46,7 @@ export function UsageChart({ points, bucketLabel }: { points: VerificationPoint[
   const barW = Math.max(1, Math.min(36, slot * 0.7));
   const y = (v: number) => m.top + plotH - (v / max) * plotH;
   const labelEvery = Math.max(1, Math.ceil(points.length / 10));
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(max * f));
+  const ticks = [0, 1, 2, 3, 4].map((i) => (max / 4) * i);
   const total = points.reduce((s, p) => s + p.total, 0);
   return (
     <figure class="chart">

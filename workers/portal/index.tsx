@@ -40,7 +40,7 @@ const GRACE_OPTIONS: { ms: number; label: string }[] = [
   { ms: 7 * DAY, label: "Keep the old key 7 days" },
 ];
 
-/** Security headers of every portal page: no scripts, no framing, no caching, no referrer. */
+/** Security headers of every portal page: no scripts, no framing, no caching, no referrer to other sites (same-origin keeps the Origin header on form posts, which the CSRF check reads). */
 function harden(c: Ctx) {
   c.header(
     "Content-Security-Policy",
@@ -48,7 +48,7 @@ function harden(c: Ctx) {
   );
   c.header("X-Frame-Options", "DENY");
   c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
+  c.header("Referrer-Policy", "same-origin");
   c.header("Cache-Control", "no-store");
 }
 
@@ -471,7 +471,7 @@ export function portalPages() {
             )}
           </p>
           <UsageChart points={points} bucketLabel={(t) => new Date(t).toISOString().slice(0, 10)} />
-          <table data-testid="usage-totals">
+          <table data-testid="usage-totals" class="totals">
             <tbody>
               <tr>
                 <th>Total</th>

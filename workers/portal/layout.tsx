@@ -56,6 +56,8 @@ form.inline{display:flex;gap:6px;align-items:center;margin:0}
 .markdown pre code{background:none;padding:0}
 .markdown blockquote{margin:0;padding:4px 16px;border-left:4px solid #e5e7eb;color:#4b5563}
 .markdown a,a{color:var(--brand)}
+table.totals{width:auto;min-width:280px;margin-top:12px}
+table.totals td{text-align:right;font-variant-numeric:tabular-nums}
 .center{max-width:520px;margin:80px auto;text-align:center}
 `;
 
@@ -81,7 +83,7 @@ export function Page(props: {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         {props.refreshTo ? <meta http-equiv="refresh" content={`0;url=${props.refreshTo}`} /> : null}
         <title>{`${props.title} · ${portalName}`}</title>
         <style>{`:root{--brand:${brandColor(branding?.primaryColor)}}${CSS}`}</style>

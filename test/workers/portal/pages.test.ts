@@ -37,7 +37,7 @@ describe("portal pages", () => {
     expect(cookie).toContain("Path=/");
     expect(cookie).toContain("Max-Age=86400");
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await res.text();
     expect(html).toContain('content="0;url=/portal/keys"');

@@ -1,0 +1,23 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The browser tier (`npm run test:browser`), apart from `npm test` because it needs Debian's
+ * chromium at /usr/bin/chromium: the API runs under `wrangler dev` and playwright-core drives
+ * headless chromium through the customer portal as an end user would.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
