@@ -169,7 +169,8 @@ class Compiler {
       const c = this.expr(it.e, sc);
       if (it.alias) sc.expanding.delete(it.alias);
       if (c.t === "iv") throw bad("An INTERVAL cannot be selected on its own");
-      const name = it.alias ?? it.text;
+      // unaliased: a column keeps its own name (without its table), anything else its text
+      const name = it.alias ?? (it.e.k === "col" ? it.e.parts[it.e.parts.length - 1]! : it.text);
       cols.push({ name, t: c.t });
       items.push(`${c.sql} AS ${q(name)}`);
     }
