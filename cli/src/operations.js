@@ -340,19 +340,22 @@ export const GROUPS = [
           "Give the keys inline with --keys-json (one request, as Unkey's CLI does) or in a CSV or JSON-lines " +
           "file with --file: the file is checked first, then sent in batches with a progress bar on a terminal " +
           "(nothing but the result with --output json), and a summary of migrated and failed keys ends the run. " +
-          "With --file the exit code is 1 when any key failed. Needs create_key on the API.\n\n" +
-          "File formats (one key per line; see docs/cli.md):\n" +
-          "  JSON lines  {\"hash\":\"<base64 sha256>\",\"name\":\"ci\",\"externalId\":\"user_42\",\"meta\":{...}}\n" +
-          "  CSV         a header row naming the columns; hash is required, then any of name, externalId,\n" +
-          "              meta, roles, permissions, expires, enabled, credits, ratelimits (JSON in quoted cells,\n" +
-          "              roles and permissions separated by |)",
+          "With --file the exit code is 1 when any key failed or the run was interrupted (Ctrl-C ends it after " +
+          "the batch in flight). Needs create_key on the API.",
+        helpAfter: [
+          "File formats (one key per line; blank lines and lines starting with # are skipped; see docs/cli.md):",
+          '  .jsonl  one JSON object per line: {"hash":"<hash>","name":"ci","externalId":"user_42","meta":{"plan":"pro"}}',
+          "  .csv    a header row naming the columns: hash (required), name, externalId, meta, roles,",
+          "          permissions, expires, enabled, credits, ratelimits. meta, credits and ratelimits cells hold",
+          "          JSON (quoted, inner quotes doubled); roles and permissions are separated by |.",
+        ],
         flags: [
           str("migration-id", "the migration the keys belong to (from create-migration)", required),
           str("api-id", "the API to import the keys into (api_...)", required),
           arr("keys-json", 'the keys as a JSON array: [{"hash":"...","name":"..."}]', { placeholder: "<json>" }),
           str("file", "read the keys from this .csv or .jsonl file instead", { placeholder: "<path>", local: true }),
           str("format", "file format when the extension does not tell", { choices: ["csv", "jsonl"], local: true }),
-          int("batch-size", "keys per request with --file (1 to 1000)", { default: "100", local: true }),
+          int("batch-size", "keys per request with --file (1 to 1000)", { default: 100, local: true }),
           str("failed-file", "with --file: also write the hashes that failed here, one per line", { placeholder: "<path>", local: true }),
         ],
         examples: [

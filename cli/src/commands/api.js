@@ -82,6 +82,7 @@ function checkRequired(op, command) {
 
 function helpText(op, opId) {
   const lines = ["", `Calls POST /v2/${opId}.`];
+  if (op.helpAfter) lines.push("", ...op.helpAfter);
   if (op.examples?.length) {
     lines.push("", "Examples:");
     for (const e of op.examples) lines.push(`  $ ${e}`);

@@ -91,12 +91,20 @@ async function migrateFile({ opts, opId, settings, token }) {
   bar?.start(total, 0, { failedCount: 0 });
 
   const base = { apiUrl: settings.apiUrl, migrationId: opts.migrationId, apiId: opts.apiId, token, opId };
+  // Ctrl-C finishes the batch in flight and ends with the summary; a second Ctrl-C quits at once
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(1);
+    interrupted = true;
+  };
+  process.on("SIGINT", onSigint);
   try {
     for await (const batch of batches(file, format, batchSize)) {
       await sendBatch(base, batch, state);
       bar?.update(state.migrated.length + state.failed.length + state.rejected.length, {
         failedCount: state.failed.length + state.rejected.length,
       });
+      if (interrupted) break;
     }
   } catch (err) {
     bar?.stop();
@@ -105,6 +113,8 @@ async function migrateFile({ opts, opId, settings, token }) {
       err.lines = [...err.lines, `Stopped after migrating ${done} of ${total} keys.`];
     }
     throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
   }
   bar?.stop();
 
@@ -119,6 +129,7 @@ async function migrateFile({ opts, opId, settings, token }) {
           meta: { requestIds: state.requestIds },
           data: {
             total,
+            ...(interrupted ? { interrupted: true, notSent: total - state.migrated.length - failedHashes.length } : {}),
             migrated: state.migrated,
             failed: failedHashes,
             errors: state.rejected.map(({ hash, reason }) => ({ hash, reason })),
@@ -129,12 +140,14 @@ async function migrateFile({ opts, opId, settings, token }) {
       ),
     );
   } else {
+    const sent = state.migrated.length + failedHashes.length;
     const lines = [
       `Migrated ${state.migrated.length} of ${total} keys in ${state.requests} request(s), ${seconds}s.`,
       `Failed: ${failedHashes.length}`,
     ];
+    if (interrupted) lines.unshift(`Interrupted: ${total - sent} keys were not sent.`);
     const shown = [
-      ...state.failed.map((hash) => ({ hash, reason: "hash already in use" })),
+      ...state.failed.map((hash) => ({ hash, reason: "hash already in use (or repeated, or not valid for this migration)" })),
       ...state.rejected,
     ].slice(0, SHOWN_PROBLEMS);
     for (const f of shown) lines.push(`  ${f.hash}  ${f.reason}`);
@@ -142,7 +155,7 @@ async function migrateFile({ opts, opId, settings, token }) {
     if (opts.failedFile) lines.push(`Failed hashes written to ${opts.failedFile}`);
     print(lines.join("\n"));
   }
-  if (failedHashes.length > 0) process.exitCode = 1;
+  if (failedHashes.length > 0 || interrupted) process.exitCode = 1;
 }
 
 /**

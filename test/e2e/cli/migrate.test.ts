@@ -1,6 +1,6 @@
 // `unkey api keys migrate-keys --file`: thousands of pre-hashed keys in batches, then verified
 // with their plaintext.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -153,6 +153,34 @@ describe("unkey api keys migrate-keys", () => {
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--keys-json", JSON.stringify([{ hash: k.hash }]), "--output", "json"]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.json()).toMatchObject({ meta: { requestId: expect.stringMatching(/^req_/) }, data: { migrated: [{ hash: k.hash }], failed: [] } });
+  });
+
+  it("Ctrl-C ends the run after the batch in flight with a summary of what was not sent", async () => {
+    const many = legacyKeys(3000, "sigint");
+    const f = path.join(home, "sigint.jsonl");
+    writeFileSync(f, many.map((k) => JSON.stringify({ hash: k.hash })).join("\n"));
+    const api = (await cli(["api", "apis", "create-api", "--name", "interrupted", "--output", "json"])).json().data.apiId;
+    const mig = (await cli(["api", "keys", "create-migration", "--api-id", api, "--output", "json"])).json().data.migrationId;
+    const child = spawn(process.execPath, [CLI, "api", "keys", "migrate-keys", "--migration-id", mig, "--api-id", api, "--file", f, "--batch-size", "1"], {
+      cwd: ROOT,
+      env: { ...process.env, HOME: home, UNKEY_API_BASE_URL: server.url, UNKEY_ROOT_KEY: rootKey },
+    });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    const closed = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+    // interrupt once keys are arriving (one key per request, so the run is far from done)
+    for (;;) {
+      const listed = await cli(["api", "apis", "list-keys", "--api-id", api, "--limit", "1", "--output", "json"]);
+      if (listed.json().data.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGINT");
+    expect(await closed).toBe(1);
+    const notSent = Number(/^Interrupted: (\d+) keys were not sent\.$/m.exec(stdout)?.[1]);
+    const migrated = Number(/^Migrated (\d+) of 3000 keys/m.exec(stdout)?.[1]);
+    expect(notSent).toBeGreaterThan(0);
+    expect(migrated).toBeGreaterThan(0);
+    expect(migrated + notSent).toBe(3000);
   });
 
   it.skipIf(!hasScript)("draws a progress bar on a terminal", async () => {
