@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../../../workers/api/index";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention, parseMessage, retryDelaySeconds, writeEvents } from "../../../../workers/lib/analytics/consumer";
@@ -157,5 +157,14 @@ describe("analytics queue consumer", () => {
     expect(monthly!.n).toBe(3);
     const otherRaw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(other).first<{ n: number }>();
     expect(otherRaw!.n).toBe(1);
+  });
+
+  it("the cron trigger runs retention through scheduled()", async () => {
+    const w = ws();
+    await writeEvents(env, [verification({ workspaceId: w, time: Date.now() - 40 * 86_400_000 }), verification({ workspaceId: w })]);
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ cron: "7 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await counts(w)).toEqual({ raw: 1, minute: 1, hour: 1, day: 1, month: (await counts(w)).month });
   });
 });
