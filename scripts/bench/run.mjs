@@ -50,7 +50,7 @@ async function post(url, body, token) {
 
 function runLoad(scenario) {
   const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/bench/load.mjs"), JSON.stringify(scenario)], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`load generator failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`load generator failed (${r.status ?? r.signal ?? r.error}): ${r.stderr ?? ""}`);
   return JSON.parse(r.stdout);
 }
 
@@ -121,7 +121,7 @@ await scenario("ratelimit.multiLimit 3", {
   url: `${api.url}/v2/ratelimit.multiLimit`,
   requires: ["ratelimit.multiLimit"],
   bodies: ids10k.map((id) =>
-    JSON.stringify({ limits: ["a", "b", "c"].map((ns) => ({ namespace: `bench_${ns}`, identifier: id, limit: 1_000_000_000, duration: 60_000 })) }),
+    JSON.stringify(["a", "b", "c"].map((ns) => ({ namespace: `bench_${ns}`, identifier: id, limit: 1_000_000_000, duration: 60_000 }))),
   ),
   check: (s, j) => (s !== 200 ? `status ${s}` : j?.data?.passed === false ? "denied" : null),
 });
