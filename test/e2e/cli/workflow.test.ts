@@ -1,5 +1,5 @@
 // The CLI against the local server, as a user runs it: a child process with its own HOME.
-import { statSync, readFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_ADMIN_KEY, startApi, type TestServer } from "../helpers/server";
@@ -90,6 +90,11 @@ describe("unkey CLI against the local server", () => {
       env: { UNKEY_API_BASE_URL: server.url, UNKEY_CONFIG: path.join(other, "alt.toml") },
     });
     expect(r.code, r.stdout).toBe(0);
+
+    // api_url in the config file is used when neither --api-url nor UNKEY_API_BASE_URL is set
+    writeFileSync(path.join(other, "full.toml"), `root_key = "${rootKey}"\napi_url = "${server.url}"\n`);
+    const fromFile = await runCli(["api", "apis", "get-api", "--api-id", apiId, "--config", path.join(other, "full.toml")], { home: emptyHome });
+    expect(fromFile.code, fromFile.stdout).toBe(0);
   });
 
   it("creates a key with credits, metadata and permissions", async () => {
