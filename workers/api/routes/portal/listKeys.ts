@@ -1,5 +1,5 @@
 import { db } from "../../../lib/db";
-import { baseKeyResponse, KeyResponseData } from "../../../lib/keys/response";
+import { KeyResponseData, loadKeyResponses } from "../../../lib/keys/response";
 import { listOwnedKeys } from "../../../lib/portal/keys";
 import { portalSessionAuth, requireScope } from "../../../lib/portal/sessions";
 import { page, paginate, rpcRoute, z, type App } from "../../rpc";
@@ -24,7 +24,9 @@ export const register = (app: App) =>
     const body = c.req.valid("json");
     const session = await portalSessionAuth(c);
     requireScope(session, "keys:read");
-    const rows = await listOwnedKeys(db(c.env.DB), session, body.limit + 1, body.cursor);
+    const d = db(c.env.DB);
+    const rows = await listOwnedKeys(d, session, body.limit + 1, body.cursor);
     const { items, next } = paginate(rows, body.limit, (r) => r.id);
-    return page(c, items.map(baseKeyResponse), next);
+    // the standard key object (identity, permissions, roles, limits, credits), never plaintext
+    return page(c, await loadKeyResponses(c.env, d, session.workspaceId, items), next);
   });

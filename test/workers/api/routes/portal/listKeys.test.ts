@@ -16,6 +16,8 @@ describe("portal.listKeys", () => {
     const alice = res.body.data.find((k: { keyId: string }) => k.keyId === w.alice.keyId);
     expect(alice).toMatchObject({ name: "alice key", enabled: true, credits: { remaining: 100 } });
     expect(alice.start).toMatch(/^acme_/);
+    expect(alice.identity).toMatchObject({ externalId: "user_alice" });
+    expect(alice).not.toHaveProperty("plaintext");
     expect(JSON.stringify(res.body)).not.toContain(w.alice.key);
     expect(res.body.pagination).toEqual({ hasMore: false });
   });
