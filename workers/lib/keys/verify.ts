@@ -42,7 +42,7 @@ export const VerifyKeyBody = z.object({
     .array(
       z.object({
         name: z.string().min(3).max(255),
-        cost: z.number().int().min(0).optional(),
+        cost: z.number().int().min(0).default(1),
         limit: z.number().int().min(0).optional(),
         duration: z.number().int().min(0).optional(),
       }),
