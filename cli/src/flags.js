@@ -21,9 +21,9 @@ export function toOption(flag) {
   const placeholder = flag.placeholder ?? PLACEHOLDER[flag.type];
   if (!placeholder) throw new Error(`unknown flag type ${flag.type} for --${flag.name}`);
   let help = flag.help;
-  if (flag.required) help += " (required)";
   if (flag.type === "list") help += "; comma-separated or repeated";
   if (flag.nullable) help += "; `null` clears it";
+  if (flag.required) help += " (required)";
   const opt = new Option(`--${flag.name} ${placeholder}`, help);
   if (flag.type === "list") opt.argParser((value, previous) => [...(previous ?? []), value]);
   if (flag.choices) opt.choices(flag.choices);
