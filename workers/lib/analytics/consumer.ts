@@ -272,14 +272,21 @@ function writeAnalyticsEngine(env: Env, messages: AnalyticsMessage[]) {
 // ---------------------------------------------------------------------------------------------
 // retention
 
-/** SQL for "the bucket starting at `time` ends at or before ?1" per table grain. */
-const BUCKET_END: Record<Grain | "raw", string> = {
-  raw: "t.time + 1",
-  minute: "t.time + 60000",
-  hour: "t.time + 3600000",
-  day: "t.time + 86400000",
-  month: "CAST(unixepoch(t.time / 1000, 'unixepoch', '+1 month') AS INTEGER) * 1000",
-};
+const GRAIN_MS: Record<Exclude<Grain, "month">, number> = { minute: 60_000, hour: 3_600_000, day: DAY };
+
+/**
+ * Rows of a table whose bucket ended at or before `cutoff` have `time < threshold(cutoff)`:
+ * raw rows are instants; a bucket of a fixed size ends at time + size; a month bucket ends at
+ * the next month start, so it is over once it starts before the month holding the cutoff.
+ */
+function retentionThreshold(grain: Grain | "raw", cutoff: number): number {
+  if (grain === "raw") return cutoff;
+  if (grain === "month") {
+    const d = new Date(cutoff);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  }
+  return cutoff - GRAIN_MS[grain] + 1;
+}
 
 export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
   { table: "key_verifications_v1", grain: "raw" },
@@ -289,21 +296,42 @@ export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
 ];
 
 /**
- * Deletes rows older than their workspace's retention (workspaces.analytics_retention_days,
- * 30 days when the workspace is gone). Deletes in bounded chunks so one run stays short; the
- * hourly cron picks up whatever is left. Returns the number of rows deleted.
+ * Deletes rows older than their workspace's retention (workspaces.analytics_retention_days).
+ * Works per distinct retention value, so each delete is a range scan on the
+ * (workspace_id, time) index, in bounded chunks so one run stays short; the hourly cron
+ * picks up whatever is left. Rows of workspaces that no longer exist fall back to the default
+ * of 30 days; that pass scans, so it runs once a day (the 03:xx UTC run). Returns the number of
+ * rows deleted.
  */
 export async function enforceAnalyticsRetention(env: Env, now = Date.now(), chunk = 5000, maxChunksPerTable = 20): Promise<number> {
+  const { results } = await env.DB.prepare("SELECT DISTINCT analytics_retention_days AS days FROM workspaces").all<{ days: number }>();
+  const retentions = results.map((r) => r.days).filter((d) => Number.isInteger(d) && d > 0);
   let deleted = 0;
-  for (const { table, grain } of RETENTION_TABLES) {
-    const sql =
-      `DELETE FROM ${table} WHERE rowid IN (SELECT t.rowid FROM ${table} t LEFT JOIN workspaces w ON w.id = t.workspace_id ` +
-      `WHERE ${BUCKET_END[grain]} <= ?1 - COALESCE(w.analytics_retention_days, ${DEFAULT_RETENTION_DAYS}) * ${DAY} LIMIT ?2)`;
+  const drain = async (stmt: (limit: number) => D1PreparedStatement) => {
     for (let i = 0; i < maxChunksPerTable; i++) {
-      const res = await env.DB.prepare(sql).bind(now, chunk).run();
-      const n = res.meta.changes ?? 0;
+      const n = (await stmt(chunk).run()).meta.changes ?? 0;
       deleted += n;
       if (n < chunk) break;
+    }
+  };
+  for (const { table, grain } of RETENTION_TABLES) {
+    for (const days of retentions) {
+      const threshold = retentionThreshold(grain, now - days * DAY);
+      await drain((limit) =>
+        env.DB.prepare(
+          `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE workspace_id IN ` +
+            `(SELECT id FROM workspaces WHERE analytics_retention_days = ?1) AND time < ?2 LIMIT ?3)`,
+        ).bind(days, threshold, limit),
+      );
+    }
+    if (new Date(now).getUTCHours() === 3) {
+      const threshold = retentionThreshold(grain, now - DEFAULT_RETENTION_DAYS * DAY);
+      await drain((limit) =>
+        env.DB.prepare(
+          `DELETE FROM ${table} WHERE rowid IN (SELECT t.rowid FROM ${table} t WHERE t.time < ?1 ` +
+            `AND NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = t.workspace_id) LIMIT ?2)`,
+        ).bind(threshold, limit),
+      );
     }
   }
   // query-quota windows older than a day are no longer consulted

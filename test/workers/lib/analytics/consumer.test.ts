@@ -138,7 +138,7 @@ describe("analytics queue consumer", () => {
   it("retention deletes rows older than the workspace's setting, bucket by bucket", async () => {
     const w = ws();
     await env.DB.prepare("INSERT INTO workspaces (id, name, analytics_retention_days, created_at) VALUES (?, 'r', 7, ?)").bind(w, Date.now()).run();
-    const now = Date.UTC(2026, 10, 27, 12);
+    const now = Date.UTC(2026, 10, 27, 3, 30);
     const day = 86_400_000;
     await writeEvents(env, [
       verification({ workspaceId: w, time: now - 8 * day }),
@@ -161,6 +161,7 @@ describe("analytics queue consumer", () => {
 
   it("the cron trigger runs retention through scheduled()", async () => {
     const w = ws();
+    await env.DB.prepare("INSERT INTO workspaces (id, name, created_at) VALUES (?, 'cron', ?)").bind(w, Date.now()).run();
     await writeEvents(env, [verification({ workspaceId: w, time: Date.now() - 40 * 86_400_000 }), verification({ workspaceId: w })]);
     const ctx = createExecutionContext();
     await worker.scheduled!(createScheduledController({ cron: "7 * * * *" }), env, ctx);
