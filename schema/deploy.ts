@@ -134,6 +134,7 @@ export const environmentVariables = sqliteTable(
     kind: text("kind", { enum: ["recoverable", "writeonly"] }).notNull(),
     /** "<keyId>:<base64 iv+ciphertext>" (AES-GCM) */
     encrypted: text("encrypted").notNull(),
+    description: text("description"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -125,6 +125,7 @@ export function environmentResponse(e: EnvironmentRow, hostnames: string[]) {
   return compact({
     id: e.id,
     slug: e.slug,
+    description: "",
     kind: e.kind,
     deleteProtection: e.deleteProtection,
     createdAt: e.createdAt,

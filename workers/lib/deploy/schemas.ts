@@ -52,6 +52,7 @@ export const EnvironmentData = z
   .object({
     id: z.string(),
     slug: z.string(),
+    description: z.string(),
     kind: z.enum(["production", "preview"]),
     deleteProtection: z.boolean(),
     createdAt: z.number().int(),

@@ -29,7 +29,7 @@ export const route = rpcRoute({
     app: ResourceIdentifier,
     environment: ResourceIdentifier,
     variables: z
-      .array(z.object({ key: VariableKey, value: z.string().min(1).max(16384), kind: z.enum(["recoverable", "writeonly"]).default("writeonly") }).strict())
+      .array(z.object({ key: VariableKey, value: z.string().min(1).max(16384), kind: z.enum(["recoverable", "writeonly"]).default("writeonly"), description: z.string().max(255).optional() }).strict())
       .max(50),
     prune: z.boolean().default(false),
   }),
@@ -56,8 +56,8 @@ export const register = (app: App) =>
     const writes = b.variables.map((v, i) =>
       d
         .insert(t)
-        .values({ id: newId("evt"), workspaceId: root.workspaceId, environmentId: environment.id, key: v.key, kind: v.kind, encrypted: sealed[i]!, createdAt: now })
-        .onConflictDoUpdate({ target: [t.environmentId, t.key], set: { kind: v.kind, encrypted: sealed[i]!, updatedAt: now } }),
+        .values({ id: newId("evt"), workspaceId: root.workspaceId, environmentId: environment.id, key: v.key, kind: v.kind, encrypted: sealed[i]!, description: v.description ?? null, createdAt: now })
+        .onConflictDoUpdate({ target: [t.environmentId, t.key], set: { kind: v.kind, encrypted: sealed[i]!, description: v.description ?? null, updatedAt: now } }),
     );
     const prune = b.prune
       ? [d.delete(t).where(and(eq(t.environmentId, environment.id), b.variables.length ? notInArray(t.key, b.variables.map((v) => v.key)) : undefined))]

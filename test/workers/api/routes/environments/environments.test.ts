@@ -45,7 +45,7 @@ describe("environments.*", () => {
       expect(res.status).toBe(412);
       return;
     }
-    const set = await call("environments.setEnvironmentVariables", { ...where, variables: [{ key: "DATABASE_URL", value: "postgres://secret" }, { key: "PUBLIC_NAME", value: "shop", kind: "recoverable" }] }, rootKey);
+    const set = await call("environments.setEnvironmentVariables", { ...where, variables: [{ key: "DATABASE_URL", value: "postgres://secret", description: "primary db" }, { key: "PUBLIC_NAME", value: "shop", kind: "recoverable" }] }, rootKey);
     expect(set.status).toBe(200);
     const raw = await workerEnv.DB.prepare("SELECT encrypted FROM environment_variables WHERE key = 'DATABASE_URL'").all<{ encrypted: string }>();
     expect(raw.results.every((r) => !r.encrypted.includes("postgres"))).toBe(true);
@@ -54,6 +54,7 @@ describe("environments.*", () => {
       ["DATABASE_URL", "writeonly", undefined],
       ["PUBLIC_NAME", "recoverable", "shop"],
     ]);
+    expect(list.body.data[0].description).toBe("primary db");
     expect((await call("environments.setEnvironmentVariables", { ...where, variables: [{ key: "PORT", value: "1" }] }, rootKey)).status).toBe(400);
     expect((await call("environments.setEnvironmentVariables", { ...where, variables: [{ key: "1BAD", value: "1" }] }, rootKey)).status).toBe(400);
     await call("environments.setEnvironmentVariables", { ...where, variables: [{ key: "ONLY", value: "x" }], prune: true }, rootKey);

@@ -1,0 +1,1 @@
+ALTER TABLE `environment_variables` ADD `description` text;
