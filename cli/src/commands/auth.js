@@ -8,9 +8,10 @@ import { print } from "../output.js";
 function promptHidden(question) {
   return new Promise((resolve, reject) => {
     const { stdin, stdout } = process;
-    stdout.write(question);
     let value = "";
+    // echo goes off before the prompt shows, so nothing typed early is displayed
     stdin.setRawMode(true);
+    stdout.write(question);
     stdin.resume();
     stdin.setEncoding("utf8");
     const done = (fn) => {
