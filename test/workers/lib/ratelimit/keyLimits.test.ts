@@ -35,7 +35,7 @@ describe("rate limits in keys.verifyKey", () => {
     const t = await setup();
     const k = await t.createKey({
       ratelimits: [
-        { name: "minute", limit: 12, duration: 60_000, autoApply: true },
+        { name: "minute", limit: 12, duration: 3_600_000, autoApply: true },
         { name: "month", limit: 200, duration: 2_592_000_000, autoApply: true },
       ],
     });
@@ -53,8 +53,8 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("a denied identity limit leaves the key's own limit uncharged (two limiter objects)", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "tight", ratelimits: [{ name: "per_identity", limit: 1, duration: 60_000, autoApply: true }] }, t.rootKey);
-    const k = await t.createKey({ externalId: "tight", ratelimits: [{ name: "per_key", limit: 10, duration: 60_000, autoApply: true }] });
+    await call("identities.createIdentity", { externalId: "tight", ratelimits: [{ name: "per_identity", limit: 1, duration: 3_600_000, autoApply: true }] }, t.rootKey);
+    const k = await t.createKey({ externalId: "tight", ratelimits: [{ name: "per_key", limit: 10, duration: 3_600_000, autoApply: true }] });
     expect((await t.verify(k.key)).body.data.code).toBe("VALID");
     for (let i = 0; i < 2; i++) {
       const res = await t.verify(k.key);
@@ -67,10 +67,10 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("auto-applied limits run on every verification at cost 1", async () => {
     const t = await setup();
-    const k = await t.createKey({ ratelimits: [{ name: "auto", limit: 5, duration: 60_000, autoApply: true }, { name: "manual", limit: 5, duration: 60_000 }] });
+    const k = await t.createKey({ ratelimits: [{ name: "auto", limit: 5, duration: 3_600_000, autoApply: true }, { name: "manual", limit: 5, duration: 3_600_000 }] });
     const res = await t.verify(k.key);
     expect(res.body.data.ratelimits).toEqual([
-      { id: expect.stringMatching(/^rl_/), name: "auto", limit: 5, duration: 60_000, autoApply: true, exceeded: false, remaining: 4, reset: expect.any(Number) },
+      { id: expect.stringMatching(/^rl_/), name: "auto", limit: 5, duration: 3_600_000, autoApply: true, exceeded: false, remaining: 4, reset: expect.any(Number) },
     ]);
     // naming the auto-applied limit replaces its cost-1 run
     const named = await t.verify(k.key, { ratelimits: [{ name: "auto", cost: 2 }] });
@@ -81,16 +81,16 @@ describe("rate limits in keys.verifyKey", () => {
   it("an entry with limit and duration is an inline limit on the key", async () => {
     const t = await setup();
     const k = await t.createKey();
-    const res = await t.verify(k.key, { ratelimits: [{ name: "adhoc", limit: 10, duration: 60_000, cost: 3 }] });
+    const res = await t.verify(k.key, { ratelimits: [{ name: "adhoc", limit: 10, duration: 3_600_000, cost: 3 }] });
     expect(res.body.data.ratelimits).toEqual([
-      { id: "", name: "adhoc", limit: 10, duration: 60_000, autoApply: false, exceeded: false, remaining: 7, reset: expect.any(Number) },
+      { id: "", name: "adhoc", limit: 10, duration: 3_600_000, autoApply: false, exceeded: false, remaining: 7, reset: expect.any(Number) },
     ]);
-    expect((await t.verify(k.key, { ratelimits: [{ name: "adhoc", limit: 10, duration: 60_000, cost: 8 }] })).body.data.code).toBe("RATE_LIMITED");
+    expect((await t.verify(k.key, { ratelimits: [{ name: "adhoc", limit: 10, duration: 3_600_000, cost: 8 }] })).body.data.code).toBe("RATE_LIMITED");
   });
 
   it("answers 412 for a requested name that exists on neither key nor identity, before counting anything", async () => {
     const t = await setup();
-    const lone = await t.createKey({ ratelimits: [{ name: "known", limit: 1, duration: 60_000 }] });
+    const lone = await t.createKey({ ratelimits: [{ name: "known", limit: 1, duration: 3_600_000 }] });
     const res = await t.verify(lone.key, { ratelimits: [{ name: "known" }, { name: "missing" }] });
     expect(res.status).toBe(412);
     expect(res.body.error).toMatchObject({
@@ -110,8 +110,8 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("a key's limit wins over the identity's limit of the same name and counts per key", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "shared", ratelimits: [{ name: "requests", limit: 100, duration: 60_000, autoApply: true }] }, t.rootKey);
-    const a = await t.createKey({ externalId: "shared", ratelimits: [{ name: "requests", limit: 1, duration: 60_000, autoApply: true }] });
+    await call("identities.createIdentity", { externalId: "shared", ratelimits: [{ name: "requests", limit: 100, duration: 3_600_000, autoApply: true }] }, t.rootKey);
+    const a = await t.createKey({ externalId: "shared", ratelimits: [{ name: "requests", limit: 1, duration: 3_600_000, autoApply: true }] });
     const b = await t.createKey({ externalId: "shared" });
     const ra = await t.verify(a.key);
     expect(ra.body.data.ratelimits).toEqual([expect.objectContaining({ name: "requests", limit: 1, remaining: 0 })]);
@@ -123,18 +123,18 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("RATE_LIMITED spends no credits", async () => {
     const t = await setup();
-    const k = await t.createKey({ credits: { remaining: 10 }, ratelimits: [{ name: "one", limit: 1, duration: 60_000, autoApply: true }] });
+    const k = await t.createKey({ credits: { remaining: 10 }, ratelimits: [{ name: "one", limit: 1, duration: 3_600_000, autoApply: true }] });
     expect((await t.verify(k.key)).body.data).toMatchObject({ code: "VALID", credits: 9 });
     expect((await t.verify(k.key)).body.data).toMatchObject({ code: "RATE_LIMITED", credits: 9 });
   });
 
   it("identity limit changes and deletion reach the next verification", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "live", ratelimits: [{ name: "cap", limit: 1, duration: 60_000, autoApply: true }] }, t.rootKey);
+    await call("identities.createIdentity", { externalId: "live", ratelimits: [{ name: "cap", limit: 1, duration: 3_600_000, autoApply: true }] }, t.rootKey);
     const k = await t.createKey({ externalId: "live" });
     expect((await t.verify(k.key)).body.data.code).toBe("VALID");
     expect((await t.verify(k.key)).body.data.code).toBe("RATE_LIMITED");
-    await call("identities.updateIdentity", { identity: "live", ratelimits: [{ name: "cap", limit: 50, duration: 60_000, autoApply: true }] }, t.rootKey);
+    await call("identities.updateIdentity", { identity: "live", ratelimits: [{ name: "cap", limit: 50, duration: 3_600_000, autoApply: true }] }, t.rootKey);
     const raised = await t.verify(k.key);
     expect(raised.body.data).toMatchObject({ code: "VALID" });
     expect(raised.body.data.ratelimits[0]).toMatchObject({ limit: 50, remaining: 48 });
@@ -147,7 +147,7 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("concurrent verifications of one identity's keys pass exactly the shared limit", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "crowd", ratelimits: [{ name: "burst", limit: 7, duration: 60_000, autoApply: true }] }, t.rootKey);
+    await call("identities.createIdentity", { externalId: "crowd", ratelimits: [{ name: "burst", limit: 7, duration: 3_600_000, autoApply: true }] }, t.rootKey);
     const keys = await Promise.all(Array.from({ length: 3 }, () => t.createKey({ externalId: "crowd" })));
     const res = await Promise.all(Array.from({ length: 30 }, (_, i) => t.verify(keys[i % 3]!.key)));
     expect(res.filter((r) => r.body.data.code === "VALID")).toHaveLength(7);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, errorType, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
 
-const body = (o: Record<string, unknown> = {}) => ({ namespace: "api.requests", identifier: "user_1", limit: 100, duration: 60_000, ...o });
+const body = (o: Record<string, unknown> = {}) => ({ namespace: "api.requests", identifier: "user_1", limit: 100, duration: 3_600_000, ...o });
 
 describe("ratelimit.limit", () => {
   it("counts tokens: limit 100 leaves 99, cost 5 leaves 94", async () => {
@@ -11,7 +11,7 @@ describe("ratelimit.limit", () => {
     expect(a.status).toBe(200);
     expect(a.body.data).toMatchObject({ success: true, limit: 100, remaining: 99 });
     expect(a.body.data.overrideId).toBeUndefined();
-    expect(a.body.data.reset % 60_000).toBe(0);
+    expect(a.body.data.reset % 3_600_000).toBe(0);
     expect(a.body.data.reset).toBeGreaterThan(Date.now());
     const b = await call("ratelimit.limit", body({ cost: 5 }), ws.rootKey);
     expect(b.body.data.remaining).toBe(94);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, errorType, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
 
-const item = (o: Record<string, unknown> = {}) => ({ namespace: "multi", identifier: "user_1", limit: 100, duration: 60_000, ...o });
+const item = (o: Record<string, unknown> = {}) => ({ namespace: "multi", identifier: "user_1", limit: 100, duration: 3_600_000, ...o });
 
 describe("ratelimit.multiLimit", () => {
   it("reports each check in order with its own remaining", async () => {

@@ -9,7 +9,7 @@ async function withNamespace(name = "ovr") {
   return { ...ws, nsId, name };
 }
 const limit = (rootKey: string, identifier: string, o: Record<string, unknown> = {}) =>
-  call("ratelimit.limit", { namespace: "ovr", identifier, limit: 100, duration: 60_000, ...o }, rootKey);
+  call("ratelimit.limit", { namespace: "ovr", identifier, limit: 100, duration: 3_600_000, ...o }, rootKey);
 
 describe("ratelimit overrides", () => {
   it("an exact override replaces limit and duration and is reported by id", async () => {
@@ -24,7 +24,7 @@ describe("ratelimit overrides", () => {
 
   it("a wildcard override applies to matching identifiers only", async () => {
     const ws = await withNamespace();
-    const { body } = await call("ratelimit.setOverride", { namespace: ws.nsId, identifier: "p*", limit: 3, duration: 60_000 }, ws.rootKey);
+    const { body } = await call("ratelimit.setOverride", { namespace: ws.nsId, identifier: "p*", limit: 3, duration: 3_600_000 }, ws.rootKey);
     const hits = [];
     for (let i = 0; i < 4; i++) hits.push((await limit(ws.rootKey, "premium_1")).body.data);
     expect(hits.map((h) => [h.success, h.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
@@ -35,7 +35,7 @@ describe("ratelimit overrides", () => {
   it("exact beats wildcard, and the most specific wildcard wins whatever the creation order", async () => {
     const ws = await withNamespace();
     const set = (identifier: string, l: number) =>
-      call("ratelimit.setOverride", { namespace: "ovr", identifier, limit: l, duration: 60_000 }, ws.rootKey);
+      call("ratelimit.setOverride", { namespace: "ovr", identifier, limit: l, duration: 3_600_000 }, ws.rootKey);
     await set("*", 1);
     await set("user_*", 2);
     await set("user_*_prod", 3);
@@ -50,7 +50,7 @@ describe("ratelimit overrides", () => {
 
   it("an override with limit 0 always denies", async () => {
     const ws = await withNamespace();
-    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "banned", limit: 0, duration: 60_000 }, ws.rootKey);
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "banned", limit: 0, duration: 3_600_000 }, ws.rootKey);
     const res = await limit(ws.rootKey, "banned", { cost: 0 });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ success: false, limit: 0, remaining: 0 });
@@ -58,12 +58,12 @@ describe("ratelimit overrides", () => {
 
   it("setting the same identifier again updates in place and keeps the id", async () => {
     const ws = await withNamespace();
-    const a = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "u", limit: 5, duration: 60_000 }, ws.rootKey);
-    const b = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "u", limit: 7, duration: 60_000 }, ws.rootKey);
+    const a = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "u", limit: 5, duration: 3_600_000 }, ws.rootKey);
+    const b = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "u", limit: 7, duration: 3_600_000 }, ws.rootKey);
     expect(b.body.data.overrideId).toBe(a.body.data.overrideId);
     expect((await limit(ws.rootKey, "u")).body.data.limit).toBe(7);
     const got = await call("ratelimit.getOverride", { namespace: "ovr", identifier: "u" }, ws.rootKey);
-    expect(got.body.data).toEqual({ overrideId: a.body.data.overrideId, identifier: "u", limit: 7, duration: 60_000 });
+    expect(got.body.data).toEqual({ overrideId: a.body.data.overrideId, identifier: "u", limit: 7, duration: 3_600_000 });
   });
 
   it("getOverride resolves wildcards and masks a missing permission as not found", async () => {
@@ -84,8 +84,8 @@ describe("ratelimit overrides", () => {
 
   it("deleteOverride needs the exact stored identifier, then falls back to the next match", async () => {
     const ws = await withNamespace();
-    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "a*", limit: 11, duration: 60_000 }, ws.rootKey);
-    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "abc", limit: 22, duration: 60_000 }, ws.rootKey);
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "a*", limit: 11, duration: 3_600_000 }, ws.rootKey);
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "abc", limit: 22, duration: 3_600_000 }, ws.rootKey);
     const miss = await call("ratelimit.deleteOverride", { namespace: "ovr", identifier: "abd" }, ws.rootKey);
     expect(miss.status).toBe(404);
     expect(miss.body.error!.type).toBe(errorType("unkey/data/ratelimit_override_not_found"));
@@ -100,9 +100,9 @@ describe("ratelimit overrides", () => {
 
   it("a deleted override set again comes back with its id", async () => {
     const ws = await withNamespace();
-    const a = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "again", limit: 4, duration: 60_000 }, ws.rootKey);
+    const a = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "again", limit: 4, duration: 3_600_000 }, ws.rootKey);
     await call("ratelimit.deleteOverride", { namespace: "ovr", identifier: "again" }, ws.rootKey);
-    const b = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "again", limit: 6, duration: 60_000 }, ws.rootKey);
+    const b = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "again", limit: 6, duration: 3_600_000 }, ws.rootKey);
     expect(b.body.data.overrideId).toBe(a.body.data.overrideId);
     expect((await limit(ws.rootKey, "again")).body.data).toMatchObject({ limit: 6, overrideId: a.body.data.overrideId });
   });
