@@ -39,15 +39,17 @@ export function dnsRecords(row: DomainRow, base: string) {
   ];
 }
 
-export function domainResponse(row: DomainRow, base: string) {
+export function domainResponse(row: DomainRow, base: string, now = Date.now()) {
+  // unverified 24 hours after creation (or the last verifyDomain): failed
+  const expired = row.status !== "verified" && now > row.createdAt + VERIFICATION_WINDOW_MS;
   return compact({
     id: row.id,
     domain: row.domain,
     projectId: row.projectId,
     appId: row.appId,
     environmentId: row.environmentId,
-    status: row.status,
-    verificationError: row.verificationError,
+    status: expired ? ("failed" as const) : row.status,
+    verificationError: expired ? row.verificationError ?? "DNS records were not found within 24 hours; call domains.verifyDomain to try again." : row.verificationError,
     dnsRecords: dnsRecords(row, base),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

@@ -56,7 +56,7 @@ export async function gatewayVerifyKey(env: Env, ctx: ExecutionContext, input: G
         key: input.key,
         permissions: input.permissionQuery || undefined,
         credits: input.credits === undefined ? undefined : { cost: input.credits },
-        ratelimits: input.ratelimits?.map((r) => ({ name: r.name, cost: r.cost, limit: r.limit, duration: r.duration })),
+        ratelimits: input.ratelimits?.map((r) => ({ name: r.name, cost: r.cost ?? 1, limit: r.limit, duration: r.duration })),
       },
     );
     let keySpaceId = "";
