@@ -315,7 +315,10 @@ class Parser {
     if (this.acceptKw("HAVING")) s.having = this.expr();
     if (this.isKw("WINDOW") || this.isKw("QUALIFY")) this.fail(`${this.peek().v.toUpperCase()} is not supported`);
     if (this.acceptKw("ORDER", "BY")) s.orderBy = this.orderList(true);
-    if (this.acceptKw("LIMIT")) {
+    if (this.acceptKw("LIMIT", "ALL")) {
+      // no explicit limit: the row cap applies
+      if (this.acceptKw("OFFSET")) s.offset = this.expr();
+    } else if (this.acceptKw("LIMIT")) {
       const first = this.expr();
       if (this.acceptOp(",")) {
         s.offset = first;

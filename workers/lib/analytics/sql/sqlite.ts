@@ -434,8 +434,17 @@ class Compiler {
       }
       if (l.t === "iv") throw bad("An INTERVAL can only be added to or subtracted from a time");
       if (l.t === "str" || r.t === "str") throw bad(`Operator '${e.op}' needs numbers, not strings`);
-      const t: T = isTime(l.t) && e.op === "-" && isTime(r.t) ? "num" : isTime(l.t) ? l.t : isTime(r.t) ? r.t : "num";
-      return { sql: `(${l.sql} ${e.op} ${r.sql})`, t };
+      // ClickHouse: Date ± n shifts by days, DateTime ± n by seconds; a difference of two times
+      // is in days (Date) or seconds (DateTime)
+      const unit = (t: T) => (t === "date" ? DAY : 1000);
+      if (isTime(l.t) && isTime(r.t)) {
+        if (e.op === "+") throw bad("Two times cannot be added");
+        return { sql: `((${l.sql} - ${r.sql}) / ${unit(l.t)})`, t: "num" };
+      }
+      if (isTime(l.t)) return { sql: `(${l.sql} ${e.op} (${r.sql}) * ${unit(l.t)})`, t: l.t };
+      if (isTime(r.t) && e.op === "+") return { sql: `((${l.sql}) * ${unit(r.t)} + ${r.sql})`, t: r.t };
+      if (isTime(r.t)) throw bad("A time cannot be subtracted from a number");
+      return { sql: `(${l.sql} ${e.op} ${r.sql})`, t: "num" };
     }
     if (l.t === "iv" || r.t === "iv") throw bad("An INTERVAL can only be added to or subtracted from a time");
     if (e.op === "||") return { sql: `(${l.sql} || ${r.sql})`, t: "str" };

@@ -45,6 +45,10 @@ describe("ClickHouse → SQLite translation", () => {
     expect(await one("toInt64(toDateTime('2024-01-01 00:00:00'))")).toBe(1704067200);
     expect(await one("toDateTime(1704067200)")).toBe(1704067200000);
     expect(await one("today()")).toBe(Date.UTC(2026, 10, 26));
+    expect(await one("today() - 7")).toBe(Date.UTC(2026, 10, 19));
+    expect(await one("now() + 30")).toBe(NOW + 30_000);
+    expect(await one("now() - toStartOfDay(now())")).toBe(Math.floor((NOW - Date.UTC(2026, 10, 26)) / 1000));
+    expect(await one("today() - toDate('2026-11-01')")).toBe(25);
     expect(await one("now()")).toBe(NOW);
     expect(await one("toUnixTimestamp64Milli(now64() - INTERVAL 1 HOUR)")).toBe(NOW - 3_600_000);
     expect(await one("toStartOfHour(toDateTime(time / 1000))", "key_verifications_v1 WHERE key_id = 'key_A'")).toBe(Date.UTC(2026, 10, 26, 15));
@@ -116,6 +120,11 @@ describe("ClickHouse → SQLite translation", () => {
       await run("SELECT key_id FROM key_verifications_v1 AS o WHERE EXISTS (SELECT 1 FROM key_verifications_per_day_v1 AS d WHERE d.key_id = o.key_id AND d.outcome = 'EXPIRED')"),
     ).toEqual([{ key_id: "key_B" }]);
     expect(await run("WITH x AS (SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID') SELECT key_id FROM key_verifications_v1 WHERE key_id IN (SELECT key_id FROM x)")).toEqual([{ key_id: "key_A" }]);
+  });
+
+  it("LIMIT ALL and oversized limits fall back to the row cap", async () => {
+    expect(await run("SELECT key_id FROM key_verifications_v1 ORDER BY key_id LIMIT ALL")).toHaveLength(2);
+    expect(await run("SELECT key_id FROM key_verifications_v1 ORDER BY key_id LIMIT ALL OFFSET 1")).toEqual([{ key_id: "key_B" }]);
   });
 
   it("names unaliased columns by their text and keeps LIMIT/OFFSET", async () => {
