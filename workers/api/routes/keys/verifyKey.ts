@@ -1,10 +1,10 @@
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { callerIpFromHeaders } from "../../../lib/keys/ipAllowlist";
-import { VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
 import { cacheFor } from "../../../lib/services";
-import { ok, rpcRoute, type App } from "../../rpc";
+import { ok, rpcRoute, z, type App } from "../../rpc";
 
-export const route = rpcRoute({
+const base = rpcRoute({
   operationId: "keys.verifyKey",
   summary: "Verify a key",
   description:
@@ -18,6 +18,21 @@ export const route = rpcRoute({
   body: VerifyKeyBody,
   data: VerifyKeyData,
 });
+
+/** The route plus its optional Idempotency-Key header (our extension), so /openapi.json shows it. */
+export const route = {
+  ...base,
+  request: {
+    ...base.request,
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .max(MAX_IDEMPOTENCY_KEY_LENGTH)
+        .optional()
+        .openapi({ description: "Any string identifying this logical verification; a retry with the same value within 15 minutes replays the first answer without spending credits again." }),
+    }),
+  },
+};
 
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
