@@ -33,7 +33,8 @@ export async function listOwnedKeys(d: Database, session: PortalSession, limit: 
     .select({ key: schema.keys })
     .from(schema.keys)
     .innerJoin(schema.identities, eq(schema.identities.id, schema.keys.identityId))
-    .where(and(ownedBy(session), cursor ? gte(schema.keys.id, cursor) : undefined))
+    .innerJoin(schema.keyspaces, eq(schema.keyspaces.id, schema.keys.keyspaceId))
+    .where(and(ownedBy(session), isNull(schema.keyspaces.deletedAt), cursor ? gte(schema.keys.id, cursor) : undefined))
     .orderBy(asc(schema.keys.id))
     .limit(limit);
   return rows.map((r) => r.key);
