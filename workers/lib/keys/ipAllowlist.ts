@@ -91,9 +91,10 @@ export function parseIp(s: string): { v6: boolean; value: bigint } | null {
 /** Whether `ip` may call; an empty list allows everyone, an unknown caller address no one. */
 export function ipAllowed(list: string | null | undefined, ip: string | null | undefined): boolean {
   if (!list || !list.trim()) return true;
+  const p = parseList(list);
+  if (p.exact.size === 0) return true;
   if (!ip) return false;
   const caller = ip.trim();
-  const p = parseList(list);
   if (p.exact.has(caller)) return true;
   if (p.ranges.length === 0) return false;
   const addr = parseIp(caller);
