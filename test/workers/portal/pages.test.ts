@@ -206,6 +206,19 @@ describe("portal pages", () => {
     expect(html).toContain("curl -H &#39;x: &lt;b&gt;&#39;");
   });
 
+  it("shows a preview banner for preview sessions and a way back only when a returnUrl was given", async () => {
+    const w = await portalWorld();
+    const { code } = await mintCode(w.ws.rootKey, w.slug, "user_alice", undefined, { preview: true, returnUrl: "https://app.example.com/keys" });
+    const token = (await call("portal.exchangeCode", { code }, null)).body.data.accessToken;
+    const html = await (await page("/portal/keys", { token })).text();
+    expect(html).toContain("Preview mode");
+    expect(html).toContain('href="https://app.example.com/keys"');
+    const plain = await signIn(w.ws.rootKey, w.slug, "user_alice");
+    const plainHtml = await (await page("/portal/keys", { token: plain.token })).text();
+    expect(plainHtml).not.toContain("Preview mode");
+    expect(plainHtml).not.toContain("Back to the app");
+  });
+
   it("signs out: the session is revoked and the cookie cleared", async () => {
     const w = await portalWorld();
     const { token, sessionId } = await signIn(w.ws.rootKey, w.slug, "user_alice");
