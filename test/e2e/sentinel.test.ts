@@ -157,6 +157,16 @@ describe("Sentinel: keyauth", () => {
     expect(seen.headers["x-unkey-request-id"]).toBe(res.headers.get("x-unkey-request-id"));
   });
 
+  it("answers 429 usage_exceeded once a key's credits are spent, and reports the credits left", async () => {
+    const { key } = await newKey(ctx.rootKey, ctx.apiId, { credits: { remaining: 1 } });
+    const first = await through(ctx.liveHost, "/", { headers: { authorization: `Bearer ${key}` } });
+    expect(first.status).toBe(200);
+    expect(JSON.parse(((await first.json()) as any).headers["x-unkey-principal"]).source.key.credits).toBe(0);
+    const second = await through(ctx.liveHost, "/", { headers: { authorization: `Bearer ${key}` } });
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as any).error.code).toBe("err:frontline:client:usage_exceeded");
+  });
+
   it("answers 403 insufficient_permissions when the key misses the policy's permission query", async () => {
     const c = await setup("permq", [{ name: "admins", enabled: true, keyauth: { keyspaces: ["$API"], permissionQuery: "admin.read" } }]);
     const { key } = await newKey(c.rootKey, c.apiId);
@@ -265,7 +275,33 @@ describe("Sentinel: deployments", () => {
     expect(((await unknown.json()) as any).error.code).toBe("err:frontline:routing:config_not_found");
     const c = await setup("down", [], { url: "http://127.0.0.1:9" });
     const down = await through(c.liveHost, "/");
-    expect([502, 503]).toContain(down.status);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as any).error.code).toBe("err:frontline:upstream:service_unavailable");
+    const unbound = await setup("unbound", [], { worker: "NOT_BOUND" });
+    const missing = await through(unbound.liveHost, "/");
+    expect(missing.status).toBe(503);
+    await missing.arrayBuffer();
+  });
+
+  it("answers 503 for a stopped preview deployment and serves it again once started", async () => {
+    const c = await setup("preview");
+    const dep = await api("deployments.createDeployment", { project: "preview", app: "web", environment: "preview", upstream: { worker: "ECHO" } }, c.rootKey);
+    const env = await api("environments.getEnvironment", { project: "preview", app: "web", environment: "preview" }, c.rootKey);
+    const host = env.body.data.hostnames[0] as string;
+    expect((await through(host, "/")).status).toBe(200);
+    expect((await api("deployments.stopDeployment", { deploymentId: dep.body.data.deploymentId }, c.rootKey)).status).toBe(202);
+    const stopped = await through(host, "/");
+    expect(stopped.status).toBe(503);
+    expect(((await stopped.json()) as any).error.code).toBe("err:frontline:capacity:deployment_offline");
+    expect((await api("deployments.startDeployment", { deploymentId: dep.body.data.deploymentId }, c.rootKey)).status).toBe(202);
+    expect((await through(host, "/")).status).toBe(200);
+  });
+
+  it("passes the app's own error responses through unchanged", async () => {
+    const c = await setup("apperr");
+    const res = await through(c.liveHost, "/status/500");
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe("app failure");
   });
 
   it("passes WebSocket upgrades through to a Worker upstream", async () => {
@@ -309,5 +345,12 @@ describe("Sentinel: request logs", () => {
     expect(headers).toContain("x-api-key: [REDACTED]");
     expect(headers).toContain("authorization: [REDACTED]");
     expect(headers.join("\n")).not.toContain(key);
+    const agg = await api("analytics.getGatewayRequests", { query: "SELECT path, response_status, COUNT(*) AS n, AVG(total_latency) AS ms FROM gateway_requests_v1 WHERE time > now() - INTERVAL 1 HOUR GROUP BY path, response_status" }, c.rootKey);
+    expect(agg.status, JSON.stringify(agg.body)).toBe(200);
+    expect(agg.body.data).toContainEqual(expect.objectContaining({ path: "/logged", response_status: 200, n: 1 }));
+    // rejected requests leave no row; another workspace sees nothing
+    const other = await setup("logs2");
+    const none = await api("analytics.getGatewayRequests", { query: `SELECT request_id FROM gateway_requests_v1 WHERE request_id = '${requestId}'` }, other.rootKey);
+    expect(none.body.data).toEqual([]);
   });
 });
