@@ -128,6 +128,9 @@ export async function applyKeyRatelimits(
           cost: s.cost,
           limit: s.config.limit,
           duration: s.config.duration,
+          remaining: out.results[i]!.remaining,
+          reset: out.results[i]!.reset,
+          latency: Date.now() - now,
         });
       } catch (err) {
         console.error("ratelimit: could not record event", err);

@@ -69,6 +69,9 @@ export async function limitRpc(
         cost,
         limit: input.limit,
         duration: input.duration,
+        remaining: r.remaining,
+        reset: r.reset,
+        latency: Date.now() - now,
       },
     );
   } catch (err) {

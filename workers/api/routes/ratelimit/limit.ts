@@ -48,6 +48,7 @@ export const register = (app: App) =>
     record(c, {
       workspaceId: root.workspaceId, namespaceId: ns.id, namespaceName: ns.name, identifier: body.identifier,
       passed: r.passed, cost: body.cost, limit, duration, time: now,
+      remaining: r.remaining, reset: r.reset, overrideId: override?.id ?? null, latency: Date.now() - now,
     });
     return ok(c, compact({ success: r.passed, limit, remaining: r.remaining, reset: r.reset, overrideId: override?.id }));
   });

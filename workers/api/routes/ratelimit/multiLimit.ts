@@ -92,6 +92,7 @@ export const register = (app: App) =>
       record(c, {
         workspaceId: root.workspaceId, namespaceId: ns.id, namespaceName: ns.name, identifier: item.identifier,
         passed: out.passed && r.passed, cost: item.cost, limit: checks[k]!.limit, duration: checks[k]!.duration, time: now,
+        remaining: r.remaining, reset: r.reset, overrideId: overrides[k]?.id ?? null, latency: Date.now() - now,
       });
       return compact({
         namespace: item.namespace,

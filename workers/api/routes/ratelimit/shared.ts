@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../../lib/env";
 import { z } from "../../rpc";
 import { ApiError } from "../../../lib/errors";
-import { recordRatelimit } from "../../../lib/analytics/events";
+import { recordRatelimit, type RatelimitEvent } from "../../../lib/analytics/events";
 import { limitAll, type Check, type Outcome } from "../../../lib/ratelimit/limiter";
 
 /** Body of one rate-limit check (ratelimit.limit, and each multiLimit item). */
@@ -40,7 +40,7 @@ export async function runChecks(checks: Check[], c: Context<AppEnv>, now: number
 
 export function record(
   c: Context<AppEnv>,
-  e: { workspaceId: string; namespaceId: string; namespaceName: string; identifier: string; passed: boolean; cost: number; limit: number; duration: number; time: number },
+  e: Omit<RatelimitEvent, "requestId">,
 ) {
   try {
     recordRatelimit({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, { requestId: c.get("requestId"), ...e });
