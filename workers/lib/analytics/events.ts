@@ -115,6 +115,13 @@ export async function publish(env: Env, messages: AnalyticsMessage[]): Promise<v
   }
   for (let i = 0; i < messages.length; i += MAX_SEND_BATCH) {
     const chunk = messages.slice(i, i + MAX_SEND_BATCH);
-    await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+    try {
+      await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+    } catch (err) {
+      // the Queue refused the batch: store the events directly rather than lose them
+      console.error("analytics: Queue send failed, writing events directly", err);
+      const { writeEvents } = await import("./consumer");
+      await writeEvents(env, chunk);
+    }
   }
 }

@@ -59,4 +59,13 @@ describe("recordVerification / recordRatelimit", () => {
     expect(await countIn("key_verifications_v1", ws)).toBe(2);
     expect(await countIn("key_verifications_per_hour_v1", ws)).toBe(2);
   });
+
+  it("fall back to a direct write when the Queue refuses the batch", async () => {
+    const ws = `ws_events_${crypto.randomUUID().slice(0, 8)}`;
+    const queue = { send: async () => {}, sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
+    const { ctx, settle } = context({ ...env, ANALYTICS_QUEUE: queue as never });
+    for (let i = 0; i < 3; i++) recordVerification(ctx, base(ws));
+    await settle();
+    expect(await countIn("key_verifications_v1", ws)).toBe(3);
+  });
 });
