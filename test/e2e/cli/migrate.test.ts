@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApi, type TestServer } from "../helpers/server";
-import { CLI, ROOT, runCli, tempHome } from "./run";
+import { CLI, CLI_NODE, ROOT, runCli, tempHome } from "./run";
 
 let server: TestServer;
 let home: string;
@@ -161,7 +161,7 @@ describe("unkey api keys migrate-keys", () => {
     writeFileSync(f, many.map((k) => JSON.stringify({ hash: k.hash })).join("\n"));
     const api = (await cli(["api", "apis", "create-api", "--name", "interrupted", "--output", "json"])).json().data.apiId;
     const mig = (await cli(["api", "keys", "create-migration", "--api-id", api, "--output", "json"])).json().data.migrationId;
-    const child = spawn(process.execPath, [CLI, "api", "keys", "migrate-keys", "--migration-id", mig, "--api-id", api, "--file", f, "--batch-size", "1"], {
+    const child = spawn(CLI_NODE, [CLI, "api", "keys", "migrate-keys", "--migration-id", mig, "--api-id", api, "--file", f, "--batch-size", "1"], {
       cwd: ROOT,
       env: { ...process.env, HOME: home, UNKEY_API_BASE_URL: server.url, UNKEY_ROOT_KEY: rootKey },
     });
@@ -187,7 +187,7 @@ describe("unkey api keys migrate-keys", () => {
     const ttyKeys = legacyKeys(40, "tty");
     const f = path.join(home, "tty.jsonl");
     writeFileSync(f, ttyKeys.map((k) => JSON.stringify({ hash: k.hash })).join("\n"));
-    const cmd = [process.execPath, CLI, "api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", f, "--batch-size", "10"]
+    const cmd = [CLI_NODE, CLI, "api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", f, "--batch-size", "10"]
       .map((a) => `'${a}'`)
       .join(" ");
     // `script` gives the CLI a pseudo-terminal, as an interactive shell would

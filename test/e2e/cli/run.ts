@@ -1,11 +1,24 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const CLI = path.join(ROOT, "cli/bin/unkey.js");
+
+/**
+ * The Node the CLI runs under in these tests: a Node 20 binary when the machine has one (the
+ * oldest Node the CLI supports; the test runner itself runs under the pinned Node 22), else this one.
+ */
+export const CLI_NODE =
+  ["/usr/bin/node", "/usr/local/bin/node", "/bin/node"].find((p) => {
+    try {
+      return existsSync(p) && execFileSync(p, ["--version"], { encoding: "utf8" }).startsWith("v20.");
+    } catch {
+      return false;
+    }
+  }) ?? process.execPath;
 
 export interface CliResult {
   code: number;
@@ -32,7 +45,7 @@ export function runCli(
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("UNKEY_") && v !== undefined) env[k] = v;
   Object.assign(env, { HOME: opts.home, NO_COLOR: "1" }, opts.env);
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.node ?? process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(opts.node ?? CLI_NODE, [CLI, ...args], { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
