@@ -71,6 +71,12 @@ describe("unkey --help and the command tree", () => {
     expect(execFileSync(node20!, ["--version"], { encoding: "utf8" })).toMatch(/^v20\./);
   });
 
+  it("runs as `npx unkey` from the project (the package's bin)", () => {
+    const out = execFileSync("npx", ["--no-install", "unkey", "--version"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, HOME: home } });
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+    expect(out.trim()).toBe(pkg.version);
+  });
+
   it("-v and --version print the version", async () => {
     const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
     expect((await cli(["-v"])).stdout.trim()).toBe(pkg.version);
