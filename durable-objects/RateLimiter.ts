@@ -56,6 +56,7 @@ export interface ReserveRequest extends LimitRequest {
 }
 
 const DEFAULT_RESERVATION_TTL = 10_000;
+const MAX_ALARM_DELAY = 31 * 24 * 3_600_000;
 
 type Write = { bucket: string; duration: number; seq: number; cost: number };
 
@@ -251,6 +252,8 @@ export class RateLimiter extends DurableObject<Env> {
 
   /** Keeps the earliest requested alarm. Decided synchronously, so concurrent calls cannot reorder it. */
   private schedule(at: number) {
+    // windows of overrides may be very long; alarms far beyond a month only need re-arming
+    at = Math.min(at, Date.now() + MAX_ALARM_DELAY);
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);

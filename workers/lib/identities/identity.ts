@@ -33,6 +33,8 @@ export function assertMetaSize(meta: Record<string, unknown> | undefined) {
 
 /** The live identity of the workspace with this id or, failing that, this externalId. */
 export async function findIdentity(d: Database, workspaceId: string, idOrExternalId: string): Promise<IdentityRow | null> {
+  // longer than any id or externalId can be: not found, without sending megabytes to D1
+  if (idOrExternalId.length > 255) return null;
   const i = schema.identities;
   const rows = await d
     .select()

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, errorType, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
+import { call, errorType, newApi, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
 
 describe("identities.createIdentity", () => {
   it("creates an identity with meta and ratelimits, readable by id and by externalId", async () => {
@@ -98,6 +98,23 @@ describe("identities.getIdentity", () => {
     }
     await call("identities.createIdentity", { externalId: "mine" }, ws.rootKey);
     expect((await call("identities.getIdentity", { identity: "mine" }, weak)).status).toBe(403);
+  });
+
+  it("a huge identity string is simply not found", async () => {
+    const ws = await newWorkspace();
+    const res = await call("identities.getIdentity", { identity: "x".repeat(3_000_000) }, ws.rootKey);
+    expect(res.status).toBe(404);
+  });
+
+  it("concurrent createKey calls with a new externalId link to one identity", async () => {
+    const ws = await newWorkspace();
+    const apiId = await newApi(ws.rootKey);
+    const res = await Promise.all(Array.from({ length: 6 }, () => call("keys.createKey", { apiId, externalId: "racer" }, ws.rootKey)));
+    expect(res.every((r) => r.status === 200)).toBe(true);
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM identities WHERE workspace_id = ? AND external_id = 'racer'").bind(ws.workspaceId).first<{ n: number }>();
+    expect(n!.n).toBe(1);
+    const linked = await env.DB.prepare("SELECT COUNT(DISTINCT identity_id) AS n FROM keys WHERE workspace_id = ?").bind(ws.workspaceId).first<{ n: number }>();
+    expect(linked!.n).toBe(1);
   });
 
   it("accepts the identity-specific read permission", async () => {

@@ -56,6 +56,14 @@ describe("ratelimit overrides", () => {
     expect(res.body.data).toMatchObject({ success: false, limit: 0, remaining: 0 });
   });
 
+  it("an override may use a window far longer than a request may ask for", async () => {
+    const ws = await withNamespace();
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "slow", limit: 2, duration: 1_000_000_000_000_000 }, ws.rootKey);
+    const res = await limit(ws.rootKey, "slow");
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ success: true, limit: 2, remaining: 1 });
+  });
+
   it("setting the same identifier again updates in place and keeps the id", async () => {
     const ws = await withNamespace();
     const a = await call("ratelimit.setOverride", { namespace: "ovr", identifier: "u", limit: 5, duration: 3_600_000 }, ws.rootKey);
