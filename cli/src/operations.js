@@ -341,7 +341,7 @@ export const GROUPS = [
           "file with --file: the file is checked first, then sent in batches with a progress bar on a terminal " +
           "(nothing but the result with --output json), and a summary of migrated and failed keys ends the run. " +
           "With --file the exit code is 1 when any key failed or the run was interrupted (Ctrl-C ends it after " +
-          "the batch in flight). Needs create_key on the API.",
+          "the batches in flight). Needs create_key on the API.",
         helpAfter: [
           "File formats (one key per line; blank lines and lines starting with # are skipped; see docs/cli.md):",
           '  .jsonl  one JSON object per line: {"hash":"<hash>","name":"ci","externalId":"user_42","meta":{"plan":"pro"}}',
@@ -356,11 +356,12 @@ export const GROUPS = [
           str("file", "read the keys from this .csv or .jsonl file instead", { placeholder: "<path>", local: true }),
           str("format", "file format when the extension does not tell", { choices: ["csv", "jsonl"], local: true }),
           int("batch-size", "keys per request with --file (1 to 1000)", { default: 100, local: true }),
+          int("concurrency", "requests in flight at once with --file (1 to 16)", { default: 1, local: true }),
           str("failed-file", "with --file: also write the hashes that failed here, one per line", { placeholder: "<path>", local: true }),
         ],
         examples: [
           "unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --file keys.jsonl",
-          "unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --file keys.csv --output json > result.json",
+          "unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --file keys.csv --concurrency 4 --output json > result.json",
           `unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --keys-json '[{"hash":"dGhpcyBpcyBub3QgYSByZWFsIGhhc2g="}]'`,
         ],
         custom: "migrateKeys",

@@ -9,6 +9,7 @@ import { detectFormat, readKeyFile } from "../migrateFile.js";
 import { apiError, print, renderSuccess } from "../output.js";
 
 const MAX_BATCH = 1000;
+const MAX_CONCURRENCY = 16;
 const RETRIES = 4;
 const SHOWN_PROBLEMS = 20;
 /** where a validation error points into `keys[]`: `/body/keys/3/hash` or `body.keys[3].hash` */
@@ -64,6 +65,8 @@ async function migrateFile({ opts, opId, settings, token }) {
   if (!format) throw new CliError(`cannot tell the format of ${file} from its name: pass --format csv or --format jsonl`);
   const batchSize = parseInt64("batch-size", opts.batchSize);
   if (batchSize < 1 || batchSize > MAX_BATCH) throw new CliError(`invalid value for --batch-size: use 1 to ${MAX_BATCH}`);
+  const concurrency = parseInt64("concurrency", opts.concurrency);
+  if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new CliError(`invalid value for --concurrency: use 1 to ${MAX_CONCURRENCY}`);
 
   const { total, problems } = await checkFile(file, format);
   if (problems.length) {
@@ -91,32 +94,45 @@ async function migrateFile({ opts, opId, settings, token }) {
   bar?.start(total, 0, { failedCount: 0 });
 
   const base = { apiUrl: settings.apiUrl, migrationId: opts.migrationId, apiId: opts.apiId, token, opId };
-  // Ctrl-C finishes the batch in flight and ends with the summary; a second Ctrl-C quits at once
+  // Ctrl-C finishes the batches in flight and ends with the summary; a second Ctrl-C quits at once
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(1);
     interrupted = true;
   };
   process.on("SIGINT", onSigint);
-  try {
-    for await (const batch of batches(file, format, batchSize)) {
-      await sendBatch(base, batch, state);
+  // `concurrency` workers pull batches from one reader of the file (an async generator queues
+  // their next() calls); the first error stops them all once their batch in flight is done
+  const source = batches(file, format, batchSize);
+  let fatal;
+  const worker = async () => {
+    while (!interrupted && !fatal) {
+      const { value: batch, done } = await source.next();
+      if (done) return;
+      try {
+        await sendBatch(base, batch, state);
+      } catch (err) {
+        fatal ??= err;
+        return;
+      }
       bar?.update(state.migrated.length + state.failed.length + state.rejected.length, {
         failedCount: state.failed.length + state.rejected.length,
       });
-      if (interrupted) break;
     }
-  } catch (err) {
-    bar?.stop();
-    if (err instanceof CliError) {
-      const done = state.migrated.length;
-      err.lines = [...err.lines, `Stopped after migrating ${done} of ${total} keys.`];
-    }
-    throw err;
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     process.off("SIGINT", onSigint);
+    await source.return(undefined);
+    bar?.stop();
   }
-  bar?.stop();
+  if (fatal) {
+    if (fatal instanceof CliError) {
+      fatal.lines = [...fatal.lines, `Stopped after migrating ${state.migrated.length} of ${total} keys.`];
+    }
+    throw fatal;
+  }
 
   const failedHashes = [...state.failed, ...state.rejected.map((r) => r.hash)];
   if (opts.failedFile) writeFileSync(opts.failedFile, failedHashes.map((h) => h + "\n").join(""));

@@ -60,7 +60,7 @@ describe("unkey api keys migrate-keys", () => {
         .map((k) => JSON.stringify(k.i % 2 ? { hash: k.hash, name: `legacy-${k.i}`, meta: { n: k.i } } : { hash: k.hash }))
         .join("\n") + "\n",
     );
-    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", file, "--batch-size", "250", "--output", "json"]);
+    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", file, "--batch-size", "250", "--concurrency", "3", "--output", "json"]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stderr).toBe(""); // no progress bar when printing JSON
     const out = r.json();
