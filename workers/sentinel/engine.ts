@@ -1,6 +1,6 @@
 import type { Env } from "../lib/env";
 import type { StoredPolicy } from "../lib/deploy/gateway";
-import type { KeyAuthRuleT, KeyLocationT, LoggingRuleT, RatelimitIdentifierT } from "../lib/deploy/policies";
+import type { KeyLocationT, LoggingRuleT, RatelimitIdentifierT } from "../lib/deploy/policies";
 import { ruleType } from "../lib/deploy/policies";
 import { limitAll } from "../lib/ratelimit/limiter";
 import { Rejection } from "./errors";
@@ -62,7 +62,7 @@ export async function runPolicies(ctx: EngineContext, policies: StoredPolicy[], 
           break;
         case "keyauth":
           if (out.principal) break;
-          out.principal = await keyauth(ctx, p.keyauth!, out);
+          out.principal = await keyauth(ctx, p, out);
           break;
         case "ratelimit":
           await ratelimit(ctx, p, out);
@@ -108,20 +108,11 @@ export function extractKey(locations: KeyLocationT[] | undefined, req: RequestFa
   return null;
 }
 
-async function keyauth(ctx: EngineContext, rule: KeyAuthRuleT & { keySpaceIds?: string[] }, out: EngineResult): Promise<Principal> {
-  const key = extractKey(rule.locations, ctx.req);
+async function keyauth(ctx: EngineContext, policy: StoredPolicy, out: EngineResult): Promise<Principal> {
+  const key = extractKey(policy.keyauth!.locations, ctx.req);
   if (!key) throw new Rejection("client:missing_credentials");
-  const res = await ctx.env.API.gatewayVerifyKey({
-    workspaceId: ctx.route.workspaceId,
-    keySpaceIds: rule.keySpaceIds ?? rule.keyspaces,
-    key,
-    permissionQuery: rule.permissionQuery,
-    credits: rule.credits,
-    ratelimits: rule.ratelimits,
-    appId: ctx.route.appId,
-    requestId: ctx.requestId,
-    ip: ctx.clientIp,
-  });
+  // the API reads the rule from the deployment's snapshot: the Sentinel only names it
+  const res = await ctx.env.API.gatewayVerifyKey({ deploymentId: ctx.route.deploymentId, policyId: policy.id, key, requestId: ctx.requestId, ip: ctx.clientIp });
   if (!res.ok) {
     if (res.status === 400) throw new Rejection("config:invalid_configuration", `The keyauth policy is invalid: ${res.detail}`);
     throw new Rejection("platform:internal_server_error", `Key verification failed: ${res.detail}`);

@@ -140,9 +140,30 @@ export function parseGatewayRequestMessage(body: unknown): GatewayRequestMessage
   return parseGatewayRequestRow(m.event) ? (m as unknown as GatewayRequestMessage) : null;
 }
 
-/** Sends rows through the analytics Queue (or writes them directly where none is bound). */
+type Owner = { workspace_id: string; project_id: string; app_id: string; environment_id: string };
+const owners = new Map<string, Owner | null>();
+
+/** Who a deployment belongs to (immutable, cached per isolate). */
+async function ownerOf(d1: D1Database, deploymentId: string): Promise<Owner | null> {
+  if (owners.has(deploymentId)) return owners.get(deploymentId)!;
+  const row = await d1.prepare("SELECT workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?1").bind(deploymentId).first<Owner>();
+  if (owners.size > 10_000) owners.clear();
+  if (row) owners.set(deploymentId, row);
+  return row ?? null;
+}
+
+/**
+ * Sends rows through the analytics Queue (or writes them directly where none is bound). A row
+ * is only accepted when its deployment really belongs to the workspace, project, app and
+ * environment it names, so no caller of the RPC can write into another workspace's logs.
+ */
 export async function shipGatewayRequests(env: import("../env").Env, rows: unknown[]): Promise<void> {
-  const good = (Array.isArray(rows) ? rows : []).map(parseGatewayRequestRow).filter((r): r is GatewayRequestRow => r !== null);
+  const parsed = (Array.isArray(rows) ? rows.slice(0, 1000) : []).map(parseGatewayRequestRow).filter((r): r is GatewayRequestRow => r !== null);
+  const good: GatewayRequestRow[] = [];
+  for (const r of parsed) {
+    const o = await ownerOf(env.DB, r.deployment_id);
+    if (o && o.workspace_id === r.workspace_id && o.project_id === r.project_id && o.app_id === r.app_id && o.environment_id === r.environment_id) good.push(r);
+  }
   if (good.length === 0) return;
   const { publish } = await import("../analytics/events");
   await publish(env, good.map(gatewayRequestMessage) as unknown as Parameters<typeof publish>[1]);
