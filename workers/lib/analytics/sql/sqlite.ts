@@ -836,7 +836,8 @@ function startOf(ms: string, unit: "week" | "month" | "quarter" | "year", weekMo
 /** time ± interval. Calendar units use SQLite's date modifiers, fixed units plain ms arithmetic. */
 function shiftTime(l: Compiled, r: Compiled, op: "+" | "-"): Compiled {
   const t: T = isTime(l.t) ? l.t : l.t === "num" || l.t === "any" ? l.t : "dt";
-  const iv = r.iv!;
+  const iv = r.iv;
+  if (!iv) throw bad("An INTERVAL must be written directly (INTERVAL n UNIT or toInterval*) to shift a time");
   const months = MONTH_UNITS[iv.unit];
   if (months === undefined) return { sql: `(${l.sql} ${op} ${r.sql})`, t };
   const n = `(${op === "-" ? "-" : ""}(${iv.n}) * ${months})`;
