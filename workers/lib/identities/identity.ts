@@ -9,6 +9,9 @@ import { newId } from "../ids";
 import { invalidateKeys } from "../keys/invalidate";
 import type { Identity } from "../keys/response";
 import type { RatelimitInput } from "../keys/write";
+import { describeMissing, or as anyOf, satisfies, type Requirement } from "../auth/permissions";
+import type { RootKeyContext } from "../auth/rootKey";
+import { grantsResource } from "../rbac/keyAccess";
 
 /**
  * Identities (ratelimit-identities-rbac §3): lookups by id or externalId, the Identity response
@@ -19,6 +22,19 @@ type RatelimitRow = typeof schema.ratelimits.$inferSelect;
 export type IdentityResponse = z.infer<typeof Identity>;
 
 const MAX_META_BYTES = 1024 * 1024;
+
+/**
+ * Root-key check for identity routes: the tuple permission(s), or a resource-name grant
+ * (§7.2) covering `projects/<any>/identities/<identityId>#<action>` in the workspace.
+ * Reads also accept the identity-specific tuple `identity.<id>.read_identity`.
+ */
+export function requireIdentityAction(root: RootKeyContext, action: string, identityId?: string) {
+  const req: Requirement =
+    action === "read_identity" && identityId ? anyOf(`identity.*.${action}`, `identity.${identityId}.${action}`) : `identity.*.${action}`;
+  if (satisfies(root, req)) return;
+  if (grantsResource(root, `projects/*/identities/${identityId ?? "*"}`, action)) return;
+  throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(req));
+}
 
 export const identityNotFound = () => new ApiError("unkey/data/identity_not_found", "This identity does not exist.");
 

@@ -1,9 +1,9 @@
-import { authorize } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { ApiError } from "../../../lib/errors";
 import { newId } from "../../../lib/ids";
-import { assertMetaSize, identityRatelimitInserts } from "../../../lib/identities/identity";
+import { assertMetaSize, identityRatelimitInserts, requireIdentityAction } from "../../../lib/identities/identity";
 import { assertUniqueRatelimitNames, externalIdSchema, metaSchema, ratelimitsSchema } from "../../../lib/keys/write";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -26,7 +26,8 @@ export const route = rpcRoute({
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const root = await authorize(c, "identity.*.create_identity");
+    const root = await rootKeyAuth(c);
+    requireIdentityAction(root, "create_identity");
     assertMetaSize(body.meta);
     assertUniqueRatelimitNames(body.ratelimits);
     const d = db(c.env.DB);

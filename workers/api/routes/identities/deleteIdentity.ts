@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import { authorize } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
-import { findIdentity, identityNotFound, invalidateIdentityKeys } from "../../../lib/identities/identity";
+import { findIdentity, identityNotFound, invalidateIdentityKeys, requireIdentityAction } from "../../../lib/identities/identity";
 import { rpcRoute, z, type App } from "../../rpc";
 
 const base = rpcRoute({
@@ -32,7 +32,8 @@ export const route = {
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const { identity } = c.req.valid("json");
-    const root = await authorize(c, "identity.*.delete_identity");
+    const root = await rootKeyAuth(c);
+    requireIdentityAction(root, "delete_identity");
     const d = db(c.env.DB);
     const row = await findIdentity(d, root.workspaceId, identity);
     if (!row) throw identityNotFound();

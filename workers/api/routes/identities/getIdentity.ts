@@ -1,7 +1,6 @@
-import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { db } from "../../../lib/db";
-import { findIdentity, identityNotFound, identityRatelimits, toIdentityResponse } from "../../../lib/identities/identity";
+import { findIdentity, identityNotFound, identityRatelimits, requireIdentityAction, toIdentityResponse } from "../../../lib/identities/identity";
 import { Identity } from "../../../lib/keys/response";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -23,7 +22,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const row = await findIdentity(d, root.workspaceId, identity);
     if (!row) throw identityNotFound();
-    requirePermission(root, or("identity.*.read_identity", `identity.${row.id}.read_identity`));
+    requireIdentityAction(root, "read_identity", row.id);
     const limits = await identityRatelimits(d, [row.id]);
     return ok(c, toIdentityResponse(row, limits.get(row.id)));
   });

@@ -1,8 +1,7 @@
 import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
-import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { db, schema } from "../../../lib/db";
-import { identityRatelimits, toIdentityResponse } from "../../../lib/identities/identity";
+import { identityRatelimits, requireIdentityAction, toIdentityResponse } from "../../../lib/identities/identity";
 import { Identity } from "../../../lib/keys/response";
 import { page, paginate, rpcRoute, z, type App } from "../../rpc";
 
@@ -44,7 +43,7 @@ export const register = (app: App) =>
       .orderBy(asc(i.id))
       .limit(body.limit + 1);
     const { items, next } = paginate(rows, body.limit, (r) => r.id);
-    for (const row of items) requirePermission(root, or("identity.*.read_identity", `identity.${row.id}.read_identity`));
+    for (const row of items) requireIdentityAction(root, "read_identity", row.id);
     const limits = await identityRatelimits(d, items.map((r) => r.id));
     return page(c, items.map((r) => toIdentityResponse(r, limits.get(r.id))), next);
   });

@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, inArray } from "drizzle-orm";
-import { authorize } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { auditInserts, type AuditEvent } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import {
@@ -10,6 +10,7 @@ import {
   identityRatelimitInserts,
   identityRatelimits,
   invalidateIdentityKeys,
+  requireIdentityAction,
   toIdentityResponse,
 } from "../../../lib/identities/identity";
 import { Identity } from "../../../lib/keys/response";
@@ -36,7 +37,8 @@ export const route = rpcRoute({
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const root = await authorize(c, "identity.*.update_identity");
+    const root = await rootKeyAuth(c);
+    requireIdentityAction(root, "update_identity");
     assertMetaSize(body.meta);
     assertUniqueRatelimitNames(body.ratelimits);
     const d = db(c.env.DB);

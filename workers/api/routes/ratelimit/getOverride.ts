@@ -1,6 +1,7 @@
 import { or } from "../../../lib/auth/permissions";
 import { satisfies } from "../../../lib/auth/permissions";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { grantsResource } from "../../../lib/rbac/keyAccess";
 import { liveNamespaceOr404, matchOverride, overrideNotFound } from "../../../lib/ratelimit/namespaces";
 import { ok, rpcRoute, type App } from "../../rpc";
 import { NamespaceAndIdentifier, RatelimitOverride } from "./shared";
@@ -23,7 +24,11 @@ export const register = (app: App) =>
     const root = await rootKeyAuth(c);
     const ns = await liveNamespaceOr404(c, root.workspaceId, body.namespace);
     const found = await matchOverride(c, ns.id, body.identifier);
-    if (!found || !satisfies(root, or(`ratelimit.${ns.id}.read_override`, "ratelimit.*.read_override"))) {
+    const allowed =
+      found &&
+      (satisfies(root, or(`ratelimit.${ns.id}.read_override`, "ratelimit.*.read_override")) ||
+        grantsResource(root, `ratelimits/namespaces/${ns.id}/overrides/${found.id}`, "read_override"));
+    if (!found || !allowed) {
       throw overrideNotFound();
     }
     return ok(c, { overrideId: found.id, identifier: found.identifier, limit: found.limit, duration: found.duration });

@@ -228,3 +228,16 @@ describe("identities.deleteIdentity", () => {
     expect((await call("identities.deleteIdentity", { identity: "d" }, weak)).status).toBe(403);
   });
 });
+
+describe("resource-name grants on identity routes", () => {
+  it("unkey:v1:<ws>:projects/*/identities/* grants are accepted per action", async () => {
+    const ws = await newWorkspace();
+    const grant = (action: string) => `unkey:v1:${ws.workspaceId}:projects/*/identities/*#${action}`;
+    const creator = await rootKeyWith(ws.rootKey, [grant("create_identity"), grant("read_identity")]);
+    expect((await call("identities.createIdentity", { externalId: "granted" }, creator)).status).toBe(200);
+    expect((await call("identities.getIdentity", { identity: "granted" }, creator)).status).toBe(200);
+    expect((await call("identities.deleteIdentity", { identity: "granted" }, creator)).status).toBe(403);
+    const otherWs = await rootKeyWith(ws.rootKey, [`unkey:v1:ws_someone_else:projects/*/identities/*#read_identity`]);
+    expect((await call("identities.getIdentity", { identity: "granted" }, otherWs)).status).toBe(403);
+  });
+});

@@ -168,3 +168,16 @@ describe("ratelimit overrides", () => {
     expect((await call("ratelimit.listOverrides", { namespace: "ovr" }, lister)).status).toBe(403);
   });
 });
+
+describe("resource-name grants on getOverride", () => {
+  it("a read_override grant on the namespace's overrides reveals the override", async () => {
+    const ws = await withNamespace();
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "g*", limit: 1, duration: 1000 }, ws.rootKey);
+    const grant = await rootKeyWith(ws.rootKey, [`unkey:v1:${ws.workspaceId}:ratelimits/namespaces/${ws.nsId}/overrides/*#read_override`]);
+    expect((await call("ratelimit.getOverride", { namespace: "ovr", identifier: "g1" }, grant)).status).toBe(200);
+    const subtree = await rootKeyWith(ws.rootKey, [`unkey:v1:${ws.workspaceId}:ratelimits/**#read_override`]);
+    expect((await call("ratelimit.getOverride", { namespace: "ovr", identifier: "g1" }, subtree)).status).toBe(200);
+    const wrongAction = await rootKeyWith(ws.rootKey, [`unkey:v1:${ws.workspaceId}:ratelimits/**#set_override`]);
+    expect((await call("ratelimit.getOverride", { namespace: "ovr", identifier: "g1" }, wrongAction)).status).toBe(404);
+  });
+});
