@@ -141,7 +141,8 @@ export class UsageLimiter extends DurableObject<Env> {
   /** bumped on every change, so a write-back racing with a spend knows to run again */
   private seq = 0;
   private loading: Promise<void> | null = null;
-  private inflight = new Map<string, Array<() => void>>();
+  /** idempotency keys being worked on: who waits for them, and the timer that gives up on them */
+  private inflight = new Map<string, { waiters: Array<() => void>; timer: ReturnType<typeof setTimeout> }>();
   private clock: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -274,9 +275,11 @@ export class UsageLimiter extends DurableObject<Env> {
   }
 
   private release(key: string) {
-    const waiters = this.inflight.get(key);
+    const entry = this.inflight.get(key);
+    if (!entry) return;
     this.inflight.delete(key);
-    for (const w of waiters ?? []) w();
+    clearTimeout(entry.timer);
+    for (const w of entry.waiters) w();
   }
 
   /**
@@ -287,20 +290,15 @@ export class UsageLimiter extends DurableObject<Env> {
     for (let attempt = 0; ; attempt++) {
       const stored = this.storedAnswer(idempotencyKey, fingerprint);
       if (stored) return stored;
-      const waiters = this.inflight.get(idempotencyKey);
-      if (!waiters || attempt > 0) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 10_000);
-        waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const entry = this.inflight.get(idempotencyKey);
+      if (!entry || attempt > 0) break;
+      // the first request still runs: wait for its answer (its claim expires after 10 s)
+      await new Promise<void>((resolve) => entry.waiters.push(resolve));
     }
     if (!this.inflight.has(idempotencyKey)) {
-      this.inflight.set(idempotencyKey, []);
-      // a caller that never completes must not block retries for long
-      setTimeout(() => this.release(idempotencyKey), 30_000);
+      // a caller that never completes must not hold up retries for long
+      const timer = setTimeout(() => this.release(idempotencyKey), 10_000);
+      this.inflight.set(idempotencyKey, { waiters: [], timer });
     }
     return { status: "new" };
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { call, newApi, newWorkspace } from "../helpers/harness";
-import { applyDueRefill, lastRefillBoundary, UsageLimiter } from "../../durable-objects/UsageLimiter";
+import { applyDueRefill, IDEMPOTENCY_WINDOW_MS, lastRefillBoundary, UsageLimiter } from "../../durable-objects/UsageLimiter";
 import { creditsChanged, usageLimiter } from "../../workers/lib/keys/credits";
 
 async function keyWith(body: Record<string, unknown>) {
@@ -152,5 +152,28 @@ describe("UsageLimiter refills (controlled clock)", () => {
     expect(applyDueRefill(s, at("2027-06-01T23:00:00Z"))).toBe(false);
     expect(applyDueRefill(s, at("2027-06-02T00:00:01Z"))).toBe(true);
     expect(s.remaining).toBe(5);
+  });
+});
+
+describe("UsageLimiter idempotency store", () => {
+  it("replays a stored answer after an eviction and forgets it after the window", async () => {
+    const { rootKey, key, keyId } = await keyWith({ credits: { remaining: 10 } });
+    const h = { "idempotency-key": "retry-me" };
+    const first = await call<{ code: string; credits?: number }>("keys.verifyKey", { key }, rootKey, h);
+    expect(first.body.data).toMatchObject({ code: "VALID", credits: 9 });
+    const stub = usageLimiter(env, keyId);
+    await evictDurableObject(stub);
+    const replay = await call("keys.verifyKey", { key }, rootKey, h);
+    expect(replay.body.data).toEqual(first.body.data);
+    // past the window (controlled clock) the key counts as new and the alarm purges old answers
+    const clock = await controlClock(keyId, Date.now() + IDEMPOTENCY_WINDOW_MS + 1000);
+    expect(clock.now).toBeGreaterThan(Date.now());
+    const fresh = await call("keys.verifyKey", { key }, rootKey, h);
+    expect(fresh.body.data).toMatchObject({ code: "VALID", credits: 8 });
+    await runDurableObjectAlarm(stub);
+    const left = await runInDurableObject(stub, (_i: UsageLimiter, state: DurableObjectState) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").one().n,
+    );
+    expect(left).toBe(1);
   });
 });
