@@ -34,7 +34,7 @@ export const register = (app: App) =>
     }
     const now = Date.now();
     const updated = { ...project, name: body.name ?? project.name, slug: body.slug ?? project.slug, deleteProtection: body.deleteProtection ?? project.deleteProtection, updatedAt: now };
-    const routeWrites = updated.slug !== project.slug ? await rebuildGeneratedRoutes(d, root.workspaceId, { projectId: project.id }, { [project.id]: updated.slug }) : { writes: [], removed: [] };
+    const routeWrites = updated.slug !== project.slug ? await rebuildGeneratedRoutes(d, root.workspaceId, { projectId: project.id }, { project: updated.slug }) : { writes: [], removed: [] };
     await d.batch([
       d
         .update(schema.projects)

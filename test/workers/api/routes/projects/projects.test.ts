@@ -31,6 +31,19 @@ describe("projects.*", () => {
     expect((await call("projects.getProject", { project: id }, rootKey)).status).toBe(404);
   });
 
+  it("renames the generated hostnames of its apps when the slug changes", async () => {
+    const { rootKey } = await newWorkspace();
+    await call("projects.createProject", { name: "p", slug: "before" }, rootKey);
+    await call("apps.createApp", { project: "before", name: "a", slug: "app" }, rootKey);
+    const where = { app: "app", environment: "production" };
+    const old = (await call("environments.getEnvironment", { project: "before", ...where }, rootKey)).body.data.hostnames as string[];
+    expect(old[0]).toMatch(/^before-app-w/);
+    expect((await call("projects.updateProject", { project: "before", slug: "after" }, rootKey)).status).toBe(200);
+    const now = (await call("environments.getEnvironment", { project: "after", ...where }, rootKey)).body.data.hostnames as string[];
+    expect(now).toEqual(old.map((h) => h.replace(/^before-/, "after-")));
+    expect((await call("projects.createProject", { name: "q", slug: "after" }, rootKey)).status).toBe(409);
+  });
+
   it("refuses a duplicate slug with 409 and bad slugs with 400", async () => {
     const { rootKey } = await newWorkspace();
     await call("projects.createProject", { name: "a", slug: "dup" }, rootKey);
