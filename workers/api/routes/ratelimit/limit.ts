@@ -30,6 +30,9 @@ export const register = (app: App) =>
     let ns = await findNamespace(c, root.workspaceId, body.namespace);
     if (!ns) {
       requirePermission(root, "ratelimit.*.create_namespace");
+      // a new namespace's own `limit` permission cannot be held yet: without ratelimit.*.limit the
+      // request would fail right after creating it, so refuse before writing anything
+      requirePermission(root, "ratelimit.*.limit");
       ns = (await createNamespaces(c, root.workspaceId, [body.namespace])).get(body.namespace)!;
     }
     if (ns.deleted) throw namespaceGone();

@@ -64,6 +64,8 @@ export const register = (app: App) =>
     );
     if (missing.length > 0) {
       requirePermission(root, "ratelimit.*.create_namespace");
+      // new namespaces can only be used through ratelimit.*.limit: check before writing anything
+      requirePermission(root, "ratelimit.*.limit");
       for (const [n, ns] of await createNamespaces(c, root.workspaceId, missing)) found.set(n, ns);
     }
     const namespaces = names.map((n) => found.get(n)!);

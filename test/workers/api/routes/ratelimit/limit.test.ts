@@ -64,6 +64,16 @@ describe("ratelimit.limit", () => {
     expect(rows!.n).toBe(0);
   });
 
+  it("may create a namespace but not use it: refused before anything is written", async () => {
+    const ws = await newWorkspace();
+    const key = await rootKeyWith(ws.rootKey, ["ratelimit.*.create_namespace"]);
+    const res = await call("ratelimit.limit", body({ namespace: "half" }), key);
+    expect(res.status).toBe(403);
+    expect(res.body.error!.detail).toBe("Missing permission: 'ratelimit.*.limit'");
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimit_namespaces WHERE workspace_id = ?").bind(ws.workspaceId).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
+
   it("needs ratelimit.*.limit or the namespace's own limit permission", async () => {
     const ws = await newWorkspace();
     await call("ratelimit.limit", body(), ws.rootKey);
