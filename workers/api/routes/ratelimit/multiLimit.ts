@@ -66,6 +66,8 @@ export const register = (app: App) =>
       requirePermission(root, "ratelimit.*.create_namespace");
       // new namespaces can only be used through ratelimit.*.limit: check before writing anything
       requirePermission(root, "ratelimit.*.limit");
+      // …and a deleted namespace among the others would end the request in 410 anyway
+      if ([...found.values()].some((ns) => ns.deleted)) throw namespaceGone();
       for (const [n, ns] of await createNamespaces(c, root.workspaceId, missing)) found.set(n, ns);
     }
     const namespaces = names.map((n) => found.get(n)!);

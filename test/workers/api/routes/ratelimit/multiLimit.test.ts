@@ -83,6 +83,11 @@ describe("ratelimit.multiLimit", () => {
     const res = await call("ratelimit.multiLimit", [item({ namespace: "keep" }), item({ namespace: "gone" })], ws.rootKey);
     expect(res.status).toBe(410);
     expect(res.body.error!.type).toBe(errorType("unkey/data/ratelimit_namespace_gone"));
+    // a deleted namespace next to a missing one: 410, and the missing one is not created
+    const mixed = await call("ratelimit.multiLimit", [item({ namespace: "gone" }), item({ namespace: "brand_new" })], ws.rootKey);
+    expect(mixed.status).toBe(410);
+    const created = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimit_namespaces WHERE workspace_id = ? AND name = 'brand_new'").bind(ws.workspaceId).first<{ n: number }>();
+    expect(created!.n).toBe(0);
   });
 
   it("rejects an empty array, more than 100 items, an object body and unknown fields", async () => {
