@@ -16,8 +16,8 @@ const long = (env as unknown as { RATELIMIT_ACCURACY?: string }).RATELIMIT_ACCUR
 const LIMITS = long ? [5, 37, 100, 500] : [5, 100];
 const DURATIONS = long ? [1000, 5000, 60_000, 3_600_000] : [1000, 60_000];
 const LOADS = long ? [0.25, 0.5, 0.9, 1, 1.1, 2, 10] : [0.5, 1, 1.5, 10];
-const WINDOWS = long ? 100 : 25;
-const PHASES = long ? [0.13, 0.37, 0.81] : [0.37];
+const WINDOWS = long ? 60 : 25;
+const PHASES = long ? [0.13, 0.81] : [0.37];
 
 let seq = 0;
 
