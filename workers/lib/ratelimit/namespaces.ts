@@ -12,9 +12,10 @@ import { compareWildcards, wildcardMatch } from "./wildcard";
  * Rate-limit namespaces and overrides: lookups behind the tiered cache, creation, invalidation.
  *
  * Cache keys: `ratelimitNamespace` → `<workspaceId>:<id or name>` (only found namespaces are
- * cached, so one created elsewhere is seen at once); `ratelimitOverrides` →
- * `<namespaceId>:=<identifier>` for the exact override of one identifier and `<namespaceId>:*`
- * for the namespace's wildcard overrides. Every write removes what it changed.
+ * cached, so one created elsewhere is seen at once); `ratelimitOverrides` → `<namespaceId>` for
+ * the namespace's overrides (all of them, or only its wildcards when it has very many) and
+ * `<namespaceId>:=<identifier>` for one identifier's exact override in the latter case. Every
+ * write removes what it changed.
  */
 export interface Namespace {
   id: string;
@@ -131,31 +132,55 @@ const o = schema.ratelimitOverrides;
 const cols = { id: o.id, identifier: o.identifier, limit: o.limit, duration: o.duration, createdAt: o.createdAt };
 
 /**
+ * A namespace's overrides as one cache entry (as Unkey caches them with the namespace): with up
+ * to INLINE_OVERRIDES of them, `all` holds every one and an identifier never seen before costs
+ * no lookup at all (the hot path of `limit` with many identifiers); beyond that only the
+ * wildcards are kept here and exact overrides are looked up per identifier.
+ */
+const INLINE_OVERRIDES = 1000;
+type OverrideSet = { all: Override[] | null; wildcards: Override[] };
+/** identifier → override, derived once per cached set and isolate */
+const exactIndex = new WeakMap<OverrideSet, Map<string, Override>>();
+
+/**
  * The override that applies to `identifier`: the exact one if stored, else the first matching
  * wildcard in `compareWildcards` order, else null.
  */
 export async function matchOverride(c: Context<AppEnv>, namespaceId: string, identifier: string): Promise<Override | null> {
   const cache = cacheFor(c);
   const d = db(c.env.DB);
-  const [exact, wildcards] = await Promise.all([
-    cache.swr("ratelimitOverrides", `${namespaceId}:=${identifier}`, async () => {
+  const set = await cache.swr("ratelimitOverrides", namespaceId, async (): Promise<OverrideSet> => {
+    const rows = await d
+      .select(cols)
+      .from(o)
+      .where(and(eq(o.namespaceId, namespaceId), isNull(o.deletedAt)))
+      .limit(INLINE_OVERRIDES + 1);
+    if (rows.length <= INLINE_OVERRIDES) {
+      return { all: rows.map(strip), wildcards: rows.filter((r) => r.identifier.includes("*")).sort(compareWildcards).map(strip) };
+    }
+    const wildcards = await d
+      .select(cols)
+      .from(o)
+      .where(and(eq(o.namespaceId, namespaceId), like(o.identifier, "%*%"), isNull(o.deletedAt)));
+    return { all: null, wildcards: wildcards.sort(compareWildcards).map(strip) };
+  });
+  let exact: Override | null;
+  if (set.all) {
+    let index = exactIndex.get(set);
+    if (!index) exactIndex.set(set, (index = new Map(set.all.map((x) => [x.identifier, x]))));
+    exact = index.get(identifier) ?? null;
+  } else {
+    exact = await cache.swr("ratelimitOverrides", `${namespaceId}:=${identifier}`, async () => {
       const rows = await d
         .select(cols)
         .from(o)
         .where(and(eq(o.namespaceId, namespaceId), eq(o.identifier, identifier), isNull(o.deletedAt)))
         .limit(1);
       return rows[0] ? strip(rows[0]) : null;
-    }),
-    cache.swr("ratelimitOverrides", `${namespaceId}:*`, async () => {
-      const rows = await d
-        .select(cols)
-        .from(o)
-        .where(and(eq(o.namespaceId, namespaceId), like(o.identifier, "%*%"), isNull(o.deletedAt)));
-      return rows.sort(compareWildcards).map(strip);
-    }),
-  ]);
+    });
+  }
   if (exact) return exact;
-  return wildcards.find((w) => wildcardMatch(w.identifier, identifier)) ?? null;
+  return set.wildcards.find((w) => wildcardMatch(w.identifier, identifier)) ?? null;
 }
 
 function strip(r: { id: string; identifier: string; limit: number; duration: number }): Override {
@@ -164,9 +189,7 @@ function strip(r: { id: string; identifier: string; limit: number; duration: num
 
 /** After a write to the override stored under `identifier`. */
 export async function invalidateOverride(c: Context<AppEnv>, namespaceId: string, identifier: string) {
-  const keys = [`${namespaceId}:=${identifier}`];
-  if (identifier.includes("*")) keys.push(`${namespaceId}:*`);
-  await cacheFor(c).remove("ratelimitOverrides", ...keys);
+  await cacheFor(c).remove("ratelimitOverrides", namespaceId, `${namespaceId}:=${identifier}`);
 }
 
 export async function listOverrides(c: Context<AppEnv>, namespaceId: string, cursor: string | undefined, limit: number) {

@@ -48,6 +48,24 @@ describe("ratelimit overrides", () => {
     expect((await limit(ws.rootKey, "user_*", { cost: 0 })).body.data.limit).toBe(2);
   });
 
+  it("a namespace with more overrides than one cache entry holds still finds exact and wildcard overrides", async () => {
+    const ws = await withNamespace();
+    const now = Date.now();
+    const rows = Array.from({ length: 1100 }, (_, i) =>
+      env.DB.prepare('INSERT INTO ratelimit_overrides (id, workspace_id, namespace_id, identifier, "limit", duration, created_at) VALUES (?, ?, ?, ?, ?, 60000, ?)')
+        .bind(`rlor_bulk${String(i).padStart(5, "0")}`, ws.workspaceId, ws.nsId, `bulk_${i}`, 1000 + i, now),
+    );
+    await env.DB.batch(rows);
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "zz*", limit: 7, duration: 60_000 }, ws.rootKey);
+    expect((await limit(ws.rootKey, "bulk_1099", { cost: 0 })).body.data.limit).toBe(2099);
+    expect((await limit(ws.rootKey, "bulk_0", { cost: 0 })).body.data.limit).toBe(1000);
+    expect((await limit(ws.rootKey, "zz_top", { cost: 0 })).body.data.limit).toBe(7);
+    expect((await limit(ws.rootKey, "nobody", { cost: 0 })).body.data.limit).toBe(100);
+    // a new exact override is seen at once here
+    await call("ratelimit.setOverride", { namespace: "ovr", identifier: "nobody", limit: 3, duration: 60_000 }, ws.rootKey);
+    expect((await limit(ws.rootKey, "nobody", { cost: 0 })).body.data.limit).toBe(3);
+  });
+
   it("an override with limit 0 always denies", async () => {
     const ws = await withNamespace();
     await call("ratelimit.setOverride", { namespace: "ovr", identifier: "banned", limit: 0, duration: 3_600_000 }, ws.rootKey);
