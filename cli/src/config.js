@@ -1,6 +1,6 @@
 // ~/.unkey/config.toml: where `unkey auth login` stores the root key, and how the `api`
 // commands find their root key, API URL and output format.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
@@ -58,6 +58,21 @@ export function storeRootKey(file, rootKey) {
   chmodSync(file, 0o600);
 }
 
+/** A root key in a file others can read is a leak waiting to happen: say so (on stderr). */
+function warnIfShared(file) {
+  if (process.platform === "win32") return;
+  try {
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) {
+      process.stderr.write(
+        `warning: ${file} holds a root key and is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}\n`,
+      );
+    }
+  } catch {
+    // unreadable metadata is not worth failing the command for
+  }
+}
+
 /**
  * What an `api` command runs with. Commander already applied flag > environment variable;
  * the config file comes last.
@@ -88,7 +103,10 @@ export function resolveSettings(opts) {
     rootKey() {
       if (opts.rootKey) return opts.rootKey;
       const fromFile = loadConfig().root_key;
-      if (typeof fromFile === "string" && fromFile.length > 0) return fromFile;
+      if (typeof fromFile === "string" && fromFile.length > 0) {
+        warnIfShared(configPath);
+        return fromFile;
+      }
       throw new CliError("no root key: pass --root-key, set UNKEY_ROOT_KEY, or run `unkey auth login`", {
         lines: [
           "No root key found.",

@@ -1,5 +1,5 @@
 // The CLI against the local server, as a user runs it: a child process with its own HOME.
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_ADMIN_KEY, startApi, type TestServer } from "../helpers/server";
@@ -95,6 +95,14 @@ describe("unkey CLI against the local server", () => {
     writeFileSync(path.join(other, "full.toml"), `root_key = "${rootKey}"\napi_url = "${server.url}"\n`);
     const fromFile = await runCli(["api", "apis", "get-api", "--api-id", apiId, "--config", path.join(other, "full.toml")], { home: emptyHome });
     expect(fromFile.code, fromFile.stdout).toBe(0);
+    // that file was written with the default umask: readable by others, which earns a warning on stderr
+    chmodSync(path.join(other, "full.toml"), 0o644);
+    const warned = await runCli(["api", "apis", "get-api", "--api-id", apiId, "--config", path.join(other, "full.toml")], { home: emptyHome });
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain("readable by others (mode 644); run: chmod 600");
+    expect(fromFile.stderr === "" || fromFile.stderr.includes("readable by others")).toBe(true);
+    const quiet = await cli(["api", "apis", "get-api", "--api-id", apiId]);
+    expect(quiet.stderr).toBe("");
   });
 
   it("creates a key with credits, metadata and permissions", async () => {
