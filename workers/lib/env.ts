@@ -7,6 +7,8 @@ export interface Env {
   ENCRYPTION_KEYS?: string;
   /** Set to "off" to bypass the in-memory and Cache API tiers (benchmarks of the cold path). */
   CACHE_MODE?: string;
+  /** Base domain of the Sentinel's generated hostnames (docs/sentinel.md); default `localhost`. */
+  SENTINEL_BASE_DOMAIN?: string;
   /** Credits of one key per object (durable-objects/UsageLimiter.ts). */
   USAGE_LIMITER: DurableObjectNamespace<import("../../durable-objects/UsageLimiter").UsageLimiter>;
   /** Base URL of the customer portal pages (default: this Worker's origin + "/portal"). */
