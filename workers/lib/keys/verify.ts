@@ -173,7 +173,11 @@ export async function verifyKey(deps: VerifyDeps, caller: VerifyCaller, input: V
   let outcome: Outcome;
   try {
     outcome = await decide(deps, key, keyspace, input, query, early, idem);
-    if (idem && !outcome.stored) await completeIdempotent(env, key.id, idem.key, idem.fingerprint, outcome.data as Answer);
+    if (idem && !outcome.stored) {
+      // NOT_FOUND answers are never stored: a retry looks again
+      if (outcome.data.code === "NOT_FOUND") await abandonIdempotent(env, key.id, idem.key);
+      else await completeIdempotent(env, key.id, idem.key, idem.fingerprint, outcome.data as Answer);
+    }
   } catch (err) {
     if (idem) deps.waitUntil(abandonIdempotent(env, key.id, idem.key).catch(() => {}));
     throw err;
