@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:test";
+import { env, listDurableObjectIds } from "cloudflare:test";
 import { call, newApi, newWorkspace, ADMIN_KEY } from "../../../helpers/harness";
 import { verifyKey, type VerifyDeps } from "../../../../workers/lib/keys/verify";
 import { newCache } from "../../../../workers/lib/services";
@@ -66,5 +66,16 @@ describe("verifyKey (library)", () => {
     await settle();
     const row = await env.DB.prepare("SELECT last_used_at FROM keys WHERE id = ?").bind(t.keyId).first<{ last_used_at: number | null }>();
     expect(row!.last_used_at).toBeGreaterThanOrEqual(before);
+  });
+
+  it("touches no credit counter for a key with unlimited credits and no rate limits", async () => {
+    const t = await setup();
+    const limited = await call<{ keyId: string; key: string }>("keys.createKey", { apiId: t.apiId, credits: { remaining: 5 } }, t.rootKey);
+    const { deps: d } = deps();
+    for (let i = 0; i < 3; i++) expect((await verifyKey(d, t.caller, { key: t.key, credits: { cost: 2 } })).code).toBe("VALID");
+    expect((await verifyKey(d, t.caller, { key: limited.body.data.key })).code).toBe("VALID");
+    const ids = (await listDurableObjectIds(env.USAGE_LIMITER)).map((id) => id.toString());
+    expect(ids).toContain(env.USAGE_LIMITER.idFromName(limited.body.data.keyId).toString());
+    expect(ids).not.toContain(env.USAGE_LIMITER.idFromName(t.keyId).toString());
   });
 });
