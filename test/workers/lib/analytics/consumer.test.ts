@@ -168,4 +168,18 @@ describe("analytics queue consumer", () => {
     await waitOnExecutionContext(ctx);
     expect(await counts(w)).toEqual({ raw: 1, minute: 1, hour: 1, day: 1, month: (await counts(w)).month });
   });
+
+  it("writes one Analytics Engine data point per newly stored event", async () => {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const ae = { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) };
+    const e = { ...env, AE_VERIFICATIONS: ae, AE_RATELIMITS: ae } as typeof env;
+    const w = ws();
+    const msgs = [verification({ workspaceId: w, keyId: "key_ae", tags: ["x=1"] }), ratelimit({ workspaceId: w })];
+    await writeEvents(e, msgs);
+    await writeEvents(e, msgs);
+    expect(points.length).toBe(2);
+    expect(points[0]!.indexes).toEqual([w]);
+    expect(points[0]!.blobs).toContain("key_ae");
+    expect(points[0]!.blobs).toContain('["x=1"]');
+  });
 });
