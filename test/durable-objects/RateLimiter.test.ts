@@ -55,6 +55,17 @@ describe("RateLimiter Durable Object", () => {
     expect(r.results[0]!.remaining).toBe(3);
   });
 
+  it("keeps a pending reservation across eviction; it can still be committed or released", async () => {
+    const o = owner();
+    let stub = limiterStub(env, o);
+    await stub.reserve({ reservationId: "survivor", now: T0, checks: [check(5, 4)] });
+    await evictDurableObject(stub);
+    stub = limiterStub(env, o);
+    expect((await stub.limit({ now: T0, checks: [check(5, 2)] })).passed).toBe(false);
+    expect(await stub.release("survivor")).toBe(true);
+    expect((await stub.limit({ now: T0, checks: [check(5, 2)] })).results[0]!.remaining).toBe(3);
+  });
+
   it("checks of one batch on the same counter add up and are all-or-nothing", async () => {
     const stub = limiterStub(env, owner());
     const r = await stub.limit({ now: T0, checks: [check(3, 2), check(3, 2)] });
