@@ -14,7 +14,7 @@ export const route = rpcRoute({
   description:
     "Our extension. Lists the workspace's audit events, newest first, with the dashboard's filters: bucket " +
     "(default `unkey_mutations`), event types, actor ids and root key ids (an event matches when its actor is in " +
-    "either list), and a time range in Unix ms. Events older than the workspace's audit retention are not returned. " +
+    "either list), and a time range in Unix ms or relative (`since`). Events older than the workspace's audit retention are not returned. " +
     "Needs `workspace.*.read_audit_logs`.",
   paginated: true,
   body: z.object({
@@ -24,6 +24,11 @@ export const route = rpcRoute({
     rootKeyIds: ids.optional().openapi({ description: "Only events performed by these root keys." }),
     startTime: z.number().int().min(0).optional().openapi({ description: "Earliest event time, Unix ms (inclusive)." }),
     endTime: z.number().int().min(0).optional().openapi({ description: "Latest event time, Unix ms (inclusive)." }),
+    since: z
+      .string()
+      .regex(/^[1-9][0-9]{0,5}[mhdw]$/, "a number followed by m, h, d or w, e.g. 24h")
+      .optional()
+      .openapi({ description: "Relative range ending now, e.g. `30m`, `24h`, `7d`, `2w`; combined with startTime the later bound wins." }),
     limit: z.number().int().min(1).max(200).optional().openapi({ description: "Page size, 50 by default." }),
     cursor: z.string().min(1).max(512).optional().openapi({ description: "`pagination.cursor` of the previous page." }),
   }),
@@ -49,6 +54,9 @@ function decodeCursor(cursor: string): { time: number; id: string } {
   return { time, id };
 }
 
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: DAY, w: 7 * DAY };
+const sinceMs = (since: string) => Number(since.slice(0, -1)) * UNIT_MS[since.slice(-1)]!;
+
 const badCursor = () =>
   invalidInput("The cursor is invalid.", [{ location: "body.cursor", message: "not a cursor returned by audit.listLogs" }]);
 
@@ -62,7 +70,7 @@ export const register = (app: App) =>
     const where: (SQL | undefined)[] = [
       eq(t.workspaceId, root.workspaceId),
       eq(t.bucket, body.bucket ?? "unkey_mutations"),
-      gte(t.time, Math.max(oldest, body.startTime ?? 0)),
+      gte(t.time, Math.max(oldest, body.startTime ?? 0, body.since ? Date.now() - sinceMs(body.since) : 0)),
     ];
     if (body.endTime !== undefined) where.push(lte(t.time, body.endTime));
     if (body.events) where.push(inArray(t.event, body.events));

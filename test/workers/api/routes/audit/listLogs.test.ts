@@ -58,6 +58,9 @@ describe("audit.listLogs", () => {
     const future = Date.now() + 60_000;
     expect((await call<Log[]>("audit.listLogs", { startTime: future }, reader)).body.data).toEqual([]);
     expect((await call<Log[]>("audit.listLogs", { endTime: 1 }, reader)).body.data).toEqual([]);
+    const everything = await call<Log[]>("audit.listLogs", {}, reader);
+    expect((await call<Log[]>("audit.listLogs", { since: "1h" }, reader)).body.data).toEqual(everything.body.data);
+    expect((await call("audit.listLogs", { since: "yesterday" }, reader)).status).toBe(400);
   });
 
   it("never shows another workspace's events", async () => {
