@@ -7,7 +7,6 @@ import { ApiError, invalidInput } from "../errors";
 import type { Upstream } from "../../../schema/deploy";
 import type { RootKeyContext } from "../auth/rootKey";
 import { generatedDeploymentRoute, newDeploymentId, slugsOf, type AppRow, type DeploymentRow, type EnvironmentRow, type ProjectRow } from "./resources";
-import { invalidateHosts } from "./routing";
 
 /**
  * Creating and re-pointing deployments. A deployment of an upstream needs no build: it is
@@ -105,14 +104,7 @@ export async function createDeployment(
       },
     ]),
   ]);
-  if (takesTraffic) await invalidateEnvironmentHosts(c, environment.id);
   return id;
-}
-
-export async function invalidateEnvironmentHosts(c: Context<AppEnv>, environmentId: string) {
-  const d = db(c.env.DB);
-  const rows = await d.select({ hostname: schema.gatewayRoutes.hostname }).from(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.environmentId, environmentId));
-  await invalidateHosts(c, rows.map((r) => r.hostname));
 }
 
 type Found = { deployment: DeploymentRow; project: ProjectRow; app: AppRow; environment: EnvironmentRow };
@@ -155,7 +147,6 @@ async function switchCurrent(c: Context<AppEnv>, root: RootKeyContext, f: Found,
       },
     ]),
   ]);
-  await invalidateEnvironmentHosts(c, f.environment.id);
 }
 
 /** Stop / start a preview deployment (its hostnames answer 503 while stopped). */

@@ -1,14 +1,15 @@
-import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, inArray, isNull, ne } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import type { Database } from "../db";
 import { schema } from "../db";
-import { cacheFor } from "../services";
 import { workspaceHandle } from "./hostnames";
 import { generatedDeploymentRoute, generatedEnvironmentRoutes } from "./resources";
 
 /**
+ * The Sentinel reads `gateway_routes` (joined with the environment's current deployment) on
+ * every request, so route changes written here take effect on the next request; there is no
+ * routing cache to invalidate.
+ *
  * Regenerates the generated hostnames (live, environment, deployment) of the apps in scope
  * after a slug change. Returns the batch writes and the hostnames that stop routing.
  */
@@ -52,9 +53,4 @@ export async function rebuildGeneratedRoutes(
   for (let i = 0; i < rows.length; i += 10) writes.push(d.insert(schema.gatewayRoutes).values(rows.slice(i, i + 10)).onConflictDoNothing());
   const kept = new Set(rows.map((r) => r.hostname));
   return { writes, removed: old.map((o) => o.hostname).filter((h) => !kept.has(h)) };
-}
-
-/** Forget cached routing answers for these stored hostnames (the Sentinel re-reads them). */
-export async function invalidateHosts(c: Context<AppEnv>, hostnames: string[]): Promise<void> {
-  if (hostnames.length > 0) await cacheFor(c).remove("deploymentByHost", ...hostnames);
 }

@@ -6,7 +6,6 @@ import { ApiError } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getAppOrThrow } from "../../../lib/deploy/resources";
 import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
-import { invalidateHosts } from "../../../lib/deploy/routing";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { rpcRoute, z, type App } from "../../rpc";
 
@@ -31,7 +30,6 @@ export const register = (app: App) =>
     const { project, app: target } = await getAppOrThrow(d, root.workspaceId, body.project, body.app);
     requirePermission(root, scoped("app", "delete_app", target.id));
     if (target.deleteProtection) throw new ApiError("unkey/application/protected_resource", "The app has delete protection enabled. Disable it before deleting the app.");
-    const hosts = await d.select({ hostname: schema.gatewayRoutes.hostname }).from(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.appId, target.id));
     const now = Date.now();
     await d.batch([
       d.update(schema.deployApps).set({ deletedAt: now, updatedAt: now }).where(eq(schema.deployApps.id, target.id)),
@@ -39,6 +37,5 @@ export const register = (app: App) =>
       d.delete(schema.customDomains).where(eq(schema.customDomains.appId, target.id)),
       ...auditInserts(c, root.workspaceId, [{ event: "app.delete", description: `Deleted app ${target.id}`, targets: [{ type: "app", id: target.id, name: target.name }, { type: "project", id: project.id }] }]),
     ]);
-    await invalidateHosts(c, hosts.map((h) => h.hostname));
     return okWith(c, {}, 202) as never;
   });

@@ -5,7 +5,7 @@ import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { appResponse, findApp, getAppOrThrow } from "../../../lib/deploy/resources";
-import { invalidateHosts, rebuildGeneratedRoutes } from "../../../lib/deploy/routing";
+import { rebuildGeneratedRoutes } from "../../../lib/deploy/routing";
 import { AppData, Name, ResourceIdentifier, Slug } from "../../../lib/deploy/schemas";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -59,6 +59,5 @@ export const register = (app: App) =>
       ...routes.writes,
       ...auditInserts(c, root.workspaceId, [{ event: "app.update", description: `Updated app ${current.id}`, targets: [{ type: "app", id: current.id, name: updated.name }, { type: "project", id: project.id }] }]),
     ]);
-    await invalidateHosts(c, routes.removed);
     return ok(c, appResponse(updated));
   });

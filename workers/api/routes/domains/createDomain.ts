@@ -9,7 +9,6 @@ import { allowed, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { dnsRecords, localMode, normaliseDomain } from "../../../lib/deploy/domains";
 import { environmentNotFound, getEnvironmentOrThrow } from "../../../lib/deploy/resources";
-import { invalidateHosts } from "../../../lib/deploy/routing";
 import { DnsRecord, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { compact, ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -69,6 +68,5 @@ export const register = (app: App) =>
         { event: "domain.create", description: `Attached ${domain} to environment ${environment.id}`, targets: [{ type: "domain", id: row.id, name: domain }, { type: "environment", id: environment.id, name: environment.slug }] },
       ]),
     ]);
-    await invalidateHosts(c, [domain]);
     return ok(c, compact({ domainId: row.id, dnsRecords: dnsRecords(row, base) }));
   });

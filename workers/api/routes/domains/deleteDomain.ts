@@ -4,7 +4,6 @@ import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { auditInserts } from "../../../lib/audit";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { domainNotFound, findDomain } from "../../../lib/deploy/domains";
-import { invalidateHosts } from "../../../lib/deploy/routing";
 import { EmptyData } from "../../../lib/deploy/schemas";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -29,6 +28,5 @@ export const register = (app: App) =>
       d.delete(schema.gatewayRoutes).where(and(eq(schema.gatewayRoutes.hostname, row.domain), eq(schema.gatewayRoutes.kind, "custom"))),
       ...auditInserts(c, root.workspaceId, [{ event: "domain.delete", description: `Detached ${row.domain}`, targets: [{ type: "domain", id: row.id, name: row.domain }] }]),
     ]);
-    await invalidateHosts(c, [row.domain]);
     return ok(c, {});
   });

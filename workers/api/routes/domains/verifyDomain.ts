@@ -6,7 +6,6 @@ import { ApiError } from "../../../lib/errors";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { checkDns, domainNotFound, findDomain, localMode } from "../../../lib/deploy/domains";
-import { invalidateHosts } from "../../../lib/deploy/routing";
 import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
 import { EmptyData } from "../../../lib/deploy/schemas";
 import { rpcRoute, z, type App } from "../../rpc";
@@ -51,6 +50,5 @@ export const register = (app: App) =>
         { event: "domain.verify", description: `Verification of ${row.domain}: ${result.ok ? "verified" : "pending DNS"}`, targets: [{ type: "domain", id: row.id, name: row.domain }] },
       ]),
     ]);
-    if (result.ok) await invalidateHosts(c, [row.domain]);
     return okWith(c, {}, 202) as never;
   });

@@ -6,7 +6,6 @@ import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { getProjectOrThrow } from "../../../lib/deploy/resources";
 import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
-import { invalidateHosts } from "../../../lib/deploy/routing";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { requireSomeScope } from "../../../lib/deploy/access";
 import { rpcRoute, z, type App } from "../../rpc";
@@ -32,7 +31,6 @@ export const register = (app: App) =>
     const project = await getProjectOrThrow(d, root.workspaceId, ident);
     requirePermission(root, or("project.*.delete_project", `project.${project.id}.delete_project`));
     if (project.deleteProtection) throw new ApiError("unkey/application/protected_resource", "The project has delete protection enabled. Disable it before deleting the project.");
-    const hosts = await d.select({ hostname: schema.gatewayRoutes.hostname }).from(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.projectId, project.id));
     const now = Date.now();
     await d.batch([
       d.update(schema.projects).set({ deletedAt: now, updatedAt: now }).where(eq(schema.projects.id, project.id)),
@@ -41,6 +39,5 @@ export const register = (app: App) =>
       d.delete(schema.customDomains).where(eq(schema.customDomains.projectId, project.id)),
       ...auditInserts(c, root.workspaceId, [{ event: "project.delete", description: `Deleted project ${project.id}`, targets: [{ type: "project", id: project.id, name: project.name }] }]),
     ]);
-    await invalidateHosts(c, hosts.map((h) => h.hostname));
     return okWith(c, {}, 202) as never;
   });

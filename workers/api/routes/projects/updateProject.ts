@@ -5,7 +5,7 @@ import { or } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { findProject, getProjectOrThrow, projectResponse } from "../../../lib/deploy/resources";
-import { invalidateHosts, rebuildGeneratedRoutes } from "../../../lib/deploy/routing";
+import { rebuildGeneratedRoutes } from "../../../lib/deploy/routing";
 import { Name, ProjectData, ResourceIdentifier, Slug } from "../../../lib/deploy/schemas";
 import { requireSomeScope } from "../../../lib/deploy/access";
 import { ok, rpcRoute, z, type App } from "../../rpc";
@@ -43,6 +43,5 @@ export const register = (app: App) =>
       ...routeWrites.writes,
       ...auditInserts(c, root.workspaceId, [{ event: "project.update", description: `Updated project ${project.id}`, targets: [{ type: "project", id: project.id, name: updated.name }] }]),
     ]);
-    await invalidateHosts(c, routeWrites.removed);
     return ok(c, projectResponse(updated));
   });
