@@ -1,4 +1,4 @@
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Database } from "../db";
 import { schema } from "../db";
 import { ApiError } from "../errors";
@@ -159,16 +159,31 @@ export async function environmentHostnames(d: Database, environmentId: string, b
 
 /** Hostnames reaching a deployment: its pinned one, plus the environment's while it is current. */
 export async function deploymentHostnames(d: Database, dep: DeploymentRow, environment: EnvironmentRow, base: string): Promise<string[]> {
+  return (await hostnamesOfDeployments(d, [{ deployment: dep, environment }], base)).get(dep.id) ?? [];
+}
+
+/** The same for a page of deployments, in one query (only their own and environment-wide routes). */
+export async function hostnamesOfDeployments(d: Database, items: { deployment: DeploymentRow; environment: EnvironmentRow }[], base: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (items.length === 0) return out;
+  const t = schema.gatewayRoutes;
+  const envIds = [...new Set(items.map((i) => i.environment.id))];
   const rows = await d
-    .select({ hostname: schema.gatewayRoutes.hostname, kind: schema.gatewayRoutes.kind, deploymentId: schema.gatewayRoutes.deploymentId })
-    .from(schema.gatewayRoutes)
-    .where(eq(schema.gatewayRoutes.environmentId, environment.id));
-  const isCurrent = environment.currentDeploymentId === dep.id;
+    .select({ hostname: t.hostname, kind: t.kind, deploymentId: t.deploymentId, environmentId: t.environmentId })
+    .from(t)
+    .where(or(inArray(t.deploymentId, items.map((i) => i.deployment.id)), and(inArray(t.environmentId, envIds), isNull(t.deploymentId))));
   const order = { deployment: 0, live: 1, environment: 2, custom: 3 } as const;
-  return rows
-    .filter((r) => (r.deploymentId ? r.deploymentId === dep.id : isCurrent))
-    .sort((a, b) => order[a.kind] - order[b.kind])
-    .map((r) => publicHostname(r.hostname, base));
+  for (const { deployment: dep, environment } of items) {
+    const isCurrent = environment.currentDeploymentId === dep.id;
+    out.set(
+      dep.id,
+      rows
+        .filter((r) => (r.deploymentId ? r.deploymentId === dep.id : isCurrent && r.environmentId === environment.id))
+        .sort((a, b) => order[a.kind] - order[b.kind])
+        .map((r) => publicHostname(r.hostname, base)),
+    );
+  }
+  return out;
 }
 
 export function generatedEnvironmentRoutes(workspaceId: string, projectId: string, appId: string, env: { id: string; slug: string; kind: string }, slugs: Slugs, now: number) {

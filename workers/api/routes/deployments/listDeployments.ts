@@ -3,7 +3,7 @@ import { db, schema } from "../../../lib/db";
 import { authorize } from "../../../lib/auth/rootKey";
 import { invalidInput } from "../../../lib/errors";
 import { baseDomain } from "../../../lib/deploy/hostnames";
-import { deploymentHostnames, findApp, getEnvironmentOrThrow, getProjectOrThrow } from "../../../lib/deploy/resources";
+import { findApp, getEnvironmentOrThrow, getProjectOrThrow, hostnamesOfDeployments } from "../../../lib/deploy/resources";
 import { DEPLOYMENT_STATUSES, deploymentResponse } from "../../../lib/deploy/deployments";
 import { DeploymentData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { appNotFound } from "../../../lib/deploy/resources";
@@ -69,6 +69,7 @@ export const register = (app: App) =>
     const last = items[items.length - 1];
     const next = rows.length > b.limit && last ? `${last.deployment.createdAt}:${last.deployment.id}` : undefined;
     const base = baseDomain(c.env);
-    const data = await Promise.all(items.map(async (f) => deploymentResponse(f.deployment, f, await deploymentHostnames(d, f.deployment, f.environment, base))));
+    const hosts = await hostnamesOfDeployments(d, items, base);
+    const data = items.map((f) => deploymentResponse(f.deployment, f, hosts.get(f.deployment.id) ?? []));
     return page(c, data, next) as never;
   });
