@@ -167,6 +167,19 @@ describe("Sentinel: keyauth", () => {
     expect(((await second.json()) as any).error.code).toBe("err:frontline:client:usage_exceeded");
   });
 
+  it("enforces the keyauth policy's own rate limits per key, with rate-limit headers", async () => {
+    const c = await setup("keylimits", [{ name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], ratelimits: [{ name: "gateway", limit: 1, duration: 60_000 }] } }]);
+    const { key } = await newKey(c.rootKey, c.apiId);
+    const first = await through(c.liveHost, "/", { headers: { authorization: `Bearer ${key}` } });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-limit")).toBe("1");
+    expect(first.headers.get("x-ratelimit-remaining")).toBe("0");
+    const second = await through(c.liveHost, "/", { headers: { authorization: `Bearer ${key}` } });
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as any).error.code).toBe("err:frontline:client:rate_limited");
+    expect(Number(second.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+
   it("answers 403 insufficient_permissions when the key misses the policy's permission query", async () => {
     const c = await setup("permq", [{ name: "admins", enabled: true, keyauth: { keyspaces: ["$API"], permissionQuery: "admin.read" } }]);
     const { key } = await newKey(c.rootKey, c.apiId);
