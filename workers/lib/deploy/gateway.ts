@@ -4,6 +4,7 @@ import { schema } from "../db";
 import { ApiError, invalidInput } from "../errors";
 import { parsePermissionQuery } from "../rbac/query";
 import type { Policy } from "./policies";
+import { chunks } from "./resources";
 
 /** Stored keyauth rules also carry the resolved keyspace ids the Sentinel checks against. */
 export type StoredPolicy = Policy & { keyauth?: Policy["keyauth"] & { keySpaceIds?: string[] } };
@@ -29,11 +30,18 @@ export async function resolvePolicies(d: Database, workspaceId: string, policies
   const map = new Map<string, string>();
   if (wanted.size > 0) {
     const ids = [...wanted];
-    const rows = await d
-      .select({ keyspaceId: schema.keyspaces.id, apiId: schema.apis.id })
-      .from(schema.keyspaces)
-      .leftJoin(schema.apis, and(eq(schema.apis.keyspaceId, schema.keyspaces.id), isNull(schema.apis.deletedAt)))
-      .where(and(eq(schema.keyspaces.workspaceId, workspaceId), isNull(schema.keyspaces.deletedAt), sqlOr(inArray(schema.keyspaces.id, ids), inArray(schema.apis.id, ids))));
+    // each id is bound twice; D1 allows 100 parameters per statement
+    const rows = (
+      await Promise.all(
+        chunks(ids, 45).map((part) =>
+          d
+            .select({ keyspaceId: schema.keyspaces.id, apiId: schema.apis.id })
+            .from(schema.keyspaces)
+            .leftJoin(schema.apis, and(eq(schema.apis.keyspaceId, schema.keyspaces.id), isNull(schema.apis.deletedAt)))
+            .where(and(eq(schema.keyspaces.workspaceId, workspaceId), isNull(schema.keyspaces.deletedAt), sqlOr(inArray(schema.keyspaces.id, part), inArray(schema.apis.id, part)))),
+        ),
+      )
+    ).flat();
     for (const r of rows) {
       map.set(r.keyspaceId, r.keyspaceId);
       if (r.apiId) map.set(r.apiId, r.keyspaceId);

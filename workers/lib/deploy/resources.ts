@@ -12,6 +12,13 @@ export type AppRow = typeof schema.deployApps.$inferSelect;
 export type EnvironmentRow = typeof schema.environments.$inferSelect;
 export type DeploymentRow = typeof schema.deployments.$inferSelect;
 
+/** Splits ids into groups that fit D1's limit of bound parameters per statement. */
+export function chunks<T>(list: T[], size = 90): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
 /** Deployment ids follow Unkey's `d_` form (deploy.getDeployment checks `^d_[a-zA-Z0-9]+$`). */
 export function newDeploymentId(): string {
   return "d_" + base58(crypto.getRandomValues(new Uint8Array(14)));
@@ -168,10 +175,14 @@ export async function hostnamesOfDeployments(d: Database, items: { deployment: D
   if (items.length === 0) return out;
   const t = schema.gatewayRoutes;
   const envIds = [...new Set(items.map((i) => i.environment.id))];
-  const rows = await d
-    .select({ hostname: t.hostname, kind: t.kind, deploymentId: t.deploymentId, environmentId: t.environmentId })
-    .from(t)
-    .where(or(inArray(t.deploymentId, items.map((i) => i.deployment.id)), and(inArray(t.environmentId, envIds), isNull(t.deploymentId))));
+  const cols = { hostname: t.hostname, kind: t.kind, deploymentId: t.deploymentId, environmentId: t.environmentId };
+  // D1 binds at most 100 parameters per statement: ask in chunks
+  const rows = (
+    await Promise.all([
+      ...chunks(items.map((i) => i.deployment.id)).map((ids) => d.select(cols).from(t).where(inArray(t.deploymentId, ids))),
+      ...chunks(envIds).map((ids) => d.select(cols).from(t).where(and(inArray(t.environmentId, ids), isNull(t.deploymentId)))),
+    ])
+  ).flat();
   const order = { deployment: 0, live: 1, environment: 2, custom: 3 } as const;
   for (const { deployment: dep, environment } of items) {
     const isCurrent = environment.currentDeploymentId === dep.id;

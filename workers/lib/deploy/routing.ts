@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import type { Database } from "../db";
 import { schema } from "../db";
 import { workspaceHandle } from "./hostnames";
-import { generatedDeploymentRoute, generatedEnvironmentRoutes } from "./resources";
+import { chunks, generatedDeploymentRoute, generatedEnvironmentRoutes } from "./resources";
 
 /**
  * The Sentinel reads `gateway_routes` (joined with the environment's current deployment) on
@@ -27,16 +27,20 @@ export async function rebuildGeneratedRoutes(
     .where(and(isNull(a.deletedAt), "projectId" in scope ? eq(a.projectId, scope.projectId) : eq(a.id, scope.appId)));
   if (apps.length === 0) return { writes: [], removed: [] };
   const appIds = apps.map((x) => x.app.id);
+  const groups = chunks(appIds);
   const [envs, deps, old] = await Promise.all([
-    d.select().from(schema.environments).where(inArray(schema.environments.appId, appIds)),
-    d
-      .select({ id: schema.deployments.id, workspaceId: schema.deployments.workspaceId, projectId: schema.deployments.projectId, appId: schema.deployments.appId, environmentId: schema.deployments.environmentId })
-      .from(schema.deployments)
-      .where(inArray(schema.deployments.appId, appIds)),
-    d
-      .select({ hostname: schema.gatewayRoutes.hostname })
-      .from(schema.gatewayRoutes)
-      .where(and(inArray(schema.gatewayRoutes.appId, appIds), ne(schema.gatewayRoutes.kind, "custom"))),
+    Promise.all(groups.map((ids) => d.select().from(schema.environments).where(inArray(schema.environments.appId, ids)))).then((r) => r.flat()),
+    Promise.all(
+      groups.map((ids) =>
+        d
+          .select({ id: schema.deployments.id, workspaceId: schema.deployments.workspaceId, projectId: schema.deployments.projectId, appId: schema.deployments.appId, environmentId: schema.deployments.environmentId })
+          .from(schema.deployments)
+          .where(inArray(schema.deployments.appId, ids)),
+      ),
+    ).then((r) => r.flat()),
+    Promise.all(
+      groups.map((ids) => d.select({ hostname: schema.gatewayRoutes.hostname }).from(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, ids), ne(schema.gatewayRoutes.kind, "custom")))),
+    ).then((r) => r.flat()),
   ]);
   const handle = await workspaceHandle(workspaceId);
   const now = Date.now();
@@ -46,9 +50,7 @@ export async function rebuildGeneratedRoutes(
     for (const e of envs.filter((e) => e.appId === app.id)) rows.push(...generatedEnvironmentRoutes(workspaceId, project.id, app.id, e, s, now));
     for (const dep of deps.filter((x) => x.appId === app.id)) rows.push(generatedDeploymentRoute(dep, s, now));
   }
-  const writes: BatchItem<"sqlite">[] = [
-    d.delete(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, appIds), ne(schema.gatewayRoutes.kind, "custom"))),
-  ];
+  const writes: BatchItem<"sqlite">[] = groups.map((ids) => d.delete(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, ids), ne(schema.gatewayRoutes.kind, "custom"))));
   // D1 caps bound parameters per statement: insert in chunks
   for (let i = 0; i < rows.length; i += 10) writes.push(d.insert(schema.gatewayRoutes).values(rows.slice(i, i + 10)).onConflictDoNothing());
   const kept = new Set(rows.map((r) => r.hostname));
