@@ -132,10 +132,10 @@ describe("deployments.*", () => {
 
   it("lists a page of more deployments than D1 binds parameters per statement", async () => {
     const { rootKey } = await appWithEnvs();
-    for (let i = 0; i < 60; i++) expect((await deploy(rootKey, { upstream: { url: `https://n${i}.example` } })).status).toBe(201);
+    for (let i = 0; i < 100; i++) expect((await deploy(rootKey, { upstream: { url: `https://n${i}.example` } })).status).toBe(201);
     const all = await call("deployments.listDeployments", { project: "proj" }, rootKey);
     expect(all.status).toBe(200);
-    expect(all.body.data).toHaveLength(60);
+    expect(all.body.data).toHaveLength(100);
     expect(all.body.data.every((d: { domains: string[] }) => d.domains.length >= 1)).toBe(true);
     expect(all.body.data.filter((d: { isCurrent: boolean }) => d.isCurrent)).toHaveLength(1);
   });
