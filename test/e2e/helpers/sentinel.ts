@@ -22,7 +22,12 @@ export interface SentinelStack {
 export async function startSentinelStack(): Promise<SentinelStack> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-sentinel-e2e-"));
   const registry = mkdtempSync(path.join(tmpdir(), "keyforge-registry-"));
+  const previousRegistry = process.env.WRANGLER_REGISTRY_PATH;
   process.env.WRANGLER_REGISTRY_PATH = registry;
+  const restoreRegistry = () => {
+    if (previousRegistry === undefined) delete process.env.WRANGLER_REGISTRY_PATH;
+    else process.env.WRANGLER_REGISTRY_PATH = previousRegistry;
+  };
   applyLocalMigrations({ persistTo });
   const config = path.join(ROOT, "test/fixtures", `.sentinel-e2e-${process.pid}.toml`);
   const base = readFileSync(path.join(ROOT, "wrangler.sentinel.toml"), "utf8")
@@ -46,11 +51,13 @@ export async function startSentinelStack(): Promise<SentinelStack> {
         rmSync(config, { force: true });
         rmSync(persistTo, { recursive: true, force: true });
         rmSync(registry, { recursive: true, force: true });
+        restoreRegistry();
       },
     };
   } catch (e) {
     await Promise.all(started.map((s) => s.stop()));
     rmSync(config, { force: true });
+    restoreRegistry();
     throw e;
   }
 }
