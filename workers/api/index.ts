@@ -71,10 +71,10 @@ export class ApiEntrypoint extends WorkerEntrypoint<Env> {
  */
 function normalizeContentType(request: Request): Request {
   if (request.method !== "POST") return request;
-  // only the JSON API; the portal pages (/portal) post HTML forms
-  if (!new URL(request.url).pathname.startsWith("/v2/")) return request;
   const ct = request.headers.get("content-type");
   if (ct && ct.toLowerCase().includes("json")) return request;
+  // only the JSON API; the portal pages (/portal) post HTML forms
+  if (!new URL(request.url).pathname.startsWith("/v2/")) return request;
   const headers = new Headers(request.headers);
   headers.set("content-type", "application/json");
   return new Request(request, { headers });

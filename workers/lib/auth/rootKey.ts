@@ -72,6 +72,14 @@ async function loadRootKey(d1: D1Database, hash: string): Promise<RootKeyRow | n
 
 const INVALID = "The provided root key is invalid.";
 
+/** The grants of a cached row as a Set, built once per cached row and isolate. */
+const permissionSets = new WeakMap<RootKeyRow, ReadonlySet<string>>();
+function permissionSet(row: RootKeyRow): ReadonlySet<string> {
+  let set = permissionSets.get(row);
+  if (!set) permissionSets.set(row, (set = new Set(row.permissions)));
+  return set;
+}
+
 /** Reads `Authorization: Bearer <token>`; the missing-header 400 wins over every auth error. */
 export function bearerToken(c: Context<AppEnv>): string {
   const header = c.req.header("authorization");
@@ -129,7 +137,7 @@ export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
     workspaceId: row.workspaceId,
     workspace: row.workspace,
     fullAccess: row.fullAccess,
-    permissions: new Set(row.permissions),
+    permissions: permissionSet(row),
   };
   c.set("rootKey", ctx);
   await enforceWorkspaceRateLimit(c, ctx);
