@@ -63,6 +63,13 @@ export type AnalyticsMessage =
 /** Cloudflare Queues accept at most 100 messages per sendBatch. */
 const MAX_SEND_BATCH = 100;
 
+/**
+ * How long the first event of a burst waits before its batch leaves. Under load one sendBatch
+ * then carries the events of many requests instead of one or two (each send is a subrequest);
+ * the answer never waits for it, only the request's waitUntil.
+ */
+const FLUSH_AFTER_MS = 5;
+
 /** Events waiting for the next flush, per isolate. */
 const pending = new WeakMap<object, AnalyticsMessage[]>();
 
@@ -80,8 +87,9 @@ function eventId(): string {
 
 /**
  * Buffers the message per isolate (keyed by the env object); the first event of a burst
- * schedules one flush in its request's `waitUntil`, and every event recorded before that
- * flush runs (by this or a concurrent request) leaves in the same `sendBatch`.
+ * schedules one flush FLUSH_AFTER_MS later in its request's `waitUntil`, and every event
+ * recorded before that flush runs (by this or a concurrent request) leaves in the same
+ * `sendBatch`.
  */
 function enqueue(ctx: EventContext, msg: AnalyticsMessage): void {
   const key = (ctx.env && typeof ctx.env === "object" ? ctx.env : ctx) as object;
@@ -94,7 +102,8 @@ function enqueue(ctx: EventContext, msg: AnalyticsMessage): void {
   pending.set(key, buf);
   ctx.waitUntil(
     (async () => {
-      await new Promise((r) => setTimeout(r, 0)); // let the rest of the request record its events
+      // let the rest of this request, and the requests running alongside it, record their events
+      await new Promise((r) => setTimeout(r, FLUSH_AFTER_MS));
       pending.delete(key);
       await publish(ctx.env, buf);
     })().catch((err) => console.error("analytics: could not publish events", err)),
