@@ -95,9 +95,11 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const headers = new Headers(res.headers);
   meta.common.forEach((v, k) => headers.set(k, v));
   for (const [k, v] of Object.entries(limitHeaders(result.limit))) headers.set(k, v);
+  // routing + policies, time spent in the gateway (total minus the upstream's share), total
+  const total = answered - meta.started;
   headers.append("X-Unkey-Timing", `frontline_routing{scope=frontline}=${routed - meta.started}ms`);
-  headers.append("X-Unkey-Timing", `frontline{scope=frontline}=${answered - meta.started - (answered - routed)}ms`);
-  headers.append("X-Unkey-Timing", `total{scope=frontline}=${answered - meta.started}ms`);
+  headers.append("X-Unkey-Timing", `frontline{scope=frontline}=${total - (answered - routed)}ms`);
+  headers.append("X-Unkey-Timing", `total{scope=frontline}=${total}ms`);
   let body = res.body;
   let responseCopy: ReadableStream | null = null;
   if (result.logging.responseBody && body && res.status !== 101) [body, responseCopy] = body.tee();
