@@ -56,6 +56,12 @@ export interface ReserveRequest extends LimitRequest {
 }
 
 const DEFAULT_RESERVATION_TTL = 10_000;
+/** bound of the in-memory copy of slice counts (an object with very many buckets re-reads) */
+const MAX_KNOWN_COUNTS = 10_000;
+
+function countKey(bucket: string, duration: number, seq: number): string {
+  return `${duration}\u0000${seq}\u0000${bucket}`;
+}
 const MAX_ALARM_DELAY = 31 * 24 * 3_600_000;
 
 type Write = { bucket: string; duration: number; seq: number; cost: number };
@@ -64,6 +70,13 @@ export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** the scheduled alarm (Unix ms, real clock) or null; read once at start-up */
   private alarmAt: number | null = null;
+  /**
+   * Write-through copy of the slice counts read or written since the last delete, so a check
+   * on a warm object costs one SQL statement (the write) instead of three. This object is the
+   * only writer of its storage and every method runs synchronously, so the copy cannot go stale:
+   * each write updates it, and any delete or refund drops it.
+   */
+  private readonly counts = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -171,6 +184,7 @@ export class RateLimiter extends DurableObject<Env> {
       const horizon = Math.min(realNow, latest);
       // a slice `seq` stops mattering once slice seq+2 has begun
       this.sql.exec("DELETE FROM windows WHERE (seq + 2) * duration <= ?", horizon);
+      this.counts.clear();
       const next = this.sql.exec<{ t: number | null }>("SELECT MIN((seq + 2) * duration) AS t FROM windows").one().t;
       if (next !== null) this.schedule(realNow + Math.max(1000, next - horizon));
     }
@@ -189,7 +203,7 @@ export class RateLimiter extends DurableObject<Env> {
     for (const check of req.checks) {
       assertValidCheck(check);
       const seq = Math.floor(req.now / check.duration);
-      const k = `${check.duration}\u0000${seq}\u0000${check.bucket}`;
+      const k = countKey(check.bucket, check.duration, seq);
       const current = this.tokens(check.bucket, check.duration, seq) + (pending.get(k) ?? 0);
       const previous = this.tokens(check.bucket, check.duration, seq - 1);
       const d = slidingWindow({ now: req.now, duration: check.duration, limit: check.limit, cost: check.cost, current, previous });
@@ -212,10 +226,16 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   private tokens(bucket: string, duration: number, seq: number): number {
+    const k = countKey(bucket, duration, seq);
+    const known = this.counts.get(k);
+    if (known !== undefined) return known;
     const row = this.sql
       .exec<{ tokens: number }>("SELECT tokens FROM windows WHERE bucket = ? AND duration = ? AND seq = ?", bucket, duration, seq)
       .toArray()[0];
-    return row ? row.tokens : 0;
+    const n = row ? row.tokens : 0;
+    if (this.counts.size >= MAX_KNOWN_COUNTS) this.counts.clear();
+    this.counts.set(k, n);
+    return n;
   }
 
   private apply(writes: Write[], now: number) {
@@ -229,12 +249,15 @@ export class RateLimiter extends DurableObject<Env> {
       // first tokens of a new slice: anything older than the previous slice is dead weight
       if (inserted.tokens === w.cost) {
         this.sql.exec("DELETE FROM windows WHERE bucket = ? AND duration = ? AND seq < ?", w.bucket, w.duration, w.seq - 1);
+        this.counts.clear();
       }
+      this.counts.set(countKey(w.bucket, w.duration, w.seq), inserted.tokens);
     }
   }
 
   private refund(rows: { bucket: string; duration: number; seq: number; cost: number }[]) {
     for (const r of rows) {
+      this.counts.delete(countKey(r.bucket, r.duration, r.seq));
       this.sql.exec(
         "UPDATE windows SET tokens = MAX(0, tokens - ?) WHERE bucket = ? AND duration = ? AND seq = ?",
         r.cost, r.bucket, r.duration, r.seq,
