@@ -30,6 +30,7 @@ beforeAll(async () => {
       res.end(JSON.stringify(ORIGIN_SPEC));
       return;
     }
+    if (path.endsWith("/hang")) return; // never answers: the Sentinel's deadline applies
     originHits.push({ path, headers: req.headers });
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
@@ -40,7 +41,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
   originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  stack = await startSentinelStack();
+  stack = await startSentinelStack({ sentinelVars: { SENTINEL_REQUEST_TIMEOUT_MS: "1500" } });
 }, 240_000);
 
 afterAll(async () => {
@@ -294,6 +295,13 @@ describe("Sentinel: deployments", () => {
     const missing = await through(unbound.liveHost, "/");
     expect(missing.status).toBe(503);
     await missing.arrayBuffer();
+  });
+
+  it("answers 504 when the upstream does not answer before the deadline", async () => {
+    const c = await setup("slow", [], { url: originUrl });
+    const res = await through(c.liveHost, "/hang");
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as any).error.code).toBe("err:frontline:upstream:gateway_timeout");
   });
 
   it("answers 503 for a stopped preview deployment and serves it again once started", async () => {

@@ -16,6 +16,8 @@ export interface SentinelEnv {
   SENTINEL_BASE_DOMAIN?: string;
   /** reported in X-Unkey-Region as `cloudflare::<region>`; default the colo of the request */
   SENTINEL_REGION?: string;
+  /** upstream deadline in ms (default and maximum 15 minutes) */
+  SENTINEL_REQUEST_TIMEOUT_MS?: string;
   /** Worker upstreams: service bindings named in deployments' `upstream.worker` */
   [binding: string]: unknown;
 }

@@ -2,8 +2,13 @@ import type { Upstream } from "../../schema/deploy";
 import { Rejection } from "./errors";
 import type { SentinelEnv } from "./env";
 
-/** The request deadline (sentinel-deploy §2.6). */
+/** The request deadline (sentinel-deploy §2.6); SENTINEL_REQUEST_TIMEOUT_MS overrides it. */
 export const REQUEST_TIMEOUT_MS = 15 * 60 * 1000;
+
+export function requestTimeout(env: SentinelEnv): number {
+  const v = Number(env.SENTINEL_REQUEST_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? Math.min(v, REQUEST_TIMEOUT_MS) : REQUEST_TIMEOUT_MS;
+}
 
 /** Upstream URL for a request path: an origin may carry a base path. */
 export function upstreamUrl(origin: string, inbound: URL): string {
@@ -19,7 +24,7 @@ export function upstreamUrl(origin: string, inbound: URL): string {
  * connect / no such binding), 504 (deadline) or 502 (broken while answering).
  */
 export async function forward(env: SentinelEnv, upstream: Upstream, inbound: URL, init: RequestInit & { headers: Headers }): Promise<Response> {
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const signal = AbortSignal.timeout(requestTimeout(env));
   let target: { fetch(r: Request): Promise<Response> };
   let url: string;
   if ("worker" in upstream) {
