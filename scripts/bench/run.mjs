@@ -149,14 +149,6 @@ const routes = new Set(Object.keys((await (await fetch(`${stack.url}/openapi.jso
 const has = (op) => routes.has(`/v2/${op}`);
 const auth = { authorization: `Bearer ${seeded.rootKey}`, "content-type": "application/json" };
 
-if (args.serve) {
-  writeFileSync(path.join(work, "serve.json"), JSON.stringify({ url: stack.url, ...seeded }));
-  console.log(JSON.stringify({ url: stack.url, rootKey: seeded.rootKey, apiId: seeded.apiId, samples: path.join(work, "serve.json") }));
-  await new Promise((r) => process.once("SIGTERM", r));
-  await cleanup();
-  process.exit(0);
-}
-
 const results = [];
 const skipped = [];
 function want(name) {
@@ -182,7 +174,7 @@ async function scenario(name, o) {
   const connections = mode === "latency" ? 1 : CONNECTIONS;
   const duration = mode === "latency" ? LATENCY_DURATION : DURATION;
   const base = { url, method: o.method ?? "POST", headers, connections, bodies: o.bodies, body: o.body, mode };
-  if (o.warm !== false) runLoad({ ...base, duration: 1 });
+  if (o.warm !== false && !smoke) runLoad({ ...base, duration: 1 });
   log(`running ${name} (${duration}s, ${connections} connection${connections > 1 ? "s" : ""})…`);
   const r = runLoad({ ...base, duration });
   results.push({ name, mode, target: o.target ?? "api", note: o.note ?? "", connections, duration, ...r });
@@ -217,6 +209,15 @@ const verifyBodies = (keys, extra = {}) => keys.map((key) => JSON.stringify({ ke
 const validCheck = (s, j) => (s !== 200 ? `status ${s}` : j?.data?.valid !== true ? `not valid (${j?.data?.code})` : null);
 const okCheck = (s, j) => (s !== 200 ? `status ${s}` : j?.data?.success === false ? "denied" : null);
 const plain = seeded.samples.plain;
+
+if (args.serve) {
+  const sentinel = withSentinel ? await setUpSentinel() : null;
+  writeFileSync(path.join(work, "serve.json"), JSON.stringify({ url: stack.url, sentinelHost: sentinel, ...seeded }));
+  console.log(JSON.stringify({ url: stack.url, rootKey: seeded.rootKey, apiId: seeded.apiId, sentinelHost: sentinel, samples: path.join(work, "serve.json") }));
+  await new Promise((r) => process.once("SIGTERM", r));
+  await cleanup();
+  process.exit(0);
+}
 
 await scenario("liveness", { url: `${api}/v2/liveness`, method: "GET", headers: {}, check: (s) => (s === 200 ? null : `status ${s}`), note: "ceiling: a route that does nothing" });
 await scenario("verifyKey warm", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(plain.slice(0, 100)), check: validCheck, note: "100 keys, caches hot" });
