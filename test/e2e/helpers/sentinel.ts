@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 // @ts-expect-error plain ESM helper shared with the scripts
 import { applyLocalMigrations, ROOT, startWrangler } from "../../../scripts/lib/wrangler.mjs";
-import { E2E_ADMIN_KEY } from "./server";
+import { E2E_ADMIN_KEY, E2E_ENCRYPTION_KEYS } from "./server";
 
 export interface SentinelStack {
   api: string;
@@ -37,7 +37,7 @@ export async function startSentinelStack(opts: { sentinelVars?: Record<string, s
   const started: { stop(): Promise<void>; logs(): string }[] = [];
   try {
     started.push(await startWrangler({ configs: ["test/fixtures/wrangler.upstream.toml"], readyPath: "/" }));
-    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY } });
+    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS } });
     started.push(api);
     const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/", vars: opts.sentinelVars ?? {} });
     started.push(sentinel);

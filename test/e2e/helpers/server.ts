@@ -5,6 +5,8 @@ import path from "node:path";
 import { applyLocalMigrations, startWrangler } from "../../../scripts/lib/wrangler.mjs";
 
 export const E2E_ADMIN_KEY = "e2e-admin-key-0123456789";
+// test-only key-encryption key, so tests never depend on a developer's .dev.vars
+export const E2E_ENCRYPTION_KEYS = "e2e1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 export interface TestServer {
   url: string;
@@ -24,7 +26,7 @@ export interface TestServer {
 export async function startApi(opts: { vars?: Record<string, string> } = {}): Promise<TestServer> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-e2e-"));
   applyLocalMigrations({ persistTo });
-  const server = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ...opts.vars } });
+  const server = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ...opts.vars } });
   return {
     url: server.url,
     adminKey: E2E_ADMIN_KEY,
