@@ -328,6 +328,22 @@ describe("unkey CLI against the local server", () => {
     expect(ws.code, ws.stdout).toBe(0);
   });
 
+  it("creates a recoverable key and shows its plaintext again with --decrypt", async () => {
+    const api = (await cli(["api", "apis", "create-api", "--name", "vaulted", "--output", "json"])).json().data.apiId;
+    expect((await cli(["api", "apis", "update-api", "--api-id", api, "--store-encrypted-keys"])).code).toBe(0);
+    const created = await cli(["api", "keys", "create-key", "--api-id", api, "--recoverable", "--output", "json"]);
+    expect(created.code, created.stdout).toBe(0);
+    const { keyId: id, key } = created.json().data;
+    const hidden = (await cli(["api", "keys", "get-key", "--key-id", id, "--output", "json"])).json().data;
+    expect(hidden.plaintext).toBeUndefined();
+    const shown = (await cli(["api", "keys", "get-key", "--key-id", id, "--decrypt", "--output", "json"])).json().data;
+    expect(shown.plaintext).toBe(key);
+    const listed = (await cli(["api", "apis", "list-keys", "--api-id", api, "--decrypt=true", "--output", "json"])).json().data;
+    expect(listed[0].plaintext).toBe(key);
+    const notListed = (await cli(["api", "apis", "list-keys", "--api-id", api, "--decrypt=false", "--output", "json"])).json().data;
+    expect(notListed[0].plaintext).toBeUndefined();
+  });
+
   it("reads the audit log", async () => {
     const r = await cli(["api", "audit", "list-logs", "--limit", "50", "--output", "json"]);
     expect(r.code, r.stdout).toBe(0);
