@@ -140,6 +140,8 @@ export class UsageLimiter extends DurableObject<Env> {
   private dirty = false;
   /** bumped on every change, so a write-back racing with a spend knows to run again */
   private seq = 0;
+  /** the alarm this object has set (Unix ms, real clock), null for none; read once, then tracked */
+  private alarmAt: number | null | undefined;
   private loading: Promise<void> | null = null;
   /** idempotency keys being worked on: who waits for them, and the timer that gives up on them */
   private inflight = new Map<string, { waiters: Array<() => void>; timer: ReturnType<typeof setTimeout> }>();
@@ -192,9 +194,15 @@ export class UsageLimiter extends DurableObject<Env> {
     if (dirty) this.scheduleAlarm(Date.now() + WRITE_BACK_DELAY_MS).catch(() => {});
   }
 
+  /** Keeps the earliest requested alarm; the storage is asked only once per object start. */
   private async scheduleAlarm(at: number) {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) {
+      const current = await this.ctx.storage.getAlarm();
+      if (this.alarmAt === undefined) this.alarmAt = current;
+    }
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   private async readRow(keyId: string): Promise<KeyRow | null> {
@@ -425,6 +433,7 @@ export class UsageLimiter extends DurableObject<Env> {
   }
 
   async alarm(): Promise<void> {
+    this.alarmAt = null; // the runtime cleared the one that fired
     await this.writeBack();
     this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", this.now());
     const left = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").toArray()[0]?.n ?? 0;
