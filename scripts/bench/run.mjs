@@ -278,6 +278,7 @@ if (sentinelHost) {
 // sequential latency of the core paths, for the per-request cost without queueing
 await scenario("liveness (latency)", { url: `${api}/v2/liveness`, method: "GET", headers: {}, mode: "latency", note: "1 connection, sequential" });
 await scenario("verifyKey warm (latency)", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(plain.slice(0, 100)), mode: "latency", note: "1 connection, sequential" });
+await scenario("verifyKey cold (latency)", { url: verifyUrl, headers: { ...auth, host: "cold.bench" }, requires: ["keys.verifyKey"], bodies: verifyBodies(plain), mode: "latency", note: "1 connection, sequential, CACHE_MODE=off" });
 await scenario("ratelimit.limit (latency)", { url: rlUrl, requires: ["ratelimit.limit"], bodies: ids10k.map(rlBody), mode: "latency", note: "1 connection, sequential" });
 
 async function setUpSentinel() {
@@ -356,6 +357,17 @@ all.runs[String(KEYS)] = run;
 writeFileSync(resultsFile, JSON.stringify(all, null, 2) + "\n");
 writeFileSync(path.join(OUT, "BENCHMARKS.table.md"), renderTables(all));
 console.log(`results: ${resultsFile}`);
+// a run into the repository's bench/ also refreshes the tables in BENCHMARKS.md (between markers)
+const doc = path.join(ROOT, "BENCHMARKS.md");
+if (path.resolve(OUT) === path.join(ROOT, "bench") && existsSync(doc)) {
+  const text = readFileSync(doc, "utf8");
+  const a = text.indexOf("<!-- bench:tables -->");
+  const b = text.indexOf("<!-- /bench:tables -->");
+  if (a >= 0 && b > a) {
+    writeFileSync(doc, `${text.slice(0, a)}<!-- bench:tables -->\n\n${renderTables(all)}\n${text.slice(b)}`);
+    console.log(`tables refreshed in ${doc}`);
+  }
+}
 
 function renderRun(r) {
   const fmt = (v) => (v === null || v === undefined ? "–" : typeof v === "number" ? String(v) : v);
