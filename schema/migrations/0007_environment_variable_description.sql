@@ -1,1 +1,0 @@
-ALTER TABLE `environment_variables` ADD `description` text;
