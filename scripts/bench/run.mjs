@@ -313,9 +313,11 @@ if (!smoke && !args["no-peer"] && (want("peer liveness") || want("peer 1 id") ||
     const redisPort = await freePort();
     const redis = spawn(redisBin, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
     cleanups.push(async () => redis.kill());
+    process.on("exit", () => redis.kill()); // also when this script fails
     const peerPort = await freePort();
     const peer = spawn(process.execPath, [path.join(ROOT, "scripts/bench/peer.mjs"), String(peerPort), String(redisPort)], { stdio: "ignore" });
     cleanups.push(async () => peer.kill());
+    process.on("exit", () => peer.kill());
     const peerUrl = `http://127.0.0.1:${peerPort}/v2/ratelimit.limit`;
     for (let i = 0; i < 50; i++) {
       try {
