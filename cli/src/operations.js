@@ -135,6 +135,7 @@ export const GROUPS = [
           list("root-key-ids", "only events performed by these root keys"),
           int("start-time", "only events at or after this time (Unix ms)"),
           int("end-time", "only events at or before this time (Unix ms)"),
+          str("since", "only events of the last 30m, 24h, 7d, 2w, ... (a number and m, h, d or w)"),
           str("bucket", "log namespace (server default unkey_mutations)"),
           int("limit", "page size, 1 to 200 (server default 50)"),
           cursorFlag,
@@ -142,7 +143,7 @@ export const GROUPS = [
         examples: [
           "unkey api audit list-logs --limit 20 --output table",
           "unkey api audit list-logs --events key.create,key.delete --root-key-ids key_1234567890",
-          "unkey api audit list-logs --start-time 1767225600000 --output json",
+          "unkey api audit list-logs --since 24h --output json",
         ],
         table: { columns: ["id", "time", "event", "actor.type", "actor.id", "description"] },
       },

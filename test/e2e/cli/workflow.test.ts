@@ -352,7 +352,7 @@ describe("unkey CLI against the local server", () => {
     const table = await cli(["api", "audit", "list-logs", "--limit", "5", "--output", "table"]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^id\s+time\s+event/);
-    const createdApis = await cli(["api", "audit", "list-logs", "--events", "api.create", "--output", "json"], { UNKEY_OUTPUT: "table" });
+    const createdApis = await cli(["api", "audit", "list-logs", "--events", "api.create", "--since", "1h", "--output", "json"], { UNKEY_OUTPUT: "table" });
     const logs = createdApis.json().data;
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.every((l: any) => l.event === "api.create")).toBe(true);
