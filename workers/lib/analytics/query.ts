@@ -38,14 +38,22 @@ export interface AnalyticsRequest {
   /** scope column → allowed values, for API-scoped root keys */
   scope?: Record<string, string[]>;
   now?: number;
+  /** count the query against this database's per-workspace quota (only once it is valid) */
+  quota?: D1Database;
 }
 
-/** The full pipeline: checks, retention, execution, result size. */
+/**
+ * The full pipeline: checks, retention, quota, execution, result size. The quota counts only
+ * queries that passed every check, so a rejected query writes nothing.
+ */
 export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsRequest): Promise<Row[]> {
   const now = req.now ?? Date.now();
   const query = parseAnalyticsQuery(req.text);
   checkQuery(query, req.tables);
   checkRetention(query, req.retentionDays, now);
+  if (req.quota && !(await consumeQueryQuota(req.quota, req.workspaceId, now))) {
+    throw new ApiError("user/too_many_requests/query_quota_exceeded", "Query quota exceeded for the current time window. Please try again later.");
+  }
   const policy: RowPolicy = {
     workspaceId: req.workspaceId,
     scope: req.scope,

@@ -1,7 +1,7 @@
 import { authorize } from "../../../lib/auth/rootKey";
 import { satisfies } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
-import { consumeQueryQuota, D1AnalyticsStore, runAnalyticsQuery } from "../../../lib/analytics/query";
+import { D1AnalyticsStore, runAnalyticsQuery } from "../../../lib/analytics/query";
 import { GATEWAY_REQUESTS } from "../../../lib/deploy/requestLog";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -35,13 +35,11 @@ export const register = (app: App) =>
       scope = { project_id: projectIds.slice(0, 90) };
     }
     if (!root.workspace.analyticsEnabled) throw new ApiError("unkey/data/analytics_not_configured", "Analytics is not enabled for this workspace.");
-    if (!(await consumeQueryQuota(c.env.DB, root.workspaceId))) {
-      throw new ApiError("user/too_many_requests/query_quota_exceeded", "Query quota exceeded for the current time window. Please try again later.");
-    }
     const rows = await runAnalyticsQuery(new D1AnalyticsStore(c.env.DB), {
       text: query,
       tables: GATEWAY_REQUESTS,
       workspaceId: root.workspaceId,
+      quota: c.env.DB,
       retentionDays: root.workspace.analyticsRetentionDays,
       scope,
     });

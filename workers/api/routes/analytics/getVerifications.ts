@@ -3,7 +3,7 @@ import { db, schema } from "../../../lib/db";
 import { authorize } from "../../../lib/auth/rootKey";
 import { satisfies } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
-import { analyticsStoreFor, consumeQueryQuota, runAnalyticsQuery } from "../../../lib/analytics/query";
+import { analyticsStoreFor, runAnalyticsQuery } from "../../../lib/analytics/query";
 import { VERIFICATIONS } from "../../../lib/analytics/sql/tables";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -53,16 +53,11 @@ export const register = (app: App) =>
     }
     const store = analyticsStoreFor(c.env);
     if (!store) throw new ApiError("unkey/data/analytics_not_configured", "No analytics store is configured for this deployment.");
-    if (!(await consumeQueryQuota(c.env.DB, root.workspaceId))) {
-      throw new ApiError(
-        "user/too_many_requests/query_quota_exceeded",
-        "Query quota exceeded for the current time window. Please try again later.",
-      );
-    }
     const rows = await runAnalyticsQuery(store, {
       text: query,
       tables: VERIFICATIONS,
       workspaceId: root.workspaceId,
+      quota: c.env.DB,
       retentionDays: root.workspace.analyticsRetentionDays,
       scope,
     });
