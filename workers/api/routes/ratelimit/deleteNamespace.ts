@@ -11,7 +11,8 @@ export const route = rpcRoute({
   summary: "Delete a rate-limit namespace (extension)",
   description:
     "Our extension to the Unkey API. Soft-deletes a namespace: afterwards `ratelimit.limit` and `ratelimit.multiLimit` " +
-    "answer 410 for it, the override routes 404, and its name stays reserved. " +
+    "answer 410 for it, setOverride/getOverride/deleteOverride 404 (listOverrides still lists its overrides, as Unkey's " +
+    "server does), and its name stays reserved. " +
     "Needs `ratelimit.*.delete_namespace` or `ratelimit.<namespaceId>.delete_namespace`.",
   errors: [404],
   body: z.object({
