@@ -12,11 +12,9 @@ import { LRUCache } from "lru-cache";
 export const NAMESPACES = {
   rootKeyByHash: { fresh: 10_000, stale: 60_000 },
   keyByHash: { fresh: 10_000, stale: 60_000 },
-  workspace: { fresh: 60_000, stale: 300_000 },
   keyspaceById: { fresh: 10_000, stale: 60_000 },
   ratelimitNamespace: { fresh: 30_000, stale: 300_000 },
   ratelimitOverrides: { fresh: 10_000, stale: 60_000 },
-  deploymentByHost: { fresh: 5_000, stale: 30_000 },
   // portal sessions by access-token hash: bounds how long a revoked or deleted session lingers
   portalSession: { fresh: 10_000, stale: 300_000 },
   // GitHub's secret-scanning public keys: refetched hourly, last good set kept for a day
