@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, newApi, newWorkspace } from "../../helpers/harness";
 
@@ -7,7 +7,7 @@ import { call, newApi, newWorkspace } from "../../helpers/harness";
  * key of workspace B and a body that names workspace A's resources (by the field names the
  * contract uses). B must never learn that A's resources exist: no 403/409/412 that would
  * confirm them, no id, name or secret of A's in any answer, and the resources that a route
- * looks up answer not-found.
+ * looks up answer not-found, writing nothing.
  */
 type Schema = { properties?: Record<string, Schema>; required?: string[]; type?: string | string[]; $ref?: string; items?: Schema; enum?: unknown[]; minLength?: number };
 
@@ -15,6 +15,20 @@ let doc: { paths: Record<string, { post?: { requestBody?: { content?: Record<str
 const A: Record<string, string> = {};
 let bRootKey = "";
 const secretsOfA: string[] = [];
+
+/** Row count, max rowid and max updated_at of every table: a rejected request must not move it. */
+async function fingerprint(): Promise<string> {
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'",
+  ).all<{ name: string }>();
+  const queries = [];
+  for (const { name } of tables.results) {
+    const cols = await env.DB.prepare(`SELECT name FROM pragma_table_info('${name}')`).all<{ name: string }>();
+    const updated = cols.results.some((c) => c.name === "updated_at") ? ", max(updated_at)" : "";
+    queries.push(env.DB.prepare(`SELECT count(*), max(rowid)${updated} FROM "${name}"`));
+  }
+  return JSON.stringify((await env.DB.batch(queries)).map((r) => r.results));
+}
 
 const FIELD_VALUES: Record<string, () => unknown> = {
   apiId: () => A.apiId,
@@ -110,6 +124,7 @@ describe("tenant isolation matrix", () => {
     for (const [path, item] of Object.entries(doc.paths)) {
       if (!item.post || !path.startsWith("/v2/") || path.startsWith("/v2/workspaces.") || path === "/v2/github.secretScanning") continue;
       const body = bodyFor(item.post.requestBody?.content?.["application/json"]?.schema);
+      const before = await fingerprint();
       const res = await SELF.fetch(`http://api.test${path}`, {
         method: "POST",
         headers: { authorization: `Bearer ${bRootKey}`, "content-type": "application/json", cookie: "portal_session=pat_notarealsession" },
@@ -119,6 +134,7 @@ describe("tenant isolation matrix", () => {
       rows.push(`${res.status} ${path}`);
       if ([403, 409, 412].includes(res.status)) problems.push(`${path}: ${res.status} could confirm A's resource: ${text.slice(0, 200)}`);
       if (res.status >= 500) problems.push(`${path}: ${res.status} ${text.slice(0, 200)}`);
+      if (res.status >= 400 && (await fingerprint()) !== before) problems.push(`${path}: ${res.status} but the database changed`);
       for (const s of secretsOfA) if (text.includes(s)) problems.push(`${path}: answer contains A's ${s}`);
     }
     expect(problems).toEqual([]);
