@@ -12,8 +12,6 @@ export const and = (...r: Requirement[]): Requirement => ({ and: r });
 export const apiAction = (apiId: string, action: string): Requirement =>
   or(`api.*.${action}`, `api.${apiId}.${action}`);
 
-/** Resources whose id slot is always `*` (ratelimit, rbac, identity, workspace, portal…). */
-export const workspaceAction = (type: string, action: string): Requirement => `${type}.*.${action}`;
 
 export interface Grants {
   fullAccess: boolean;

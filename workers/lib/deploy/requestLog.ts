@@ -1,4 +1,4 @@
-import { registerTableSet } from "../analytics/sql/tables";
+import { defineTableSet } from "../analytics/sql/tables";
 
 /**
  * Gateway request log rows (sentinel-deploy §4.1). The Sentinel builds a row per proxied
@@ -171,7 +171,7 @@ export async function shipGatewayRequests(env: import("../env").Env, rows: unkno
 
 
 /** `gateway_requests_v1` for analytics.getGatewayRequests (workspace filter injected). */
-export const GATEWAY_REQUESTS = registerTableSet("gatewayRequests", [
+export const GATEWAY_REQUESTS = defineTableSet("gatewayRequests", [
   {
     name: "gateway_requests_v1",
     grain: "raw",

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
-import { db, schema, type Database } from "../db";
+import { schema, type Database } from "../db";
 import { newId } from "../ids";
 import { auditInsertWhen } from "../audit";
 
@@ -63,22 +63,4 @@ export async function planIdentityLink(
   ];
   const idSql = sql`(SELECT id FROM identities WHERE workspace_id = ${workspaceId} AND external_id = ${externalId} AND deleted_at IS NULL)`;
   return { idSql, statements, existing: null, createdId: id };
-}
-
-/**
- * Find-or-create on its own (for routes that need the identity row itself). Safe under
- * concurrency: every caller ends up with the same identity.
- */
-export async function findOrCreateIdentity(
-  c: Context<AppEnv>,
-  workspaceId: string,
-  externalId: string,
-): Promise<{ identity: IdentityRow; created: boolean }> {
-  const d = db(c.env.DB);
-  const plan = await planIdentityLink(c, d, workspaceId, externalId);
-  if (plan.existing) return { identity: plan.existing, created: false };
-  await d.batch(plan.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  const identity = await findIdentityByExternalId(d, workspaceId, externalId);
-  if (!identity) throw new Error(`identity ${externalId} vanished after find-or-create`);
-  return { identity, created: identity.id === plan.createdId };
 }

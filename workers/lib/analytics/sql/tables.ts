@@ -1,7 +1,7 @@
 /**
  * The registry of queryable analytics tables. Each endpoint queries one table set
  * (`verifications` for analytics.getVerifications); a later endpoint registers its own set
- * with `registerTableSet` (e.g. gateway request logs) and gets the same checks, rewriting
+ * with `defineTableSet` (e.g. gateway request logs) and gets the same checks, rewriting
  * and row policy for free.
  *
  * Column types drive the translation (docs/analytics.md): every time value is Unix ms in
@@ -31,18 +31,9 @@ export interface TableSet {
   tables: Map<string, TableDef>;
 }
 
-const sets = new Map<string, TableSet>();
-
-export function registerTableSet(name: string, defs: TableDef[]): TableSet {
-  const set: TableSet = { name, tables: new Map(defs.map((d) => [d.name, d])) };
-  sets.set(name, set);
-  return set;
-}
-
-export function tableSet(name: string): TableSet {
-  const s = sets.get(name);
-  if (!s) throw new Error(`unknown analytics table set '${name}'`);
-  return s;
+/** A named set of queryable tables; a route passes its set to runAnalyticsQuery. */
+export function defineTableSet(name: string, defs: TableDef[]): TableSet {
+  return { name, tables: new Map(defs.map((d) => [d.name, d])) };
 }
 
 const verificationDims: Record<string, ColumnType> = {
@@ -57,7 +48,7 @@ const verificationDims: Record<string, ColumnType> = {
   tags: "array",
 };
 
-export const VERIFICATIONS = registerTableSet("verifications", [
+export const VERIFICATIONS = defineTableSet("verifications", [
   {
     name: "key_verifications_v1",
     grain: "raw",
@@ -90,7 +81,7 @@ export const VERIFICATIONS = registerTableSet("verifications", [
   ),
 ]);
 
-export const RATELIMITS = registerTableSet("ratelimits", [
+export const RATELIMITS = defineTableSet("ratelimits", [
   {
     name: "ratelimits_v1",
     grain: "raw",
