@@ -7,7 +7,6 @@ import { ApiError } from "../lib/errors";
 import { sha256Base64, timingSafeEqual } from "../lib/crypto";
 import { enforceWorkspaceRateLimit } from "../lib/auth/workspaceRateLimit";
 import {
-  asRateLimitSubject,
   hasScope,
   inspectSessionToken,
   redeemCode,
@@ -108,7 +107,7 @@ async function pageSession(c: Ctx): Promise<PageSession | Response> {
     );
   }
   try {
-    await enforceWorkspaceRateLimit(c, asRateLimitSubject(found.session));
+    await enforceWorkspaceRateLimit(c, found.session.workspace);
   } catch (err) {
     if (err instanceof ApiError && err.status === 429) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);

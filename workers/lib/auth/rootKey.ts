@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { eq } from "drizzle-orm";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
+import type { TieredCache } from "../cache";
 import { ApiError } from "../errors";
 import { sha256Base64 } from "../crypto";
 import { db, schema } from "../db";
@@ -106,15 +107,12 @@ export function bearerToken(c: Context<AppEnv>): string {
 }
 
 /**
- * Authenticates the root key of this request (keys-and-apis §7.3), then applies the workspace
- * API rate limit. Memoised on the context so a handler may call it more than once.
+ * The checks of keys-and-apis §7.3 on a root key token, without any HTTP context: shared by
+ * HTTP routes (rootKeyAuth) and service-binding RPC. The workspace rate limit is the caller's.
  */
-export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
-  const existing = c.get("rootKey");
-  if (existing) return existing;
-  const token = bearerToken(c);
+export async function authenticateRootKey(env: Env, cache: TieredCache, token: string): Promise<RootKeyContext> {
   const hash = await sha256Base64(token);
-  const row = await cacheFor(c).swr("rootKeyByHash", hash, () => loadRootKey(c.env.DB, hash));
+  const row = await cache.swr("rootKeyByHash", hash, () => loadRootKey(env.DB, hash));
   if (!row || row.deleted) {
     throw new ApiError("unkey/authentication/key_not_found", `${INVALID} We could not find the requested key.`);
   }
@@ -131,7 +129,7 @@ export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
   if (!row.workspace.enabled) {
     throw new ApiError("unkey/authorization/workspace_disabled", `${INVALID} The workspace is disabled.`);
   }
-  const ctx: RootKeyContext = {
+  return {
     id: row.id,
     name: row.name,
     workspaceId: row.workspaceId,
@@ -139,9 +137,19 @@ export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
     fullAccess: row.fullAccess,
     permissions: permissionSet(row),
   };
-  c.set("rootKey", ctx);
-  await enforceWorkspaceRateLimit(c, ctx);
-  return ctx;
+}
+
+/**
+ * Authenticates the root key of this request, then applies the workspace API rate limit.
+ * Memoised on the context so a handler may call it more than once.
+ */
+export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
+  const existing = c.get("rootKey");
+  if (existing) return existing;
+  const root = await authenticateRootKey(c.env, cacheFor(c), bearerToken(c));
+  c.set("rootKey", root);
+  await enforceWorkspaceRateLimit(c, root.workspace);
+  return root;
 }
 
 /** Throws the standard 403 unless the root key satisfies `req`. */

@@ -1,8 +1,13 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../env";
+import type { AppEnv, Env } from "../env";
 import { ApiError } from "../errors";
-import type { RootKeyContext } from "./rootKey";
 import { limitAll } from "../ratelimit/limiter";
+
+/** What the limit needs to know of a workspace (root-key and portal-session auth both have it). */
+export interface RateLimitedWorkspace {
+  id: string;
+  apiRateLimitPerMinute: number | null;
+}
 
 /**
  * Per-workspace API rate limit (analytics-audit-portal-security §5.4): a one-minute window per
@@ -11,16 +16,16 @@ import { limitAll } from "../ratelimit/limiter";
  * Durable Object (a sliding one-minute window, cost 1 per request); that path fails open if the
  * limiter is unavailable.
  */
-export async function enforceWorkspaceRateLimit(c: Context<AppEnv>, root: RootKeyContext): Promise<void> {
-  const limit = root.workspace.apiRateLimitPerMinute;
-  if (limit === null || limit === undefined) return;
+export async function workspaceRateLimit(env: Env, workspace: RateLimitedWorkspace): Promise<Record<string, string> | undefined> {
+  const limit = workspace.apiRateLimitPerMinute;
+  if (limit === null || limit === undefined) return undefined;
   if (limit <= 0) throw limited(limit);
   let result: { success: boolean; remaining: number; reset: number };
   try {
-    result = await countWorkspaceRequest(c, root.workspaceId, limit);
+    result = await countWorkspaceRequest(env, workspace.id, limit);
   } catch (err) {
     console.error("workspace rate limit: limiter unavailable, letting the request through", err);
-    return; // fail open
+    return undefined; // fail open
   }
   const resetSeconds = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000));
   const headers = {
@@ -29,7 +34,13 @@ export async function enforceWorkspaceRateLimit(c: Context<AppEnv>, root: RootKe
     "RateLimit-Reset": String(resetSeconds),
   };
   if (!result.success) throw limited(limit, { ...headers, "Retry-After": String(resetSeconds) });
-  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  return headers;
+}
+
+/** The HTTP form: counts the request and puts the RateLimit-* headers on the response. */
+export async function enforceWorkspaceRateLimit(c: Context<AppEnv>, workspace: RateLimitedWorkspace): Promise<void> {
+  const headers = await workspaceRateLimit(c.env, workspace);
+  for (const [k, v] of Object.entries(headers ?? {})) c.header(k, v);
 }
 
 function limited(limit: number, headers?: Record<string, string>) {
@@ -41,9 +52,9 @@ function limited(limit: number, headers?: Record<string, string>) {
 }
 
 /** One request against the workspace's one-minute window. */
-async function countWorkspaceRequest(c: Context<AppEnv>, workspaceId: string, limitPerMinute: number) {
+async function countWorkspaceRequest(env: Env, workspaceId: string, limitPerMinute: number) {
   const out = await limitAll(
-    c.env,
+    env,
     [{ owner: { kind: "workspace", workspaceId }, bucket: "workspace.ratelimit", limit: limitPerMinute, duration: 60_000, cost: 1 }],
     Date.now(),
   );

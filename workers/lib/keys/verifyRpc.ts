@@ -1,8 +1,8 @@
-import { Context } from "hono";
-import type { AppEnv, Env } from "../env";
+import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
-import { rootKeyAuth } from "../auth/rootKey";
+import { authenticateRootKey } from "../auth/rootKey";
+import { workspaceRateLimit } from "../auth/workspaceRateLimit";
 import { newCache } from "../services";
 import { VerifyKeyBody, verifyKey, type VerifyKeyInput, type VerifyKeyResult } from "./verify";
 
@@ -35,20 +35,20 @@ export async function verifyKeyRpc(env: Env, ctx: ExecutionContext, input: RpcVe
         errors: parsed.error.issues.map((i) => ({ location: "/" + ["body", ...i.path.map(String)].join("/"), message: i.message })),
       });
     }
-    // root-key authentication (and the workspace API rate limit) exactly as over HTTP
-    const headers: Record<string, string> = {};
-    if (typeof rootKey === "string") headers.authorization = `Bearer ${rootKey}`;
-    const c = new Context<AppEnv>(new Request("https://rpc.internal/v2/keys.verifyKey", { method: "POST", headers }), {
-      env,
-      executionCtx: ctx,
-    });
-    c.set("requestId", requestId);
-    const root = await rootKeyAuth(c);
+    if (typeof rootKey !== "string" || rootKey.trim() === "") {
+      throw new ApiError("unkey/application/invalid_input", "RPC input for 'keys.verifyKey' needs the root key", {
+        errors: [{ location: "/rootKey", message: "required: the root key the verification acts as" }],
+      });
+    }
+    // the same root-key checks and workspace API rate limit as over HTTP
+    const cache = newCache(env, ctx);
+    const root = await authenticateRootKey(env, cache, rootKey.trim());
+    await workspaceRateLimit(env, root.workspace);
     const data = await verifyKey(
       {
         env,
         waitUntil: (p) => ctx.waitUntil(p),
-        cache: newCache(env, ctx),
+        cache,
         requestId,
         callerIp: typeof ip === "string" && ip.trim() ? ip.trim() : null,
         idempotencyKey: typeof idempotencyKey === "string" && idempotencyKey.trim() ? idempotencyKey.trim() : null,

@@ -312,13 +312,8 @@ export async function portalSessionAuth(c: Context<AppEnv>): Promise<PortalSessi
   if (token.trim() === "") throw new ApiError("unkey/authentication/portal_token_missing", "A valid portal session token is required.");
   const session = await sessionForToken(c, token);
   if (!session) throw new ApiError("unkey/authentication/portal_session_not_found", SESSION_INVALID);
-  await enforceWorkspaceRateLimit(c, asRateLimitSubject(session));
+  await enforceWorkspaceRateLimit(c, session.workspace);
   return session;
-}
-
-/** The workspace rate limiter keys on the workspace; it takes the root-key context shape. */
-export function asRateLimitSubject(s: PortalSession): RootKeyContext {
-  return { id: s.id, name: null, workspaceId: s.workspaceId, workspace: s.workspace, fullAccess: false, permissions: new Set() };
 }
 
 export function hasScope(session: PortalSession, scope: PortalScope): boolean {

@@ -52,6 +52,8 @@ describe("ApiEntrypoint.verifyKey from a second Worker", () => {
     expect((await verifyViaSecondWorker({ rootKey: t.rootKey, key: t.key, ip: "198.51.100.1" })).data?.code).toBe("FORBIDDEN");
     const bad = await verifyViaSecondWorker({ rootKey: "unkey_wrong", key: t.key });
     expect(bad.error).toMatchObject({ status: 401, type: errorType("unkey/authentication/key_not_found") });
+    const missing = await verifyViaSecondWorker({ key: t.key });
+    expect(missing.error).toMatchObject({ status: 400, type: errorType("unkey/application/invalid_input") });
   });
 
   it("rejects invalid input with the invalid_input error", async () => {
