@@ -2,9 +2,8 @@ import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { newCache } from "../services";
-import { sha256Base64 } from "../crypto";
 import type { TieredCache } from "../cache";
-import { loadKey, queryKeyspace } from "../keys/loader";
+import { queryKeyspace } from "../keys/loader";
 import { verifyKey, type VerifyKeyResult } from "../keys/verify";
 import type { StoredPolicy } from "./gateway";
 
@@ -69,6 +68,7 @@ export async function gatewayVerifyKey(env: Env, ctx: ExecutionContext, input: G
     const cache = newCache(env, ctx);
     const apiIds = await apisOfKeyspaces(cache, env.DB, rule.workspaceId, ka.keySpaceIds ?? ka.keyspaces);
     const permissions = new Set(apiIds.map((id) => `api.${id}.verify_key`));
+    let keySpaceId = "";
     const result = await verifyKey(
       {
         env,
@@ -78,6 +78,7 @@ export async function gatewayVerifyKey(env: Env, ctx: ExecutionContext, input: G
         callerIp: input.ip ?? null,
         source: "gateway",
         appId: rule.appId,
+        onKeyspace: (id) => (keySpaceId = id),
       },
       { workspaceId: rule.workspaceId, fullAccess: false, permissions },
       {
@@ -87,11 +88,6 @@ export async function gatewayVerifyKey(env: Env, ctx: ExecutionContext, input: G
         ratelimits: ka.ratelimits?.map((r) => ({ name: r.name, cost: r.cost ?? 1, limit: r.limit, duration: r.duration })),
       },
     );
-    let keySpaceId = "";
-    if (result.keyId) {
-      const found = await loadKey(cache, env.DB, await sha256Base64(input.key));
-      keySpaceId = found?.key.keyspaceId ?? "";
-    }
     return { ok: true, result, keySpaceId };
   } catch (err) {
     if (err instanceof ApiError) return { ok: false, status: err.status, code: err.code, detail: err.detail };

@@ -115,6 +115,8 @@ export interface VerifyDeps {
   /** analytics source: "api" for keys.verifyKey, "gateway" for the Sentinel */
   source?: string;
   appId?: string | null;
+  /** called with the key's keyspace once it passed the workspace and permission checks (the Sentinel's Principal needs it) */
+  onKeyspace?: (keyspaceId: string) => void;
 }
 
 /** The authenticated caller: a root key acting on its workspace. */
@@ -158,6 +160,7 @@ export async function verifyKey(deps: VerifyDeps, caller: VerifyCaller, input: V
   // 6–7: another workspace's key, or a root key that may not verify this API's keys, is absent
   if (key.workspaceId !== caller.workspaceId) return notFound();
   if (!keyspace.apiId || !satisfies(caller, apiAction(keyspace.apiId, "verify_key"))) return notFound();
+  deps.onKeyspace?.(key.keyspaceId);
 
   // 8: a malformed query is an HTTP 400 whatever the key's state
   const query = input.permissions !== undefined ? parsePermissionQuery(input.permissions) : null;
