@@ -11,6 +11,10 @@ import { call, newApi, newWorkspace } from "../../helpers/harness";
  * never oversells credits or windows, evictions lose nothing, and queue faults never lose or
  * double an analytics event.
  */
+// Windows align to multiples of their duration on the real clock: a 30-day window keeps a run from
+// straddling a boundary, where the weighted previous window would blur the exact counts.
+const WINDOW = 2_592_000_000;
+
 describe("concurrency and accuracy", () => {
   it("1,000 concurrent verifications with mixed costs spend exactly 100 credits, never below 0", async () => {
     const ws = await newWorkspace();
@@ -37,7 +41,7 @@ describe("concurrency and accuracy", () => {
   it("a rate limit passes exactly its limit out of many concurrent requests", async () => {
     const ws = await newWorkspace();
     const answers = await Promise.all(
-      Array.from({ length: 250 }, () => call("ratelimit.limit", { namespace: "acc", identifier: "u1", limit: 60, duration: 60_000 }, ws.rootKey)),
+      Array.from({ length: 250 }, () => call("ratelimit.limit", { namespace: "acc", identifier: "u1", limit: 60, duration: WINDOW }, ws.rootKey)),
     );
     expect(answers.filter((a) => a.body.data?.success === true).length).toBe(60);
   });
@@ -45,12 +49,12 @@ describe("concurrency and accuracy", () => {
   it("multiLimit stays all-or-nothing under concurrency: the looser limit is charged only with the tighter one", async () => {
     const ws = await newWorkspace();
     const limits = [
-      { namespace: "tight", identifier: "u", limit: 40, duration: 60_000 },
-      { namespace: "loose", identifier: "u", limit: 90, duration: 60_000 },
+      { namespace: "tight", identifier: "u", limit: 40, duration: WINDOW },
+      { namespace: "loose", identifier: "u", limit: 90, duration: WINDOW },
     ];
     const answers = await Promise.all(Array.from({ length: 150 }, () => call("ratelimit.multiLimit", limits, ws.rootKey)));
     expect(answers.filter((a) => a.body.data?.passed === true).length).toBe(40);
-    const probe = await call("ratelimit.limit", { namespace: "loose", identifier: "u", limit: 90, duration: 60_000, cost: 0 }, ws.rootKey);
+    const probe = await call("ratelimit.limit", { namespace: "loose", identifier: "u", limit: 90, duration: WINDOW, cost: 0 }, ws.rootKey);
     expect(probe.body.data.remaining).toBe(50);
   });
 
