@@ -55,6 +55,8 @@ export interface EnvironmentSettings {
     shutdownSignal: string;
     upstreamProtocol: string;
     openapiSpecPath?: string | null;
+    /** our extension: forward request headers whose name contains `_` (default false, docs/sentinel.md) */
+    forwardUnderscoreHeaders?: boolean;
   };
   build: {
     dockerfile?: string | null;

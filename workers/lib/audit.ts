@@ -4,6 +4,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "./env";
 import { db, rawStatement, schema } from "./db";
 import { newId } from "./ids";
+import { clientIp } from "./clientIp";
 import type { AuditTarget } from "../../schema/audit";
 
 /**
@@ -39,7 +40,7 @@ export function auditInserts(
 ): BatchItem<"sqlite">[] {
   const time = Date.now();
   const correlationId = events.length > 1 ? newId("cor") : null;
-  const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  const remoteIp = clientIp(c.req.raw, c.env);
   const userAgent = c.req.header("user-agent") ?? null;
   return events.map((e) =>
     db(c.env.DB)
@@ -75,7 +76,7 @@ export function auditInsertWhen(
   condition: SQL,
   actor: Actor = actorOf(c),
 ): BatchItem<"sqlite"> {
-  const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  const remoteIp = clientIp(c.req.raw, c.env);
   const userAgent = c.req.header("user-agent") ?? null;
   const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
   return rawStatement(db(c.env.DB), sql`INSERT INTO audit_logs

@@ -20,6 +20,8 @@ export interface Env {
   AE_RATELIMITS?: AnalyticsEngineDataset;
   /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
   GITHUB_KEYS_URL?: string;
+  /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */
+  TRUSTED_PROXIES?: string;
   [binding: string]: unknown;
 }
 

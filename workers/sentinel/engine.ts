@@ -23,6 +23,8 @@ export interface EngineResult {
   /** header / query names that carried keys (redacted in logs) */
   redactHeaders: Set<string>;
   redactQuery: Set<string>;
+  /** where matching keyauth policies read keys: removed from the forwarded request unless `forwardKey` */
+  consumed: { headers: Set<string>; query: Set<string> };
   /** whether an openapi policy matched (validated by the caller, which owns the spec cache) */
   openapi: boolean;
 }
@@ -43,6 +45,7 @@ export async function runPolicies(ctx: EngineContext, policies: StoredPolicy[], 
     logging: { requestHeaders: false, responseHeaders: false, requestBody: false, responseBody: false, query: false },
     redactHeaders: new Set(),
     redactQuery: new Set(),
+    consumed: { headers: new Set(), query: new Set() },
     openapi: false,
   };
   // key locations are redacted whether or not the policy ran
@@ -61,6 +64,7 @@ export async function runPolicies(ctx: EngineContext, policies: StoredPolicy[], 
           if (p.firewall?.action === "ACTION_DENY") throw new Rejection("client:firewall_denied");
           break;
         case "keyauth":
+          consumeKeyLocations(p, out);
           if (out.principal) break;
           out.principal = await keyauth(ctx, p, out);
           break;
@@ -86,10 +90,21 @@ export async function runPolicies(ctx: EngineContext, policies: StoredPolicy[], 
   return out;
 }
 
+/** The key stays between client and gateway: the app gets the Principal, not the credential. */
+function consumeKeyLocations(p: StoredPolicy, out: EngineResult) {
+  if (p.keyauth!.forwardKey === true) return;
+  for (const loc of keyLocations(p.keyauth!.locations)) {
+    if (loc.bearer) out.consumed.headers.add("authorization");
+    if (loc.header) out.consumed.headers.add(loc.header.name.toLowerCase());
+    if (loc.queryParam) out.consumed.query.add(loc.queryParam.name);
+  }
+}
+
+const keyLocations = (locations: KeyLocationT[] | undefined): KeyLocationT[] => (locations && locations.length > 0 ? locations : [{ bearer: {} }]);
+
 /** First non-empty location wins; Bearer strips the scheme case-insensitively. */
 export function extractKey(locations: KeyLocationT[] | undefined, req: RequestFacts): string | null {
-  const list = locations && locations.length > 0 ? locations : [{ bearer: {} }];
-  for (const loc of list) {
+  for (const loc of keyLocations(locations)) {
     let v: string | null = null;
     if (loc.bearer) {
       const h = req.headers.get("authorization")?.trim() ?? "";

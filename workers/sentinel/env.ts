@@ -18,6 +18,8 @@ export interface SentinelEnv {
   SENTINEL_REGION?: string;
   /** upstream deadline in ms (default and maximum 15 minutes) */
   SENTINEL_REQUEST_TIMEOUT_MS?: string;
+  /** Self-hosted proxies in front of the Sentinel (IPs / CIDRs): only then is X-Forwarded-For read (lib/clientIp.ts). */
+  TRUSTED_PROXIES?: string;
   /** Worker upstreams: service bindings named in deployments' `upstream.worker` */
   [binding: string]: unknown;
 }

@@ -10,6 +10,10 @@ export const REJECTIONS = {
   "client:rate_limited": [429, "Too Many Requests", "Rate limit exceeded. Please try again later."],
   "client:usage_exceeded": [429, "Too Many Requests", "Usage limit exceeded. This API key has no remaining credits."],
   "client:openapi_validation_failed": [400, "Bad Request", "The request does not match the API's OpenAPI document."],
+  // our extensions: requests no policy should ever see (docs/sentinel.md "Request handling")
+  "client:invalid_path": [400, "Bad Request", "The request path is not accepted by the gateway."],
+  "client:method_not_allowed": [405, "Method Not Allowed", "The gateway does not forward this method."],
+  "client:request_headers_too_large": [431, "Request Header Fields Too Large", "The request headers are too large."],
   "routing:config_not_found": [404, "Not Found", "No deployment is configured for this hostname."],
   "routing:deployment_not_found": [404, "Not Found", "The deployment for this hostname was not found."],
   "capacity:deployment_offline": [503, "Service Unavailable", "The deployment is not running."],

@@ -6,6 +6,9 @@ import type { SentinelEnv } from "./env";
 import { Rejection, renderRejection } from "./errors";
 import { runPolicies, type EngineResult } from "./engine";
 import { encodePrincipal } from "./principal";
+import { clientIp as clientIpOf } from "../lib/clientIp";
+import { forwardableHeaders, REFUSED_METHODS, responseHeaders, withoutReserved } from "./headers";
+import { forwardedUrl, normalisePath } from "./path";
 import { limitHeaders } from "./ratelimitHeaders";
 import { loadSnapshot, resolveRoute, type Route } from "./routing";
 import { forward } from "./proxy";
@@ -15,8 +18,9 @@ import type { RequestFacts } from "./match";
 
 /**
  * The Sentinel: a proxy Worker in front of deployed apps (sentinel-deploy §1–§2). Per request:
- * strip reserved headers, route by Host, run the deployment's policies, forward with the proxy
- * headers (and the Principal after a successful keyauth), log the request.
+ * refuse what no app should get (TRACE/CONNECT, oversized headers, ambiguous paths), normalise
+ * the path, strip reserved headers, route by Host, run the deployment's policies, forward with
+ * the proxy headers (and the Principal after a successful keyauth), log the request.
  */
 let frontlineId: string | undefined;
 /** This isolate's id (random values are only allowed inside a handler). */
@@ -51,23 +55,32 @@ function regionOf(request: Request, env: SentinelEnv): string {
   return `cloudflare::${env.SENTINEL_REGION || colo || "local"}`;
 }
 
-function clientIpOf(request: Request): string {
-  return request.headers.get("cf-connecting-ip") ?? request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? "";
+/** Below the runtime's own limit (workerd: 128 KiB, answered in plain text), so we answer in our envelope. */
+export const MAX_HEADER_BYTES = 32 * 1024;
+
+/** What the gateway refuses before routing: methods it never forwards, header blocks that are too large. */
+function refuseEarly(request: Request) {
+  const method = request.method.toUpperCase();
+  if (REFUSED_METHODS.has(method)) {
+    throw new Rejection("client:method_not_allowed", `The gateway does not forward ${method} requests.`, { Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+  }
+  let size = 0;
+  request.headers.forEach((v, k) => (size += k.length + v.length + 4));
+  if (size > MAX_HEADER_BYTES) throw new Rejection("client:request_headers_too_large", `The request headers take ${size} bytes; the gateway accepts at most ${MAX_HEADER_BYTES}.`);
 }
 
 async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext, meta: Meta): Promise<Response> {
+  refuseEarly(request);
   const url = new URL(request.url);
   const host = request.headers.get("host") ?? url.host;
-  // 1. reserved headers: nothing a client sends as X-Unkey-* reaches policies or the app
-  const inbound = new Headers();
-  request.headers.forEach((v, k) => {
-    if (!k.toLowerCase().startsWith("x-unkey-")) inbound.append(k, v);
-  });
-  const clientIp = clientIpOf(request);
+  // 1. one spelling of the path for policies and the app; reserved headers (X-Unkey-*, X_Unkey_*) gone
+  const path = normalisePath(url.pathname);
+  const inbound = withoutReserved(request.headers);
+  const clientIp = clientIpOf(request, env) ?? "";
   // 2. route
   const route = await resolveRoute(env.DB, host, baseDomain(env));
   const snap = await loadSnapshot(env.DB, route.deploymentId);
-  const facts: RequestFacts = { method: request.method.toUpperCase(), path: url.pathname, url, headers: inbound };
+  const facts: RequestFacts = { method: request.method.toUpperCase(), path, url, headers: inbound };
   // 3. policies
   let bodySchema: Record<string, unknown> | null = null;
   const result = await runPolicies({ env, route, requestId: meta.requestId, clientIp, req: facts, now: Date.now }, snap.policies, async () => {
@@ -75,24 +88,17 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
     if (spec) bodySchema = (await validateRequest(spec, facts, request)).bodySchema;
   });
   // 4. forward
-  const upstreamHeaders = new Headers(inbound);
-  upstreamHeaders.delete("host");
-  upstreamHeaders.set("X-Forwarded-For", clientIp);
-  upstreamHeaders.set("X-Forwarded-Host", host);
-  upstreamHeaders.set("X-Forwarded-Proto", url.protocol === "http:" ? "http" : "https");
-  upstreamHeaders.set("X-Unkey-Frontline-Id", FRONTLINE_ID());
-  upstreamHeaders.set("X-Unkey-Region", meta.region);
-  upstreamHeaders.set("X-Unkey-Request-Id", meta.requestId);
-  if (result.principal) upstreamHeaders.set("X-Unkey-Principal", encodePrincipal(result.principal));
   const isUpgrade = (request.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+  const upstreamHeaders = appHeaders(inbound, { snap, result, meta, host, url, clientIp, isUpgrade });
+  const target = forwardedUrl(url, path, result.consumed.query);
   const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
   const logBody = result.logging.requestBody && hasBody && !isUpgrade;
   const forRequestLog = logBody ? request.clone() : null;
   const routed = Date.now();
-  const res = await forward(env, snap.upstream, url, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined });
+  const res = await forward(env, snap.upstream, target, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined });
   const answered = Date.now();
   // 5. answer: the app's response as is, plus our headers
-  const headers = new Headers(res.headers);
+  const headers = responseHeaders(res.headers, res.status);
   meta.common.forEach((v, k) => headers.set(k, v));
   for (const [k, v] of Object.entries(limitHeaders(result.limit))) headers.set(k, v);
   // routing + policies, time spent in the gateway (total minus the upstream's share), total
@@ -113,6 +119,23 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
     ),
   );
   return out;
+}
+
+/** Every header the app receives (docs/sentinel.md "What the app receives"). */
+function appHeaders(
+  inbound: Headers,
+  o: { snap: { forwardUnderscoreHeaders: boolean }; result: EngineResult; meta: Meta; host: string; url: URL; clientIp: string; isUpgrade: boolean },
+): Headers {
+  const h = forwardableHeaders(inbound, { webSocket: o.isUpgrade, forwardUnderscoreHeaders: o.snap.forwardUnderscoreHeaders, drop: o.result.consumed.headers });
+  // the address we determined, never a client's own X-Forwarded-For
+  if (o.clientIp) h.set("X-Forwarded-For", o.clientIp);
+  h.set("X-Forwarded-Host", o.host);
+  h.set("X-Forwarded-Proto", o.url.protocol === "http:" ? "http" : "https");
+  h.set("X-Unkey-Frontline-Id", FRONTLINE_ID());
+  h.set("X-Unkey-Region", o.meta.region);
+  h.set("X-Unkey-Request-Id", o.meta.requestId);
+  if (o.result.principal) h.set("X-Unkey-Principal", encodePrincipal(o.result.principal));
+  return h;
 }
 
 async function readCapped(stream: ReadableStream | null | undefined): Promise<string> {

@@ -24,6 +24,8 @@ export interface DeploymentSnapshot {
   upstream: Upstream;
   policies: StoredPolicy[];
   openapiSpecPath: string | null;
+  /** runtime setting: pass header names containing `_` to the app */
+  forwardUnderscoreHeaders: boolean;
 }
 
 const ROUTE_SQL = `
@@ -67,8 +69,14 @@ export async function loadSnapshot(db: D1Database, deploymentId: string): Promis
   if (!row) throw new Rejection("routing:deployment_not_found");
   let snap: DeploymentSnapshot;
   try {
-    const runtime = JSON.parse(row.runtime) as { openapiSpecPath?: string | null };
-    snap = { id: row.id, upstream: JSON.parse(row.upstream), policies: JSON.parse(row.policies), openapiSpecPath: runtime.openapiSpecPath ?? null };
+    const runtime = JSON.parse(row.runtime) as { openapiSpecPath?: string | null; forwardUnderscoreHeaders?: boolean };
+    snap = {
+      id: row.id,
+      upstream: JSON.parse(row.upstream),
+      policies: JSON.parse(row.policies),
+      openapiSpecPath: runtime.openapiSpecPath ?? null,
+      forwardUnderscoreHeaders: runtime.forwardUnderscoreHeaders === true,
+    };
     if (!Array.isArray(snap.policies)) throw new Error("policies are not a list");
   } catch (e) {
     throw new Rejection("config:invalid_configuration", `The deployment's configuration cannot be read: ${(e as Error).message}`);

@@ -90,6 +90,8 @@ export const KeyAuthRule = z
       .max(10)
       .optional(),
     credits: z.number().int().min(0).optional(),
+    /** our extension: pass the key's header / query parameter on to the app (default: removed) */
+    forwardKey: z.boolean().optional(),
   })
   .strict();
 

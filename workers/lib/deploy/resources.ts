@@ -124,6 +124,7 @@ export function runtimeResponse(r: EnvironmentSettings["runtime"], withSpecPath:
     shutdownSignal: r.shutdownSignal,
     upstreamProtocol: r.upstreamProtocol,
     openapiSpecPath: withSpecPath ? r.openapiSpecPath ?? undefined : undefined,
+    forwardUnderscoreHeaders: withSpecPath ? r.forwardUnderscoreHeaders === true : undefined,
   });
 }
 

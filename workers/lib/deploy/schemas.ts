@@ -68,6 +68,7 @@ export const EnvironmentData = z
         shutdownSignal: Signal,
         upstreamProtocol: Protocol,
         openapiSpecPath: z.string().optional(),
+        forwardUnderscoreHeaders: z.boolean().optional().openapi({ description: "Our extension: the Sentinel forwards header names containing `_` (default false)." }),
       })
       .optional(),
     build: z

@@ -110,17 +110,3 @@ export function ipAllowed(list: string | null | undefined, ip: string | null | u
   }
   return false;
 }
-
-/** The caller's address of an HTTP request: CF-Connecting-IP, else the first X-Forwarded-For entry. */
-export function callerIpFromHeaders(get: (name: string) => string | undefined | null): string | null {
-  const cf = get("cf-connecting-ip")?.trim();
-  if (cf) return cf;
-  const xff = get("x-forwarded-for");
-  if (xff) {
-    for (const part of xff.split(",")) {
-      const p = part.trim();
-      if (p) return p;
-    }
-  }
-  return null;
-}

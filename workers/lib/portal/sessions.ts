@@ -4,6 +4,7 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { AppEnv } from "../env";
 import { db, schema } from "../db";
 import { newId } from "../ids";
+import { clientIp } from "../clientIp";
 import { sha256Base64 } from "../crypto";
 import { ApiError } from "../errors";
 import { auditInserts } from "../audit";
@@ -166,7 +167,7 @@ export async function redeemCode(c: Context<AppEnv>, code: string) {
  * carry raw `db.run(sql)` statements with parameters.
  */
 function auditIfRedeemed(c: Context<AppEnv>, row: { id: string; workspaceId: string; externalId: string }, tokenHash: string) {
-  const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  const remoteIp = clientIp(c.req.raw, c.env);
   const userAgent = c.req.header("user-agent") ?? null;
   const targets = JSON.stringify([{ type: "portalSession", id: row.id }]);
   const meta = JSON.stringify({ externalId: row.externalId });

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { rawStatement, schema, type Database } from "../db";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
+import { clientIp } from "../clientIp";
 import { actorOf } from "../audit";
 
 /**
@@ -239,7 +240,7 @@ export function bulkAudit(
   o: { event: string; description: SQL; targets: SQL; from: SQL; where: SQL },
 ): Stmt {
   const actor = actorOf(c);
-  const remoteIp = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
+  const remoteIp = clientIp(c.req.raw, c.env);
   const userAgent = c.req.header("user-agent") ?? null;
   return rawStatement(d, sql`INSERT INTO audit_logs
     (id, workspace_id, event, time, description, actor_type, actor_id, actor_name, actor_meta, remote_ip, user_agent, meta, targets, correlation_id)

@@ -34,6 +34,9 @@ export const route = rpcRoute({
     shutdownSignal: z.enum(["SIGTERM", "SIGINT", "SIGQUIT", "SIGKILL"]).optional(),
     upstreamProtocol: z.enum(["http1", "h2c"]).optional(),
     openapiSpecPath: specPath.nullable().optional(),
+    forwardUnderscoreHeaders: z.boolean().optional().openapi({
+      description: "Our extension: let the Sentinel forward request headers whose name contains `_` (default false: such headers are dropped, since CGI-style servers read `X_Foo` and `X-Foo` as the same variable).",
+    }),
     regions: z.array(Region).min(1).max(5).optional(),
   }),
   data: EmptyData,
@@ -62,6 +65,7 @@ export const register = (app: App) =>
     if (b.shutdownSignal !== undefined) rt.shutdownSignal = b.shutdownSignal;
     if (b.upstreamProtocol !== undefined) rt.upstreamProtocol = b.upstreamProtocol;
     if (b.openapiSpecPath !== undefined) rt.openapiSpecPath = b.openapiSpecPath;
+    if (b.forwardUnderscoreHeaders !== undefined) rt.forwardUnderscoreHeaders = b.forwardUnderscoreHeaders;
     if (b.dockerfile !== undefined) s.build.dockerfile = b.dockerfile;
     if (b.rootDirectory !== undefined) s.build.rootDirectory = b.rootDirectory;
     if (b.buildCommand !== undefined) s.build.buildCommand = b.buildCommand;

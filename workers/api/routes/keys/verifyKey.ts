@@ -1,5 +1,5 @@
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
-import { callerIpFromHeaders } from "../../../lib/keys/ipAllowlist";
+import { clientIp } from "../../../lib/clientIp";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
 import { cacheFor } from "../../../lib/services";
 import { ok, rpcRoute, z, type App } from "../../rpc";
@@ -45,7 +45,7 @@ export const register = (app: App) =>
         waitUntil: (p) => c.executionCtx.waitUntil(p),
         cache: cacheFor(c),
         requestId: c.get("requestId"),
-        callerIp: callerIpFromHeaders((n) => c.req.header(n)),
+        callerIp: clientIp(c.req.raw, c.env),
         idempotencyKey: c.req.header("idempotency-key")?.trim() || null,
         region: cf?.colo,
         source: "api",
