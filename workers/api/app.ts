@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
 import { ApiError, type FieldError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { registerRoutes } from "./routes";
 import { referencePage } from "./reference";
 import { portalPages } from "../portal";
@@ -36,6 +37,13 @@ export function createApp() {
     c.set("requestId", requestId);
     await next();
     c.res.headers.set("X-Unkey-Request-Id", requestId);
+  });
+
+  // what workerd lets through below its own 128 KiB limit still gets a clear answer in our envelope
+  app.use("*", async (c, next) => {
+    const size = headerBytes(c.req.raw.headers);
+    if (size > MAX_HEADER_BYTES) throw new ApiError("user/bad_request/request_headers_too_large", `The request headers take ${size} bytes; the limit is ${MAX_HEADER_BYTES}.`);
+    await next();
   });
 
   app.use(

@@ -67,6 +67,7 @@ const CATALOGUE = {
   "user/bad_request/permissions_query_syntax_error": [400, "Bad Request"],
   "user/bad_request/request_body_unreadable": [400, "Bad Request"],
   "user/bad_request/request_body_too_large": [413, "Request Entity Too Large"],
+  "user/bad_request/request_headers_too_large": [431, "Request Header Fields Too Large"],
   "user/bad_request/request_timeout": [408, "Request Timeout"],
   "user/bad_request/client_closed_request": [499, "Client Closed Request"],
   "user/bad_request/invalid_analytics_query": [400, "Bad Request"],

@@ -9,6 +9,7 @@ import { encodePrincipal } from "./principal";
 import { clientIp as clientIpOf } from "../lib/clientIp";
 import { forwardableHeaders, REFUSED_METHODS, responseHeaders, withoutReserved } from "./headers";
 import { forwardedUrl, normalisePath } from "./path";
+import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { limitHeaders } from "./ratelimitHeaders";
 import { loadSnapshot, resolveRoute, type Route } from "./routing";
 import { forward } from "./proxy";
@@ -55,17 +56,13 @@ function regionOf(request: Request, env: SentinelEnv): string {
   return `cloudflare::${env.SENTINEL_REGION || colo || "local"}`;
 }
 
-/** Below the runtime's own limit (workerd: 128 KiB, answered in plain text), so we answer in our envelope. */
-export const MAX_HEADER_BYTES = 32 * 1024;
-
 /** What the gateway refuses before routing: methods it never forwards, header blocks that are too large. */
 function refuseEarly(request: Request) {
   const method = request.method.toUpperCase();
   if (REFUSED_METHODS.has(method)) {
     throw new Rejection("client:method_not_allowed", `The gateway does not forward ${method} requests.`, { Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
   }
-  let size = 0;
-  request.headers.forEach((v, k) => (size += k.length + v.length + 4));
+  const size = headerBytes(request.headers);
   if (size > MAX_HEADER_BYTES) throw new Rejection("client:request_headers_too_large", `The request headers take ${size} bytes; the gateway accepts at most ${MAX_HEADER_BYTES}.`);
 }
 

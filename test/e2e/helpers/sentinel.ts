@@ -19,7 +19,7 @@ export interface SentinelStack {
  * Worker names never see each other). The Sentinel runs from a copy of wrangler.sentinel.toml
  * with one more service binding, ECHO → the upstream test Worker.
  */
-export async function startSentinelStack(opts: { sentinelVars?: Record<string, string> } = {}): Promise<SentinelStack> {
+export async function startSentinelStack(opts: { sentinelVars?: Record<string, string>; apiVars?: Record<string, string> } = {}): Promise<SentinelStack> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-sentinel-e2e-"));
   const registry = mkdtempSync(path.join(tmpdir(), "keyforge-registry-"));
   const previousRegistry = process.env.WRANGLER_REGISTRY_PATH;
@@ -37,7 +37,7 @@ export async function startSentinelStack(opts: { sentinelVars?: Record<string, s
   const started: { stop(): Promise<void>; logs(): string }[] = [];
   try {
     started.push(await startWrangler({ configs: ["test/fixtures/wrangler.upstream.toml"], readyPath: "/" }));
-    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS } });
+    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ...opts.apiVars } });
     started.push(api);
     const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/", vars: opts.sentinelVars ?? {} });
     started.push(sentinel);
