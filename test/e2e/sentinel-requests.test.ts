@@ -69,7 +69,8 @@ function rawExchange(base: string, text: string): Promise<string> {
     const out: Buffer[] = [];
     s.on("data", (d) => out.push(d));
     s.on("end", () => resolve(Buffer.concat(out).toString()));
-    s.on("error", reject);
+    // the runtime may answer and reset before the whole request is written
+    s.on("error", (e) => (out.length > 0 ? resolve(Buffer.concat(out).toString()) : reject(e)));
     s.write(text.replace(/\n/g, "\r\n"));
   });
 }
