@@ -276,6 +276,9 @@ describe("Runtime-level answers (item 12)", () => {
     // pinned so a runtime change that starts passing them to us is noticed (docs/sentinel.md "Request handling")
     const two = await rawExchange(stack.sentinel, "GET / HTTP/1.1\nHost: a.localhost\nHost: b.localhost\nConnection: close\n\n");
     expect(two).toMatch(/^HTTP\/1\.1 (400|500)/);
+    expect(two).not.toContain("err:frontline");
+    const tunnel = await rawExchange(stack.sentinel, "CONNECT a.localhost:443 HTTP/1.1\nHost: a.localhost:443\nConnection: close\n\n");
+    expect(tunnel).toMatch(/^HTTP\/1\.1 (400|405|500)/);
     const huge = await rawExchange(stack.sentinel, `GET / HTTP/1.1\nHost: a.localhost\nAuthorization: ${"a".repeat(200 * 1024)}\nConnection: close\n\n`);
     expect(huge).toMatch(/^HTTP\/1\.1 431/);
   });

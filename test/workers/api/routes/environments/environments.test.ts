@@ -30,6 +30,18 @@ describe("environments.*", () => {
     expect(d.runtime).toMatchObject({ port: 3000, vCpus: 1.5, memoryMib: 1024 });
   });
 
+  it("keeps forwardUnderscoreHeaders (our extension): false by default, a boolean only, captured by the next deployment", async () => {
+    const { rootKey, where } = await env();
+    expect((await call("environments.getEnvironment", where, rootKey)).body.data.runtime.forwardUnderscoreHeaders).toBe(false);
+    expect((await call("environments.updateSettings", { ...where, forwardUnderscoreHeaders: "true" }, rootKey)).status).toBe(400);
+    expect((await call("environments.updateSettings", { ...where, forwardUnderscoreHeaders: true }, rootKey)).status).toBe(200);
+    expect((await call("environments.updateSettings", { ...where, port: 3001 }, rootKey)).status).toBe(200);
+    expect((await call("environments.getEnvironment", where, rootKey)).body.data.runtime.forwardUnderscoreHeaders).toBe(true);
+    const dep = await call("deployments.createDeployment", { ...where, upstream: { url: "https://o.example" } }, rootKey);
+    const row = await workerEnv.DB.prepare("SELECT runtime FROM deployments WHERE id = ?1").bind(dep.body.data.deploymentId).first<{ runtime: string }>();
+    expect(JSON.parse(row!.runtime).forwardUnderscoreHeaders).toBe(true);
+  });
+
   it("needs environment.*.read_environment to read and update_environment to change", async () => {
     const { rootKey, where } = await env();
     const reader = await rootKeyWith(rootKey, ["environment.*.read_environment"]);
