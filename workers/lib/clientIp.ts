@@ -22,8 +22,9 @@ export function clientIp(source: Request | HeaderSource, vars: ClientIpVars = {}
   const headers = source instanceof Request ? source.headers : source;
   const peer = validIp(headers.get("cf-connecting-ip"));
   if (!peer) return null;
+  // an empty list (or only commas) trusts no one; ipAllowed would read it as "everyone"
   const trusted = vars.TRUSTED_PROXIES?.trim();
-  if (!trusted || !ipAllowed(trusted, peer)) return peer;
+  if (!trusted || !/[^,\s]/.test(trusted) || !ipAllowed(trusted, peer)) return peer;
   const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {

@@ -25,6 +25,8 @@ describe("clientIp", () => {
     expect(clientIp(h({ "cf-connecting-ip": "10.0.0.5", "x-forwarded-for": "10.1.1.1" }), vars)).toBe("10.1.1.1");
     // garbage in the chain stops the walk at the last good hop
     expect(clientIp(h({ "cf-connecting-ip": "10.0.0.5", "x-forwarded-for": "6.6.6.6, nonsense" }), vars)).toBe("10.0.0.5");
+    // a list of nothing trusts nobody
+    expect(clientIp(h({ "cf-connecting-ip": "10.0.0.5", "x-forwarded-for": "6.6.6.6" }), { TRUSTED_PROXIES: " , " })).toBe("10.0.0.5");
     // no X-Forwarded-For from the trusted peer: the peer itself
     expect(clientIp(h({ "cf-connecting-ip": "10.0.0.5" }), vars)).toBe("10.0.0.5");
   });
