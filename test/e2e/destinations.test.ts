@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { startSentinelStack, type SentinelStack } from "./helpers/sentinel";
+
+/**
+ * SSRF through upstreams, end to end. The API runs with ALLOW_LOCAL_DESTINATIONS=1, so it
+ * stores a loopback upstream (as a row written before the policy, or under a var since turned
+ * off, would be); the Sentinel runs without it and with an empty APP_WORKER_BINDINGS, and must
+ * refuse at request time, before anything reaches the loopback server or the bound Worker.
+ */
+let stack: SentinelStack;
+let origin: Server;
+let originUrl: string;
+let originHits = 0;
+
+beforeAll(async () => {
+  origin = createServer((req, res) => {
+    originHits++;
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("secret from loopback");
+  });
+  await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
+  originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+  stack = await startSentinelStack({ apiVars: { ALLOW_LOCAL_DESTINATIONS: "1" }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: "[]" } });
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await new Promise((r) => origin?.close(r));
+});
+
+async function api(op: string, body: unknown, token: string) {
+  const res = await fetch(`${stack.api}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+function through(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const { port } = new URL(stack.sentinel);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, headers: { accept: "application/json", ...headers, host } }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: "" });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function app(name: string) {
+  const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
+  const { rootKey } = ((await res.json()) as any).data;
+  await api("projects.createProject", { name, slug: name }, rootKey);
+  expect((await api("apps.createApp", { project: name, name: "web", slug: "web" }, rootKey)).status).toBe(200);
+  return rootKey as string;
+}
+
+async function liveHost(name: string, rootKey: string) {
+  const env = await api("environments.getEnvironment", { project: name, app: "web", environment: "production" }, rootKey);
+  return (env.body.data.hostnames as string[])[0]!;
+}
+
+describe("destination policy end to end", () => {
+  it("the Sentinel refuses a stored loopback upstream at request time: no request, no WebSocket upgrade reaches it", async () => {
+    const rootKey = await app("loop");
+    const dep = await api("deployments.createDeployment", { project: "loop", app: "web", environment: "production", upstream: { url: originUrl } }, rootKey);
+    expect(dep.status, JSON.stringify(dep.body)).toBe(201);
+    const host = await liveHost("loop", rootKey);
+    const res = await through(host, "/json/version");
+    expect(res.status).toBe(422);
+    expect(JSON.parse(res.body).error.code).toBe("err:frontline:config:invalid_configuration");
+    expect(res.body).toContain("loopback");
+    expect(res.body).not.toContain("secret from loopback");
+    const ws = await through(host, "/devtools/page/1", { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" });
+    expect(ws.status).toBe(422);
+    expect(originHits).toBe(0);
+  });
+
+  it("the Sentinel refuses a Worker upstream that APP_WORKER_BINDINGS does not list, though it is bound", async () => {
+    const rootKey = await app("unlisted");
+    expect((await api("deployments.createDeployment", { project: "unlisted", app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status).toBe(201);
+    const res = await through(await liveHost("unlisted", rootKey), "/");
+    expect(res.status).toBe(422);
+    expect(res.body).toContain("APP_WORKER_BINDINGS");
+  });
+
+  it("the API refuses, even with ALLOW_LOCAL_DESTINATIONS=1, private ranges, its own origin and its own bindings (400 naming the field)", async () => {
+    const rootKey = await app("write");
+    const refused: [unknown, string][] = [
+      [{ url: "http://10.0.0.1/" }, "/body/upstream/url"],
+      [{ url: "http://192.168.1.10:8080/" }, "/body/upstream/url"],
+      [{ url: "http://169.254.169.254/latest/meta-data/" }, "/body/upstream/url"],
+      [{ url: "http://[fd00::1]/" }, "/body/upstream/url"],
+      [{ url: "http://[::ffff:10.0.0.1]/" }, "/body/upstream/url"],
+      [{ url: stack.api }, "/body/upstream/url"],
+      [{ url: `${stack.api.replace("127.0.0.1", "2130706433")}/v2` }, "/body/upstream/url"],
+      [{ url: stack.sentinel.replace("127.0.0.1", "x.localhost") }, "/body/upstream/url"],
+      [{ worker: "API" }, "/body/upstream/worker"],
+      [{ worker: "DB" }, "/body/upstream/worker"],
+      [{ worker: "RATE_LIMITER" }, "/body/upstream/worker"],
+    ];
+    for (const [upstream, location] of refused) {
+      const res = await api("deployments.createDeployment", { project: "write", app: "web", environment: "production", upstream }, rootKey);
+      expect(res.status, JSON.stringify(upstream)).toBe(400);
+      expect(res.body.error.type).toBe("https://unkey.com/docs/errors/unkey/application/invalid_input");
+      expect(res.body.error.errors[0].location).toBe(location);
+    }
+  });
+});
