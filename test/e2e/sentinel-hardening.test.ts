@@ -6,8 +6,8 @@ import { startSentinelStack, type SentinelStack } from "./helpers/sentinel";
 /**
  * SSRF through upstreams, end to end. The API runs with ALLOW_LOCAL_DESTINATIONS=1, so it
  * stores a loopback upstream (as a row written before the policy, or under a var since turned
- * off, would be); the Sentinel runs without it and with an empty APP_WORKER_BINDINGS, and must
- * refuse at request time, before anything reaches the loopback server or the bound Worker.
+ * off, would be); the Sentinel runs without it and with APP_WORKER_BINDINGS = ["ECHO"], and must
+ * refuse at request time, before anything reaches the loopback server or an unlisted Worker.
  */
 let stack: SentinelStack;
 let origin: Server;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
   originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  stack = await startSentinelStack({ apiVars: { ALLOW_LOCAL_DESTINATIONS: "1" }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: "[]" } });
+  stack = await startSentinelStack({ apiVars: { ALLOW_LOCAL_DESTINATIONS: "1" }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: '["ECHO"]' } });
 }, 240_000);
 
 afterAll(async () => {
@@ -87,7 +87,7 @@ describe("destination policy end to end", () => {
 
   it("the Sentinel refuses a Worker upstream that APP_WORKER_BINDINGS does not list, though it is bound", async () => {
     const rootKey = await app("unlisted");
-    expect((await api("deployments.createDeployment", { project: "unlisted", app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status).toBe(201);
+    expect((await api("deployments.createDeployment", { project: "unlisted", app: "web", environment: "production", upstream: { worker: "ECHO_UNLISTED" } }, rootKey)).status).toBe(201);
     const res = await through(await liveHost("unlisted", rootKey), "/");
     expect(res.status).toBe(422);
     expect(res.body).toContain("APP_WORKER_BINDINGS");
@@ -113,6 +113,30 @@ describe("destination policy end to end", () => {
       expect(res.status, JSON.stringify(upstream)).toBe(400);
       expect(res.body.error.type).toBe("https://unkey.com/docs/errors/unkey/application/invalid_input");
       expect(res.body.error.errors[0].location).toBe(location);
+    }
+  });
+});
+
+describe("RE2 match rules", () => {
+  it("a backtracking regex (^/(a+)+$) on a long path answers at once, through the Sentinel", async () => {
+    const rootKey = await app("redos");
+    const policies = [{ name: "deny a", enabled: true, match: [{ path: { path: { regex: "^/(a+)+$" } } }], firewall: { action: "ACTION_DENY" } }];
+    expect((await api("gateway.setPolicies", { project: "redos", app: "web", environment: "production", policies }, rootKey)).status).toBe(200);
+    expect((await api("deployments.createDeployment", { project: "redos", app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status).toBe(201);
+    const host = await liveHost("redos", rootKey);
+    // 2^40 steps for a backtracking engine; linear for RE2
+    const attack = await through(host, `/${"a".repeat(40)}!`);
+    expect(attack.status).toBe(200);
+    expect((await through(host, "/aaaa")).status).toBe(403);
+  }, 20_000);
+
+  it("refuses a backreference or a lookahead with 400 naming the rule", async () => {
+    const rootKey = await app("re2bad");
+    for (const regex of ["(a)\\1", "(?=a)"]) {
+      const policies = [{ name: "ok", enabled: true, firewall: { action: "ACTION_DENY" } }, { name: "bad", enabled: true, match: [{ path: { path: { regex } } }], firewall: { action: "ACTION_DENY" } }];
+      const res = await api("gateway.setPolicies", { project: "re2bad", app: "web", environment: "production", policies }, rootKey);
+      expect(res.status).toBe(400);
+      expect(res.body.error.errors[0].location).toMatch(/^\/body\/policies\/1\/match\/0/);
     }
   });
 });
