@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startSentinelStack, type SentinelStack } from "./helpers/sentinel";
+import { startDohStub, type DohStub } from "./helpers/dns";
 
 /**
  * SSRF through upstreams, end to end. The API runs with ALLOW_LOCAL_DESTINATIONS=1, so it
@@ -13,6 +14,7 @@ let stack: SentinelStack;
 let origin: Server;
 let originUrl: string;
 let originHits = 0;
+let dns: DohStub;
 
 beforeAll(async () => {
   origin = createServer((req, res) => {
@@ -22,12 +24,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
   originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  stack = await startSentinelStack({ apiVars: { ALLOW_LOCAL_DESTINATIONS: "1" }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: '["ECHO"]' } });
+  dns = await startDohStub();
+  stack = await startSentinelStack({ apiVars: { ALLOW_LOCAL_DESTINATIONS: "1", DNS_RESOLVER_URL: dns.url }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: '["ECHO"]' } });
 }, 240_000);
 
 afterAll(async () => {
   await stack?.stop();
   await new Promise((r) => origin?.close(r));
+  await dns?.stop();
 });
 
 async function api(op: string, body: unknown, token: string) {
@@ -138,5 +142,53 @@ describe("RE2 match rules", () => {
       expect(res.status).toBe(400);
       expect(res.body.error.errors[0].location).toMatch(/^\/body\/policies\/1\/match\/0/);
     }
+  });
+});
+
+describe("custom domain claims", () => {
+  async function withApp(name: string) {
+    const rootKey = await app(name);
+    expect((await api("deployments.createDeployment", { project: name, app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status).toBe(201);
+    return rootKey;
+  }
+  const hostnamesOf = async (name: string, rootKey: string) => (await api("environments.getEnvironment", { project: name, app: "web", environment: "production" }, rootKey)).body.data.hostnames as string[];
+
+  it("two workspaces claim one name; nothing routes until one proves it over DoH; the owner wins and the squatter's claim is released", async () => {
+    const squatter = await withApp("squatter");
+    const owner = await withApp("owner");
+    const domain = "shop.claims.example";
+    const a = await api("domains.createDomain", { project: "squatter", app: "web", environment: "production", domain }, squatter);
+    expect(a.status, JSON.stringify(a.body)).toBe(200);
+    const b = await api("domains.createDomain", { project: "owner", app: "web", environment: "production", domain }, owner);
+    expect(b.status, JSON.stringify(b.body)).toBe(200);
+    expect((await api("domains.getDomain", { domain }, squatter)).body.data.status).toBe("pending");
+    // a pending claim routes nothing
+    const before = await through(domain, "/");
+    expect(before.status).toBe(404);
+    expect(await hostnamesOf("squatter", squatter)).not.toContain(domain);
+    // only the owner publishes its token
+    const txt = b.body.data.dnsRecords.find((r: { type: string }) => r.type === "TXT");
+    expect(txt.name).toBe(`_unkey.${domain}`);
+    dns.setTxt(txt.name, [txt.value]);
+    expect((await api("domains.verifyDomain", { domain }, squatter)).status).toBe(202);
+    const failed = (await api("domains.getDomain", { domain }, squatter)).body.data;
+    expect(failed.status).toBe("verifying");
+    expect(failed.verificationError).toContain("does not contain");
+    expect((await through(domain, "/")).status).toBe(404);
+    expect((await api("domains.verifyDomain", { domain }, owner)).status).toBe(202);
+    expect(dns.queries).toContain(`_unkey.${domain}`);
+    expect((await api("domains.getDomain", { domain }, owner)).body.data.status).toBe("verified");
+    // the owner's environment serves it; the squatter's claim is gone and cannot come back
+    expect(await hostnamesOf("owner", owner)).toContain(domain);
+    const routed = await through(domain, "/from-custom");
+    expect(routed.status).toBe(200);
+    expect(JSON.parse(routed.body).path).toBe("/from-custom");
+    expect((await api("domains.getDomain", { domain }, squatter)).status).toBe(404);
+    const again = await api("domains.createDomain", { project: "squatter", app: "web", environment: "production", domain }, squatter);
+    expect(again.status).toBe(409);
+    expect((await api("domains.verifyDomain", { domain }, owner)).status).toBe(412);
+    // detaching stops routing
+    expect((await api("domains.deleteDomain", { domain }, owner)).status).toBe(200);
+    expect((await through(domain, "/")).status).toBe(404);
   });
 });

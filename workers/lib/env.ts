@@ -24,6 +24,8 @@ export interface Env {
   API_BASE_URL?: string;
   /** Optional JSON list of the Sentinel's app Worker bindings, to refuse other Worker upstreams at write time. */
   APP_WORKER_BINDINGS?: string;
+  /** DNS-over-HTTPS JSON resolver for custom-domain verification (default Cloudflare's). */
+  DNS_RESOLVER_URL?: string;
   /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
   GITHUB_KEYS_URL?: string;
   [binding: string]: unknown;
