@@ -74,8 +74,11 @@ async function liveHost(name: string, rootKey: string) {
 }
 
 describe("destination policy end to end", () => {
-  it("the Sentinel refuses a stored loopback upstream at request time: no request, no WebSocket upgrade reaches it", async () => {
+  it("the Sentinel refuses a stored loopback upstream at request time: no request, no OpenAPI document fetch, no WebSocket upgrade reaches it", async () => {
     const rootKey = await app("loop");
+    // with the openapi policy the Sentinel would also fetch the document from the upstream
+    expect((await api("gateway.setPolicies", { project: "loop", app: "web", environment: "production", policies: [{ name: "schema", enabled: true, openapi: {} }] }, rootKey)).status).toBe(200);
+    expect((await api("environments.updateSettings", { project: "loop", app: "web", environment: "production", openapiSpecPath: "/openapi.json" }, rootKey)).status).toBe(200);
     const dep = await api("deployments.createDeployment", { project: "loop", app: "web", environment: "production", upstream: { url: originUrl } }, rootKey);
     expect(dep.status, JSON.stringify(dep.body)).toBe(201);
     const host = await liveHost("loop", rootKey);
