@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { bool, createdAt, updatedAt, deletedAt } from "./columns";
 import { workspaces } from "./workspaces";
@@ -158,7 +159,14 @@ export const customDomains = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("custom_domains_domain_idx").on(t.domain), index("custom_domains_env_idx").on(t.environmentId, t.id)],
+  // Claims: one per workspace and name; several workspaces may claim a name while pending, and
+  // at most one claim of a name is verified (the first to prove ownership; the others are deleted).
+  (t) => [
+    uniqueIndex("custom_domains_workspace_domain_idx").on(t.workspaceId, t.domain),
+    uniqueIndex("custom_domains_verified_domain_idx").on(t.domain).where(sql`${t.status} = 'verified'`),
+    index("custom_domains_domain_idx").on(t.domain),
+    index("custom_domains_env_idx").on(t.environmentId, t.id),
+  ],
 );
 
 /**

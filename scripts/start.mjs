@@ -16,12 +16,16 @@ applyLocalMigrations();
 const vars = Object.fromEntries(fromEnv.map((k) => [k, values[k]]));
 // generated Sentinel hostnames end in SENTINEL_BASE_DOMAIN: the API reports them, the Sentinel routes them
 if (process.env.SENTINEL_BASE_DOMAIN) vars.SENTINEL_BASE_DOMAIN = process.env.SENTINEL_BASE_DOMAIN;
+// the destination policy's local opt-in and the DoH resolver of domain verification (docs/sentinel.md)
+const passed = Object.fromEntries(["ALLOW_LOCAL_DESTINATIONS", "DNS_RESOLVER_URL"].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+Object.assign(vars, passed);
 const api = await startWrangler({ port: PORT, vars, stdio: "inherit", timeoutMs: 120_000 });
 const servers = [api];
 
 // The Sentinel (docs/sentinel.md): same local state, wired to the API by service binding.
 const SENTINEL_PORT = Number(process.env.SENTINEL_PORT ?? 8788);
-const sentinelVars = process.env.SENTINEL_BASE_DOMAIN ? { SENTINEL_BASE_DOMAIN: process.env.SENTINEL_BASE_DOMAIN } : {};
+const sentinelVars = { ...(process.env.SENTINEL_BASE_DOMAIN ? { SENTINEL_BASE_DOMAIN: process.env.SENTINEL_BASE_DOMAIN } : {}), ...passed };
+if (process.env.APP_WORKER_BINDINGS) sentinelVars.APP_WORKER_BINDINGS = process.env.APP_WORKER_BINDINGS;
 const sentinel = await startWrangler({ configs: ["wrangler.sentinel.toml"], port: SENTINEL_PORT, vars: sentinelVars, readyPath: "/", stdio: "inherit", timeoutMs: 120_000 });
 servers.push(sentinel);
 

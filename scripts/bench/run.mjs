@@ -112,7 +112,7 @@ async function startStack() {
     { config: "wrangler.toml", bundleDir: bundles.api, name: "keyforge-api-cold", vars: { ADMIN_KEY, CACHE_MODE: "off" }, routes: ["cold.bench/*"], noQueueConsumers: true },
   ];
   if (withSentinel) {
-    workers.push({ config: "wrangler.sentinel.toml", bundleDir: bundles.sentinel, routes: [`*${SENTINEL_HOST_SUFFIX}/*`], services: { UPSTREAM: { name: "bench-upstream" } } });
+    workers.push({ config: "wrangler.sentinel.toml", bundleDir: bundles.sentinel, routes: [`*${SENTINEL_HOST_SUFFIX}/*`], services: { UPSTREAM: { name: "bench-upstream" } }, vars: { APP_WORKER_BINDINGS: JSON.stringify(["UPSTREAM"]) } });
     workers.push({ name: "bench-upstream", scriptPath: "scripts/bench/upstream-worker.js", compatibilityDate: "2026-11-01", routes: ["upstream.bench/*"] });
   }
   const fd = openSync(logFile, "a");

@@ -64,7 +64,7 @@ describe("@unkey/api: projects, apps, environments, deployments, gateway, domain
     expect(vars.data[0]).toMatchObject({ key: "NAME", kind: "recoverable" });
 
     const dom = await unkey.domains.createDomain({ project: "shop", app: "api", environment: "production", domain: "api.shop.example" });
-    expect((await unkey.domains.getDomain({ domain: dom.data.domainId })).data.status).toBe("verified");
+    expect((await unkey.domains.getDomain({ domain: dom.data.domainId })).data.status).toBe("pending");
     await unkey.domains.deleteDomain({ domain: "api.shop.example" });
 
     await unkey.apps.deleteApp({ project: "shop", app: "api" });

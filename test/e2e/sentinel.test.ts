@@ -318,20 +318,6 @@ describe("Sentinel: deployments", () => {
     expect((await through(host, "/")).status).toBe(200);
   });
 
-  it("routes a custom domain like the environment hostname, until it is detached", async () => {
-    const c = await setup("custom");
-    const domain = "api.custom-shop.example";
-    const created = await api("domains.createDomain", { project: "custom", app: "web", environment: "production", domain }, c.rootKey);
-    expect(created.status).toBe(200);
-    const res = await through(`${domain}:443`, "/from-custom");
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as any).path).toBe("/from-custom");
-    expect((await api("domains.deleteDomain", { domain }, c.rootKey)).status).toBe(200);
-    const gone = await through(domain, "/");
-    expect(gone.status).toBe(404);
-    await gone.arrayBuffer();
-  });
-
   it("passes the app's own error responses through unchanged", async () => {
     const c = await setup("apperr");
     const res = await through(c.liveHost, "/status/500");

@@ -18,6 +18,14 @@ export interface Env {
   ANALYTICS_DLQ?: Queue<unknown>;
   AE_VERIFICATIONS?: AnalyticsEngineDataset;
   AE_RATELIMITS?: AnalyticsEngineDataset;
+  /** "1": loopback destinations (upstreams, webhooks) allowed, for local development (workers/lib/destinations.ts) */
+  ALLOW_LOCAL_DESTINATIONS?: string;
+  /** The API's public origin; never a tenant destination. */
+  API_BASE_URL?: string;
+  /** Optional JSON list of the Sentinel's app Worker bindings, to refuse other Worker upstreams at write time. */
+  APP_WORKER_BINDINGS?: string;
+  /** DNS-over-HTTPS JSON resolver for custom-domain verification (default Cloudflare's). */
+  DNS_RESOLVER_URL?: string;
   /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
   GITHUB_KEYS_URL?: string;
   /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */

@@ -20,6 +20,12 @@ export interface SentinelEnv {
   SENTINEL_REQUEST_TIMEOUT_MS?: string;
   /** Self-hosted proxies in front of the Sentinel (IPs / CIDRs): only then is X-Forwarded-For read (lib/clientIp.ts). */
   TRUSTED_PROXIES?: string;
+  /** JSON list of the bindings Worker upstreams may name (workers/lib/destinations.ts); default none */
+  APP_WORKER_BINDINGS?: string;
+  /** "1": loopback upstreams allowed (local development) */
+  ALLOW_LOCAL_DESTINATIONS?: string;
+  /** the API's public origin, never an upstream */
+  API_BASE_URL?: string;
   /** Worker upstreams: service bindings named in deployments' `upstream.worker` */
   [binding: string]: unknown;
 }

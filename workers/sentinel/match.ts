@@ -1,4 +1,5 @@
-import type { MatchExprT, StringMatchT } from "../lib/deploy/policies";
+import type { RE2JS } from "re2js";
+import { compileRegex, type MatchExprT, type StringMatchT } from "../lib/deploy/policies";
 
 /** What policies look at: the request as the client sent it (reserved headers already gone). */
 export interface RequestFacts {
@@ -8,13 +9,14 @@ export interface RequestFacts {
   headers: Headers;
 }
 
-const regexCache = new Map<string, RegExp>();
+const regexCache = new Map<string, RE2JS>();
 
-function compile(pattern: string, ignoreCase: boolean): RegExp {
+/** RE2 (linear time), as validated at write time: no backtracking on client-chosen input. */
+function compile(pattern: string, ignoreCase: boolean): RE2JS {
   const id = `${ignoreCase ? "i" : "-"}${pattern}`;
   let re = regexCache.get(id);
   if (!re) {
-    re = new RegExp(pattern, ignoreCase ? "i" : "");
+    re = compileRegex(pattern, ignoreCase);
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(id, re);
   }
@@ -26,7 +28,7 @@ export function stringMatches(m: StringMatchT, value: string): boolean {
   const ic = m.ignoreCase === true;
   if (m.exact !== undefined) return ic ? value.toLowerCase() === m.exact.toLowerCase() : value === m.exact;
   if (m.prefix !== undefined) return ic ? value.toLowerCase().startsWith(m.prefix.toLowerCase()) : value.startsWith(m.prefix);
-  if (m.regex !== undefined) return compile(m.regex, ic).test(value);
+  if (m.regex !== undefined) return compile(m.regex, ic).matcher(value).find();
   return false;
 }
 

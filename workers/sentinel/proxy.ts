@@ -1,4 +1,5 @@
 import type { Upstream } from "../../schema/deploy";
+import { forwardProblem } from "../lib/destinations";
 import { Rejection } from "./errors";
 import type { SentinelEnv } from "./env";
 
@@ -24,6 +25,9 @@ export function upstreamUrl(origin: string, inbound: URL): string {
  * connect / no such binding), 504 (deadline) or 502 (broken while answering).
  */
 export async function forward(env: SentinelEnv, upstream: Upstream, inbound: URL, init: RequestInit & { headers: Headers }): Promise<Response> {
+  // the destination policy again at request time (rows stored before it, a changed var)
+  const refused = forwardProblem(env, upstream, inbound);
+  if (refused) throw new Rejection("config:invalid_configuration", `The deployment's upstream is not an allowed destination: it ${refused}.`);
   const signal = AbortSignal.timeout(requestTimeout(env));
   let target: { fetch(r: Request): Promise<Response> };
   let url: string;

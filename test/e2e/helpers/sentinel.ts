@@ -17,7 +17,10 @@ export interface SentinelStack {
  * The API Worker, the Sentinel and the upstream test Worker under wrangler dev, sharing one
  * fresh local state, wired through their own dev registry (so concurrent stacks of the same
  * Worker names never see each other). The Sentinel runs from a copy of wrangler.sentinel.toml
- * with one more service binding, ECHO → the upstream test Worker.
+ * with more service bindings, ECHO and ECHO_UNLISTED → the upstream test Worker.
+ * Both Workers get ALLOW_LOCAL_DESTINATIONS=1 (tests use loopback origins) and the Sentinel
+ * lists ECHO (and NOT_BOUND, listed but never bound) in APP_WORKER_BINDINGS; `apiVars` and
+ * `sentinelVars` override these.
  */
 export async function startSentinelStack(opts: { sentinelVars?: Record<string, string>; apiVars?: Record<string, string> } = {}): Promise<SentinelStack> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-sentinel-e2e-"));
@@ -33,13 +36,14 @@ export async function startSentinelStack(opts: { sentinelVars?: Record<string, s
   const base = readFileSync(path.join(ROOT, "wrangler.sentinel.toml"), "utf8")
     .replace('main = "workers/sentinel/index.ts"', 'main = "../../workers/sentinel/index.ts"')
     .replace('migrations_dir = "schema/migrations"', 'migrations_dir = "../../schema/migrations"');
-  writeFileSync(config, `${base}\n[[services]]\nbinding = "ECHO"\nservice = "keyforge-test-upstream"\n`);
+  // ECHO_UNLISTED: the same Worker, bound but never listed in APP_WORKER_BINDINGS
+  writeFileSync(config, `${base}\n[[services]]\nbinding = "ECHO"\nservice = "keyforge-test-upstream"\n\n[[services]]\nbinding = "ECHO_UNLISTED"\nservice = "keyforge-test-upstream"\n`);
   const started: { stop(): Promise<void>; logs(): string }[] = [];
   try {
     started.push(await startWrangler({ configs: ["test/fixtures/wrangler.upstream.toml"], readyPath: "/" }));
-    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ...opts.apiVars } });
+    const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ALLOW_LOCAL_DESTINATIONS: "1", ...opts.apiVars } });
     started.push(api);
-    const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/", vars: opts.sentinelVars ?? {} });
+    const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/", vars: { ALLOW_LOCAL_DESTINATIONS: "1", APP_WORKER_BINDINGS: '["ECHO","NOT_BOUND"]', ...opts.sentinelVars } });
     started.push(sentinel);
     return {
       api: api.url,

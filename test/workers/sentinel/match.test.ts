@@ -17,6 +17,14 @@ describe("policy match conditions", () => {
     expect(stringMatches({ regex: "^/admin$", ignoreCase: true }, "/ADMIN")).toBe(true);
   });
 
+  it("matches regexes with RE2 in linear time: a backtracking pattern on a long path just answers", () => {
+    const long = `/${"a".repeat(50_000)}!`;
+    expect(stringMatches({ regex: "^/(a+)+$" }, long)).toBe(false);
+    expect(stringMatches({ regex: "^/(a+)+$" }, "/aaaa")).toBe(true);
+    expect(stringMatches({ regex: "(x+x+)+y" }, "x".repeat(20_000))).toBe(false);
+    expect(stringMatches({ regex: "(?i)^/admin" }, "/ADMIN/x")).toBe(true);
+  });
+
   it("ANDs conditions; an empty list matches everything", () => {
     const req = facts("https://h.localhost/admin/x?debug=1&debug=2", { "X-Tenant": "acme" }, "POST");
     expect(policyMatches(undefined, req)).toBe(true);

@@ -3,7 +3,6 @@ import type { Database } from "../db";
 import { schema } from "../db";
 import { ApiError, invalidInput } from "../errors";
 import { compact } from "../../api/rpc";
-import { DEFAULT_BASE_DOMAIN } from "./hostnames";
 
 export type DomainRow = typeof schema.customDomains.$inferSelect;
 
@@ -27,7 +26,7 @@ export function dnsRecords(row: DomainRow, base: string) {
   const verified = row.status === "verified";
   const apex = row.domain.split(".").length === 2;
   return [
-    { type: "TXT" as const, name: `_unkey.${row.domain}`, value: `unkey-domain-verification=${row.verificationToken}`, ttl: 300, verified, note: "Proves you own the domain." },
+    { type: "TXT" as const, name: `_unkey.${row.domain}`, value: verificationValue(row), ttl: 300, verified, note: "Proves you own the domain." },
     {
       type: (apex ? "ALIAS" : "CNAME") as "ALIAS" | "CNAME",
       name: row.domain,
@@ -64,25 +63,33 @@ export async function findDomain(d: Database, workspaceId: string, ident: string
   return rows[0] ?? null;
 }
 
-/**
- * Local mode (base domain `localhost`): there is no public DNS to check, so domains verify at
- * once. Otherwise the TXT record is looked up over DNS-over-HTTPS.
- */
-export function localMode(base: string) {
-  return base === DEFAULT_BASE_DOMAIN;
-}
+/** Cloudflare's DNS-over-HTTPS JSON API; DNS_RESOLVER_URL names another (Google's, a local stub). */
+export const DEFAULT_DNS_RESOLVER = "https://cloudflare-dns.com/dns-query";
 
-export async function checkDns(row: DomainRow): Promise<{ ok: true } | { ok: false; error: string }> {
+/** The TXT value that proves ownership of a claim. */
+export const verificationValue = (row: Pick<DomainRow, "verificationToken">) => `unkey-domain-verification=${row.verificationToken}`;
+
+/**
+ * Looks up `_unkey.<domain>` TXT over DNS-over-HTTPS (JSON API: `?name=…&type=TXT`, answer
+ * `application/dns-json` as Cloudflare and Google serve it) and checks for this claim's token.
+ * Each claim has its own random token, so only the workspace whose record is published passes.
+ */
+export async function checkDns(row: DomainRow, resolver: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
-    const res = await fetch(`https://cloudflare-dns.com/dns-query?name=${encodeURIComponent(`_unkey.${row.domain}`)}&type=TXT`, {
-      headers: { accept: "application/dns-json" },
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) return { ok: false, error: `DNS lookup failed with status ${res.status}` };
-    const body = (await res.json()) as { Answer?: { data: string }[] };
-    const want = `unkey-domain-verification=${row.verificationToken}`;
-    const found = (body.Answer ?? []).some((a) => a.data.replace(/"/g, "") === want);
-    return found ? { ok: true } : { ok: false, error: `TXT record _unkey.${row.domain} does not contain ${want}` };
+    const url = new URL(resolver || DEFAULT_DNS_RESOLVER);
+    url.searchParams.set("name", `_unkey.${row.domain}`);
+    url.searchParams.set("type", "TXT");
+    const res = await fetch(url, { headers: { accept: "application/dns-json" }, signal: AbortSignal.timeout(5000) });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return { ok: false, error: `DNS lookup failed with status ${res.status}` };
+    }
+    const body = (await res.json()) as { Status?: number; Answer?: { type?: number; data?: string }[] };
+    const want = verificationValue(row);
+    // TXT data comes quoted, long values split into several quoted strings: "ab" "cd"
+    const texts = (body.Answer ?? []).filter((a) => (a.type === undefined || a.type === 16) && typeof a.data === "string").map((a) => a.data!.replace(/"\s*"/g, "").replace(/"/g, "").trim());
+    if (texts.includes(want)) return { ok: true };
+    return { ok: false, error: `TXT record _unkey.${row.domain} does not contain ${want}` };
   } catch (e) {
     return { ok: false, error: `DNS lookup failed: ${(e as Error).message}` };
   }

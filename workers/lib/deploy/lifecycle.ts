@@ -6,6 +6,7 @@ import { auditInserts } from "../audit";
 import { ApiError, invalidInput } from "../errors";
 import type { Upstream } from "../../../schema/deploy";
 import type { RootKeyContext } from "../auth/rootKey";
+import { appWorkerBindings, destinationPolicy, upstreamProblem } from "../destinations";
 import { generatedDeploymentRoute, newDeploymentId, slugsOf, type AppRow, type DeploymentRow, type EnvironmentRow, type ProjectRow } from "./resources";
 
 /**
@@ -20,6 +21,8 @@ export interface NewDeployment {
   git?: { commitSha?: string; branch?: string; message?: string };
   keyspaceId?: string | null;
   trigger: "api" | "cli" | "dashboard" | "unkey" | "github" | "unknown";
+  /** where the upstream came from in the request body, for the 400 of a refused destination */
+  upstreamLocation?: string;
 }
 
 /** `dockerImage` on this platform names an upstream: an http(s) URL or `worker:<binding>`. */
@@ -53,6 +56,12 @@ export async function createDeployment(
 ): Promise<string> {
   const d = db(c.env.DB);
   const { project, app, environment } = ctx;
+  // the destination policy (docs/sentinel.md): also re-applied to a redeployed upstream stored before it
+  const problem = upstreamProblem(input.upstream, destinationPolicy(c.env, [new URL(c.req.url).origin]), appWorkerBindings(c.env));
+  if (problem) {
+    const location = input.upstreamLocation ?? ("url" in input.upstream ? "/body/upstream/url" : "/body/upstream/worker");
+    throw invalidInput(`The upstream ${problem}.`, [{ location, message: `not an allowed destination: ${problem}`, fix: "use a public http(s) origin, or a Worker binding listed in APP_WORKER_BINDINGS" }]);
+  }
   const id = newDeploymentId();
   const now = Date.now();
   const vars = await d

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { RE2JS } from "re2js";
 
 /**
  * Gateway policies (sentinel-deploy §1.2–§1.4): the schemas the management API validates
@@ -6,15 +7,21 @@ import { z } from "@hono/zod-openapi";
  * into each deployment when it is created.
  */
 
-/** Rejects what RE2 (the engine Unkey validates with) does not support, then compiles. */
+/**
+ * Match-rule regexes are RE2 (sentinel-deploy §1.3): compiled with re2js, which matches in
+ * linear time, so no pattern can backtrack exponentially (`^/(a+)+$`). What RE2 does not
+ * support (backreferences, lookaround) is refused here, at write time.
+ */
+export function compileRegex(pattern: string, ignoreCase = false): RE2JS {
+  return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+}
+
 export function regexProblem(pattern: string, ignoreCase = false): string | null {
-  if (/\(\?[=!]|\(\?<[=!]/.test(pattern)) return "lookaround assertions are not supported";
-  if (/\\[1-9]|\\k</.test(pattern)) return "backreferences are not supported";
   try {
-    new RegExp(pattern, ignoreCase ? "i" : "");
+    compileRegex(pattern, ignoreCase);
     return null;
   } catch (e) {
-    return `invalid regular expression: ${(e as Error).message}`;
+    return `not a valid RE2 regular expression: ${(e as Error).message}`;
   }
 }
 

@@ -92,7 +92,7 @@ export const Upstream = z
   ])
   .openapi("DeploymentUpstream", {
     description:
-      "Where the Sentinel forwards requests (our extension, in place of a Docker image): an HTTP(S) origin, or the name of a Worker service binding declared in the Sentinel's wrangler config.",
+      "Where the Sentinel forwards requests (our extension, in place of a Docker image): a public HTTP(S) origin, or the name of a Worker service binding of the Sentinel listed in its APP_WORKER_BINDINGS. Loopback, private, link-local and the platform's own hosts and bindings are refused (400; docs/sentinel.md, Destinations).",
   });
 
 export const DeploymentData = z

@@ -62,6 +62,7 @@ export const register = (app: App) =>
     }
     const deploymentId = await createDeployment(c, root, ctx, {
       upstream,
+      upstreamLocation: b.upstream ? undefined : "/body/dockerImage",
       dockerImage: b.dockerImage ?? null,
       git: { commitSha: b.gitCommit?.commitSha, branch: b.branch, message: b.gitCommit?.commitMessage },
       keyspaceId,

@@ -48,19 +48,23 @@ export const register = (app: App) =>
     const ctx = await getEnvironmentOrThrow(d, root.workspaceId, b.project, b.app, b.environment);
     if (!allowed(root, scoped("environment", "create_deployment", ctx.environment.id))) throw environmentNotFound();
     let upstream = b.upstream;
+    let upstreamLocation: string | undefined;
     let dockerImage: string | null = null;
     if (b.image) {
       upstream = upstreamFromImage(b.image.dockerImage, "/body/image/dockerImage");
       dockerImage = b.image.dockerImage;
+      upstreamLocation = "/body/image/dockerImage";
     }
     if (b.deployment) {
       const prev = await findDeployment(d, root.workspaceId, b.deployment.deploymentId);
       if (!prev || prev.app.id !== ctx.app.id) throw deploymentNotFound();
       upstream = prev.deployment.upstream;
       dockerImage = prev.deployment.dockerImage;
+      upstreamLocation = "/body/deployment/deploymentId";
     }
     const deploymentId = await createDeployment(c, root, ctx, {
       upstream: upstream!,
+      upstreamLocation,
       dockerImage,
       git: b.git ? { commitSha: b.git.commitSha, branch: b.git.branch } : undefined,
       trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",

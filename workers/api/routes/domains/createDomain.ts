@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { base58 } from "../../../lib/crypto";
@@ -7,7 +7,7 @@ import { auditInserts } from "../../../lib/audit";
 import { ApiError, invalidInput } from "../../../lib/errors";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
-import { dnsRecords, localMode, normaliseDomain } from "../../../lib/deploy/domains";
+import { dnsRecords, normaliseDomain } from "../../../lib/deploy/domains";
 import { environmentNotFound, getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { DnsRecord, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { compact, ok, rpcRoute, z, type App } from "../../rpc";
@@ -19,7 +19,7 @@ export const route = rpcRoute({
   operationId: "domains.createDomain",
   summary: "Attach a custom domain",
   description:
-    "Attaches a custom domain to an environment and returns the DNS records to create: a TXT ownership record and a CNAME (ALIAS at the apex) pointing at the Sentinel. Once verified the Sentinel routes the domain like the environment hostname. In local mode (base domain `localhost`) there is no DNS to check and the domain is verified at once. Names are unique (409). Needs `environment.*.create_domain` or `environment.<environmentId>.create_domain`; without it the environment is reported as not found.",
+    "Claims a custom domain for an environment and returns the DNS records to create: a TXT ownership record and a CNAME (ALIAS at the apex) pointing at the Sentinel. The claim is `pending` until domains.verifyDomain finds the TXT record; only then does the Sentinel route the domain like the environment hostname. Several workspaces may hold pending claims for one name: the first to prove ownership wins and the others are deleted. A name is unique per workspace, and one verified by another workspace cannot be claimed (409). Needs `environment.*.create_domain` or `environment.<environmentId>.create_domain`; without it the environment is reported as not found.",
   errors: [404, 409],
   body: z.object({ project: ResourceIdentifier, app: ResourceIdentifier, environment: ResourceIdentifier, domain: z.string().min(4).max(253) }),
   data: z.object({ domainId: z.string(), dnsRecords: z.array(DnsRecord), domainConnect: z.object({ provider: z.string(), url: z.string() }).optional() }),
@@ -38,14 +38,14 @@ export const register = (app: App) =>
     if (!allowed(root, scoped("environment", "create_domain", environment.id))) throw environmentNotFound();
     const t = schema.customDomains;
     const [taken, count] = await Promise.all([
-      d.select({ id: t.id }).from(t).where(eq(t.domain, domain)).limit(1),
+      // this workspace's own claim, or another workspace's proven one
+      d.select({ workspaceId: t.workspaceId }).from(t).where(and(eq(t.domain, domain), or(eq(t.workspaceId, root.workspaceId), eq(t.status, "verified")))).limit(1),
       d.$count(t, eq(t.workspaceId, root.workspaceId)),
     ]);
-    if (taken[0]) throw new ApiError("unkey/data/domain_already_exists", `The domain ${domain} is already attached.`);
+    if (taken[0]) throw new ApiError("unkey/data/domain_already_exists", taken[0].workspaceId === root.workspaceId ? `The domain ${domain} is already attached.` : `The domain ${domain} is verified by another workspace.`);
     if (count >= MAX_DOMAINS_PER_WORKSPACE)
       throw new ApiError("unkey/limits/custom_domain_limit_exceeded", `The workspace already has ${count} custom domains, the most it may attach.`);
     const now = Date.now();
-    const verified = localMode(base);
     const row = {
       id: newId("dom"),
       workspaceId: root.workspaceId,
@@ -53,20 +53,24 @@ export const register = (app: App) =>
       appId: a.id,
       environmentId: environment.id,
       domain,
-      status: (verified ? "verified" : "pending") as "verified" | "pending",
+      status: "pending" as const,
       verificationError: null,
       verificationToken: base58(crypto.getRandomValues(new Uint8Array(16))),
       createdAt: now,
       updatedAt: null,
     };
-    await d.batch([
+    await d
+      .batch([
+      // no route yet: only a verified claim routes (domains.verifyDomain)
       d.insert(t).values(row),
-      ...(verified
-        ? [d.insert(schema.gatewayRoutes).values({ hostname: domain, workspaceId: root.workspaceId, projectId: project.id, appId: a.id, environmentId: environment.id, deploymentId: null, kind: "custom", createdAt: now })]
-        : []),
       ...auditInserts(c, root.workspaceId, [
-        { event: "domain.create", description: `Attached ${domain} to environment ${environment.id}`, targets: [{ type: "domain", id: row.id, name: domain }, { type: "environment", id: environment.id, name: environment.slug }] },
+        { event: "domain.create", description: `Claimed ${domain} for environment ${environment.id}`, targets: [{ type: "domain", id: row.id, name: domain }, { type: "environment", id: environment.id, name: environment.slug }] },
       ]),
-    ]);
+      ])
+      .catch((e) => {
+        // a concurrent claim of the same name by this workspace
+        if (/UNIQUE constraint/i.test(String((e as Error).message ?? e))) throw new ApiError("unkey/data/domain_already_exists", `The domain ${domain} is already attached.`);
+        throw e;
+      });
     return ok(c, compact({ domainId: row.id, dnsRecords: dnsRecords(row, base) }));
   });

@@ -25,7 +25,8 @@ export const register = (app: App) =>
     if (!row || !allowed(root, scoped("environment", "delete_domain", row.environmentId))) throw domainNotFound();
     await d.batch([
       d.delete(schema.customDomains).where(eq(schema.customDomains.id, row.id)),
-      d.delete(schema.gatewayRoutes).where(and(eq(schema.gatewayRoutes.hostname, row.domain), eq(schema.gatewayRoutes.kind, "custom"))),
+      // only this workspace's route: another workspace may hold the verified claim of the name
+      d.delete(schema.gatewayRoutes).where(and(eq(schema.gatewayRoutes.hostname, row.domain), eq(schema.gatewayRoutes.kind, "custom"), eq(schema.gatewayRoutes.workspaceId, row.workspaceId))),
       ...auditInserts(c, root.workspaceId, [{ event: "domain.delete", description: `Detached ${row.domain}`, targets: [{ type: "domain", id: row.id, name: row.domain }] }]),
     ]);
     return ok(c, {});

@@ -9,7 +9,7 @@ async function env() {
 }
 
 describe("domains.*", () => {
-  it("attaches a domain with DNS records; locally it is verified and routed at once", async () => {
+  it("claims a domain with DNS records; it stays pending and unrouted until verified", async () => {
     const { rootKey, where } = await env();
     const name = `api-${crypto.randomUUID().slice(0, 8)}.example.com`;
     const created = await call("domains.createDomain", { ...where, domain: name }, rootKey);
@@ -18,17 +18,31 @@ describe("domains.*", () => {
     expect(created.body.data.dnsRecords.map((r: { type: string }) => r.type)).toEqual(["TXT", "CNAME"]);
     expect(created.body.data.dnsRecords[0].name).toBe(`_unkey.${name}`);
     const got = await call("domains.getDomain", { domain: name }, rootKey);
-    expect(got.body.data).toMatchObject({ id: created.body.data.domainId, domain: name, status: "verified" });
+    expect(got.body.data).toMatchObject({ id: created.body.data.domainId, domain: name, status: "pending" });
     expect((await call("domains.getDomain", { domain: created.body.data.domainId }, rootKey)).status).toBe(200);
     const envRes = await call("environments.getEnvironment", where, rootKey);
-    expect(envRes.body.data.hostnames).toContain(name);
-    const verify = await call("domains.verifyDomain", { domain: name }, rootKey);
-    expect(verify.status).toBe(412);
+    expect(envRes.body.data.hostnames).not.toContain(name);
     const list = await call("domains.listDomains", where, rootKey);
     expect(list.body.data.map((d: { domain: string }) => d.domain)).toEqual([name]);
     expect((await call("domains.deleteDomain", { domain: name }, rootKey)).status).toBe(200);
     expect((await call("domains.getDomain", { domain: name }, rootKey)).status).toBe(404);
     expect((await call("environments.getEnvironment", where, rootKey)).body.data.hostnames).not.toContain(name);
+  });
+
+  it("lets several workspaces hold a pending claim of one name, each with its own token", async () => {
+    const a = await env();
+    const b = await env();
+    const name = `claim-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const first = await call("domains.createDomain", { ...a.where, domain: name }, a.rootKey);
+    const second = await call("domains.createDomain", { ...b.where, domain: name }, b.rootKey);
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(first.body.data.dnsRecords[0].value).not.toBe(second.body.data.dnsRecords[0].value);
+    expect((await call("domains.getDomain", { domain: name }, a.rootKey)).body.data.id).toBe(first.body.data.domainId);
+    expect((await call("domains.getDomain", { domain: name }, b.rootKey)).body.data.id).toBe(second.body.data.domainId);
+    // deleting one claim leaves the other
+    expect((await call("domains.deleteDomain", { domain: name }, a.rootKey)).status).toBe(200);
+    expect((await call("domains.getDomain", { domain: name }, b.rootKey)).status).toBe(200);
   });
 
   it("refuses duplicates (409), malformed names and the generated base domain (400)", async () => {
