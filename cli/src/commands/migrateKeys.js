@@ -5,6 +5,7 @@ import cliProgress from "cli-progress";
 import { CliError } from "../errors.js";
 import { convert, parseInt64 } from "../flags.js";
 import { callApi } from "../http.js";
+import { checkHashes, failedReason, hashIdentity, hashProblem, anyHashProblem } from "../hashes.js";
 import { detectFormat, readKeyFile } from "../migrateFile.js";
 import { apiError, print, renderSuccess } from "../output.js";
 
@@ -27,6 +28,14 @@ export async function migrateKeys({ op, opId, command, settings, token }) {
   }
   if (opts.keysJson !== undefined) {
     const keys = convert(flag("keys-json"), opts.keysJson);
+    // malformed or repeated hashes are named here, one reason each, and nothing is sent
+    const problems = checkHashes(keys.map((k) => k ?? {}), opts.hash, (i) => `keys[${i}]`);
+    if (problems.length) {
+      const lines = [`--keys-json: ${problems.length} key(s) cannot be migrated; nothing was sent.`];
+      for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  keys[${p.index}]: ${p.problem}`);
+      if (problems.length > SHOWN_PROBLEMS) lines.push(`  … and ${problems.length - SHOWN_PROBLEMS} more`);
+      throw new CliError(lines[0], { lines });
+    }
     const body = { migrationId: opts.migrationId, apiId: opts.apiId, keys };
     const result = await callApi({ apiUrl: settings.apiUrl, operationId: opId, body, token: token() });
     if (result.status !== 200) throw apiError(result);
@@ -35,20 +44,39 @@ export async function migrateKeys({ op, opId, command, settings, token }) {
   return migrateFile({ opts, opId, settings, token: token() });
 }
 
-/** Reads the whole file once to count keys and find bad lines before anything is sent. */
-async function checkFile(file, format) {
+/**
+ * Reads the whole file once before anything is sent: counts keys, finds unreadable lines (which
+ * stop the run) and keys whose hash is malformed for the algorithm or repeats an earlier line
+ * (which are not sent and count as failed, each with its reason).
+ */
+async function checkFile(file, format, algorithm) {
   let total = 0;
   const problems = [];
+  const skipped = new Map(); // line -> { hash, reason }
+  const seen = new Map(); // hash identity -> first line
   for await (const item of readKeyFile(file, format)) {
-    if (item.error) problems.push(item);
-    else total++;
+    if (item.error) {
+      problems.push(item);
+      continue;
+    }
+    total++;
+    const hash = item.key.hash;
+    const problem = algorithm ? hashProblem(algorithm, hash) : anyHashProblem(hash);
+    if (problem) {
+      skipped.set(item.line, { hash, reason: `line ${item.line}: ${problem}` });
+      continue;
+    }
+    const id = hashIdentity(algorithm, hash);
+    if (seen.has(id)) skipped.set(item.line, { hash, reason: `line ${item.line}: repeated: same hash as line ${seen.get(id)}` });
+    else seen.set(id, item.line);
   }
-  return { total, problems };
+  return { total, problems, skipped };
 }
 
-async function* batches(file, format, size) {
+async function* batches(file, format, size, skipped) {
   let batch = [];
   for await (const item of readKeyFile(file, format)) {
+    if (skipped.has(item.line)) continue;
     batch.push(item.key);
     if (batch.length === size) {
       yield batch;
@@ -68,7 +96,7 @@ async function migrateFile({ opts, opId, settings, token }) {
   const concurrency = parseInt64("concurrency", opts.concurrency);
   if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new CliError(`invalid value for --concurrency: use 1 to ${MAX_CONCURRENCY}`);
 
-  const { total, problems } = await checkFile(file, format);
+  const { total, problems, skipped } = await checkFile(file, format, opts.hash);
   if (problems.length) {
     const lines = [`${file}: ${problems.length} line(s) cannot be read; nothing was sent.`];
     for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  line ${p.line}: ${p.error}`);
@@ -78,7 +106,8 @@ async function migrateFile({ opts, opId, settings, token }) {
   if (total === 0) throw new CliError(`${file} holds no keys`);
 
   const started = Date.now();
-  const state = { migrated: [], failed: [], rejected: [], requestIds: [], requests: 0 };
+  // rejected: { hash, reason } for keys not sent (local checks) or refused by the server (400)
+  const state = { migrated: [], failed: [], rejected: [...skipped.values()], requestIds: [], requests: 0 };
   const showBar = settings.output !== "json" && process.stderr.isTTY;
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -91,7 +120,7 @@ async function migrateFile({ opts, opId, settings, token }) {
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  bar?.start(total, 0, { failedCount: 0 });
+  bar?.start(total, skipped.size, { failedCount: skipped.size });
 
   const base = { apiUrl: settings.apiUrl, migrationId: opts.migrationId, apiId: opts.apiId, token, opId };
   // Ctrl-C finishes the batches in flight and ends with the summary; a second Ctrl-C quits at once
@@ -103,7 +132,7 @@ async function migrateFile({ opts, opId, settings, token }) {
   process.on("SIGINT", onSigint);
   // `concurrency` workers pull batches from one reader of the file (an async generator queues
   // their next() calls); the first error stops them all once their batch in flight is done
-  const source = batches(file, format, batchSize);
+  const source = batches(file, format, batchSize, skipped);
   let fatal;
   const worker = async () => {
     while (!interrupted && !fatal) {
@@ -134,7 +163,9 @@ async function migrateFile({ opts, opId, settings, token }) {
     throw fatal;
   }
 
-  const failedHashes = [...state.failed, ...state.rejected.map((r) => r.hash)];
+  // one reason per failure: the local or server reason, else why the server may have failed it
+  const failures = [...state.rejected, ...state.failed.map((hash) => ({ hash, reason: failedReason(opts.hash) }))];
+  const failedHashes = failures.map((f) => f.hash);
   if (opts.failedFile) writeFileSync(opts.failedFile, failedHashes.map((h) => h + "\n").join(""));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
@@ -148,7 +179,7 @@ async function migrateFile({ opts, opId, settings, token }) {
             ...(interrupted ? { interrupted: true, notSent: total - state.migrated.length - failedHashes.length } : {}),
             migrated: state.migrated,
             failed: failedHashes,
-            errors: state.rejected.map(({ hash, reason }) => ({ hash, reason })),
+            errors: failures.map(({ hash, reason }) => ({ hash, reason })),
           },
         },
         null,
@@ -162,11 +193,7 @@ async function migrateFile({ opts, opId, settings, token }) {
       `Failed: ${failedHashes.length}`,
     ];
     if (interrupted) lines.unshift(`Interrupted: ${total - sent} keys were not sent.`);
-    const shown = [
-      ...state.failed.map((hash) => ({ hash, reason: "hash already in use (or repeated, or not valid for this migration)" })),
-      ...state.rejected,
-    ].slice(0, SHOWN_PROBLEMS);
-    for (const f of shown) lines.push(`  ${f.hash}  ${f.reason}`);
+    for (const f of failures.slice(0, SHOWN_PROBLEMS)) lines.push(`  ${f.hash}  ${f.reason}`);
     if (failedHashes.length > SHOWN_PROBLEMS) lines.push(`  … and ${failedHashes.length - SHOWN_PROBLEMS} more`);
     if (opts.failedFile) lines.push(`Failed hashes written to ${opts.failedFile}`);
     print(lines.join("\n"));
