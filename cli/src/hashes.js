@@ -38,11 +38,15 @@ export function hashIdentity(algorithm, hash) {
   return algorithm && algorithm !== "sha256" && algorithm !== "sha256_base64" ? hash.toLowerCase() : hash;
 }
 
-/** The reason for a hash the server reported as failed after the local checks passed. */
-export function failedReason(algorithm) {
-  return algorithm
-    ? "hash already in use: another key (of any API) already has this hash"
-    : "hash already in use, or not valid for this migration's algorithm (pass --hash <algorithm> to check hashes before sending)";
+/**
+ * The reason for a hash the server reported as failed after the local checks passed. `source`
+ * says where the algorithm came from: "server" (keys.getMigration, so the hash was valid for it),
+ * "flag" (--hash, which may not match the migration) or none (not known).
+ */
+export function failedReason(algorithm, source) {
+  if (algorithm && source === "server") return "hash already in use: another key (of any API) already has this hash";
+  if (algorithm) return `hash already in use, or not valid for this migration (its algorithm may not be --hash ${algorithm})`;
+  return "hash already in use, or not valid for this migration's algorithm (pass --hash <algorithm> to check hashes before sending)";
 }
 
 /**

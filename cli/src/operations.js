@@ -358,9 +358,10 @@ export const GROUPS = [
           "          permissions, expires, enabled, credits, ratelimits. meta, credits and ratelimits cells hold",
           "          JSON (quoted, inner quotes doubled); roles and permissions are separated by |.",
           "",
-          "Before sending, every hash is checked: one that fits no algorithm (or, with --hash, not the migration's:",
-          "44 base64 characters for sha256/sha256_base64, 64 hex characters for the others) or that repeats an",
-          "earlier one is not sent and is reported as failed with its reason, as is each hash the server refuses.",
+          "Before sending, every hash is checked against the migration's algorithm (asked from the server with",
+          "keys.getMigration, or given with --hash): 44 base64 characters for sha256/sha256_base64, 64 hex characters",
+          "for the others. One that does not fit, or repeats an earlier one, is not sent and is reported as failed",
+          "with its reason, as is each hash the server refuses.",
         ],
         flags: [
           str("migration-id", "the migration the keys belong to (from create-migration)", required),
@@ -371,7 +372,7 @@ export const GROUPS = [
           int("batch-size", "keys per request with --file (1 to 1000)", { default: 100, local: true }),
           int("concurrency", "requests in flight at once with --file (1 to 16)", { default: 1, local: true }),
           str("failed-file", "with --file: also write the hashes that failed here, one per line", { placeholder: "<path>", local: true }),
-          str("hash", "the migration's hash algorithm (as given to create-migration): hashes malformed for it are reported and not sent", {
+          str("hash", "the migration's hash algorithm, to check hashes against (default: asked from the server)", {
             choices: ["sha256", "sha256_base64", "sha256_hex", "github.com/seamapi/prefixed-api-key"],
             local: true,
           }),

@@ -26,10 +26,14 @@ export async function migrateKeys({ op, opId, command, settings, token }) {
   if (opts.keysJson === undefined && opts.file === undefined) {
     throw new CliError("missing keys: pass --file <path> (CSV or JSON lines) or --keys-json '[{\"hash\":\"...\"}]'");
   }
+  // asked only after the local checks of the flags and the file, so those fail without a server
+  const getAlgorithm = async () =>
+    opts.hash ? { algorithm: opts.hash, source: "flag" } : { algorithm: await migrationAlgorithm(settings.apiUrl, opts.migrationId, token()), source: "server" };
   if (opts.keysJson !== undefined) {
     const keys = convert(flag("keys-json"), opts.keysJson);
+    const { algorithm } = await getAlgorithm();
     // malformed or repeated hashes are named here, one reason each, and nothing is sent
-    const problems = checkHashes(keys.map((k) => k ?? {}), opts.hash, (i) => `keys[${i}]`);
+    const problems = checkHashes(keys.map((k) => k ?? {}), algorithm, (i) => `keys[${i}]`);
     if (problems.length) {
       const lines = [`--keys-json: ${problems.length} key(s) cannot be migrated; nothing was sent.`];
       for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  keys[${p.index}]: ${p.problem}`);
@@ -41,7 +45,20 @@ export async function migrateKeys({ op, opId, command, settings, token }) {
     if (result.status !== 200) throw apiError(result);
     return renderSuccess(result, settings.output, { table: { rows: "migrated" } });
   }
-  return migrateFile({ opts, opId, settings, token: token() });
+  return migrateFile({ opts, opId, settings, token: token(), getAlgorithm });
+}
+
+/**
+ * The migration's hash algorithm (keys.getMigration, our extension), so hashes are checked as the
+ * server will. An unknown migration stops here; a server without that endpoint leaves it unknown.
+ */
+async function migrationAlgorithm(apiUrl, migrationId, token) {
+  const result = await callApi({ apiUrl, operationId: "keys.getMigration", body: { migrationId }, token });
+  if (result.status === 200) return result.body?.data?.hash;
+  if (result.status === 404 && String(result.body?.error?.type ?? "").endsWith("/route_not_found")) return undefined;
+  const err = apiError(result);
+  err.lines = [...err.lines, "Nothing was sent."];
+  throw err;
 }
 
 /**
@@ -86,7 +103,7 @@ async function* batches(file, format, size, skipped) {
   if (batch.length) yield batch;
 }
 
-async function migrateFile({ opts, opId, settings, token }) {
+async function migrateFile({ opts, opId, settings, token, getAlgorithm }) {
   const file = opts.file;
   if (!existsSync(file)) throw new CliError(`file not found: ${file}`);
   const format = detectFormat(file, opts.format);
@@ -96,7 +113,8 @@ async function migrateFile({ opts, opId, settings, token }) {
   const concurrency = parseInt64("concurrency", opts.concurrency);
   if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new CliError(`invalid value for --concurrency: use 1 to ${MAX_CONCURRENCY}`);
 
-  const { total, problems, skipped } = await checkFile(file, format, opts.hash);
+  const { algorithm, source: algorithmSource } = await getAlgorithm();
+  const { total, problems, skipped } = await checkFile(file, format, algorithm);
   if (problems.length) {
     const lines = [`${file}: ${problems.length} line(s) cannot be read; nothing was sent.`];
     for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  line ${p.line}: ${p.error}`);
@@ -164,7 +182,7 @@ async function migrateFile({ opts, opId, settings, token }) {
   }
 
   // one reason per failure: the local or server reason, else why the server may have failed it
-  const failures = [...state.rejected, ...state.failed.map((hash) => ({ hash, reason: failedReason(opts.hash) }))];
+  const failures = [...state.rejected, ...state.failed.map((hash) => ({ hash, reason: failedReason(algorithm, algorithmSource) }))];
   const failedHashes = failures.map((f) => f.hash);
   if (opts.failedFile) writeFileSync(opts.failedFile, failedHashes.map((h) => h + "\n").join(""));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
