@@ -35,6 +35,13 @@ const SECRETS = {
   ENCRYPTION_KEYS: () => `kek1:${randomBytes(32).toString("base64")}`,
 };
 
+/** The JSON array in wrangler's output, which may carry a banner or warnings (`▲ [WARNING]`) before it. */
+export function jsonArray(out) {
+  const start = out.search(/^\[/m);
+  if (start < 0) throw new Error(`expected a JSON list from wrangler, got:\n${out.slice(0, 500)}`);
+  return JSON.parse(out.slice(start, out.lastIndexOf("]") + 1));
+}
+
 function parseArgs(argv) {
   const out = { dryRun: false, configs: [] };
   for (let i = 0; i < argv.length; i++) {
@@ -184,8 +191,7 @@ function main() {
     const listed = wrangler(["d1", "list", "--json"]);
     const known = new Map();
     if (!listed.dry) {
-      const start = listed.out.indexOf("[");
-      for (const db of JSON.parse(listed.out.slice(start))) known.set(db.name, db.uuid);
+      for (const db of jsonArray(listed.out)) known.set(db.name, db.uuid);
     }
     for (const db of res.d1) {
       let id = known.get(db.name);
@@ -196,7 +202,7 @@ function main() {
         id = dry ? `<id of ${db.name}>` : created.out.match(UUID)?.[0];
         if (!id && !dry) {
           const again = wrangler(["d1", "list", "--json"]);
-          id = JSON.parse(again.out.slice(again.out.indexOf("["))).find((x) => x.name === db.name)?.uuid;
+          id = jsonArray(again.out).find((x) => x.name === db.name)?.uuid;
         }
         if (!id) throw new Error(`could not find the id of D1 database ${db.name}`);
       }
@@ -229,7 +235,7 @@ function main() {
     log("# KV namespaces (titled by binding; ids written into the configs)");
     const listed = wrangler(["kv", "namespace", "list"]);
     const known = new Map();
-    if (!listed.dry) for (const n of JSON.parse(listed.out.slice(listed.out.indexOf("[")))) known.set(n.title, n.id);
+    if (!listed.dry) for (const n of jsonArray(listed.out)) known.set(n.title, n.id);
     for (const n of res.kv) {
       let id = !PLACEHOLDER_ID.test(n.id ?? "") ? n.id : known.get(n.binding);
       if (!id) {
@@ -247,9 +253,9 @@ function main() {
   log(`# Secrets of ${api.toml.name} (from the environment when set, else generated; existing ones are kept)`);
   const existing = new Set();
   const listed = wrangler(["secret", "list", "--format", "json"], { config: api.file, okIf: /not found|does not exist|10007/i });
-  if (!listed.dry && listed.out.includes("[")) {
+  if (!listed.dry && !listed.existed) {
     try {
-      for (const s of JSON.parse(listed.out.slice(listed.out.indexOf("[")))) existing.add(s.name);
+      for (const s of jsonArray(listed.out)) existing.add(s.name);
     } catch {
       // an unparsable list means we cannot tell: put the secrets
     }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM script
-import { setIdInToml } from "../../../scripts/setup-cloudflare.mjs";
+import { jsonArray, setIdInToml } from "../../../scripts/setup-cloudflare.mjs";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const SCRIPT = path.join(ROOT, "scripts/setup-cloudflare.mjs");
@@ -122,6 +122,12 @@ id = "00000000000000000000000000000000"
     expect(a).toBe(text.replace('"00000000-0000-0000-0000-000000000000" # replaced', `"${id}" # replaced`));
     const b = setIdInToml(text, { table: "d1_databases", matchKey: "database_name", matchValue: "analytics", idKey: "database_id", id });
     expect(b).toBe(text.replace('database_name = "analytics"\n', `database_name = "analytics"\ndatabase_id = "${id}"\n`));
+  });
+
+  it("reads wrangler's JSON lists past its banner and warnings", () => {
+    const out = ' ⛅️ wrangler 4.164.0\n▲ [WARNING] something [odd]\n[\n  { "uuid": "u-1", "name": "keyforge" }\n]\n';
+    expect(jsonArray(out)).toEqual([{ uuid: "u-1", name: "keyforge" }]);
+    expect(() => jsonArray("no list here")).toThrow(/expected a JSON list/);
   });
 
   it("refuses an unknown flag", () => {
