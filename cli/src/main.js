@@ -41,6 +41,7 @@ export function buildProgram() {
       "",
       "Examples:",
       "  $ unkey auth login",
+      "  $ unkey auth login --api-url https://keys.example.com",
       "  $ unkey api apis create-api --name production",
       "  $ unkey api keys create-key --api-id api_123 --prefix sk --credits-json '{\"remaining\":100}'",
       "  $ unkey api keys verify-key --key sk_123abc",
