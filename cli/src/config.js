@@ -38,10 +38,11 @@ export function readConfig(file) {
 }
 
 /**
- * Stores the root key: the directory is created with mode 0700, the file is written with mode
- * 0600 (and re-chmodded, in case it existed with looser bits). Other settings in the file stay.
+ * Stores the root key (and, when given, the API URL): the directory is created with mode 0700,
+ * the file is written with mode 0600 (and re-chmodded, in case it existed with looser bits).
+ * Other settings in the file stay.
  */
-export function storeRootKey(file, rootKey) {
+export function storeRootKey(file, rootKey, { apiUrl } = {}) {
   const dir = path.dirname(file);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -53,7 +54,7 @@ export function storeRootKey(file, rootKey) {
   } catch {
     existing = {}; // an unreadable file is replaced, as a rerun of login should fix things
   }
-  const next = { ...existing, root_key: rootKey };
+  const next = { ...existing, root_key: rootKey, ...(apiUrl ? { api_url: apiUrl } : {}) };
   writeFileSync(file, stringifyToml(next) + "\n", { mode: 0o600 });
   chmodSync(file, 0o600);
 }

@@ -1,5 +1,6 @@
-// Builds the `unkey` command tree and runs it. Exit code 0 on success, 1 on any error; messages
-// (errors included) go to stdout, as Unkey's CLI does.
+// Builds the `unkey` command tree and runs it. Exit code 0 on success, 1 on any error (and 2 for
+// `verify-key --fail-invalid` on a key that is not valid); messages (errors included) go to stdout,
+// as Unkey's CLI does.
 import { Command, CommanderError } from "commander";
 import { registerApi } from "./commands/api.js";
 import { registerAuth } from "./commands/auth.js";
@@ -7,6 +8,7 @@ import { registerHealthcheck } from "./commands/healthcheck.js";
 import { DEFAULT_API_URL } from "./config.js";
 import { CliError } from "./errors.js";
 import { print, renderError } from "./output.js";
+import { installFlagSuggestions } from "./suggest.js";
 import { runtime } from "./runtime.js";
 import { VERSION } from "./version.js";
 
@@ -39,6 +41,7 @@ export function buildProgram() {
       "",
       "Examples:",
       "  $ unkey auth login",
+      "  $ unkey auth login --api-url https://keys.example.com",
       "  $ unkey api apis create-api --name production",
       "  $ unkey api keys create-key --api-id api_123 --prefix sk --credits-json '{\"remaining\":100}'",
       "  $ unkey api keys verify-key --key sk_123abc",
@@ -47,13 +50,14 @@ export function buildProgram() {
       "",
       "Flags take `--name value` or `--name=value` (a single dash works too); booleans take `--flag` or",
       "`--flag=false`; lists are comma-separated or repeated; `--` ends the flags. Exit code: 0 on success,",
-      "1 on any error.",
+      "1 on any error; `verify-key --fail-invalid` exits 2 when the key is not valid.",
     ].join("\n"),
   );
   registerAuth(program);
   registerApi(program);
   registerHealthcheck(program);
   addHelpCommands(program);
+  installFlagSuggestions(program);
   return program;
 }
 

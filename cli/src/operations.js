@@ -284,9 +284,17 @@ export const GROUPS = [
           obj("credits-json", 'credits to spend, e.g. {"cost":5} (default cost 1 for keys with credits)'),
           arr("ratelimits-json", 'rate limits to check, e.g. [{"name":"requests","cost":2}]'),
           str("migration-id", "migration to look the key up in when it is not found natively"),
+          bool("fail-invalid", "exit with code 2 when the answer's code is not VALID (our extension)", { local: true }),
         ],
+        helpAfter: [
+          "Exit code: 0 when the server answered (valid or not), 1 on any error; with --fail-invalid, 2 when the",
+          "answer's code is not VALID, so scripts can test a key with `if unkey api keys verify-key ... --fail-invalid`.",
+        ],
+        // --fail-invalid: an answer that is not VALID is a failure for scripts (printed as usual first)
+        exitCode: (result, flags) => (flags.failInvalid && result.body?.data?.code !== "VALID" ? 2 : 0),
         examples: [
           "unkey api keys verify-key --key sk_3ZaDbq1Vq9LzB2Kf7",
+          "unkey api keys verify-key --key \"$KEY\" --fail-invalid --output json",
           `unkey api keys verify-key --key sk_3ZaDbq1Vq9LzB2Kf7 --permissions "documents.read" --credits-json '{"cost":2}'`,
         ],
       },
@@ -349,6 +357,11 @@ export const GROUPS = [
           "  .csv    a header row naming the columns: hash (required), name, externalId, meta, roles,",
           "          permissions, expires, enabled, credits, ratelimits. meta, credits and ratelimits cells hold",
           "          JSON (quoted, inner quotes doubled); roles and permissions are separated by |.",
+          "",
+          "Before sending, every hash is checked against the migration's algorithm (asked from the server with",
+          "keys.getMigration, or given with --hash): 44 base64 characters for sha256/sha256_base64, 64 hex characters",
+          "for the others. One that does not fit, or repeats an earlier one, is not sent and is reported as failed",
+          "with its reason, as is each hash the server refuses.",
         ],
         flags: [
           str("migration-id", "the migration the keys belong to (from create-migration)", required),
@@ -359,11 +372,16 @@ export const GROUPS = [
           int("batch-size", "keys per request with --file (1 to 1000)", { default: 100, local: true }),
           int("concurrency", "requests in flight at once with --file (1 to 16)", { default: 1, local: true }),
           str("failed-file", "with --file: also write the hashes that failed here, one per line", { placeholder: "<path>", local: true }),
+          str("hash", "the migration's hash algorithm, to check hashes against (default: asked from the server)", {
+            choices: ["sha256", "sha256_base64", "sha256_hex", "github.com/seamapi/prefixed-api-key"],
+            local: true,
+          }),
         ],
         examples: [
           "unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --file keys.jsonl",
+          "unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --file keys.csv --hash sha256_hex",
           "unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --file keys.csv --concurrency 4 --output json > result.json",
-          `unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --keys-json '[{"hash":"dGhpcyBpcyBub3QgYSByZWFsIGhhc2g="}]'`,
+          `unkey api keys migrate-keys --migration-id mig_123 --api-id api_1234567890 --keys-json '[{"hash":"cM2HRVoQrNVURomF+Va0bHUtz4IZeZLrkI8NqtEw1W8="}]'`,
         ],
         custom: "migrateKeys",
       },
@@ -640,6 +658,15 @@ export const GROUPS = [
         flags: [limitFlag, cursorFlag],
         examples: ["unkey api root-keys list-root-keys --output table"],
         table: { columns: ["keyId", "start", "name", "fullAccess", "permissions", "enabled", "expires", "createdAt"] },
+      },
+      {
+        action: "whoami",
+        summary: "Show which root key you are using",
+        description:
+          "Prints the id of the root key in use, its workspace (id and name) and its permissions; any valid root " +
+          "key may ask. `unkey auth login` uses it to check a key before storing it.",
+        flags: [],
+        examples: ["unkey api root-keys whoami", "unkey api root-keys whoami --root-key \"$ROOT_KEY\" --output table"],
       },
       {
         action: "delete-root-key",

@@ -53,6 +53,17 @@ export function buildBody(op, cmd) {
   return op.finish ? op.finish(body) : body;
 }
 
+/** The converted values of the flags the CLI keeps to itself (`local`), checked before sending. */
+function localFlags(op, cmd) {
+  const out = {};
+  for (const flag of op.flags) {
+    if (!flag.local) continue;
+    const raw = cmd.getOptionValue(attributeName(flag.name));
+    if (raw !== undefined) out[attributeName(flag.name)] = convert(flag, raw);
+  }
+  return out;
+}
+
 /** Sends one operation and returns the successful result; API errors become CliErrors. */
 export async function send(settings, opId, body, token) {
   const result = await callApi({ apiUrl: settings.apiUrl, operationId: opId, body, token });
@@ -108,8 +119,10 @@ function addOperation(groupCmd, group, op) {
       return;
     }
     const body = buildBody(op, command);
+    const local = localFlags(op, command);
     const result = await send(settings, opId, body, credentials(settings, opts, auth));
     renderSuccess(result, settings.output, op);
+    if (op.exitCode) process.exitCode = op.exitCode(result, local);
   });
   return cmd;
 }

@@ -5,6 +5,7 @@ import cliProgress from "cli-progress";
 import { CliError } from "../errors.js";
 import { convert, parseInt64 } from "../flags.js";
 import { callApi } from "../http.js";
+import { checkHashes, failedReason, hashIdentity, hashProblem, anyHashProblem } from "../hashes.js";
 import { detectFormat, readKeyFile } from "../migrateFile.js";
 import { apiError, print, renderSuccess } from "../output.js";
 
@@ -25,30 +26,74 @@ export async function migrateKeys({ op, opId, command, settings, token }) {
   if (opts.keysJson === undefined && opts.file === undefined) {
     throw new CliError("missing keys: pass --file <path> (CSV or JSON lines) or --keys-json '[{\"hash\":\"...\"}]'");
   }
+  // asked only after the local checks of the flags and the file, so those fail without a server
+  const getAlgorithm = async () =>
+    opts.hash ? { algorithm: opts.hash, source: "flag" } : { algorithm: await migrationAlgorithm(settings.apiUrl, opts.migrationId, token()), source: "server" };
   if (opts.keysJson !== undefined) {
     const keys = convert(flag("keys-json"), opts.keysJson);
+    const { algorithm } = await getAlgorithm();
+    // malformed or repeated hashes are named here, one reason each, and nothing is sent
+    const problems = checkHashes(keys.map((k) => k ?? {}), algorithm, (i) => `keys[${i}]`);
+    if (problems.length) {
+      const lines = [`--keys-json: ${problems.length} key(s) cannot be migrated; nothing was sent.`];
+      for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  keys[${p.index}]: ${p.problem}`);
+      if (problems.length > SHOWN_PROBLEMS) lines.push(`  … and ${problems.length - SHOWN_PROBLEMS} more`);
+      throw new CliError(lines[0], { lines });
+    }
     const body = { migrationId: opts.migrationId, apiId: opts.apiId, keys };
     const result = await callApi({ apiUrl: settings.apiUrl, operationId: opId, body, token: token() });
     if (result.status !== 200) throw apiError(result);
     return renderSuccess(result, settings.output, { table: { rows: "migrated" } });
   }
-  return migrateFile({ opts, opId, settings, token: token() });
+  return migrateFile({ opts, opId, settings, token: token(), getAlgorithm });
 }
 
-/** Reads the whole file once to count keys and find bad lines before anything is sent. */
-async function checkFile(file, format) {
+/**
+ * The migration's hash algorithm (keys.getMigration, our extension), so hashes are checked as the
+ * server will. An unknown migration stops here; a server without that endpoint leaves it unknown.
+ */
+async function migrationAlgorithm(apiUrl, migrationId, token) {
+  const result = await callApi({ apiUrl, operationId: "keys.getMigration", body: { migrationId }, token });
+  if (result.status === 200) return result.body?.data?.hash;
+  if (result.status === 404 && String(result.body?.error?.type ?? "").endsWith("/route_not_found")) return undefined;
+  const err = apiError(result);
+  err.lines = [...err.lines, "Nothing was sent."];
+  throw err;
+}
+
+/**
+ * Reads the whole file once before anything is sent: counts keys, finds unreadable lines (which
+ * stop the run) and keys whose hash is malformed for the algorithm or repeats an earlier line
+ * (which are not sent and count as failed, each with its reason).
+ */
+async function checkFile(file, format, algorithm) {
   let total = 0;
   const problems = [];
+  const skipped = new Map(); // line -> { hash, reason }
+  const seen = new Map(); // hash identity -> first line
   for await (const item of readKeyFile(file, format)) {
-    if (item.error) problems.push(item);
-    else total++;
+    if (item.error) {
+      problems.push(item);
+      continue;
+    }
+    total++;
+    const hash = item.key.hash;
+    const problem = algorithm ? hashProblem(algorithm, hash) : anyHashProblem(hash);
+    if (problem) {
+      skipped.set(item.line, { hash, reason: `line ${item.line}: ${problem}` });
+      continue;
+    }
+    const id = hashIdentity(algorithm, hash);
+    if (seen.has(id)) skipped.set(item.line, { hash, reason: `line ${item.line}: repeated: same hash as line ${seen.get(id)}` });
+    else seen.set(id, item.line);
   }
-  return { total, problems };
+  return { total, problems, skipped };
 }
 
-async function* batches(file, format, size) {
+async function* batches(file, format, size, skipped) {
   let batch = [];
   for await (const item of readKeyFile(file, format)) {
+    if (skipped.has(item.line)) continue;
     batch.push(item.key);
     if (batch.length === size) {
       yield batch;
@@ -58,7 +103,7 @@ async function* batches(file, format, size) {
   if (batch.length) yield batch;
 }
 
-async function migrateFile({ opts, opId, settings, token }) {
+async function migrateFile({ opts, opId, settings, token, getAlgorithm }) {
   const file = opts.file;
   if (!existsSync(file)) throw new CliError(`file not found: ${file}`);
   const format = detectFormat(file, opts.format);
@@ -68,7 +113,8 @@ async function migrateFile({ opts, opId, settings, token }) {
   const concurrency = parseInt64("concurrency", opts.concurrency);
   if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new CliError(`invalid value for --concurrency: use 1 to ${MAX_CONCURRENCY}`);
 
-  const { total, problems } = await checkFile(file, format);
+  const { algorithm, source: algorithmSource } = await getAlgorithm();
+  const { total, problems, skipped } = await checkFile(file, format, algorithm);
   if (problems.length) {
     const lines = [`${file}: ${problems.length} line(s) cannot be read; nothing was sent.`];
     for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  line ${p.line}: ${p.error}`);
@@ -78,7 +124,8 @@ async function migrateFile({ opts, opId, settings, token }) {
   if (total === 0) throw new CliError(`${file} holds no keys`);
 
   const started = Date.now();
-  const state = { migrated: [], failed: [], rejected: [], requestIds: [], requests: 0 };
+  // rejected: { hash, reason } for keys not sent (local checks) or refused by the server (400)
+  const state = { migrated: [], failed: [], rejected: [...skipped.values()], requestIds: [], requests: 0 };
   const showBar = settings.output !== "json" && process.stderr.isTTY;
   const bar = showBar
     ? new cliProgress.SingleBar(
@@ -91,7 +138,7 @@ async function migrateFile({ opts, opId, settings, token }) {
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  bar?.start(total, 0, { failedCount: 0 });
+  bar?.start(total, skipped.size, { failedCount: skipped.size });
 
   const base = { apiUrl: settings.apiUrl, migrationId: opts.migrationId, apiId: opts.apiId, token, opId };
   // Ctrl-C finishes the batches in flight and ends with the summary; a second Ctrl-C quits at once
@@ -103,7 +150,7 @@ async function migrateFile({ opts, opId, settings, token }) {
   process.on("SIGINT", onSigint);
   // `concurrency` workers pull batches from one reader of the file (an async generator queues
   // their next() calls); the first error stops them all once their batch in flight is done
-  const source = batches(file, format, batchSize);
+  const source = batches(file, format, batchSize, skipped);
   let fatal;
   const worker = async () => {
     while (!interrupted && !fatal) {
@@ -134,7 +181,9 @@ async function migrateFile({ opts, opId, settings, token }) {
     throw fatal;
   }
 
-  const failedHashes = [...state.failed, ...state.rejected.map((r) => r.hash)];
+  // one reason per failure: the local or server reason, else why the server may have failed it
+  const failures = [...state.rejected, ...state.failed.map((hash) => ({ hash, reason: failedReason(algorithm, algorithmSource) }))];
+  const failedHashes = failures.map((f) => f.hash);
   if (opts.failedFile) writeFileSync(opts.failedFile, failedHashes.map((h) => h + "\n").join(""));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
@@ -148,7 +197,7 @@ async function migrateFile({ opts, opId, settings, token }) {
             ...(interrupted ? { interrupted: true, notSent: total - state.migrated.length - failedHashes.length } : {}),
             migrated: state.migrated,
             failed: failedHashes,
-            errors: state.rejected.map(({ hash, reason }) => ({ hash, reason })),
+            errors: failures.map(({ hash, reason }) => ({ hash, reason })),
           },
         },
         null,
@@ -162,11 +211,7 @@ async function migrateFile({ opts, opId, settings, token }) {
       `Failed: ${failedHashes.length}`,
     ];
     if (interrupted) lines.unshift(`Interrupted: ${total - sent} keys were not sent.`);
-    const shown = [
-      ...state.failed.map((hash) => ({ hash, reason: "hash already in use (or repeated, or not valid for this migration)" })),
-      ...state.rejected,
-    ].slice(0, SHOWN_PROBLEMS);
-    for (const f of shown) lines.push(`  ${f.hash}  ${f.reason}`);
+    for (const f of failures.slice(0, SHOWN_PROBLEMS)) lines.push(`  ${f.hash}  ${f.reason}`);
     if (failedHashes.length > SHOWN_PROBLEMS) lines.push(`  … and ${failedHashes.length - SHOWN_PROBLEMS} more`);
     if (opts.failedFile) lines.push(`Failed hashes written to ${opts.failedFile}`);
     print(lines.join("\n"));

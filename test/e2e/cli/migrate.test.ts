@@ -138,14 +138,54 @@ describe("unkey api keys migrate-keys", () => {
     expect(v.json().data.code).toBe("NOT_FOUND");
   });
 
+  it("reports a malformed or repeated hash with its own reason, does not send it, and migrates the rest", async () => {
+    const [a, b] = legacyKeys(2, "shape");
+    const f = path.join(home, "shapes.jsonl");
+    const hex = createHash("sha256").update("hex-key").digest("hex");
+    writeFileSync(f, [{ hash: a.hash }, { hash: "not-a-hash" }, { hash: a.hash }, { hash: hex }, { hash: b.hash }].map((k) => JSON.stringify(k)).join("\n"));
+    // this migration is sha256 (base64), which the CLI learns from keys.getMigration: a hex hash is malformed for it
+    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", f]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Migrated 2 of 5 keys in 1 request\(s\)/m);
+    expect(r.stdout).toMatch(/^Failed: 3$/m);
+    expect(r.stdout).toContain(`  not-a-hash  line 2: not a valid sha256 hash: expected 44 characters of base64 ending in "=" (the 32 bytes of a SHA-256), got 10 characters`);
+    expect(r.stdout).toContain(`  ${a.hash}  line 3: repeated: same hash as line 1`);
+    expect(r.stdout).toContain(`  ${hex}  line 4: not a valid sha256 hash: expected 44 characters of base64`);
+    expect(r.stdout).not.toContain("or repeated, or not valid");
+    // a second run: the JSON output gives one reason per failure, in the order of `failed`
+    const again = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", f, "--output", "json"]);
+    const out = again.json();
+    expect(out.data.failed).toHaveLength(5);
+    expect(out.data.errors.map((e: any) => e.hash)).toEqual(out.data.failed);
+    const reasons = Object.fromEntries(out.data.errors.map((e: any) => [e.hash, e.reason]));
+    expect(reasons[b.hash]).toBe("hash already in use: another key (of any API) already has this hash");
+    expect(reasons[hex]).toMatch(/^line 4: not a valid sha256 hash/);
+    // --hash names the algorithm without asking the server (here a wrong one, so the base64 hashes are malformed)
+    const hexRun = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", f, "--hash", "sha256_hex", "--output", "json"]);
+    const hexReasons = Object.fromEntries(hexRun.json().data.errors.map((e: any) => [e.hash, e.reason]));
+    expect(hexReasons[b.hash]).toMatch(/^line 5: not a valid sha256_hex hash: expected 64 hex characters \(a SHA-256\), got 44 characters/);
+    expect(hexReasons[hex]).toBe("hash already in use, or not valid for this migration (its algorithm may not be --hash sha256_hex)");
+  });
+
+  it("--keys-json with a malformed hash names it and sends nothing", async () => {
+    const [k] = legacyKeys(1, "inline-bad");
+    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--hash", "sha256_hex", "--keys-json", JSON.stringify([{ hash: "abc" }, { hash: k.hash }])]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("--keys-json: 2 key(s) cannot be migrated; nothing was sent.");
+    expect(r.stdout).toContain("keys[0]: not a valid sha256_hex hash: expected 64 hex characters (a SHA-256), got 3 characters");
+    expect(r.stdout).toContain("keys[1]: not a valid sha256_hex hash");
+    const v = await cli(["api", "keys", "verify-key", "--key", k.plaintext, "--output", "json"]);
+    expect(v.json().data.code).toBe("NOT_FOUND");
+  });
+
   it("stops with the API's error when the migration does not exist", async () => {
     const one = path.join(home, "one.jsonl");
     writeFileSync(one, JSON.stringify({ hash: legacyKeys(1, "x")[0].hash }) + "\n");
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", "mig_doesnotexist", "--api-id", apiId, "--file", one]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^Not found: /);
+    expect(r.stdout).toMatch(/^Not found: The requested Migration does not exist/);
     expect(r.stdout).toMatch(/Request ID: req_\w+/);
-    expect(r.stdout).toContain("Stopped after migrating 0 of 1 keys.");
+    expect(r.stdout).toContain("Nothing was sent.");
   });
 
   it("sends --keys-json in one request and prints the envelope, as Unkey's CLI does", async () => {

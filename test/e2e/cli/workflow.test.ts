@@ -1,9 +1,12 @@
 // The CLI against the local server, as a user runs it: a child process with its own HOME.
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_ADMIN_KEY, startApi, type TestServer } from "../helpers/server";
-import { runCli, tempHome } from "./run";
+import { CLI, CLI_NODE, ROOT, runCli, tempHome } from "./run";
+
+const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 let server: TestServer;
 let home: string;
@@ -44,15 +47,77 @@ describe("unkey CLI against the local server", () => {
   });
 
   it("auth login stores the key in ~/.unkey/config.toml, file 0600 in a 0700 directory", async () => {
-    const r = await runCli(["auth", "login"], { home, input: `${rootKey}\n` });
+    const r = await runCli(["auth", "login"], { home, input: `${rootKey}\n`, env: { UNKEY_API_BASE_URL: server.url } });
     expect(r.code, r.stdout).toBe(0);
     const file = path.join(home, ".unkey", "config.toml");
     expect(r.stdout).toContain("Enter your root key:");
-    expect(r.stdout).toContain(`Authentication successful. Key stored in ${file}`);
+    expect(r.stdout).toContain(`Authentication successful: root key key_`);
+    expect(r.stdout).toContain(`of workspace "cli-e2e" (${workspaceId}).\nKey stored in ${file}`);
     expect(r.stdout).not.toContain(rootKey);
     expect(readFileSync(file, "utf8")).toContain(`root_key = "${rootKey}"`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    // a URL from UNKEY_API_BASE_URL is used for the check but not stored
+    expect(readFileSync(file, "utf8")).not.toContain("api_url");
+  });
+
+  it("auth login refuses a key the server does not know: exit 1, nothing stored", async () => {
+    const other = tempHome();
+    const r = await runCli(["auth", "login", "--api-url", server.url], { home: other, input: "unkey_notarealkey0000000\n" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`Login failed: the server at ${server.url} does not accept this root key: `);
+    expect(r.stdout).toContain("Nothing was stored.");
+    expect(r.stdout).not.toContain("Authentication successful");
+    expect(existsSync(path.join(other, ".unkey", "config.toml"))).toBe(false);
+  });
+
+  it("auth login refuses when the server cannot be reached, and says how to point it elsewhere", async () => {
+    const other = tempHome();
+    const r = await runCli(["auth", "login", "--api-url", "http://127.0.0.1:9"], { home: other, input: `${rootKey}\n` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("cannot reach http://127.0.0.1:9");
+    expect(r.stdout).toContain("Pass its address with --api-url.");
+    expect(existsSync(path.join(other, ".unkey", "config.toml"))).toBe(false);
+  });
+
+  it("auth login --api-url stores the server, and the api commands then use it without flags or env", async () => {
+    const other = tempHome();
+    const login = await runCli(["auth", "login", "--api-url", server.url + "/"], { home: other, input: `${rootKey}\n` });
+    expect(login.code, login.stdout).toBe(0);
+    const file = path.join(other, ".unkey", "config.toml");
+    expect(login.stdout).toContain(`API URL ${server.url} stored in ${file}`);
+    expect(readFileSync(file, "utf8")).toContain(`api_url = "${server.url}"`);
+    const r = await runCli(["api", "root-keys", "whoami", "--output", "json"], { home: other });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.json().data).toMatchObject({ workspaceId, workspaceName: "cli-e2e", fullAccess: true });
+  });
+
+  it.skipIf(!hasScript)("auth login on a terminal hides the key while it is typed", async () => {
+    const config = path.join(tempHome(), "tty.toml");
+    const secret = rootKey;
+    const out = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+      // `script` gives the CLI a pseudo-terminal; the key is typed once the prompt shows
+      const child = spawn("script", ["-qec", `'${CLI_NODE}' '${CLI}' auth login --config '${config}' --api-url '${server.url}'`, "/dev/null"], {
+        cwd: ROOT,
+        env: { ...process.env, HOME: tempHome() },
+      });
+      let stdout = "";
+      let typed = false;
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        if (!typed && stdout.includes("Enter your root key:")) {
+          typed = true;
+          child.stdin.write(`${secret}\r`);
+        }
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout }));
+    });
+    expect(out.code, out.stdout).toBe(0);
+    expect(out.stdout).toContain(`Authentication successful: root key `);
+    expect(out.stdout).toContain(`Key stored in ${config}`);
+    expect(out.stdout).not.toContain(secret);
+    expect(readFileSync(config, "utf8")).toContain(secret);
   });
 
   it("prints `<requestId> (took <N>ms)`, a blank line and the data by default", async () => {
@@ -82,8 +147,8 @@ describe("unkey CLI against the local server", () => {
 
   it("reads the config file named by --config / UNKEY_CONFIG", async () => {
     const other = tempHome();
-    const login = await runCli(["auth", "login", "--config", path.join(other, "alt.toml")], { home: other, input: `${rootKey}\n` });
-    expect(login.code).toBe(0);
+    const login = await runCli(["auth", "login", "--config", path.join(other, "alt.toml"), "--api-url", server.url], { home: other, input: `${rootKey}\n` });
+    expect(login.code, login.stdout).toBe(0);
     const emptyHome = tempHome();
     const r = await runCli(["api", "apis", "get-api", "--api-id", apiId], {
       home: emptyHome,
@@ -358,6 +423,29 @@ describe("unkey CLI against the local server", () => {
     expect(logs.every((l: any) => l.event === "api.create")).toBe(true);
     const one = await cli(["api", "audit", "get-log", "--log-id", logs[0].id], { UNKEY_OUTPUT: "json" });
     expect(one.json().data).toMatchObject({ id: logs[0].id, event: "api.create" });
+  });
+
+  it("verify-key exits 0 for an invalid key, and 2 with --fail-invalid (answer still printed)", async () => {
+    const created = await cli(["api", "keys", "create-key", "--api-id", apiId, "--credits-json", '{"remaining":1}', "--output", "json"]);
+    expect(created.code, created.stdout).toBe(0);
+    const key = created.json().data.key;
+    const valid = await cli(["api", "keys", "verify-key", "--key", key, "--fail-invalid"]);
+    expect(valid.code, valid.stdout).toBe(0);
+    expect(valid.stdout).toContain('"code": "VALID"');
+    const plain = await cli(["api", "keys", "verify-key", "--key", key, "--output", "json"]);
+    expect(plain.code).toBe(0);
+    expect(plain.json().data.code).toBe("USAGE_EXCEEDED");
+    const strict = await cli(["api", "keys", "verify-key", "--key", key, "--output", "json", "--fail-invalid"]);
+    expect(strict.code).toBe(2);
+    expect(strict.json().data).toMatchObject({ valid: false, code: "USAGE_EXCEEDED" });
+    const off = await cli(["api", "keys", "verify-key", "--key", key, "--fail-invalid=false"]);
+    expect(off.code).toBe(0);
+    const unknown = await cli(["api", "keys", "verify-key", "--key", "sk_doesnotexist000000", "--fail-invalid"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain('"code": "NOT_FOUND"');
+    // an API error stays exit 1, with or without the flag
+    const denied = await cli(["api", "keys", "verify-key", "--key", key, "--fail-invalid", "--root-key", "unkey_notarealkey0000000"]);
+    expect(denied.code).toBe(1);
   });
 
   it("reports API errors with their detail, the request id and exit 1", async () => {

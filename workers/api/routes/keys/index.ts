@@ -7,6 +7,7 @@ import { register as deleteKey } from "./deleteKey";
 import { register as rerollKey } from "./rerollKey";
 import { register as migrateKeys } from "./migrateKeys";
 import { register as createMigration } from "./createMigration";
+import { register as getMigration } from "./getMigration";
 import { register as addPermissions } from "./addPermissions";
 import { register as removePermissions } from "./removePermissions";
 import { register as setPermissions } from "./setPermissions";
@@ -26,6 +27,7 @@ export function registerKeys(app: App) {
   rerollKey(app);
   migrateKeys(app);
   createMigration(app);
+  getMigration(app);
   addPermissions(app);
   removePermissions(app);
   setPermissions(app);

@@ -37,6 +37,28 @@ describe("keys.createMigration", () => {
   });
 });
 
+describe("keys.getMigration", () => {
+  it("answers the migration's API and algorithm to a key that may migrate into that API", async () => {
+    const { ws, apiId, migrationId } = await setup("github.com/seamapi/prefixed-api-key");
+    const res = await call("keys.getMigration", { migrationId }, ws.rootKey);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ migrationId, apiId, hash: "github.com/seamapi/prefixed-api-key" });
+    const perApi = await rootKeyWith(ws.rootKey, [`api.${apiId}.create_key`]);
+    expect((await call("keys.getMigration", { migrationId }, perApi)).body.data.hash).toBe("github.com/seamapi/prefixed-api-key");
+  });
+
+  it("answers the same 404 for an unknown migration, another workspace's, and one the key may not use", async () => {
+    const { ws, migrationId } = await setup("sha256");
+    const other = await newWorkspace();
+    const scoped = await rootKeyWith(ws.rootKey, ["api.*.read_key", "api.api_other123.create_key"]);
+    for (const [id, key] of [["mig_doesnotexist1", ws.rootKey], [migrationId, other.rootKey], [migrationId, scoped]] as const) {
+      const res = await call("keys.getMigration", { migrationId: id }, key);
+      expect(res.status).toBe(404);
+      expect(res.body.error!.type).toBe(errorType("unkey/data/migration_not_found"));
+    }
+  });
+});
+
 describe("keys.migrateKeys", () => {
   it("imports base64 SHA-256 hashes that then verify directly, with an empty start", async () => {
     const { ws, apiId, migrationId } = await setup("sha256_base64");

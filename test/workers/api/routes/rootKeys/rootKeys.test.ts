@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, errorType, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
 
@@ -90,5 +90,43 @@ describe("rootKeys.deleteRootKey", () => {
     const ws = await newWorkspace();
     const key = await rootKeyWith(ws.rootKey, ["workspace.*.read_root_key"]);
     expect((await call("rootKeys.deleteRootKey", { keyId: ws.rootKeyId }, key)).status).toBe(403);
+  });
+});
+
+describe("rootKeys.whoami", () => {
+  it("tells any valid root key, even one without permissions, its id, workspace and permissions", async () => {
+    const ws = await newWorkspace("acme production");
+    const scoped = await call("rootKeys.createRootKey", { name: "ci", permissions: ["api.*.read_api", "api.*.create_key"] }, ws.rootKey);
+    const res = await call("rootKeys.whoami", {}, scoped.body.data.key);
+    expect(res.status).toBe(200);
+    expect(res.body.meta.requestId).toMatch(/^req_/);
+    expect(res.body.data).toEqual({
+      keyId: scoped.body.data.keyId,
+      name: "ci",
+      workspaceId: ws.workspaceId,
+      workspaceName: "acme production",
+      fullAccess: false,
+      permissions: ["api.*.create_key", "api.*.read_api"],
+    });
+    const empty = await call("rootKeys.whoami", {}, await rootKeyWith(ws.rootKey, []));
+    expect(empty.status).toBe(200);
+    expect(empty.body.data.permissions).toEqual([]);
+    const first = await call("rootKeys.whoami", {}, ws.rootKey);
+    expect(first.body.data).toMatchObject({ keyId: ws.rootKeyId, workspaceId: ws.workspaceId, fullAccess: true });
+  });
+
+  it("refuses unknown, revoked and missing keys with the usual auth errors", async () => {
+    const ws = await newWorkspace();
+    expect((await call("rootKeys.whoami", {}, "unkey_notarealkey0000000")).status).toBe(401);
+    const minted = await call("rootKeys.createRootKey", { name: "gone", permissions: [] }, ws.rootKey);
+    await call("rootKeys.deleteRootKey", { keyId: minted.body.data.keyId }, ws.rootKey);
+    expect((await call("rootKeys.whoami", {}, minted.body.data.key)).status).toBe(401);
+    expect((await call("rootKeys.whoami", {}, null)).status).toBe(400);
+    expect((await call("rootKeys.whoami", { extra: 1 }, ws.rootKey)).status).toBe(400);
+  });
+
+  it("is listed in /openapi.json", async () => {
+    const doc = (await (await SELF.fetch("http://api.test/openapi.json")).json()) as any;
+    expect(doc.paths["/v2/rootKeys.whoami"].post.operationId).toBe("rootKeys.whoami");
   });
 });
