@@ -14,6 +14,9 @@ applyLocalMigrations();
 
 // Secrets given in the environment win over .dev.vars (wrangler itself only reads the file).
 const vars = Object.fromEntries(fromEnv.map((k) => [k, values[k]]));
+// local development: without PORTAL_BASE_URL / API_BASE_URL the portal uses the loopback origin it is reached on
+vars.LOCAL_DEV = "1";
+for (const k of ["PORTAL_BASE_URL", "API_BASE_URL"]) if (process.env[k]) vars[k] = process.env[k];
 // generated Sentinel hostnames end in SENTINEL_BASE_DOMAIN: the API reports them, the Sentinel routes them
 if (process.env.SENTINEL_BASE_DOMAIN) vars.SENTINEL_BASE_DOMAIN = process.env.SENTINEL_BASE_DOMAIN;
 const api = await startWrangler({ port: PORT, vars, stdio: "inherit", timeoutMs: 120_000 });

@@ -1,6 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/env";
+import { ApiError } from "../lib/errors";
+import { fromPortal, isJsonContentType, portalOrigin } from "../lib/portal/origin";
 
 export type App = OpenAPIHono<AppEnv>;
 export { z };
@@ -29,6 +31,7 @@ const STATUS_TEXT: Record<number, string> = {
   410: "Gone",
   412: "Precondition failed",
   413: "Request body too large",
+  415: "Unsupported media type",
   429: "Too many requests",
   500: "Internal server error",
 };
@@ -43,6 +46,29 @@ type Auth = "rootKey" | "adminKey" | "portalSession" | "none";
 function pascal(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/**
+ * CSRF guard of the cookie-authenticated routes, before the body is read: a browser sends the
+ * cookie with any request, and another site can post `text/plain` without a CORS preflight.
+ * So the body must be declared `application/json` (which no other site can send without a
+ * preflight we never answer) and the request must come from the portal's origin.
+ */
+const fromPortalOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!isJsonContentType(c.req.header("content-type"))) {
+    throw new ApiError(
+      "unkey/application/unsupported_media_type",
+      "Requests authenticated by the portal_session cookie must send Content-Type: application/json.",
+    );
+  }
+  const headers = { origin: c.req.header("origin"), secFetchSite: c.req.header("sec-fetch-site") };
+  if (!fromPortal(headers, portalOrigin(c.env, c.req.url))) {
+    throw new ApiError(
+      "unkey/authorization/forbidden",
+      "Cross-origin request refused: requests authenticated by the portal_session cookie must come from the portal's own origin.",
+    );
+  }
+  await next();
+};
 
 /**
  * Describes one RPC endpoint: `POST /v2/<group>.<method>` with a JSON body and the Unkey
@@ -69,7 +95,7 @@ export function rpcRoute<B extends z.ZodObject, D extends z.ZodType, P extends b
     )
     .openapi(`${base}ResponseBody`);
   const auth = o.auth ?? "rootKey";
-  const statuses = new Set([400, 500, ...(auth === "none" ? [] : [401, 403, 429]), ...(o.errors ?? [])]);
+  const statuses = new Set([400, 500, ...(auth === "none" ? [] : [401, 403, 429]), ...(auth === "portalSession" ? [415] : []), ...(o.errors ?? [])]);
   const responses: Record<number, { description: string; content: Record<string, { schema: typeof ErrorBody }> }> = {};
   for (const s of [...statuses].sort()) {
     responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: { "application/json": { schema: ErrorBody } } };
@@ -82,6 +108,7 @@ export function rpcRoute<B extends z.ZodObject, D extends z.ZodType, P extends b
     description: o.description,
     tags: [group],
     security: auth === "none" ? [] : auth === "adminKey" ? [{ adminKey: [] }] : auth === "portalSession" ? [{ portalSession: [] }] : [{ rootKey: [] }],
+    ...(auth === "portalSession" ? { middleware: [fromPortalOnly] as const } : {}),
     request: { body: { required: true, content: { "application/json": { schema: body } } } },
     responses: {
       200: { description: "Success", content: { "application/json": { schema: responseBody } } },

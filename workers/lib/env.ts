@@ -11,8 +11,12 @@ export interface Env {
   SENTINEL_BASE_DOMAIN?: string;
   /** Credits of one key per object (durable-objects/UsageLimiter.ts). */
   USAGE_LIMITER: DurableObjectNamespace<import("../../durable-objects/UsageLimiter").UsageLimiter>;
-  /** Base URL of the customer portal pages (default: this Worker's origin + "/portal"). */
+  /** Base URL of the customer portal pages (default: API_BASE_URL + "/portal"; see lib/portal/origin.ts). */
   PORTAL_BASE_URL?: string;
+  /** This API's public origin, e.g. https://api.example.com (never derived from the Host header). */
+  API_BASE_URL?: string;
+  /** "1" in local development (npm start, test harnesses): the portal may use a loopback request's own origin. */
+  LOCAL_DEV?: string;
   /** Analytics pipeline (docs/analytics.md): events Queue, its dead-letter queue, AE datasets. */
   ANALYTICS_QUEUE?: Queue<import("./analytics/events").AnalyticsMessage>;
   ANALYTICS_DLQ?: Queue<unknown>;

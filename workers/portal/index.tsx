@@ -16,6 +16,7 @@ import {
   type PortalSession,
 } from "../lib/portal/sessions";
 import { listOwnedKeys, rerollOwnedKey } from "../lib/portal/keys";
+import { fromPortal, portalOrigin } from "../lib/portal/origin";
 import { verificationSeries } from "../lib/portal/verifications";
 import { Message, Page, visibleTabs, type Tab } from "./layout";
 import { Markdown } from "./markdown";
@@ -146,26 +147,12 @@ function noAccess(c: Ctx, s: PageSession, tab: Tab) {
 }
 
 /**
- * A form post is accepted only from this portal: the browser's Origin (or, without it,
- * Sec-Fetch-Site) must not name another site, and the CSRF field must match the session.
+ * A form post is accepted only from this portal: the browser's Origin and Sec-Fetch-Site must
+ * not name another site (the same check as the cookie-authenticated JSON routes), and the CSRF
+ * field must match the session.
  */
 function sameOrigin(c: Ctx): boolean {
-  const origin = c.req.header("origin");
-  if (origin !== undefined && origin !== "null") {
-    const allowed = new Set([new URL(c.req.url).origin]);
-    const base = c.env.PORTAL_BASE_URL?.trim();
-    if (base) {
-      try {
-        allowed.add(new URL(base).origin);
-      } catch {
-        // an invalid PORTAL_BASE_URL adds nothing
-      }
-    }
-    return allowed.has(origin);
-  }
-  if (origin === "null") return false;
-  const site = c.req.header("sec-fetch-site");
-  return site === undefined || site === "same-origin" || site === "none";
+  return fromPortal({ origin: c.req.header("origin"), secFetchSite: c.req.header("sec-fetch-site") }, portalOrigin(c.env, c.req.url));
 }
 
 async function checkForm(c: Ctx, s: PageSession): Promise<Record<string, string> | Response> {

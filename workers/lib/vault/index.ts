@@ -73,7 +73,7 @@ export async function keks(env: Env): Promise<Kek[]> {
 /** base64(iv ‖ AES-GCM(plaintext, additionalData)). */
 async function seal(key: CryptoKey, plaintext: Uint8Array, additionalData?: Uint8Array): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const params: AesGcmParams = additionalData ? { name: "AES-GCM", iv, additionalData } : { name: "AES-GCM", iv };
+  const params = { name: "AES-GCM", iv, ...(additionalData ? { additionalData } : {}) };
   const ct = new Uint8Array(await crypto.subtle.encrypt(params, key, plaintext));
   const out = new Uint8Array(iv.byteLength + ct.byteLength);
   out.set(iv, 0);
@@ -84,7 +84,7 @@ async function seal(key: CryptoKey, plaintext: Uint8Array, additionalData?: Uint
 async function open(key: CryptoKey, sealed: string, additionalData?: Uint8Array): Promise<Uint8Array> {
   const bytes = fromBase64(sealed);
   const iv = bytes.slice(0, 12);
-  const params: AesGcmParams = additionalData ? { name: "AES-GCM", iv, additionalData } : { name: "AES-GCM", iv };
+  const params = { name: "AES-GCM", iv, ...(additionalData ? { additionalData } : {}) };
   return new Uint8Array(await crypto.subtle.decrypt(params, key, bytes.slice(12)));
 }
 
