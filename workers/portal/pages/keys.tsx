@@ -39,7 +39,7 @@ export async function keysPage(c: Ctx) {
                     <th>Last used</th>
                     <th>Credits</th>
                     <th>Expires</th>
-                    {canRoll ? <th>Roll</th> : null}
+                    {canRoll ? <th>Roll (old key keeps working)</th> : null}
                   </tr>
                 </thead>
                 <tbody>
@@ -65,7 +65,7 @@ export async function keysPage(c: Ctx) {
                         <td>
                           <form method="get" action="/portal/keys/roll" class="inline">
                             <input type="hidden" name="keyId" value={k.id} />
-                            <GraceSelect />
+                            <GraceSelect short />
                             <button class="btn" type="submit">
                               Roll key
                             </button>

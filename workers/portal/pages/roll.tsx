@@ -11,20 +11,21 @@ import { checkForm, DAY, fmtTime, noAccess, pageSession, type Ctx, type PageSess
  * shows which key (by name and start) and what happens to the old one, and its form posts
  * `POST /portal/keys/roll`, which rolls and shows the new secret once.
  */
-const GRACE_OPTIONS: { ms: number; label: string }[] = [
-  { ms: 0, label: "Stop the old key now" },
-  { ms: 60_000, label: "Keep the old key 1 minute" },
-  { ms: 3_600_000, label: "Keep the old key 1 hour" },
-  { ms: DAY, label: "Keep the old key 24 hours" },
-  { ms: 7 * DAY, label: "Keep the old key 7 days" },
+const GRACE_OPTIONS: { ms: number; label: string; short: string }[] = [
+  { ms: 0, label: "Stop the old key now", short: "stop now" },
+  { ms: 60_000, label: "Keep the old key 1 minute", short: "1 minute" },
+  { ms: 3_600_000, label: "Keep the old key 1 hour", short: "1 hour" },
+  { ms: DAY, label: "Keep the old key 24 hours", short: "24 hours" },
+  { ms: 7 * DAY, label: "Keep the old key 7 days", short: "7 days" },
 ];
 
-export function GraceSelect() {
+/** The grace period choice; `short` labels fit a table cell whose header explains them. */
+export function GraceSelect(props: { short?: boolean }) {
   return (
     <select name="expiration" aria-label="Grace period for the old key">
       {GRACE_OPTIONS.map((g) => (
         <option value={String(g.ms)} selected={g.ms === DAY}>
-          {g.label}
+          {props.short ? g.short : g.label}
         </option>
       ))}
     </select>
