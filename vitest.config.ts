@@ -1,5 +1,10 @@
 import { defineConfig } from "vitest/config";
+// @ts-expect-error plain ESM script
+import { buildAssets } from "./scripts/build-assets.mjs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+
+// the static assets wrangler.toml [assets] names must exist before any Worker starts
+buildAssets();
 
 /**
  * Two projects:

@@ -3,12 +3,14 @@
 // (and the Sentinel) under wrangler dev on embedded storage, offline.
 import { ensureDevVars } from "./lib/devvars.mjs";
 import { applyLocalMigrations, startWrangler } from "./lib/wrangler.mjs";
+import { buildAssets } from "./build-assets.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 
 const { values, fromEnv, generated } = ensureDevVars();
 if (generated.length) console.log(`Generated ${generated.join(", ")} into .dev.vars`);
 
+buildAssets(); // the /reference renderer into .assets/ (wrangler.toml [assets])
 console.log("Applying D1 migrations to local state…");
 applyLocalMigrations();
 

@@ -35,7 +35,11 @@ async function api<T = any>(operation: string, body: unknown, token: string | nu
 const verify = (key: string) => api<{ valid: boolean; code: string }>("keys.verifyKey", { key });
 /** Standards mode (a doctype), the portal's font stack in effect (its CSS parsed), then a screenshot. */
 async function shot(name: string) {
-  const rendering = await page.evaluate(() => ({ mode: document.compatMode, font: getComputedStyle(document.body).fontFamily }));
+  // runs in the page (this file is typed without the DOM library)
+  const rendering = await page.evaluate(() => {
+    const w = globalThis as any;
+    return { mode: w.document.compatMode as string, font: w.getComputedStyle(w.document.body).fontFamily as string };
+  });
   expect(rendering.mode, name).toBe("CSS1Compat");
   expect(rendering.font, name).toMatch(/^system-ui, -apple-system, "Segoe UI", Roboto, sans-serif$/);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -7,7 +7,8 @@ import { fromPortal, isJsonContentType, portalOrigin } from "../lib/portal/origi
 export type App = OpenAPIHono<AppEnv>;
 export { z };
 
-const ErrorBody = z
+/** The Unkey error envelope, `components.schemas.ErrorResponse`. */
+export const ErrorBody = z
   .object({
     meta: z.object({ requestId: z.string() }),
     error: z.object({

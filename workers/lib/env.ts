@@ -22,6 +22,8 @@ export interface Env {
   ANALYTICS_DLQ?: Queue<unknown>;
   AE_VERIFICATIONS?: AnalyticsEngineDataset;
   AE_RATELIMITS?: AnalyticsEngineDataset;
+  /** Static assets (wrangler.toml [assets], built by scripts/build-assets.mjs): the /reference renderer. */
+  ASSETS?: Fetcher;
   /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
   GITHUB_KEYS_URL?: string;
   [binding: string]: unknown;
