@@ -235,3 +235,37 @@ describe("customer portal in chromium", () => {
     await shot("9-not-signed-in");
   });
 });
+
+describe("API reference in chromium", () => {
+  it("renders /openapi.json with Scalar from the Worker's own assets, keys.verifyKey's request fields included, offline", async () => {
+    const reference = await context.newPage();
+    const foreign: string[] = [];
+    // offline: every request to another origin is refused and recorded
+    await reference.route(
+      (url) => url.origin !== new URL(server.url).origin,
+      (route) => {
+        foreign.push(route.request().url());
+        return route.abort();
+      },
+    );
+    await reference.goto(`${server.url}/reference#tag/keys/POST/v2/keys.verifyKey`);
+    const op = reference.locator('[id*="keys.verifyKey"]').first();
+    await op.waitFor({ timeout: 60_000 });
+    await expect
+      .poll(async () => (await reference.locator("body").textContent()) ?? "", { timeout: 60_000 })
+      .toContain("keys.verifyKey");
+    // the request body's fields, resolved from components (not a bare $ref)
+    const section = reference.locator("section, div").filter({ hasText: "Verify a key" }).filter({ hasText: "permissions" }).first();
+    await section.waitFor({ timeout: 60_000 });
+    const text = (await section.textContent()) ?? "";
+    expect(text).toContain("key");
+    expect(text).toContain("permissions");
+    expect(text).not.toContain("$ref");
+    // and its error responses
+    expect(text).toMatch(/401/);
+    expect(text).toMatch(/429/);
+    await reference.screenshot({ path: path.join(SHOTS, "10-reference-verifyKey.png"), fullPage: false });
+    expect(foreign).toEqual([]);
+    await reference.close();
+  });
+});
