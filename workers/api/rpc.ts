@@ -37,6 +37,28 @@ const STATUS_TEXT: Record<number, string> = {
   500: "Internal server error",
 };
 
+/** An example error envelope per status that means the same on every route (shown by /reference). */
+function errorExample(status: number, operationId: string, auth: Auth): unknown {
+  const examples: Record<number, ApiError> = {
+    400: new ApiError("unkey/application/invalid_input", `POST request body for '/v2/${operationId}' failed to validate schema`, {
+      errors: [{ location: "/body", message: "Invalid input: expected object, received undefined" }],
+    }),
+    ...(auth === "rootKey"
+      ? {
+          401: new ApiError("unkey/authentication/key_not_found", "The provided root key is invalid. We could not find the requested key."),
+          403: new ApiError("unkey/authorization/insufficient_permissions", "The key does not have the permissions this operation needs."),
+        }
+      : auth === "portalSession"
+        ? { 401: new ApiError("unkey/authentication/portal_session_not_found", "The portal session is invalid or has expired.") }
+        : {}),
+    415: new ApiError("unkey/application/unsupported_media_type", "Requests authenticated by the portal_session cookie must send Content-Type: application/json."),
+    429: new ApiError("user/too_many_requests/workspace_rate_limited", "The workspace has exceeded its API rate limit. Retry after the time given in Retry-After."),
+    500: new ApiError("unkey/application/unexpected_error", "An unexpected error occurred. Please contact support with the request id."),
+  };
+  const e = examples[status];
+  return e ? { meta: { requestId: "req_2c9a0jf23l4k567" }, error: e.toJSON() } : undefined;
+}
+
 const Meta = z.object({ requestId: z.string() }).openapi("Meta");
 export const Pagination = z
   .object({ cursor: z.string().optional(), hasMore: z.boolean() })
@@ -97,9 +119,10 @@ export function rpcRoute<B extends z.ZodObject, D extends z.ZodType, P extends b
     .openapi(`${base}ResponseBody`);
   const auth = o.auth ?? "rootKey";
   const statuses = new Set([400, 500, ...(auth === "none" ? [] : [401, 403, 429]), ...(auth === "portalSession" ? [415] : []), ...(o.errors ?? [])]);
-  const responses: Record<number, { description: string; content: Record<string, { schema: typeof ErrorBody }> }> = {};
+  const responses: Record<number, { description: string; content: Record<string, { schema: typeof ErrorBody; example?: unknown }> }> = {};
   for (const s of [...statuses].sort()) {
-    responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: { "application/json": { schema: ErrorBody } } };
+    const example = errorExample(s, o.operationId, auth);
+    responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: { "application/json": { schema: ErrorBody, ...(example ? { example } : {}) } } };
   }
   return createRoute({
     method: "post",

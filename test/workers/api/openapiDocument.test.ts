@@ -51,5 +51,8 @@ describe("/openapi.json", () => {
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "429", "500"]));
     const error = resolve(d, op.responses["401"].content["application/json"].schema.$ref);
     expect(Object.keys(error.properties)).toEqual(["meta", "error"]);
+    // generic error statuses carry an example envelope
+    expect(op.responses["401"].content["application/json"].example.error).toMatchObject({ status: 401, type: "https://unkey.com/docs/errors/unkey/authentication/key_not_found" });
+    expect(op.responses["400"].content["application/json"].example.error.errors).toHaveLength(1);
   });
 });
