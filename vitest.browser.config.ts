@@ -1,4 +1,9 @@
 import { defineConfig } from "vitest/config";
+// @ts-expect-error plain ESM script
+import { buildAssets } from "./scripts/build-assets.mjs";
+
+// the static assets wrangler.toml [assets] names must exist before any Worker starts
+buildAssets();
 
 /**
  * The browser tier (`npm run test:browser`), apart from `npm test` because it needs Debian's

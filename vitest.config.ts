@@ -1,5 +1,10 @@
 import { defineConfig } from "vitest/config";
+// @ts-expect-error plain ESM script
+import { buildAssets } from "./scripts/build-assets.mjs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+
+// the static assets wrangler.toml [assets] names must exist before any Worker starts
+buildAssets();
 
 /**
  * Two projects:
@@ -17,6 +22,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ADMIN_KEY: "test-admin-key",
+                // the portal's address (lib/portal/origin.ts): SELF.fetch requests go to http://api.test
+                API_BASE_URL: "http://api.test",
                 // test-only key-encryption key for recoverable keys (id:base64 of 32 bytes)
                 ENCRYPTION_KEYS: "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),

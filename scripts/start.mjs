@@ -3,17 +3,22 @@
 // (and the Sentinel) under wrangler dev on embedded storage, offline.
 import { ensureDevVars } from "./lib/devvars.mjs";
 import { applyLocalMigrations, startWrangler } from "./lib/wrangler.mjs";
+import { buildAssets } from "./build-assets.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 
 const { values, fromEnv, generated } = ensureDevVars();
 if (generated.length) console.log(`Generated ${generated.join(", ")} into .dev.vars`);
 
+buildAssets(); // the /reference renderer into .assets/ (wrangler.toml [assets])
 console.log("Applying D1 migrations to local state…");
 applyLocalMigrations();
 
 // Secrets given in the environment win over .dev.vars (wrangler itself only reads the file).
 const vars = Object.fromEntries(fromEnv.map((k) => [k, values[k]]));
+// local development: without PORTAL_BASE_URL / API_BASE_URL the portal uses the loopback origin it is reached on
+vars.LOCAL_DEV = "1";
+for (const k of ["PORTAL_BASE_URL", "API_BASE_URL"]) if (process.env[k]) vars[k] = process.env[k];
 // generated Sentinel hostnames end in SENTINEL_BASE_DOMAIN: the API reports them, the Sentinel routes them
 if (process.env.SENTINEL_BASE_DOMAIN) vars.SENTINEL_BASE_DOMAIN = process.env.SENTINEL_BASE_DOMAIN;
 // the destination policy's local opt-in and the DoH resolver of domain verification (docs/sentinel.md)

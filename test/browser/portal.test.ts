@@ -9,9 +9,10 @@ import { startApi, type TestServer } from "../e2e/helpers/server";
  * The customer portal in a real browser: a backend mints a session, Debian's chromium opens
  * the URL, lists the user's keys, rolls two of them (one with a grace period, one without),
  * reads the new key shown once, and watches the usage chart count the verifications made.
- * Screenshots go to test-results/portal/.
+ * Every page is checked for standards mode and the intended font, and screenshotted into
+ * test-results/screenshots/ (gitignored).
  */
-const SHOTS = path.resolve("test-results/portal");
+const SHOTS = path.resolve("test-results/screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let server: TestServer;
@@ -32,7 +33,17 @@ async function api<T = any>(operation: string, body: unknown, token: string | nu
 }
 
 const verify = (key: string) => api<{ valid: boolean; code: string }>("keys.verifyKey", { key });
-const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+/** Standards mode (a doctype), the portal's font stack in effect (its CSS parsed), then a screenshot. */
+async function shot(name: string) {
+  // runs in the page (this file is typed without the DOM library)
+  const rendering = await page.evaluate(() => {
+    const w = globalThis as any;
+    return { mode: w.document.compatMode as string, font: w.getComputedStyle(w.document.body).fontFamily as string };
+  });
+  expect(rendering.mode, name).toBe("CSS1Compat");
+  expect(rendering.font, name).toMatch(/^system-ui, -apple-system, "Segoe UI", Roboto, sans-serif$/);
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -104,19 +115,34 @@ describe("customer portal in chromium", () => {
     expect(credits).toBeLessThanOrEqual(1000);
     await shot("1-keys");
 
-    // roll "production", keeping the old key for a minute
+    // buttons never wrap their label
+    const rollButton = table.locator(`tr[data-key-id="${prod.keyId}"]`).getByRole("button", { name: "Roll key" });
+    const box = (await rollButton.boundingBox())!;
+    expect(box.height).toBeLessThan(40);
+
+    // roll "production", keeping the old key for a minute: a confirmation page first
     const prodRow = table.locator(`tr[data-key-id="${prod.keyId}"]`);
     await prodRow.locator("select[name=expiration]").selectOption("60000");
-    await Promise.all([page.waitForURL(/\/portal\/keys\/roll$/), prodRow.getByRole("button", { name: "Roll key" }).click()]);
+    await Promise.all([page.waitForURL(/\/portal\/keys\/roll\?/), rollButton.click()]);
+    const confirm = page.getByTestId("confirm-roll");
+    expect(await confirm.textContent()).toContain("production");
+    expect(await confirm.textContent()).toContain("1 minute");
+    expect(await confirm.textContent()).not.toContain(prod.keyId);
+    await shot("2-confirm-roll");
+    // nothing happened yet
+    expect(await verify(prod.key)).toMatchObject({ valid: true, code: "VALID" });
+    await Promise.all([page.waitForURL(/\/portal\/keys\/roll$/), page.getByRole("button", { name: "Yes, roll this key" }).click()]);
     if ((await page.getByTestId("new-key").count()) === 0) throw new Error(`roll page: ${await page.content()}`);
     const newProd = (await page.getByTestId("new-key").textContent())!.trim();
     expect(newProd).toMatch(/^wx_/);
     const grace = (await page.getByTestId("grace").textContent())!;
     expect(grace).toContain("grace period of 1 minute");
+    expect(grace).toContain("production");
+    expect(grace).not.toContain(prod.keyId);
     const oldExpires = Number(await page.locator("[data-testid=grace] time").getAttribute("data-expires"));
     expect(oldExpires).toBeGreaterThan(Date.now());
     expect(oldExpires % 60_000).toBe(0);
-    await shot("2-rolled-with-grace");
+    await shot("3-rolled-with-grace");
 
     // the new key is shown once: back on the list it is gone, the list has the new key
     await page.goto(`${server.url}/portal/keys`);
@@ -130,10 +156,11 @@ describe("customer portal in chromium", () => {
     // roll "staging" with no grace: the old key stops at once
     const stagingRow = page.locator(`[data-testid=keys-table] tr[data-key-id="${staging.keyId}"]`);
     await stagingRow.locator("select[name=expiration]").selectOption("0");
-    await Promise.all([page.waitForURL(/\/portal\/keys\/roll$/), stagingRow.getByRole("button", { name: "Roll key" }).click()]);
+    await Promise.all([page.waitForURL(/\/portal\/keys\/roll\?/), stagingRow.getByRole("button", { name: "Roll key" }).click()]);
+    await Promise.all([page.waitForURL(/\/portal\/keys\/roll$/), page.getByRole("button", { name: "Yes, roll this key" }).click()]);
     const newStaging = (await page.getByTestId("new-key").textContent())!.trim();
     expect(await page.getByTestId("grace").textContent()).toContain("stopped working immediately");
-    await shot("3-rolled-without-grace");
+    await shot("4-rolled-without-grace");
     expect(await verify(staging.key)).toMatchObject({ valid: false, code: "EXPIRED" });
     expect(await verify(newStaging)).toMatchObject({ valid: true, code: "VALID" });
 
@@ -152,8 +179,8 @@ describe("customer portal in chromium", () => {
     expect(forged.status).toBe(404);
     expect(await verify(foreign.key)).toMatchObject({ valid: true });
 
-    // usage: 3 + 2 + 1 VALID and 1 EXPIRED so far; the chart catches up once the queue delivers
-    const expected = { total: 7, valid: 6, expired: 1 };
+    // usage: 3 + 1 (while confirming) + 2 + 1 VALID and 1 EXPIRED so far; the chart catches up once the queue delivers
+    const expected = { total: 8, valid: 7, expired: 1 };
     await expect
       .poll(
         async () => {
@@ -170,16 +197,75 @@ describe("customer portal in chromium", () => {
     expect(await bar.getAttribute("data-total")).toBe(String(expected.total));
     expect(await bar.locator("rect[data-outcome=valid]").count()).toBe(1);
     expect(await bar.locator("rect[data-outcome=expired]").count()).toBe(1);
-    await shot("4-usage");
+    await shot("5-usage-7-days");
+    // the range switch: segmented links, the current one marked
+    const range = page.getByTestId("range");
+    expect(await range.locator("a[aria-current=page]").textContent()).toBe("7 days");
+    // the workspace's analytics retention decides which ranges exist (7 and 30 days by default)
+    const ranges = (await range.locator("a").allTextContents()).map((t) => Number.parseInt(t, 10));
+    expect(ranges).toContain(30);
+    for (const days of ranges.filter((d) => d !== 7)) {
+      await Promise.all([page.waitForURL(new RegExp(`days=${days}$`)), range.getByRole("link", { name: `${days} days` }).click()]);
+      expect(await page.getByTestId("range").locator("a[aria-current=page]").textContent()).toBe(`${days} days`);
+      // the x-axis is labelled from the first day to today
+      const labels = await page.locator("[data-testid=usage-chart] g[data-time] text").allTextContents();
+      expect(labels.at(-1)).toBe(new Date(today).toISOString().slice(5, 10));
+      expect(labels.length).toBeGreaterThanOrEqual(8);
+      await shot(`5-usage-${days}-days`);
+    }
 
     await page.getByRole("link", { name: "Documentation" }).click();
     await page.getByTestId("docs").waitFor();
     expect(await page.locator("[data-testid=docs] h2").textContent()).toBe("Using your key");
-    await shot("5-docs");
+    await shot("6-docs");
 
     // a reused link is refused with a clear page
     await page.goto(session.url);
     expect(await page.getByTestId("message").textContent()).toContain("This link no longer works");
-    await shot("6-reused-link");
+    await shot("7-reused-link");
+
+    // sign out, then the page of a browser without a session
+    await page.goto(`${server.url}/portal/keys`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByTestId("message").waitFor();
+    expect(await page.getByTestId("message").textContent()).toContain("Signed out");
+    await shot("8-signed-out");
+    await page.goto(`${server.url}/portal/keys`);
+    expect(await page.getByTestId("message").textContent()).toContain("not signed in");
+    await shot("9-not-signed-in");
+  });
+});
+
+describe("API reference in chromium", () => {
+  it("renders /openapi.json with Scalar from the Worker's own assets, keys.verifyKey's request fields included, offline", async () => {
+    const reference = await context.newPage();
+    const foreign: string[] = [];
+    // offline: every request to another origin is refused and recorded
+    await reference.route(
+      (url) => url.origin !== new URL(server.url).origin,
+      (route) => {
+        foreign.push(route.request().url());
+        return route.abort();
+      },
+    );
+    await reference.goto(`${server.url}/reference#tag/keys/POST/v2/keys.verifyKey`);
+    const op = reference.locator('[id*="keys.verifyKey"]').first();
+    await op.waitFor({ timeout: 60_000 });
+    await expect
+      .poll(async () => (await reference.locator("body").textContent()) ?? "", { timeout: 60_000 })
+      .toContain("keys.verifyKey");
+    // the request body's fields, resolved from components (not a bare $ref)
+    const section = reference.locator("section, div").filter({ hasText: "Verify a key" }).filter({ hasText: "permissions" }).first();
+    await section.waitFor({ timeout: 60_000 });
+    const text = (await section.textContent()) ?? "";
+    expect(text).toContain("key");
+    expect(text).toContain("permissions");
+    expect(text).not.toContain("$ref");
+    // and its error responses
+    expect(text).toMatch(/401/);
+    expect(text).toMatch(/429/);
+    await reference.screenshot({ path: path.join(SHOTS, "10-reference-verifyKey.png"), fullPage: false });
+    expect(foreign).toEqual([]);
+    await reference.close();
   });
 });

@@ -39,6 +39,10 @@ describe("wrangler dev: the foundation flow a user runs with curl", () => {
     expect(Object.keys(doc.paths)).toContain("/v2/apis.createApi");
     const page = await fetch(`${server.url}/reference`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("apis.createApi");
+    expect(await page.text()).toContain("/reference/assets/scalar-api-reference.js");
+    // wrangler dev serves the renderer from the static assets ([assets] in wrangler.toml)
+    const script = await fetch(`${server.url}/reference/assets/scalar-api-reference.js`);
+    expect(script.status).toBe(200);
+    expect((await script.text()).length).toBeGreaterThan(100_000);
   });
 });

@@ -85,7 +85,15 @@ export function createApp() {
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
-  app.get("/reference", (c) => c.html(referencePage(app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "Keyforge API", version: "2.0.0" } }) as never)));
+  app.get("/reference", (c) => c.html(referencePage()));
+  // the renderer's script, from the static assets (wrangler.toml [assets], scripts/build-assets.mjs)
+  app.get("/reference/assets/*", async (c) => {
+    const res = c.env.ASSETS ? await c.env.ASSETS.fetch(c.req.raw) : null;
+    if (!res || res.status === 404) {
+      throw new ApiError("unkey/application/route_not_found", `No asset at ${c.req.path}: run \`npm run build:assets\` (scripts/build-assets.mjs).`);
+    }
+    return new Response(res.body, res); // a copy: the asset's headers are immutable and we add ours
+  });
   app.get("/", (c) => c.redirect("/reference"));
 
   app.notFound((c) => {

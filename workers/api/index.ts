@@ -67,10 +67,13 @@ export class ApiEntrypoint extends WorkerEntrypoint<Env> {
 
 /**
  * Unkey's server parses every POST body as JSON whatever its Content-Type; curl's default
- * form content type would otherwise be refused by the validator with a 415.
+ * form content type would otherwise be refused by the validator with a 415. Not for requests
+ * carrying cookies: those may come from a browser, where `text/plain` is how another site
+ * posts without a CORS preflight, and the cookie-authenticated routes refuse it (rpc.ts).
  */
 function normalizeContentType(request: Request): Request {
   if (request.method !== "POST") return request;
+  if (request.headers.has("cookie")) return request;
   const ct = request.headers.get("content-type");
   if (ct && ct.toLowerCase().includes("json")) return request;
   // only the JSON API; the portal pages (/portal) post HTML forms

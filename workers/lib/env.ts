@@ -11,8 +11,12 @@ export interface Env {
   SENTINEL_BASE_DOMAIN?: string;
   /** Credits of one key per object (durable-objects/UsageLimiter.ts). */
   USAGE_LIMITER: DurableObjectNamespace<import("../../durable-objects/UsageLimiter").UsageLimiter>;
-  /** Base URL of the customer portal pages (default: this Worker's origin + "/portal"). */
+  /** Base URL of the customer portal pages (default: API_BASE_URL + "/portal"; see lib/portal/origin.ts). */
   PORTAL_BASE_URL?: string;
+  /** This API's public origin, e.g. https://api.example.com (never derived from the Host header; never a tenant destination). */
+  API_BASE_URL?: string;
+  /** "1" in local development (npm start, test harnesses): the portal may use a loopback request's own origin. */
+  LOCAL_DEV?: string;
   /** Analytics pipeline (docs/analytics.md): events Queue, its dead-letter queue, AE datasets. */
   ANALYTICS_QUEUE?: Queue<import("./analytics/events").AnalyticsMessage>;
   ANALYTICS_DLQ?: Queue<unknown>;
@@ -20,12 +24,12 @@ export interface Env {
   AE_RATELIMITS?: AnalyticsEngineDataset;
   /** "1": loopback destinations (upstreams, webhooks) allowed, for local development (workers/lib/destinations.ts) */
   ALLOW_LOCAL_DESTINATIONS?: string;
-  /** The API's public origin; never a tenant destination. */
-  API_BASE_URL?: string;
   /** Optional JSON list of the Sentinel's app Worker bindings, to refuse other Worker upstreams at write time. */
   APP_WORKER_BINDINGS?: string;
   /** DNS-over-HTTPS JSON resolver for custom-domain verification (default Cloudflare's). */
   DNS_RESOLVER_URL?: string;
+  /** Static assets (wrangler.toml [assets], built by scripts/build-assets.mjs): the /reference renderer. */
+  ASSETS?: Fetcher;
   /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
   GITHUB_KEYS_URL?: string;
   /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */

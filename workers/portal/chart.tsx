@@ -32,6 +32,17 @@ export function niceMax(max: number): number {
 const fmtDay = (t: number) => new Date(t).toISOString().slice(5, 10);
 
 /**
+ * Which buckets get a date under them: evenly spaced over the whole axis, first and last
+ * always, at most `max` labels (so they never overlap).
+ */
+export function labelledBuckets(n: number, max = 10): Set<number> {
+  if (n <= max) return new Set(Array.from({ length: n }, (_, i) => i));
+  const out = new Set<number>();
+  for (let j = 0; j < max; j++) out.add(Math.round((j * (n - 1)) / (max - 1)));
+  return out;
+}
+
+/**
  * Stacked bars of verifications per bucket, split by outcome, drawn server-side as SVG (no
  * script). Each bar has a <title> with its numbers, and the figure has a text summary.
  */
@@ -45,7 +56,7 @@ export function UsageChart({ points, bucketLabel }: { points: VerificationPoint[
   const slot = points.length > 0 ? plotW / points.length : plotW;
   const barW = Math.max(1, Math.min(36, slot * 0.7));
   const y = (v: number) => m.top + plotH - (v / max) * plotH;
-  const labelEvery = Math.max(1, Math.ceil(points.length / 10));
+  const labelled = labelledBuckets(points.length);
   const ticks = [0, 1, 2, 3, 4].map((i) => (max / 4) * i);
   const total = points.reduce((s, p) => s + p.total, 0);
   return (
@@ -84,7 +95,7 @@ export function UsageChart({ points, bucketLabel }: { points: VerificationPoint[
                 const y1 = y(acc);
                 return <rect x={x} y={y1} width={barW} height={Math.max(0.5, y0 - y1)} fill={s.color} data-outcome={s.field} />;
               })}
-              {i % labelEvery === 0 ? (
+              {labelled.has(i) ? (
                 <text x={x + barW / 2} y={height - m.bottom + 16} text-anchor="middle" font-size="11" fill="#6b7280">
                   {fmtDay(p.time)}
                 </text>

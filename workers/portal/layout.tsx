@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
 import type { PortalSession } from "../lib/portal/sessions";
 import { DEFAULT_PRIMARY_COLOR } from "../lib/portal/portals";
 
@@ -40,10 +41,20 @@ table{width:100%;border-collapse:collapse;font-size:14px}
 th,td{text-align:left;padding:9px 8px;border-bottom:1px solid #f1f5f9;vertical-align:middle}
 th{color:#6b7280;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
-.btn{background:var(--brand);color:#fff;border:0;border-radius:6px;padding:7px 12px;font-weight:600;cursor:pointer;font-size:13px}
-.btn.secondary{background:#fff;color:#374151;border:1px solid #d1d5db}
-select{padding:6px;border:1px solid #d1d5db;border-radius:6px;font-size:13px}
-form.inline{display:flex;gap:6px;align-items:center;margin:0}
+.btn{display:inline-block;background:var(--brand);color:#fff;border:1px solid var(--brand);border-radius:6px;padding:6px 12px;font-weight:600;font-size:13px;line-height:1.4;font-family:inherit;cursor:pointer;white-space:nowrap;text-decoration:none}
+.btn.secondary{background:#fff;color:#374151;border-color:#d1d5db}
+a.btn.secondary{color:#374151}
+.nowrap{white-space:nowrap}
+.scroll{overflow-x:auto}
+.toolbar{display:flex;flex-wrap:wrap;gap:12px;align-items:center;justify-content:space-between;margin-bottom:8px}
+.toolbar p{margin:0}
+.segmented{display:inline-flex;border:1px solid #d1d5db;border-radius:8px;overflow:hidden;background:#fff;flex:none}
+.segmented a{padding:6px 14px;font-size:13px;font-weight:600;color:#374151;text-decoration:none;border-left:1px solid #d1d5db;white-space:nowrap}
+.segmented a:first-child{border-left:0}
+.segmented a:hover{background:#f3f4f6}
+.segmented a[aria-current=page]{background:var(--brand);color:#fff}
+select,input{padding:6px;border:1px solid #d1d5db;border-radius:6px;font-size:13px;line-height:1.4;font-family:inherit}
+form.inline{display:flex;gap:6px;align-items:center;margin:0;flex-wrap:nowrap}
 .banner{background:#fef3c7;color:#92400e;padding:8px 0;font-size:14px;text-align:center}
 .secret{display:block;padding:12px;background:#0f172a;color:#e2e8f0;border-radius:8px;word-break:break-all;font-size:15px;user-select:all}
 .notice{border-left:4px solid var(--brand);background:#fff;padding:12px 16px;border-radius:6px;margin-bottom:16px}
@@ -78,7 +89,10 @@ export function Page(props: {
 }) {
   const { branding, session } = props;
   const portalName = branding?.name ?? "Developer portal";
+  // <!doctype html> keeps browsers in standards mode; hono/jsx renders only elements
   return (
+    <>
+      {raw("<!doctype html>")}
     <html lang="en">
       <head>
         <meta charset="utf-8" />
@@ -86,7 +100,8 @@ export function Page(props: {
         <meta name="referrer" content="same-origin" />
         {props.refreshTo ? <meta http-equiv="refresh" content={`0;url=${props.refreshTo}`} /> : null}
         <title>{`${props.title} · ${portalName}`}</title>
-        <style>{`:root{--brand:${brandColor(branding?.primaryColor)}}${CSS}`}</style>
+        {/* raw, not a text child: hono/jsx would HTML-escape the quotes in the CSS (the colour is checked above) */}
+        <style dangerouslySetInnerHTML={{ __html: `:root{--brand:${brandColor(branding?.primaryColor)}}${CSS}` }} />
       </head>
       <body>
         {session?.preview ? <div class="banner">Preview mode — this is how your users will see the portal.</div> : null}
@@ -128,6 +143,7 @@ export function Page(props: {
         </main>
       </body>
     </html>
+    </>
   );
 }
 

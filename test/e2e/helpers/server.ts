@@ -26,7 +26,8 @@ export interface TestServer {
 export async function startApi(opts: { vars?: Record<string, string> } = {}): Promise<TestServer> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-e2e-"));
   applyLocalMigrations({ persistTo });
-  const server = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ...opts.vars } });
+  // LOCAL_DEV: local development (the portal may use a loopback request's own origin, lib/portal/origin.ts)
+  const server = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, LOCAL_DEV: "1", ...opts.vars } });
   return {
     url: server.url,
     adminKey: E2E_ADMIN_KEY,

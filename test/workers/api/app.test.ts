@@ -69,6 +69,16 @@ describe("envelope and request pipeline", () => {
     expect(doc.components.schemas.V2ApisCreateApiRequestBody.additionalProperties).toBe(false);
     const page = await SELF.fetch("http://api.test/reference");
     expect(page.headers.get("content-type")).toContain("text/html");
-    expect(await page.text()).toContain("/v2/apis.createApi");
+    const text = await page.text();
+    expect(text).toContain('"url":"/openapi.json"');
+    expect(text).toContain('src="/reference/assets/scalar-api-reference.js"');
+    // the renderer comes from the Worker's static assets, not from a CDN
+    expect(text).not.toMatch(/src="https?:/);
+    const script = await SELF.fetch("http://api.test/reference/assets/scalar-api-reference.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(await script.text()).toContain("createApiReference");
+    const missing = await SELF.fetch("http://api.test/reference/assets/nope.js");
+    expect(missing.status).toBe(404);
   });
 });

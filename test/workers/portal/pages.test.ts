@@ -92,6 +92,47 @@ describe("portal pages", () => {
     expect(await (await page("/portal/keys", { token })).text()).not.toContain(newKey[2]);
   });
 
+  it("renders in standards mode with its CSS intact: <!doctype html> first, quotes in <style> not escaped", async () => {
+    const w = await portalWorld();
+    const { token } = await signIn(w.ws.rootKey, w.slug, "user_alice");
+    for (const path of ["/portal/keys", "/portal/usage", "/portal/docs", `/portal/keys/roll?keyId=${w.alice.keyId}&expiration=0`]) {
+      const html = await (await page(path, { token })).text();
+      expect(html.slice(0, 15).toLowerCase(), path).toBe("<!doctype html>");
+      const css = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+      expect(css, path).toContain('"Segoe UI"');
+      expect(css, path).not.toContain("&quot;");
+    }
+    // pages without a session too
+    expect((await (await page("/portal/keys")).text()).slice(0, 15).toLowerCase()).toBe("<!doctype html>");
+  });
+
+  it("asks for confirmation before rolling, naming the key by name and start, and changes nothing until confirmed", async () => {
+    const w = await portalWorld();
+    const { token } = await signIn(w.ws.rootKey, w.slug, "user_alice");
+    const keys = await (await page("/portal/keys", { token })).text();
+    expect(keys).toContain('action="/portal/keys/roll"');
+    expect(keys).toMatch(/<form method="get" action="\/portal\/keys\/roll"/);
+    const start = (await env.DB.prepare("SELECT start FROM keys WHERE id = ?").bind(w.alice.keyId).first<{ start: string }>())!.start;
+    const confirm = await page(`/portal/keys/roll?keyId=${w.alice.keyId}&expiration=60000`, { token });
+    expect(confirm.status).toBe(200);
+    const html = await confirm.text();
+    expect(html).toContain("Roll this key?");
+    expect(html).toContain("<strong>alice key</strong>");
+    expect(html).toContain(`${start}…`);
+    expect(html).toContain("1 minute");
+    expect(html).toContain('method="post" action="/portal/keys/roll"');
+    expect((await env.DB.prepare("SELECT expires FROM keys WHERE id = ?").bind(w.alice.keyId).first<{ expires: number | null }>())!.expires).toBeNull();
+    // someone else's key: the same "not found" as everywhere
+    expect((await page(`/portal/keys/roll?keyId=${w.bob.keyId}&expiration=0`, { token })).status).toBe(404);
+    expect((await page(`/portal/keys/roll?keyId=${w.alice.keyId}&expiration=-5`, { token })).status).toBe(400);
+    // confirmed: the grace notice names the old key by name and start, not by id
+    const rolled = await (await rollForm(token, { csrf: csrfOf(html), keyId: w.alice.keyId, expiration: "60000" })).text();
+    const grace = /data-testid="grace">([\s\S]*?)<\/div>/.exec(rolled)![1]!;
+    expect(grace).toContain("<strong>alice key</strong>");
+    expect(grace).toContain(`${start}…`);
+    expect(grace).not.toContain(w.alice.keyId);
+  });
+
   it("refuses a roll without the session's CSRF token or from another origin, changing nothing", async () => {
     const w = await portalWorld();
     const { token } = await signIn(w.ws.rootKey, w.slug, "user_alice");

@@ -7,7 +7,7 @@ import { auditInserts, type Actor } from "../audit";
 import { ApiError } from "../errors";
 import { generateKey, sha256Base64 } from "../crypto";
 import { newId } from "../ids";
-import { encryptKey, vaultConfigured, vaultMissing } from "../vault";
+import { boundToKey, encryptKey, vaultConfigured, vaultMissing } from "../vault";
 import { invalidateKeys } from "./invalidate";
 import { readCredits } from "./credits";
 import type { KeyWithApi } from "./lookup";
@@ -104,7 +104,7 @@ export async function rerollKey(
     );
   }
   if (ciphertext) {
-    const sealed = await encryptKey(c.env, d, ws, key);
+    const sealed = await encryptKey(c.env, d, ws, key, boundToKey(keyId));
     writes.push(d.insert(schema.encryptedKeys).values({ keyId, workspaceId: ws, ...sealed, createdAt: now }));
   }
   writes.push(

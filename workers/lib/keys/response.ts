@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import { schema, type Database } from "../db";
 import type { Env } from "../env";
-import { decryptKeys } from "../vault";
+import { boundToKey, decryptKeys } from "../vault";
 import { readCredits } from "./credits";
 
 /** KeyResponseData (getKey, whoami, listKeys items). Optional fields are omitted when empty. */
@@ -157,7 +157,7 @@ export async function loadKeyResponses(
   const limitsByIdentity = group(limits, (r) => r.identityId);
   const permsByKey = group([...direct, ...inherited], (r) => r.keyId);
   const rolesByKey = group(roleNames, (r) => r.keyId);
-  const plaintexts = opts.decrypt ? await decryptKeys(env, d, workspaceId, encrypted) : new Map<string, string>();
+  const plaintexts = opts.decrypt ? await decryptKeys(env, d, workspaceId, encrypted.map((e) => ({ ...e, boundTo: boundToKey(e.keyId) }))) : new Map<string, string>();
 
   return rows.map((k) => {
     const out = baseKeyResponse(k);

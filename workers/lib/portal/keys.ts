@@ -73,5 +73,5 @@ export async function rerollOwnedKey(c: Context<AppEnv>, session: PortalSession,
     id: session.externalId,
     meta: { portalId: session.portal.id, portalSessionId: session.id },
   });
-  return { ...result, oldKeyId: old.key.id, oldKeyExpires: rerollExpiry(Date.now(), expiration), name: old.key.name };
+  return { ...result, oldKeyId: old.key.id, oldKeyExpires: rerollExpiry(Date.now(), expiration), name: old.key.name, start: old.key.start };
 }

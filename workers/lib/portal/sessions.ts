@@ -14,6 +14,7 @@ import { enforceWorkspaceRateLimit } from "../auth/workspaceRateLimit";
 import type { RootKeyContext } from "../auth/rootKey";
 import { findApi } from "../apis";
 import { findPortal, portalNotFound } from "./portals";
+import { portalBaseUrl } from "./origin";
 
 /** The fixed scope vocabulary of portal sessions. */
 export const PORTAL_SCOPES = ["keys:read", "keys:create", "keys:reroll", "analytics:read"] as const;
@@ -51,13 +52,6 @@ export function scopeCeiling(scope: PortalScope, apiId: string, storeEncryptedKe
   }
 }
 
-/** Where the portal pages live: PORTAL_BASE_URL, else this Worker's own origin + `/portal`. */
-export function portalBaseUrl(c: Context<AppEnv>): string {
-  const configured = c.env.PORTAL_BASE_URL?.trim();
-  if (configured) return configured.replace(/\/+$/, "");
-  return `${new URL(c.req.url).origin}/portal`;
-}
-
 export interface CreateSessionInput {
   portal: string;
   externalId: string;
@@ -73,6 +67,8 @@ export interface CreateSessionInput {
  * batch. Returns the session id and the single-use URL.
  */
 export async function createPortalSession(c: Context<AppEnv>, root: RootKeyContext, input: CreateSessionInput) {
+  // first: without a configured address there is nowhere to send the user (412, nothing written)
+  const base = portalBaseUrl(c.env, c.req.url);
   const d = db(c.env.DB);
   const portal = await findPortal(d, root.workspaceId, input.portal);
   if (!portal) throw portalNotFound();
@@ -124,7 +120,7 @@ export async function createPortalSession(c: Context<AppEnv>, root: RootKeyConte
       },
     ]),
   ]);
-  return { id, url: `${portalBaseUrl(c)}/?code=${code}` };
+  return { id, url: `${base}/?code=${code}` };
 }
 
 const CODE_INVALID = "Session is invalid, expired, or has already been used.";

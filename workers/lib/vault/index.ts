@@ -20,6 +20,11 @@ import { newId } from "../ids";
  * readable (their DEK names the old KEK); the next encryption in a workspace notices that its
  * newest DEK is wrapped by a non-current KEK and creates a fresh DEK under the current one.
  * An old KEK can be dropped from the secret once no DEK in `data_keys` names it.
+ *
+ * Ciphertexts are bound to what they belong to: format v2 (`v2:<base64 iv+ct>`) seals with
+ * AES-GCM additional data naming the workspace and the record (`key:<keyId>`, an environment
+ * variable, …), so a ciphertext copied to another row or workspace fails to decrypt. Rows
+ * written before v2 (plain base64, no additional data) keep decrypting.
  */
 
 export interface Kek {
@@ -65,19 +70,29 @@ export async function keks(env: Env): Promise<Kek[]> {
   return out;
 }
 
-async function seal(key: CryptoKey, plaintext: Uint8Array): Promise<string> {
+/** base64(iv ‖ AES-GCM(plaintext, additionalData)). */
+async function seal(key: CryptoKey, plaintext: Uint8Array, additionalData?: Uint8Array): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, plaintext));
+  const params = { name: "AES-GCM", iv, ...(additionalData ? { additionalData } : {}) };
+  const ct = new Uint8Array(await crypto.subtle.encrypt(params, key, plaintext));
   const out = new Uint8Array(iv.byteLength + ct.byteLength);
   out.set(iv, 0);
   out.set(ct, iv.byteLength);
   return toBase64(out);
 }
 
-async function open(key: CryptoKey, sealed: string): Promise<Uint8Array> {
+async function open(key: CryptoKey, sealed: string, additionalData?: Uint8Array): Promise<Uint8Array> {
   const bytes = fromBase64(sealed);
   const iv = bytes.slice(0, 12);
-  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, bytes.slice(12)));
+  const params = { name: "AES-GCM", iv, ...(additionalData ? { additionalData } : {}) };
+  return new Uint8Array(await crypto.subtle.decrypt(params, key, bytes.slice(12)));
+}
+
+const V2 = "v2:";
+
+/** The additional data of a v2 ciphertext: the format, the workspace and the record it belongs to. */
+function boundData(workspaceId: string, boundTo: string): Uint8Array {
+  return new TextEncoder().encode(`keyforge-vault/v2\n${workspaceId}\n${boundTo}`);
 }
 
 async function unwrapDek(all: Kek[], row: { id: string; wrapped: string; kekId: string }): Promise<CryptoKey> {
@@ -115,26 +130,36 @@ async function currentDek(env: Env, d: Database, workspaceId: string): Promise<{
   return { id, key };
 }
 
-/** Encrypts a key's plaintext for storage in `encrypted_keys`. */
+/** What a ciphertext is bound to: a key (`encrypted_keys`) by its id. */
+export const boundToKey = (keyId: string) => `key:${keyId}`;
+
+/**
+ * Encrypts a secret of one record (format v2), bound to the workspace and `boundTo` (e.g.
+ * `boundToKey(keyId)`): it decrypts only when presented with the same two.
+ */
 export async function encryptKey(
   env: Env,
   d: Database,
   workspaceId: string,
   plaintext: string,
+  boundTo: string,
 ): Promise<{ encrypted: string; encryptionKeyId: string }> {
   const dek = await currentDek(env, d, workspaceId);
-  return { encrypted: await seal(dek.key, new TextEncoder().encode(plaintext)), encryptionKeyId: dek.id };
+  const sealed = await seal(dek.key, new TextEncoder().encode(plaintext), boundData(workspaceId, boundTo));
+  return { encrypted: V2 + sealed, encryptionKeyId: dek.id };
 }
 
 /**
- * Decrypts stored ciphertexts of one workspace. Entries that cannot be decrypted (unknown DEK
- * or KEK, tampered data) are left out: callers then return the key without `plaintext`.
+ * Decrypts stored ciphertexts of one workspace, each with the `boundTo` of the row it was read
+ * from; the result is keyed by `keyId`. Entries that cannot be decrypted (unknown DEK or KEK,
+ * tampered data, a ciphertext copied from another row) are left out: callers then return the
+ * key without `plaintext`.
  */
 export async function decryptKeys(
   env: Env,
   d: Database,
   workspaceId: string,
-  rows: { keyId: string; encrypted: string; encryptionKeyId: string }[],
+  rows: { keyId: string; encrypted: string; encryptionKeyId: string; boundTo: string }[],
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (rows.length === 0) return out;
@@ -151,7 +176,10 @@ export async function decryptKeys(
     if (!dekRow) continue;
     try {
       const key = await unwrapDek(all, dekRow);
-      out.set(r.keyId, decoder.decode(await open(key, r.encrypted)));
+      const plain = r.encrypted.startsWith(V2)
+        ? await open(key, r.encrypted.slice(V2.length), boundData(workspaceId, r.boundTo))
+        : await open(key, r.encrypted); // written before v2: no additional data
+      out.set(r.keyId, decoder.decode(plain));
     } catch {
       // undecryptable: omitted, as Unkey does
     }

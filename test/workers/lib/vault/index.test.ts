@@ -12,13 +12,13 @@ describe("vault", () => {
     const e = withKeys(`a:${kek(1)}`);
     const d = db(env.DB);
     const ws = `ws_vault_${crypto.randomUUID().slice(0, 8)}`;
-    const sealed = await encryptKey(e, d, ws, "sk_secret");
+    const sealed = await encryptKey(e, d, ws, "sk_secret", "key:k");
     expect(sealed.encrypted).not.toContain("sk_secret");
-    const again = await encryptKey(e, d, ws, "sk_other");
+    const again = await encryptKey(e, d, ws, "sk_other", "key:k");
     expect(again.encryptionKeyId).toBe(sealed.encryptionKeyId);
     const out = await decryptKeys(e, d, ws, [
-      { keyId: "k1", ...sealed },
-      { keyId: "k2", ...again },
+      { keyId: "k1", ...sealed, boundTo: "key:k" },
+      { keyId: "k2", ...again, boundTo: "key:k" },
     ]);
     expect(out.get("k1")).toBe("sk_secret");
     expect(out.get("k2")).toBe("sk_other");
@@ -28,17 +28,17 @@ describe("vault", () => {
     const d = db(env.DB);
     const ws = `ws_vault_${crypto.randomUUID().slice(0, 8)}`;
     const before = withKeys(`old:${kek(2)}`);
-    const sealedOld = await encryptKey(before, d, ws, "sk_before_rotation");
+    const sealedOld = await encryptKey(before, d, ws, "sk_before_rotation", "key:k");
 
     const after = withKeys(`new:${kek(3)}, old:${kek(2)}`);
-    const sealedNew = await encryptKey(after, d, ws, "sk_after_rotation");
+    const sealedNew = await encryptKey(after, d, ws, "sk_after_rotation", "key:k");
     expect(sealedNew.encryptionKeyId).not.toBe(sealedOld.encryptionKeyId);
     const wrappers = await env.DB.prepare("SELECT id, kek_id FROM data_keys WHERE workspace_id = ? ORDER BY kek_id").bind(ws).all<any>();
     expect(wrappers.results.map((r) => r.kek_id)).toEqual(["new", "old"]);
 
     const out = await decryptKeys(after, d, ws, [
-      { keyId: "old", ...sealedOld },
-      { keyId: "new", ...sealedNew },
+      { keyId: "old", ...sealedOld, boundTo: "key:k" },
+      { keyId: "new", ...sealedNew, boundTo: "key:k" },
     ]);
     expect(out.get("old")).toBe("sk_before_rotation");
     expect(out.get("new")).toBe("sk_after_rotation");
@@ -46,8 +46,8 @@ describe("vault", () => {
     // dropping the old KEK too early makes its ciphertexts unreadable, without throwing
     const onlyNew = withKeys(`new:${kek(3)}`);
     const partial = await decryptKeys(onlyNew, d, ws, [
-      { keyId: "old", ...sealedOld },
-      { keyId: "new", ...sealedNew },
+      { keyId: "old", ...sealedOld, boundTo: "key:k" },
+      { keyId: "new", ...sealedNew, boundTo: "key:k" },
     ]);
     expect(partial.has("old")).toBe(false);
     expect(partial.get("new")).toBe("sk_after_rotation");
@@ -57,13 +57,13 @@ describe("vault", () => {
     const e = withKeys(`a:${kek(4)}`);
     const d = db(env.DB);
     const ws = `ws_vault_${crypto.randomUUID().slice(0, 8)}`;
-    const sealed = await encryptKey(e, d, ws, "sk_x");
-    const bytes = Uint8Array.from(atob(sealed.encrypted), (ch) => ch.charCodeAt(0));
+    const sealed = await encryptKey(e, d, ws, "sk_x", "key:k");
+    const bytes = Uint8Array.from(atob(sealed.encrypted.slice("v2:".length)), (ch) => ch.charCodeAt(0));
     bytes[bytes.length - 1] ^= 1;
-    const tampered = btoa(String.fromCharCode(...bytes));
-    const out = await decryptKeys(e, d, ws, [{ keyId: "t", encrypted: tampered, encryptionKeyId: sealed.encryptionKeyId }]);
+    const tampered = "v2:" + btoa(String.fromCharCode(...bytes));
+    const out = await decryptKeys(e, d, ws, [{ keyId: "t", encrypted: tampered, encryptionKeyId: sealed.encryptionKeyId, boundTo: "key:k" }]);
     expect(out.size).toBe(0);
-    const foreign = await decryptKeys(e, d, "ws_someone_else", [{ keyId: "f", ...sealed }]);
+    const foreign = await decryptKeys(e, d, "ws_someone_else", [{ keyId: "f", ...sealed, boundTo: "key:k" }]);
     expect(foreign.size).toBe(0);
   });
 

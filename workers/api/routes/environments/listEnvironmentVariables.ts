@@ -41,7 +41,7 @@ export const register = (app: App) =>
       .limit(b.limit + 1);
     const { items, next } = paginate(rows, b.limit, (r) => r.key);
     const recoverable = items.filter((r) => r.kind === "recoverable");
-    const plain = recoverable.length ? await openVariables(c.env, d, root.workspaceId, recoverable) : new Map<string, string>();
+    const plain = recoverable.length ? await openVariables(c.env, d, root.workspaceId, environment.id, recoverable) : new Map<string, string>();
     return page(
       c,
       items.map((r) => compact({ key: r.key, kind: r.kind, value: r.kind === "recoverable" ? plain.get(r.key) : undefined, description: r.description, createdAt: r.createdAt })),

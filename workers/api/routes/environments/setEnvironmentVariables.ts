@@ -51,7 +51,7 @@ export const register = (app: App) =>
       seen.add(v.key);
     }
     const now = Date.now();
-    const sealed = await Promise.all(b.variables.map((v) => sealVariable(c.env, d, root.workspaceId, v.value)));
+    const sealed = await Promise.all(b.variables.map((v) => sealVariable(c.env, d, root.workspaceId, environment.id, v.key, v.value)));
     const t = schema.environmentVariables;
     const writes = b.variables.map((v, i) =>
       d

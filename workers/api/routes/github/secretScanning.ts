@@ -11,7 +11,7 @@ import { cacheFor } from "../../../lib/services";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { verifyGithubSignature } from "../../../lib/github/signature";
 import { DEFAULT_GITHUB_KEYS_URL, githubPublicKeys } from "../../../lib/github/publicKeys";
-import type { App } from "../../rpc";
+import { ErrorBody, type App } from "../../rpc";
 
 const PATH = "/v2/github.secretScanning";
 
@@ -42,8 +42,9 @@ const route = createRoute({
   request: { body: { required: true, content: { "application/json": { schema: Alerts.openapi("GithubSecretScanningAlerts") } } } },
   responses: {
     201: { description: "One label per reported token", content: { "application/json": { schema: z.array(Label).openapi("GithubSecretScanningLabels") } } },
-    400: { description: "Invalid request" },
-    401: { description: "Bad signature" },
+    400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+    401: { description: "Bad signature", content: { "application/json": { schema: ErrorBody } } },
+    500: { description: "Internal server error", content: { "application/json": { schema: ErrorBody } } },
   },
 });
 

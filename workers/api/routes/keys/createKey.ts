@@ -8,7 +8,7 @@ import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { newId } from "../../../lib/ids";
 import { generateKey, sha256Base64 } from "../../../lib/crypto";
-import { encryptKey, vaultConfigured, vaultMissing } from "../../../lib/vault";
+import { boundToKey, encryptKey, vaultConfigured, vaultMissing } from "../../../lib/vault";
 import { planIdentityLink } from "../../../lib/identities/findOrCreate";
 import { attachPermissionsToKey, attachRolesToKey, planPermissionCreation, resolveRoles } from "../../../lib/rbac/resolve";
 import {
@@ -108,7 +108,7 @@ export const register = (app: App) =>
       }),
     );
     if (body.recoverable) {
-      const sealed = await encryptKey(c.env, d, root.workspaceId, key);
+      const sealed = await encryptKey(c.env, d, root.workspaceId, key, boundToKey(keyId));
       writes.push(d.insert(schema.encryptedKeys).values({ keyId, workspaceId: root.workspaceId, ...sealed, createdAt: now }));
     }
     writes.push(...ratelimitInserts(d, root.workspaceId, keyId, body.ratelimits ?? [], now));
