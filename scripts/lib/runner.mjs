@@ -110,7 +110,7 @@ export function workerOptions(w, { vars = {}, services = {}, routes, name, noQue
   return o;
 }
 
-function egressWorker(allowLocalDestinations) {
+export function egressWorker(allowLocalDestinations) {
   return {
     name: EGRESS_WORKER,
     modules: true,
@@ -140,6 +140,36 @@ export async function applyMigrations(db, { migrationsDir, migrationsTable = "d1
     done.push(file);
   }
   return done;
+}
+
+/** Every D1 database with a migrations_dir, once per database id (the Workers share DB). */
+export async function migrateAll(mf, prepared, onMigrations) {
+  const seen = new Set();
+  for (const w of prepared.workers) {
+    for (const d of w.d1) {
+      if (seen.has(d.id) || !d.migrationsDir) continue;
+      seen.add(d.id);
+      const applied = await applyMigrations(await mf.getD1Database(d.binding, w.name), d);
+      if (applied.length && onMigrations) onMigrations(d.binding, applied);
+    }
+  }
+}
+
+/** Applies the migrations to a state directory without serving anything (e.g. before seeding it). */
+export async function migrateState(prepared, stateDir) {
+  const d1 = prepared.workers.flatMap((w) => w.d1);
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      resourcePersistencePath: path.join(stateDir, "v3"),
+      log: new Log(LogLevel.WARN),
+      workers: [{ name: prepared.workers[0].name, modules: true, script: "export default {}", d1Databases: Object.fromEntries(d1.map((d) => [d.binding, d.id])) }],
+    }),
+  );
+  try {
+    await migrateAll(mf, { workers: [{ name: prepared.workers[0].name, d1 }] });
+  } finally {
+    await mf.dispose();
+  }
 }
 
 function portInUse(which, port, envName) {
@@ -201,16 +231,7 @@ export async function startRunner(opts = {}) {
 
     const ready = async (p) => {
       const entry = await mf.ready;
-      // every D1 database with a migrations_dir, once per database id (both Workers share DB)
-      const seen = new Set();
-      for (const w of p.workers) {
-        for (const d of w.d1) {
-          if (seen.has(d.id) || !d.migrationsDir) continue;
-          seen.add(d.id);
-          const applied = await applyMigrations(await mf.getD1Database(d.binding, w.name), d);
-          if (applied.length && opts.onMigrations) opts.onMigrations(d.binding, applied);
-        }
-      }
+      await migrateAll(mf, p, opts.onMigrations);
       const internal = { api: entry.href.replace(/\/$/, ""), sentinel: null };
       const next = { api: { host: entry.hostname, port: Number(entry.port) }, sentinel: null };
       if (p.workers[1]) {
