@@ -3,21 +3,24 @@
 // Finds the server `npm start` started through .wrangler/runner.json (checked to be that very
 // instance); UNKEY_API_BASE_URL or PORT override it.
 import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { ensureDevVars } from "./lib/devvars.mjs";
 import { PROBE } from "./lib/front.mjs";
 import { RUNNER_FILE } from "./lib/runnerFile.mjs";
 
+const shown = (p) => (p.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), p) : p);
+
 /** The runner file's instance when it still answers with its token, else null (and why). */
 async function runningInstance() {
-  if (!existsSync(RUNNER_FILE)) return { why: "no .wrangler/runner.json (is `npm start` running?)" };
+  if (!existsSync(RUNNER_FILE)) return { why: `no ${shown(RUNNER_FILE)} (is \`npm start\` running?)` };
   let info;
   try {
     info = JSON.parse(readFileSync(RUNNER_FILE, "utf8"));
     const res = await fetch(`${info.api}/v2/liveness`, { headers: { [PROBE]: "1" } });
     if (res.headers.get("x-keyforge-runner") === info.token) return { url: info.api, info };
-    return { why: `${info.api} is answered by another server than the one in .wrangler/runner.json` };
+    return { why: `${info.api} is answered by another server than the one in ${shown(RUNNER_FILE)}` };
   } catch {
-    return { why: `the server in .wrangler/runner.json${info ? ` (${info.api})` : ""} is not running` };
+    return { why: `the server in ${shown(RUNNER_FILE)}${info ? ` (${info.api})` : ""} is not running` };
   }
 }
 
@@ -35,7 +38,7 @@ if (process.env.UNKEY_API_BASE_URL) {
     process.exit(1);
   }
   url = found.url;
-  console.error(`Using ${url} (the server npm start started, pid ${found.info.pid}, from .wrangler/runner.json)`);
+  console.error(`Using ${url} (the server npm start started, pid ${found.info.pid}, from ${shown(RUNNER_FILE)})`);
 }
 const name = process.argv[2] ?? "default";
 const { values } = ensureDevVars();

@@ -5,7 +5,8 @@
 // Environment: PORT (8787), SENTINEL_PORT (8788), INSPECT=1 (V8 inspector on INSPECTOR_PORT,
 // default 9229; off otherwise), ALLOW_LOCAL_DESTINATIONS=1 (Workers may fetch loopback
 // addresses; never private ranges), SENTINEL_BASE_DOMAIN, ADMIN_KEY / ENCRYPTION_KEYS (else
-// .dev.vars, generated when missing).
+// .dev.vars, generated when missing), KEYFORGE_LOCAL_DIR (instead of .wrangler/: state, bundles,
+// runner.json).
 //
 // Harness mode (tests): `--spec <json>` with the options of startRunner plus { preparedDir };
 // reports { ready } or { error } over the IPC channel and writes no runner file.
@@ -17,9 +18,8 @@ import { DEV_VARS, ensureDevVars, parseDevVars } from "./lib/devvars.mjs";
 import { PROBE } from "./lib/front.mjs";
 import { RunnerError, prepare, readPrepared, startRunner } from "./lib/runner.mjs";
 import { ROOT } from "./lib/wrangler.mjs";
-import { RUNNER_FILE } from "./lib/runnerFile.mjs";
+import { BUNDLE_DIR, RUNNER_FILE, STATE_DIR } from "./lib/runnerFile.mjs";
 
-const BUNDLE_DIR = path.join(ROOT, ".wrangler/runner/bundle");
 
 const { values: args } = parseArgs({ options: { watch: { type: "boolean", default: false }, spec: { type: "string" } } });
 
@@ -35,8 +35,8 @@ async function harness(spec) {
       await runner.stop();
       process.exit(0);
     };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
+    process.prependListener("SIGTERM", stop);
+    process.prependListener("SIGINT", stop);
     process.on("disconnect", stop); // the test process is gone: do not outlive it
   } catch (err) {
     process.send?.({ error: err instanceof RunnerError ? err.message : String(err?.stack ?? err) });
@@ -76,6 +76,7 @@ async function main() {
       port,
       sentinelPort,
       bundleDir: BUNDLE_DIR,
+      stateDir: STATE_DIR,
       token,
       vars: { ...devVars, ...values, ...shared },
       sentinelVars: shared,
@@ -134,8 +135,9 @@ or
     await runner.stop();
     process.exit(0);
   }
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  // first in line: Miniflare's exit hooks (signal-exit) may end the process right after
+  process.prependListener("SIGINT", stop);
+  process.prependListener("SIGTERM", stop);
 }
 
 /** `npm run dev`: rebundle and restart workerd (state kept) when a source file changes. */

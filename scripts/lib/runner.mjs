@@ -39,14 +39,15 @@ class RunnerLog extends Log {
   }
 }
 
-function spawnAsync(args, env) {
+function spawnAsync(script, args, env) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: offlineEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: offlineEnv(env), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
+    let err = "";
     p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
     p.on("error", reject);
-    p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new RunnerError(`wrangler ${args.join(" ")} failed (${code}):\n${out}`))));
+    p.on("exit", (code) => (code === 0 ? resolve(out) : reject(new RunnerError(`${path.basename(script)} ${args.join(" ")} failed (${code}):\n${out}${err}`))));
   });
 }
 
@@ -58,11 +59,13 @@ function spawnAsync(args, env) {
 export async function prepare({ outDir, configs = [API_CONFIG, SENTINEL_CONFIG] } = {}) {
   mkdirSync(outDir, { recursive: true });
   const tomls = configs.map((c) => parse(readFileSync(path.resolve(ROOT, c), "utf8")));
-  await Promise.all(configs.map((c, i) => spawnAsync(["deploy", "--dry-run", "--outdir", path.join(outDir, tomls[i].name), "-c", c])));
-  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const [options] = await Promise.all([
+    spawnAsync(path.join(ROOT, "scripts/lib/wranglerOptions.mjs"), configs).then((out) => JSON.parse(out)),
+    ...configs.map((c, i) => spawnAsync(WRANGLER, ["deploy", "--dry-run", "--outdir", path.join(outDir, tomls[i].name), "-c", c])),
+  ]);
   const workers = configs.map((config, i) => {
     const toml = tomls[i];
-    const { workerOptions } = unstable_getMiniflareWorkerOptions(path.resolve(ROOT, config), undefined, { envFiles: [] });
+    const workerOptions = options[i];
     const d1 = (toml.d1_databases ?? []).map((d) => ({
       binding: d.binding,
       id: d.preview_database_id ?? d.database_id ?? d.binding,
