@@ -235,15 +235,18 @@ async function speaksInspector(port: number): Promise<boolean> {
 }
 
 describe.runIf(process.platform === "linux")("inspector", () => {
+  let idle: RunnerInstance;
+  beforeAll(async () => {
+    idle = await startRunnerInstance();
+  }, 120_000);
+  afterAll(async () => {
+    await idle?.stop();
+  });
+
   it("no port of the runner speaks the V8 inspector protocol unless asked", async () => {
-    const r = await startRunnerInstance();
-    try {
-      const ports = runnerPorts(r.pid);
-      expect(ports).toContain(Number(new URL(r.url).port));
-      for (const port of ports) expect(await speaksInspector(port), `port ${port}`).toBe(false);
-    } finally {
-      await r.stop();
-    }
+    const ports = runnerPorts(idle.pid);
+    expect(ports).toContain(Number(new URL(idle.url).port));
+    for (const port of ports) expect(await speaksInspector(port), `port ${port}`).toBe(false);
   });
 
   it("with an inspector port (INSPECT=1), that port answers as an inspector", async () => {

@@ -1,7 +1,8 @@
-// `npm start` (scripts/runner.mjs) as a user runs it, and `npm run bootstrap` finding it through
-// the runner file. KEYFORGE_LOCAL_DIR keeps state, bundles and runner.json in a temp directory.
+// `npm run dev` (scripts/runner.mjs --watch: `npm start` plus reloads) as a user runs it, and
+// `npm run bootstrap` finding it through the runner file. One process for all (each start
+// bundles the Workers); KEYFORGE_LOCAL_DIR keeps state, bundles and runner.json in a temp dir.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,15 +22,19 @@ function bootstrap(extra: Record<string, string | undefined> = {}) {
 }
 
 beforeAll(async () => {
-  proc = spawn(process.execPath, [path.join(ROOT, "scripts/runner.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  proc = spawn(process.execPath, [path.join(ROOT, "scripts/runner.mjs"), "--watch"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout!.on("data", (d) => (output += d));
   proc.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + 120_000;
-  while (!output.includes("Get a root key")) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+  await until("Watching workers/", 0);
+}, 150_000);
+
+async function until(text: string, from: number, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!output.slice(from).includes(text)) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`no "${text}":\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}, 150_000);
+}
 
 afterAll(async () => {
   if (proc && proc.exitCode === null) {
@@ -41,7 +46,7 @@ afterAll(async () => {
   rmSync(local, { recursive: true, force: true });
 });
 
-describe("npm start", () => {
+describe("npm run dev", () => {
   it("prints the ready banner with both URLs and records them in the runner file", async () => {
     const info = JSON.parse(readFileSync(path.join(local, "runner.json"), "utf8"));
     expect(info.pid).toBe(proc.pid);
@@ -75,6 +80,28 @@ describe("npm start", () => {
       writeFileSync(file, real);
     }
   });
+
+  it("reloads after a source change, on the same port, keeping the state", async () => {
+    const { api } = JSON.parse(readFileSync(path.join(local, "runner.json"), "utf8"));
+    const ws = await fetch(`${api}/v2/workspaces.createWorkspace`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${E2E_ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "before reload" }),
+    });
+    expect(ws.status).toBe(200);
+    const { rootKey } = ((await ws.json()) as any).data;
+
+    const from = output.length;
+    const file = path.join(ROOT, "workers/api/index.ts");
+    const now = new Date();
+    utimesSync(file, now, now); // a save without a change is enough to trigger the rebuild
+    await until("Reloaded in", from);
+
+    expect((await fetch(`${api}/v2/liveness`)).status).toBe(200);
+    // same state: the root key made before the reload still works
+    const created = await fetch(`${api}/v2/apis.createApi`, { method: "POST", headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "after reload" }) });
+    expect(created.status).toBe(200);
+  }, 180_000);
 
   it("removes the runner file on a clean stop", async () => {
     await new Promise((r) => {
