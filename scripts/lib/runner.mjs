@@ -262,9 +262,15 @@ export async function startRunner(opts = {}) {
       /** New bundles (after a source change): restart workerd with them; state is kept. */
       async reload(p) {
         targets = { api: null, sentinel: null }; // 503 "starting" meanwhile
-        await mf.setOptions(build(p));
-        internal = await ready(p);
-        prepared = p;
+        try {
+          await mf.setOptions(build(p));
+          internal = await ready(p);
+          prepared = p;
+        } catch (err) {
+          // back to the last good build, so the ports keep answering
+          await mf.setOptions(build(prepared)).then(() => ready(prepared).then((i) => (internal = i))).catch(() => {});
+          throw err;
+        }
       },
       async stop() {
         targets = { api: null, sentinel: null };
