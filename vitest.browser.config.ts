@@ -7,8 +7,9 @@ buildAssets();
 
 /**
  * The browser tier (`npm run test:browser`), apart from `npm test` because it needs Debian's
- * chromium at /usr/bin/chromium: the API runs under `wrangler dev` and playwright-core drives
- * headless chromium through the customer portal as an end user would.
+ * chromium at /usr/bin/chromium: the API runs in the local runner (one shared instance, as for the
+ * e2e project) and playwright-core drives headless chromium through the customer portal as an
+ * end user would.
  */
 export default defineConfig({
   test: {
@@ -18,6 +19,7 @@ export default defineConfig({
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
+          globalSetup: ["./test/e2e/setup/runner.ts"],
           testTimeout: 300_000,
           hookTimeout: 180_000,
           fileParallelism: false,

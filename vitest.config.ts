@@ -10,10 +10,14 @@ buildAssets();
  * Two projects:
  * - `workers`: in-runtime tests (workerd via @cloudflare/vitest-plugin) against real D1,
  *   Durable Object, Queue and Cache simulators, with the D1 migrations applied in setup.
- * - `e2e`: Node tests that start `wrangler dev` and drive it with the official SDKs and the CLI.
+ * - `e2e`: Node tests against the local runner (scripts/lib/runner.mjs): ONE shared instance per
+ *   run (test/e2e/setup/runner.ts), driven over HTTP with the official SDKs and the CLI; test
+ *   workers are reused across files (isolate: false).
+ * The slowest files are printed at the end (test/reporters/slowest.ts).
  */
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/reporters/slowest.ts"],
     projects: [
       {
         plugins: [
@@ -58,6 +62,8 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
+          globalSetup: ["./test/e2e/setup/runner.ts"],
+          isolate: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

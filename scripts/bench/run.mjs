@@ -18,7 +18,8 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, applyLocalMigrations, freePort, wranglerSync } from "../lib/wrangler.mjs";
+import { ROOT, freePort } from "../lib/wrangler.mjs";
+import { migrateState, prepare, API_CONFIG, SENTINEL_CONFIG } from "../lib/runner.mjs";
 import { findD1File, seed } from "./seed.mjs";
 
 const { values: args } = parseArgs({
@@ -87,12 +88,12 @@ const persistTo = path.join(work, "state");
 
 const withSentinel = !args["no-sentinel"] && existsSync(path.join(ROOT, "wrangler.sentinel.toml")) && existsSync(path.join(ROOT, "workers/sentinel/index.ts"));
 log("bundling the Workers (wrangler deploy --dry-run)…");
-const bundles = { api: path.join(work, "api"), sentinel: path.join(work, "sentinel") };
-wranglerSync(["deploy", "--dry-run", "--outdir", bundles.api, "-c", "wrangler.toml"]);
-if (withSentinel) wranglerSync(["deploy", "--dry-run", "--outdir", bundles.sentinel, "-c", "wrangler.sentinel.toml"]);
+// the local runner's bundles and bindings (scripts/lib/runner.mjs)
+const preparedDir = path.join(work, "bundle");
+const prepared = await prepare({ outDir: preparedDir, configs: withSentinel ? [API_CONFIG, SENTINEL_CONFIG] : [API_CONFIG] });
 
 log(`seeding ${KEYS.toLocaleString("en")} keys…`);
-applyLocalMigrations({ persistTo });
+await migrateState(prepared, persistTo);
 const t0 = Date.now();
 const seeded = seed(findD1File(persistTo), { keys: KEYS, sampleSize: Math.min(1000, Math.ceil(KEYS / 4)) });
 log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -108,11 +109,11 @@ async function startStack() {
   const readyFile = path.join(work, `ready-${Date.now()}.json`);
   const logFile = path.join(work, "server.log");
   const workers = [
-    { config: "wrangler.toml", bundleDir: bundles.api, vars: { ADMIN_KEY }, noQueueConsumers: !args["with-consumer"] },
-    { config: "wrangler.toml", bundleDir: bundles.api, name: "keyforge-api-cold", vars: { ADMIN_KEY, CACHE_MODE: "off" }, routes: ["cold.bench/*"], noQueueConsumers: true },
+    { worker: 0, vars: { ADMIN_KEY }, noQueueConsumers: !args["with-consumer"] },
+    { worker: 0, name: "keyforge-api-cold", vars: { ADMIN_KEY, CACHE_MODE: "off" }, routes: ["cold.bench/*"], noQueueConsumers: true },
   ];
   if (withSentinel) {
-    workers.push({ config: "wrangler.sentinel.toml", bundleDir: bundles.sentinel, routes: [`*${SENTINEL_HOST_SUFFIX}/*`], services: { UPSTREAM: { name: "bench-upstream" } }, vars: { APP_WORKER_BINDINGS: JSON.stringify(["UPSTREAM"]) } });
+    workers.push({ worker: 1, routes: [`*${SENTINEL_HOST_SUFFIX}/*`], services: { UPSTREAM: { name: "bench-upstream" } }, vars: { APP_WORKER_BINDINGS: JSON.stringify(["UPSTREAM"]) } });
     workers.push({ name: "bench-upstream", scriptPath: "scripts/bench/upstream-worker.js", compatibilityDate: "2026-11-01", routes: ["upstream.bench/*"] });
   }
   const fd = openSync(logFile, "a");
@@ -120,7 +121,7 @@ async function startStack() {
   // 10,000 identifiers need more than a usual open-files limit: raise it for workerd, as far as
   // we may (beyond it SQLite answers SQLITE_CANTOPEN and the limiter fails with a 500).
   const raise = 'ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
-  const stackArgs = [path.join(ROOT, "scripts/bench/stack.mjs"), JSON.stringify({ persistTo, readyFile, workers, inspectorPort: args["inspector-port"] ? Number(args["inspector-port"]) : undefined })];
+  const stackArgs = [path.join(ROOT, "scripts/bench/stack.mjs"), JSON.stringify({ persistTo, preparedDir, readyFile, workers, inspectorPort: args["inspector-port"] ? Number(args["inspector-port"]) : undefined })];
   const proc = spawn("sh", ["-c", raise, process.execPath, ...stackArgs], { cwd: ROOT, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   let exited = false;

@@ -9,11 +9,20 @@ import path from "node:path";
 const hash = (s) => createHash("sha256").update(s).digest("base64");
 const rid = (p) => `${p}_${randomBytes(12).toString("hex")}`;
 
+/** The SQLite file of the DB binding: the one D1 database with a `keys` table (there may be more, e.g. ANALYTICS_DB). */
 export function findD1File(persistTo) {
   const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 sqlite file in ${dir}, found ${files.length}`);
-  return path.join(dir, files[0]);
+  const withKeys = files.filter((f) => {
+    const db = new DatabaseSync(path.join(dir, f), { readOnly: true });
+    try {
+      return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keys'").get() !== undefined;
+    } finally {
+      db.close();
+    }
+  });
+  if (withKeys.length !== 1) throw new Error(`expected one D1 sqlite file with a keys table in ${dir}, found ${withKeys.length} (of ${files.length})`);
+  return path.join(dir, withKeys[0]);
 }
 
 /** Inserts the workspace and `keys` keys; returns { rootKey, apiId, samples } */

@@ -4,60 +4,31 @@
 // the bindings read from the same wrangler.*.toml files. No wrangler dev proxy or inspector in
 // front (see BENCHMARKS.md → Settings for why and what that changes).
 //
+// The Workers' options come from the local runner (scripts/lib/runner.mjs: the same bundles and
+// bindings as `npm start`), without its Node fronts: the load generator talks to workerd's
+// socket directly, so the figures are the Workers' own.
+//
 // Run as a child process of scripts/bench/run.mjs (the orchestrator blocks while a load
 // generator runs; this process must keep its event loop free). argv[2]: JSON
-//   { persistTo, readyFile, workers: [{ config?, bundleDir?, scriptPath?, vars?, routes?, name?,
-//     services?: {BINDING: {name, entrypoint?}}, noQueueConsumers? }] }
+//   { persistTo, preparedDir, readyFile, workers: [{ worker?: index in prepared.json, scriptPath?,
+//     compatibilityDate?, vars?, routes?, name?, services?: {BINDING: {name, entrypoint?}},
+//     noQueueConsumers? }] }
 // The first worker receives every request no route matches. Writes { url } to readyFile once
 // serving; logs go to stderr (point it at a file).
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "smol-toml";
+import { Miniflare, Log, LogLevel, convertV4MiniflareOptions } from "miniflare";
+import { egressWorker, readPrepared, workerOptions } from "../lib/runner.mjs";
 import { ROOT } from "../lib/wrangler.mjs";
 
-const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import(
-  path.join(ROOT, "node_modules/wrangler/node_modules/miniflare/dist/src/index.js")
-);
-
 const spec = JSON.parse(process.argv[2]);
+const prepared = readPrepared(spec.preparedDir);
 
-/** Miniflare (v4-shaped) options of one Worker from its wrangler.toml. */
-function workerOptions(w) {
-  const toml = w.config ? parse(readFileSync(path.resolve(ROOT, w.config), "utf8")) : { compatibility_date: w.compatibilityDate };
-  const scriptPath = w.scriptPath ? path.resolve(ROOT, w.scriptPath) : path.join(w.bundleDir, "index.js");
-  const o = {
-    name: w.name ?? toml.name,
-    modules: true,
-    modulesRoot: path.dirname(scriptPath),
-    scriptPath,
-    compatibilityDate: toml.compatibility_date,
-    compatibilityFlags: toml.compatibility_flags ?? [],
-    bindings: { ...(toml.vars ?? {}), ...(w.vars ?? {}) },
-    routes: w.routes,
-  };
-  const d1 = toml.d1_databases ?? [];
-  if (d1.length) o.d1Databases = Object.fromEntries(d1.map((d) => [d.binding, d.preview_database_id ?? d.database_id ?? d.binding]));
-  const dos = toml.durable_objects?.bindings ?? [];
-  const sqliteClasses = new Set((toml.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
-  if (dos.length) {
-    o.durableObjects = Object.fromEntries(
-      dos.map((d) => [d.name, { className: d.class_name, scriptName: d.script_name, useSQLite: d.script_name ? true : sqliteClasses.has(d.class_name) }]),
-    );
+function options(w) {
+  if (w.worker === undefined) {
+    return { name: w.name, modules: true, scriptPath: path.resolve(ROOT, w.scriptPath), compatibilityDate: w.compatibilityDate, routes: w.routes, bindings: w.vars ?? {} };
   }
-  const producers = toml.queues?.producers ?? [];
-  if (producers.length) o.queueProducers = Object.fromEntries(producers.map((p) => [p.binding, { queueName: p.queue }]));
-  const consumers = w.noQueueConsumers ? [] : (toml.queues?.consumers ?? []);
-  if (consumers.length) {
-    o.queueConsumers = Object.fromEntries(
-      consumers.map((c) => [c.queue, { maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue }]),
-    );
-  }
-  const ae = toml.analytics_engine_datasets ?? [];
-  if (ae.length) o.analyticsEngineDatasets = Object.fromEntries(ae.map((a) => [a.binding, { dataset: a.dataset }]));
-  const services = Object.fromEntries((toml.services ?? []).map((s) => [s.binding, s.entrypoint ? { name: s.service, entrypoint: s.entrypoint } : { name: s.service }]));
-  Object.assign(services, w.services ?? {});
-  if (Object.keys(services).length) o.serviceBindings = services;
-  return o;
+  return workerOptions(prepared.workers[w.worker], { vars: w.vars, services: w.services, routes: w.routes, name: w.name, noQueueConsumers: w.noQueueConsumers });
 }
 
 const mf = new Miniflare(
@@ -69,7 +40,7 @@ const mf = new Miniflare(
     log: new Log(LogLevel.WARN),
     // for profiling only (scripts/bench/profile.mjs); never during a measured run
     ...(spec.inspectorPort ? { inspectorPort: spec.inspectorPort } : {}),
-    workers: spec.workers.map(workerOptions),
+    workers: [...spec.workers.map(options), egressWorker(false)],
   }),
 );
 const url = await mf.ready;

@@ -1,5 +1,6 @@
-// Helpers shared by scripts/start.mjs, the benchmarks and the end-to-end tests: run wrangler
-// under the Node that runs this script (the pinned Node 22 under `npm run`), offline and quiet.
+// Helpers shared by the scripts and the end-to-end tests: run wrangler under the Node that runs
+// this script (the pinned Node 22 under `npm run`), offline and quiet. (The local runner,
+// scripts/lib/runner.mjs, serves the Workers; `startWrangler` is for plain `wrangler dev`.)
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -53,7 +54,9 @@ export async function freePort() {
 }
 
 /**
- * Start `wrangler dev` for one or more configs; resolves once `readyPath` answers.
+ * Start `wrangler dev` for one or more configs; resolves once `readyPath` answers. Its dev
+ * registry is the checkout's own (.wrangler/registry) unless WRANGLER_REGISTRY_PATH says
+ * otherwise, so it never binds to another checkout's Workers.
  * Returns { url, port, proc, stop(), logs() }.
  */
 export async function startWrangler({
@@ -72,7 +75,8 @@ export async function startWrangler({
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   args.push(...extraArgs);
-  const proc = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: offlineEnv(), stdio: stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"] });
+  const env = offlineEnv({ WRANGLER_REGISTRY_PATH: process.env.WRANGLER_REGISTRY_PATH || path.join(ROOT, ".wrangler/registry") });
+  const proc = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env, stdio: stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"] });
   let output = "";
   proc.stdout?.on("data", (d) => (output += d));
   proc.stderr?.on("data", (d) => (output += d));

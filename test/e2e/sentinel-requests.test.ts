@@ -25,9 +25,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
   originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  // loopback upstreams are an opt-in of the destination policy (another change); harmless before it
-  const local = { ALLOW_LOCAL_DESTINATIONS: "1" };
-  stack = await startSentinelStack({ sentinelVars: local, apiVars: local });
+  // the shared runner allows loopback upstreams (ALLOW_LOCAL_DESTINATIONS=1), as these tests need
+  stack = await startSentinelStack();
 }, 240_000);
 
 afterAll(async () => {

@@ -1,40 +1,32 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-// @ts-expect-error plain ESM helper shared with the scripts
-import { applyLocalMigrations, startWrangler } from "../../../scripts/lib/wrangler.mjs";
+import { existsSync, readFileSync } from "node:fs";
+import { E2E_ADMIN_KEY, E2E_ENCRYPTION_KEYS, sharedRunner, startRunnerInstance, type RunnerOptions } from "./runner";
 
-export const E2E_ADMIN_KEY = "e2e-admin-key-0123456789";
-// test-only key-encryption key, so tests never depend on a developer's .dev.vars
-export const E2E_ENCRYPTION_KEYS = "e2e1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+export { E2E_ADMIN_KEY, E2E_ENCRYPTION_KEYS };
 
 export interface TestServer {
   url: string;
+  /** the Sentinel of the same runner */
+  sentinelUrl: string;
   adminKey: string;
-  /** the wrangler --persist-to directory (D1 and Durable Object SQLite files live here) */
+  /** the runner's state directory (D1 and Durable Object SQLite files live under v3/) */
   persistTo: string;
   /** a workspace created for this server, with a full-access root key */
   newWorkspace(name?: string): Promise<{ workspaceId: string; rootKey: string; rootKeyId: string }>;
+  /** no-op on the shared runner */
   stop(): Promise<void>;
   logs(): string;
 }
 
-/**
- * Starts the API Worker with `wrangler dev` on a free port and fresh local state (its own
- * persist directory), migrations applied. Each test file gets its own server.
- */
-export async function startApi(opts: { vars?: Record<string, string> } = {}): Promise<TestServer> {
-  const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-e2e-"));
-  applyLocalMigrations({ persistTo });
-  // LOCAL_DEV: local development (the portal may use a loopback request's own origin, lib/portal/origin.ts)
-  const server = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, LOCAL_DEV: "1", ...opts.vars } });
+function server(url: string, sentinelUrl: string, persistTo: string, logs: () => string, stop: () => Promise<void>): TestServer {
   return {
-    url: server.url,
+    url,
+    sentinelUrl,
     adminKey: E2E_ADMIN_KEY,
     persistTo,
-    logs: server.logs,
+    logs,
+    stop,
     async newWorkspace(name = "e2e") {
-      const res = await fetch(`${server.url}/v2/workspaces.createWorkspace`, {
+      const res = await fetch(`${url}/v2/workspaces.createWorkspace`, {
         method: "POST",
         headers: { authorization: `Bearer ${E2E_ADMIN_KEY}`, "content-type": "application/json" },
         body: JSON.stringify({ name }),
@@ -43,9 +35,19 @@ export async function startApi(opts: { vars?: Record<string, string> } = {}): Pr
       if (res.status !== 200) throw new Error(`createWorkspace: ${res.status} ${JSON.stringify(body)}`);
       return body.data;
     },
-    async stop() {
-      await server.stop();
-      rmSync(persistTo, { recursive: true, force: true });
-    },
   };
+}
+
+/**
+ * The API Worker (and its Sentinel) of the local runner. Without options: the run's shared
+ * runner (each suite works in its own workspaces; stop() does nothing). With vars or other
+ * options: a dedicated runner on fresh state, started in seconds.
+ */
+export async function startApi(opts: RunnerOptions = {}): Promise<TestServer> {
+  const shared = sharedRunner();
+  if (shared && Object.keys(opts).every((k) => (opts as Record<string, unknown>)[k] === undefined || (k === "vars" && Object.keys(opts.vars!).length === 0))) {
+    return server(shared.url, shared.sentinelUrl, shared.stateDir, () => (existsSync(shared.logFile) ? readFileSync(shared.logFile, "utf8") : ""), async () => {});
+  }
+  const r = await startRunnerInstance(opts);
+  return server(r.url, r.sentinelUrl, r.stateDir, r.logs, r.stop);
 }

@@ -1,0 +1,105 @@
+// The runner's listening sockets: a small Node HTTP front per public port that forwards every
+// request to workerd's internal socket after two rewrites a Worker must be able to trust:
+// - CF-Connecting-IP is set from the TCP peer address (as Cloudflare's edge does); whatever the
+//   client sent is dropped, so a client cannot choose its IP (remoteIp limits, IP allowlists).
+// - Miniflare's control headers (MF-*) are dropped: MF-Route-Override would let a client pick
+//   any Worker of the process and MF-CF-Blob would let it write `request.cf`.
+// Everything else (method, path, raw headers in order, body, upgrades) passes through as sent.
+import http from "node:http";
+import net from "node:net";
+
+/** A request carrying this header gets `X-Keyforge-Runner: <token>` back: proof of which runner answered. */
+export const PROBE = "x-keyforge-runner-probe";
+
+/** The client address as Cloudflare writes it: IPv4-mapped IPv6 unwrapped. */
+export function peerAddress(socket) {
+  const a = socket.remoteAddress ?? "";
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
+/** Raw header list [k, v, k, v…] without the client's CF-Connecting-IP and MF-* headers, plus ours. */
+function rewriteHeaders(rawHeaders, socket, extra) {
+  const out = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    if (name === "cf-connecting-ip" || name.startsWith("mf-") || name === PROBE) continue;
+    out.push(rawHeaders[i], rawHeaders[i + 1]);
+  }
+  out.push("CF-Connecting-IP", peerAddress(socket));
+  for (const [k, v] of Object.entries(extra)) out.push(k, v);
+  return out;
+}
+
+/**
+ * Listens on host:port (port 0 = any free one). `target()` returns the current
+ * { host, port, headers? } of the workerd socket (it moves when the runner restarts workerd);
+ * null while not ready (answers 503). Resolves once listening; rejects with EADDRINUSE etc.
+ */
+export async function startFront({ host = "127.0.0.1", port, target, onRequest, token }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const server = http.createServer({ maxHeaderSize: 1024 * 1024, requireHostHeader: false }, (req, res) => {
+    const t = target();
+    if (!t) {
+      res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" });
+      res.end("starting\n");
+      return;
+    }
+    const started = Date.now();
+    const upstream = http.request(
+      { host: t.host, port: t.port, method: req.method, path: req.url, headers: rewriteHeaders(req.rawHeaders, req.socket, t.headers ?? {}), agent, setHost: false },
+      (ures) => {
+        const headers = token && req.headers[PROBE] !== undefined ? [...ures.rawHeaders, "X-Keyforge-Runner", token] : ures.rawHeaders;
+        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
+        ures.pipe(res);
+        ures.on("end", () => onRequest?.(req, ures.statusCode, Date.now() - started));
+      },
+    );
+    upstream.on("error", (err) => {
+      if (!res.headersSent) {
+        res.writeHead(502, { "content-type": "text/plain" });
+        res.end(`runner: upstream error (${err.code ?? err.message})\n`);
+      } else res.destroy(err);
+    });
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  });
+  // WebSocket upgrades and CONNECT: forward the rewritten head, then splice the two sockets.
+  const tunnel = (req, socket, head) => {
+    const t = target();
+    if (!t) return socket.destroy();
+    const up = net.connect(t.port, t.host, () => {
+      const headers = rewriteHeaders(req.rawHeaders, req.socket, t.headers ?? {});
+      let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+      for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+      up.write(text + "\r\n");
+      if (head?.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.on("error", () => socket.destroy());
+    socket.on("error", () => up.destroy());
+  };
+  server.on("upgrade", tunnel);
+  server.on("connect", tunnel);
+  server.keepAliveTimeout = 5_000;
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    port: server.address().port,
+    url: `http://${host}:${server.address().port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+        agent.destroy();
+      }),
+  };
+}
