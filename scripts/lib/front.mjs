@@ -17,12 +17,27 @@ export function peerAddress(socket) {
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
-/** Raw header list [k, v, k, v…] without the client's CF-Connecting-IP and MF-* headers, plus ours. */
-function rewriteHeaders(rawHeaders, socket, extra) {
+// Hop-by-hop headers (RFC 9110 §7.6.1) end at this hop, as at Cloudflare's edge; the body's framing
+// is Node's to redo. A client's `Trailer` would otherwise make http.request throw (and a throw here
+// would end the whole runner).
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/**
+ * Raw header list [k, v, k, v…] without the client's CF-Connecting-IP and MF-* headers, plus ours.
+ * For a plain request (`tunnel` false) also without hop-by-hop headers and those `Connection` names.
+ */
+function rewriteHeaders(rawHeaders, socket, extra, tunnel = false) {
+  const named = new Set();
+  if (!tunnel) {
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      if (rawHeaders[i].toLowerCase() === "connection") for (const n of rawHeaders[i + 1].split(",")) named.add(n.trim().toLowerCase());
+    }
+  }
   const out = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
     if (name === "cf-connecting-ip" || name.startsWith("mf-") || name === PROBE) continue;
+    if (!tunnel && (HOP_BY_HOP.has(name) || named.has(name))) continue;
     out.push(rawHeaders[i], rawHeaders[i + 1]);
   }
   out.push("CF-Connecting-IP", peerAddress(socket));
@@ -45,15 +60,26 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
       return;
     }
     const started = Date.now();
-    const upstream = http.request(
-      { host: t.host, port: t.port, method: req.method, path: req.url, headers: rewriteHeaders(req.rawHeaders, req.socket, t.headers ?? {}), agent, setHost: false },
-      (ures) => {
+    let upstream;
+    try {
+      const headers = rewriteHeaders(req.rawHeaders, req.socket, t.headers ?? {});
+      upstream = http.request({ host: t.host, port: t.port, method: req.method, path: req.url, headers, agent, setHost: false }, (ures) => {
         const headers = token && req.headers[PROBE] !== undefined ? [...ures.rawHeaders, "X-Keyforge-Runner", token] : ures.rawHeaders;
-        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
+        try {
+          res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
+        } catch (err) {
+          ures.destroy();
+          return res.destroy(err);
+        }
         ures.pipe(res);
         ures.on("end", () => onRequest?.(req, ures.statusCode, Date.now() - started));
-      },
-    );
+      });
+    } catch (err) {
+      // a request head Node refuses to send on is the client's fault; it must never end the runner
+      res.writeHead(400, { "content-type": "text/plain" });
+      res.end(`runner: bad request (${err.code ?? err.message})\n`);
+      return;
+    }
     upstream.on("error", (err) => {
       if (!res.headersSent) {
         res.writeHead(502, { "content-type": "text/plain" });
@@ -70,7 +96,7 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
     const t = target();
     if (!t) return socket.destroy();
     const up = net.connect(t.port, t.host, () => {
-      const headers = rewriteHeaders(req.rawHeaders, req.socket, t.headers ?? {});
+      const headers = rewriteHeaders(req.rawHeaders, req.socket, t.headers ?? {}, true);
       let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
       for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
       up.write(text + "\r\n");

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_ADMIN_KEY, E2E_ENCRYPTION_KEYS, startRunnerInstance, type RunnerInstance } from "../helpers/runner";
@@ -154,6 +154,37 @@ describe("client IP: a client-sent CF-Connecting-IP never survives", () => {
     expect(res.status).toBe(200);
     expect(res.body.headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(res.body.headers["cf-connecting-ip"]).not.toBe("203.0.113.7");
+  });
+});
+
+/** One raw HTTP/1.1 exchange (Connection: close), so headers fetch() would refuse can be sent. */
+function rawExchange(base: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname, () => socket.write(head.replace(/\n/g, "\r\n")));
+    let out = "";
+    socket.on("data", (d) => (out += d));
+    socket.on("close", () => resolve(out));
+    socket.on("error", () => resolve(out));
+  });
+}
+
+describe("the runner's front never ends on a client's request head", () => {
+  let own: RunnerInstance;
+  beforeAll(async () => {
+    own = await startRunnerInstance();
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it("a Trailer / TE / Connection-named header (which makes Node's http.request throw) is dropped as hop-by-hop, and the runner keeps serving", async () => {
+    for (const base of [own.url, own.sentinelUrl]) {
+      const res = await rawExchange(base, "GET /v2/liveness HTTP/1.1\nHost: a.localhost\nConnection: close, X-Hop\nX-Hop: 1\nTrailer: X-T\nTE: trailers\nKeep-Alive: timeout=5\n\n");
+      expect(res).toMatch(/^HTTP\/1\.1 \d{3}/);
+    }
+    const live = await fetch(`${own.url}/v2/liveness`);
+    expect(live.status).toBe(200);
   });
 });
 
