@@ -2,7 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
-import { ApiError, type FieldError } from "../lib/errors";
+import { ApiError } from "../lib/errors";
+import { toFieldErrors, toPolicyFieldErrors, type ZodIssueLike } from "../lib/validation";
 import { newId } from "../lib/ids";
 import { registerRoutes } from "./routes";
 import { referencePage } from "./reference";
@@ -10,22 +11,19 @@ import { portalPages } from "../portal";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** zod issues → one `errors[]` entry per failing field, JSON-pointer style like Unkey's. */
-function toFieldErrors(issues: { path: PropertyKey[]; message: string; code: string }[]): FieldError[] {
-  return issues.map((i) => ({
-    location: "/" + ["body", ...i.path.map(String)].join("/"),
-    message: i.message,
-  }));
-}
+/** Routes whose own policy checks report field paths (`policies[2].match[0]`), as Unkey's handlers do. */
+const POLICY_ROUTES = new Set(["/v2/gateway.setPolicies", "/v2/gateway.updatePolicy"]);
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
+        const issues = result.error.issues as unknown as ZodIssueLike[];
+        const data = (result as { data?: unknown }).data;
         throw new ApiError(
           "unkey/application/invalid_input",
           `POST request body for '${c.req.path}' failed to validate schema`,
-          { errors: toFieldErrors(result.error.issues as never) },
+          { errors: POLICY_ROUTES.has(c.req.path) ? toPolicyFieldErrors(issues, data) : toFieldErrors(issues, data) },
         );
       }
     },
