@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize, requirePermission } from "../../../lib/auth/rootKey";
+import { authorize } from "../../../lib/auth/rootKey";
+import { and as and_ } from "../../../lib/auth/permissions";
 import { Permission, permissionData, permissionSlug, roleNotFoundById, rolePermissionsQuery, writeThenRead } from "../../../lib/rbac/model";
 import { existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole, detachPermissionsFromRole } from "../../../lib/rbac/rolePermissions";
@@ -24,8 +25,8 @@ export const route = rpcRoute({
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const root = await authorize(c, "rbac.*.add_permission_to_role");
-    requirePermission(root, "rbac.*.remove_permission_from_role");
+    // Unkey: And(add, remove), so the 403 names the first missing one in the single form
+    const root = await authorize(c, and_("rbac.*.add_permission_to_role", "rbac.*.remove_permission_from_role"));
     const d = db(c.env.DB);
     const r = schema.roles;
     const [role] = await d
