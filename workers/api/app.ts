@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
-import { ApiError } from "../lib/errors";
+import { ApiError, errorContentType } from "../lib/errors";
 import { toFieldErrors, toPolicyFieldErrors, type ZodIssueLike } from "../lib/validation";
 import { newId } from "../lib/ids";
 import { registerRoutes } from "./routes";
@@ -98,6 +98,7 @@ export function createApp() {
     }
     const res = c.json({ meta: { requestId }, error: e.toJSON() }, e.status as 400);
     res.headers.set("X-Unkey-Request-Id", requestId);
+    res.headers.set("Content-Type", errorContentType(c.req.header("accept")));
     for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
     return res;
   });

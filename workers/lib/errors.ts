@@ -126,3 +126,30 @@ export class ApiError extends Error {
 /** Business-rule 400s share the invalid_input type, with an empty errors[]. */
 export const invalidInput = (detail: string, errors: FieldError[] = []) =>
   new ApiError("unkey/application/invalid_input", detail, { errors });
+
+/** q-value of the most specific Accept range matching `type` (0 when none does). */
+function quality(accept: string, type: string): { q: number; exact: boolean } {
+  const [main] = type.split("/");
+  let best = { q: 0, specificity: -1, exact: false };
+  for (const part of accept.split(",")) {
+    const [range = "", ...params] = part.trim().toLowerCase().split(";").map((s) => s.trim());
+    const specificity = range === type ? 2 : range === `${main}/*` ? 1 : range === "*/*" ? 0 : -1;
+    if (specificity < 0 || specificity < best.specificity) continue;
+    const qp = params.find((p) => p.startsWith("q="));
+    const q = qp ? Number(qp.slice(2)) : 1;
+    best = { q: Number.isFinite(q) ? q : 0, specificity, exact: specificity === 2 };
+  }
+  return { q: best.q, exact: best.exact };
+}
+
+/**
+ * Error answers are `application/problem+json` when the request's Accept names it (with q > 0,
+ * not below application/json's); otherwise `application/json`, which is what a wildcard Accept and the SDKs
+ * (`Accept: application/json`) get.
+ */
+export function errorContentType(accept: string | null | undefined): string {
+  if (!accept) return "application/json";
+  const problem = quality(accept, "application/problem+json");
+  const json = quality(accept, "application/json");
+  return problem.exact && problem.q > 0 && problem.q >= json.q ? "application/problem+json" : "application/json";
+}
