@@ -3,7 +3,7 @@ import { db, schema } from "../../../lib/db";
 import { authorize } from "../../../lib/auth/rootKey";
 import { and as and_ } from "../../../lib/auth/permissions";
 import { Permission, permissionData, permissionSlug, roleNotFoundById, rolePermissionsQuery, writeThenRead } from "../../../lib/rbac/model";
-import { existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
+import { canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole, detachPermissionsFromRole } from "../../../lib/rbac/rolePermissions";
 import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
 import { hashesOfKeysWithRole, invalidateKeyHashes } from "../../../lib/rbac/invalidate";
@@ -35,7 +35,7 @@ export const register = (app: App) =>
       .where(and(eq(r.id, body.roleId), eq(r.workspaceId, root.workspaceId)))
       .limit(1);
     if (!role) throw roleNotFoundById();
-    const wanted = [...new Set(body.permissions)];
+    const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
     const [existing, current] = await Promise.all([
       existingPermissions(d, root.workspaceId, wanted),
       rolePermissionsQuery(d, role.id),
