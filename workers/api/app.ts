@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
-import { ApiError, errorContentType } from "../lib/errors";
+import { ApiError, STORAGE_RETRY_AFTER_SECONDS, errorContentType, isStorageFailure } from "../lib/errors";
 import { toFieldErrors, toPolicyFieldErrors, type ZodIssueLike } from "../lib/validation";
 import { newId } from "../lib/ids";
 import { registerRoutes } from "./routes";
@@ -10,6 +10,8 @@ import { referencePage } from "./reference";
 import { portalPages } from "../portal";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Unkey's request deadline; `REQUEST_TIMEOUT_MS` overrides it. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** Routes whose own policy checks report field paths (`policies[2].match[0]`), as Unkey's handlers do. */
 const POLICY_ROUTES = new Set(["/v2/gateway.setPolicies", "/v2/gateway.updatePolicy"]);
@@ -34,6 +36,26 @@ export function createApp() {
     c.set("requestId", requestId);
     await next();
     c.res.headers.set("X-Unkey-Request-Id", requestId);
+  });
+
+  // a request still running at the deadline answers 408 (its handler is not awaited further)
+  app.use("/v2/*", async (c, next) => {
+    const configured = Number(c.env.REQUEST_TIMEOUT_MS);
+    const ms = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_REQUEST_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ApiError("user/bad_request/request_timeout", `The request did not complete within ${ms} ms.`)),
+        ms,
+      );
+    });
+    const work = next();
+    work.catch(() => {}); // a handler failing after the deadline has nobody left to answer
+    try {
+      await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   app.use(
@@ -92,6 +114,11 @@ export function createApp() {
       else if (err.status === 413) e = new ApiError("user/bad_request/request_body_too_large", err.message);
       else if (err.status === 415) e = new ApiError("unkey/application/unsupported_media_type", "Send the request body as application/json.");
       else e = new ApiError("unkey/application/unexpected_error", err.message);
+    } else if (isStorageFailure(err)) {
+      console.error(`[${requestId}] storage unavailable`, err instanceof Error ? err.stack : err);
+      e = new ApiError("unkey/application/service_unavailable", "The service is temporarily unavailable. Please try again later.", {
+        headers: { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+      });
     } else {
       console.error(`[${requestId}] unhandled error`, err instanceof Error ? err.stack : err);
       e = new ApiError("unkey/application/unexpected_error", "An unexpected error occurred. Please contact support with the request id.");

@@ -20,6 +20,8 @@ export interface Env {
   AE_RATELIMITS?: AnalyticsEngineDataset;
   /** Where GitHub publishes its secret-scanning signing keys (overridable for tests/mirrors). */
   GITHUB_KEYS_URL?: string;
+  /** Request deadline in ms (default 60000, as Unkey's): later answers are 408 request_timeout. */
+  REQUEST_TIMEOUT_MS?: string;
   [binding: string]: unknown;
 }
 

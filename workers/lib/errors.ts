@@ -31,7 +31,8 @@ const CATALOGUE = {
   "unkey/application/deployment_not_ready": [412, "Precondition Failed"],
   "unkey/application/unexpected_error": [500, "Internal Server Error"],
   "unkey/application/assertion_failed": [500, "Internal Server Error"],
-  "unkey/application/service_unavailable": [503, "Service Unavailable"],
+  // Unkey's docs say 503; its server answers 500, and so do we
+  "unkey/application/service_unavailable": [500, "Service Unavailable"],
   // data
   "unkey/data/api_not_found": [404, "Not Found"],
   "unkey/data/key_not_found": [404, "Not Found"],
@@ -153,3 +154,20 @@ export function errorContentType(accept: string | null | undefined): string {
   const json = quality(accept, "application/json");
   return problem.exact && problem.q > 0 && problem.q >= json.q ? "application/problem+json" : "application/json";
 }
+
+/**
+ * Whether an unhandled error is a failure of the storage behind the request (D1, a Durable
+ * Object) rather than a bug: D1 reports `D1_…` errors, Durable Object stubs set `retryable`,
+ * `overloaded` or `durableObjectReset`. drizzle wraps driver errors, so causes are followed.
+ */
+export function isStorageFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as { message?: unknown; name?: unknown; retryable?: unknown; overloaded?: unknown; durableObjectReset?: unknown };
+    if (x.retryable === true || x.overloaded === true || x.durableObjectReset === true) return true;
+    if (typeof x.message === "string" && /^D1_|\bD1_[A-Z_]+\b|Durable Object|network connection lost/i.test(x.message)) return true;
+  }
+  return false;
+}
+
+/** Seconds a client should wait before retrying after a storage failure. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
