@@ -10,6 +10,13 @@ describe("apis.listKeys id limits", () => {
     expect(res.body.error?.type).toBe(errorType("unkey/data/api_not_found"));
   });
 
+  it("a 2 MB apiId is not found either (404, neither 400 nor 500)", async () => {
+    const ws = await newWorkspace();
+    const res = await call("apis.listKeys", { apiId: "a".repeat(2 * 1024 * 1024) }, ws.rootKey);
+    expect(res.status).toBe(404);
+    expect(res.body.error?.type).toBe(errorType("unkey/data/api_not_found"));
+  });
+
   it("an empty apiId is still refused (the spec says minLength 1)", async () => {
     const ws = await newWorkspace();
     const res = await call("apis.listKeys", { apiId: "" }, ws.rootKey);
