@@ -2,7 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
-import { ApiError, type FieldError } from "../lib/errors";
+import { ApiError, STORAGE_RETRY_AFTER_SECONDS, errorContentType, isStorageFailure } from "../lib/errors";
+import { toFieldErrors, toPolicyFieldErrors, type ZodIssueLike } from "../lib/validation";
 import { newId } from "../lib/ids";
 import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { registerRoutes } from "./routes";
@@ -10,23 +11,22 @@ import { referencePage } from "./reference";
 import { portalPages } from "../portal";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Unkey's request deadline; `REQUEST_TIMEOUT_MS` overrides it. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
-/** zod issues → one `errors[]` entry per failing field, JSON-pointer style like Unkey's. */
-function toFieldErrors(issues: { path: PropertyKey[]; message: string; code: string }[]): FieldError[] {
-  return issues.map((i) => ({
-    location: "/" + ["body", ...i.path.map(String)].join("/"),
-    message: i.message,
-  }));
-}
+/** Routes whose own policy checks report field paths (`policies[2].match[0]`), as Unkey's handlers do. */
+const POLICY_ROUTES = new Set(["/v2/gateway.setPolicies", "/v2/gateway.updatePolicy"]);
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
+        const issues = result.error.issues as unknown as ZodIssueLike[];
+        const data = (result as { data?: unknown }).data;
         throw new ApiError(
           "unkey/application/invalid_input",
           `POST request body for '${c.req.path}' failed to validate schema`,
-          { errors: toFieldErrors(result.error.issues as never) },
+          { errors: POLICY_ROUTES.has(c.req.path) ? toPolicyFieldErrors(issues, data) : toFieldErrors(issues, data) },
         );
       }
     },
@@ -44,6 +44,26 @@ export function createApp() {
     const size = headerBytes(c.req.raw.headers);
     if (size > MAX_HEADER_BYTES) throw new ApiError("user/bad_request/request_headers_too_large", `The request headers take ${size} bytes; the limit is ${MAX_HEADER_BYTES}.`);
     await next();
+  });
+
+  // a request still running at the deadline answers 408 (its handler is not awaited further)
+  app.use("/v2/*", async (c, next) => {
+    const configured = Number(c.env.REQUEST_TIMEOUT_MS);
+    const ms = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_REQUEST_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ApiError("user/bad_request/request_timeout", `The request did not complete within ${ms} ms.`)),
+        ms,
+      );
+    });
+    const work = next();
+    work.catch(() => {}); // a handler failing after the deadline has nobody left to answer
+    try {
+      await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 
   app.use(
@@ -110,12 +130,18 @@ export function createApp() {
       else if (err.status === 413) e = new ApiError("user/bad_request/request_body_too_large", err.message);
       else if (err.status === 415) e = new ApiError("unkey/application/unsupported_media_type", "Send the request body as application/json.");
       else e = new ApiError("unkey/application/unexpected_error", err.message);
+    } else if (isStorageFailure(err)) {
+      console.error(`[${requestId}] storage unavailable`, err instanceof Error ? err.stack : err);
+      e = new ApiError("unkey/application/service_unavailable", "The service is temporarily unavailable. Please try again later.", {
+        headers: { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+      });
     } else {
       console.error(`[${requestId}] unhandled error`, err instanceof Error ? err.stack : err);
       e = new ApiError("unkey/application/unexpected_error", "An unexpected error occurred. Please contact support with the request id.");
     }
     const res = c.json({ meta: { requestId }, error: e.toJSON() }, e.status as 400);
     res.headers.set("X-Unkey-Request-Id", requestId);
+    res.headers.set("Content-Type", errorContentType(c.req.header("accept")));
     for (const [k, v] of Object.entries(e.headers ?? {})) res.headers.set(k, v);
     return res;
   });

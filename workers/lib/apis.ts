@@ -7,6 +7,8 @@ export type ApiWithKeyspace = typeof schema.apis.$inferSelect & { keyspace: type
 
 /** A live API of the workspace with its keyspace, or null (unknown, deleted, other workspace). */
 export async function findApi(d: Database, workspaceId: string, apiId: string): Promise<ApiWithKeyspace | null> {
+  // longer than any id: not found, without sending an unbounded string to D1
+  if (apiId.length > 255) return null;
   const rows = await d
     .select({ api: schema.apis, keyspace: schema.keyspaces })
     .from(schema.apis)

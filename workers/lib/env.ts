@@ -34,6 +34,8 @@ export interface Env {
   GITHUB_KEYS_URL?: string;
   /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */
   TRUSTED_PROXIES?: string;
+  /** Request deadline in ms (default 60000, as Unkey's): later answers are 408 request_timeout. */
+  REQUEST_TIMEOUT_MS?: string;
   [binding: string]: unknown;
 }
 

@@ -31,7 +31,8 @@ const CATALOGUE = {
   "unkey/application/deployment_not_ready": [412, "Precondition Failed"],
   "unkey/application/unexpected_error": [500, "Internal Server Error"],
   "unkey/application/assertion_failed": [500, "Internal Server Error"],
-  "unkey/application/service_unavailable": [503, "Service Unavailable"],
+  // Unkey's docs say 503; its server answers 500, and so do we
+  "unkey/application/service_unavailable": [500, "Service Unavailable"],
   // data
   "unkey/data/api_not_found": [404, "Not Found"],
   "unkey/data/key_not_found": [404, "Not Found"],
@@ -127,3 +128,47 @@ export class ApiError extends Error {
 /** Business-rule 400s share the invalid_input type, with an empty errors[]. */
 export const invalidInput = (detail: string, errors: FieldError[] = []) =>
   new ApiError("unkey/application/invalid_input", detail, { errors });
+
+/** q-value of the most specific Accept range matching `type` (0 when none does). */
+function quality(accept: string, type: string): { q: number; exact: boolean } {
+  const [main] = type.split("/");
+  let best = { q: 0, specificity: -1, exact: false };
+  for (const part of accept.split(",")) {
+    const [range = "", ...params] = part.trim().toLowerCase().split(";").map((s) => s.trim());
+    const specificity = range === type ? 2 : range === `${main}/*` ? 1 : range === "*/*" ? 0 : -1;
+    if (specificity < 0 || specificity < best.specificity) continue;
+    const qp = params.find((p) => p.startsWith("q="));
+    const q = qp ? Number(qp.slice(2)) : 1;
+    best = { q: Number.isFinite(q) ? q : 0, specificity, exact: specificity === 2 };
+  }
+  return { q: best.q, exact: best.exact };
+}
+
+/**
+ * Error answers are `application/problem+json` when the request's Accept names it (with q > 0,
+ * not below application/json's); otherwise `application/json`, which is what a wildcard Accept and the SDKs
+ * (`Accept: application/json`) get.
+ */
+export function errorContentType(accept: string | null | undefined): string {
+  if (!accept) return "application/json";
+  const problem = quality(accept, "application/problem+json");
+  const json = quality(accept, "application/json");
+  return problem.exact && problem.q > 0 && problem.q >= json.q ? "application/problem+json" : "application/json";
+}
+
+/**
+ * Whether an unhandled error is a failure of the storage behind the request (D1, a Durable
+ * Object) rather than a bug: D1 reports `D1_…` errors, Durable Object stubs set `retryable`,
+ * `overloaded` or `durableObjectReset`. drizzle wraps driver errors, so causes are followed.
+ */
+export function isStorageFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as { message?: unknown; name?: unknown; retryable?: unknown; overloaded?: unknown; durableObjectReset?: unknown };
+    if (x.retryable === true || x.overloaded === true || x.durableObjectReset === true) return true;
+    if (typeof x.message === "string" && /^D1_|\bD1_[A-Z_]+\b|Durable Object|network connection lost/i.test(x.message)) return true;
+  }
+  return false;
+}
+
+/** Seconds a client should wait before retrying after a storage failure. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;

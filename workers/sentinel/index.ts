@@ -1,3 +1,4 @@
+import { watchClient } from "./clientGone";
 import type { GatewayRequestRow } from "../lib/deploy/requestLog";
 import { headerLines, MAX_LOGGED_BODY, redactBody, redactedQuery } from "../lib/deploy/requestLog";
 import { baseDomain } from "../lib/deploy/hostnames";
@@ -106,12 +107,14 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   let body = res.body;
   let responseCopy: ReadableStream | null = null;
   if (result.logging.responseBody && body && res.status !== 101) [body, responseCopy] = body.tee();
+  const watched = res.status === 101 ? { body, outcome: Promise.resolve(res.status) } : watchClient(body, res.status, request.signal);
+  body = watched.body;
   const out =
     res.status === 101
       ? new Response(null, { status: 101, headers, webSocket: (res as Response & { webSocket?: WebSocket | null }).webSocket ?? null })
       : new Response(body, { status: res.status, statusText: res.statusText, headers });
   ctx.waitUntil(
-    logRequest(env, { route, snapUpstream: snap.upstream, meta, facts, host, clientIp, result, status: res.status, resHeaders: res.headers, answered, routed, forRequestLog, responseCopy, bodySchema }).catch((e) =>
+    logRequest(env, { route, snapUpstream: snap.upstream, meta, facts, host, clientIp, result, status: watched.outcome, resHeaders: res.headers, answered, routed, forRequestLog, responseCopy, bodySchema }).catch((e) =>
       console.error(`[${meta.requestId}] request log failed`, e),
     ),
   );
@@ -180,7 +183,7 @@ async function logRequest(
     host: string;
     clientIp: string;
     result: EngineResult;
-    status: number;
+    status: Promise<number>;
     resHeaders: Headers;
     answered: number;
     routed: number;
@@ -192,7 +195,8 @@ async function logRequest(
   const { result } = o;
   const flags = result.logging;
   const q = redactedQuery(o.facts.url, result.redactQuery);
-  const [requestBody, responseBody] = await Promise.all([
+  const [status, requestBody, responseBody] = await Promise.all([
+    o.status,
     flags.requestBody && o.forRequestLog ? readCapped(o.forRequestLog.body) : Promise.resolve(""),
     flags.responseBody ? readCapped(o.responseCopy) : Promise.resolve(""),
   ]);
@@ -215,7 +219,7 @@ async function logRequest(
     query_params: flags.query ? JSON.stringify(q.params) : "{}",
     request_headers: flags.requestHeaders ? JSON.stringify(headerLines(o.facts.headers, result.redactHeaders)) : "[]",
     request_body: redactJsonText(requestBody, o.bodySchema),
-    response_status: o.status,
+    response_status: status,
     response_headers: flags.responseHeaders ? JSON.stringify(headerLines(o.resHeaders, new Set())) : "[]",
     response_body: responseBody,
     user_agent: flags.requestHeaders ? o.facts.headers.get("user-agent") ?? "" : "",

@@ -13,9 +13,13 @@ const MAX_BATCH = 1000;
 const MAX_CONCURRENCY = 16;
 const RETRIES = 4;
 const SHOWN_PROBLEMS = 20;
-/** where a validation error points into `keys[]`: `/body/keys/3/hash` or `body.keys[3].hash` */
-const KEYS_LOCATION = /^\/?body[./]keys\b/;
-const KEY_PREFIX = /^\/?body[./]keys(\/\d+\/?|\[\d+\]\.?)/;
+/**
+ * where a validation error points into `keys[]`: the schema keyword location
+ * `/properties/keys/items/properties/hash/minLength` (Unkey's form), or a body path
+ * `/body/keys/3/hash` / `body.keys[3].hash`
+ */
+const KEYS_LOCATION = /^\/?body[./]keys\b|^\/properties\/keys\//;
+const KEY_PREFIX = /^\/?body[./]keys(\/\d+\/?|\[\d+\]\.?)|^\/properties\/keys\/items\/?/;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

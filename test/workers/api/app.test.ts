@@ -33,7 +33,7 @@ describe("envelope and request pipeline", () => {
     expect(res.status).toBe(400);
     expect(res.body.error?.type).toBe(errorType("unkey/application/invalid_input"));
     expect(res.body.error?.detail).toBe("POST request body for '/v2/rootKeys.createRootKey' failed to validate schema");
-    expect(res.body.error?.errors?.map((e) => e.location).sort()).toEqual(["/body/name", "/body/permissions"]);
+    expect(res.body.error?.errors?.map((e) => e.location).sort()).toEqual(["/properties/name/minLength", "/properties/permissions/type"]);
   });
 
   it("unknown body fields are rejected", async () => {

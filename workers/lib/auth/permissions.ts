@@ -7,6 +7,11 @@ export type Requirement = string | { or: Requirement[] } | { and: Requirement[] 
 
 export const or = (...r: Requirement[]): Requirement => ({ or: r });
 export const and = (...r: Requirement[]): Requirement => ({ and: r });
+/**
+ * A plain tuple, as the few Unkey handlers that authorize without `Or(...)` state it: its 403
+ * reads `Missing permission: '<p>'`. A bare string requirement is Unkey's usual `Or(T(p))`.
+ */
+export const exactly = (p: string): Requirement => ({ and: [p] });
 
 /** `api.*.<action>` or `api.<apiId>.<action>` (the usual API-scoped requirement). */
 export const apiAction = (apiId: string, action: string): Requirement =>
@@ -31,10 +36,15 @@ function flatten(req: Requirement): string {
   return req.and.map(flatten).join(" and ");
 }
 
-/** Unkey's wording: one requirement, or a list of alternatives. */
-export function describeMissing(req: Requirement): string {
-  if (typeof req === "string") return `Missing permission: '${req}'`;
-  return `Missing one of these permissions: ${flatten(req)}`;
+/**
+ * Unkey's wording. Its handlers authorize through `Or(...)` almost everywhere, even with one
+ * alternative, so a bare string or an `or` reads `Missing one of these permissions: a or b`. An
+ * `and` answers with its first unmet member, a plain tuple there reading `Missing permission: 'p'`.
+ */
+export function describeMissing(req: Requirement, grants?: Grants): string {
+  if (typeof req === "string" || "or" in req) return `Missing one of these permissions: ${flatten(req)}`;
+  const unmet = req.and.find((r) => !grants || !satisfies(grants, r)) ?? req.and[0]!;
+  return typeof unmet === "string" ? `Missing permission: '${unmet}'` : describeMissing(unmet, grants);
 }
 
 /**

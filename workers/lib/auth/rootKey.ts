@@ -155,7 +155,7 @@ export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
 /** Throws the standard 403 unless the root key satisfies `req`. */
 export function requirePermission(root: Grants, req: Requirement): void {
   if (!satisfies(root, req)) {
-    throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(req));
+    throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(req, root));
   }
 }
 

@@ -21,7 +21,7 @@ export async function resolvePolicies(d: Database, workspaceId: string, policies
         parsePermissionQuery(p.keyauth.permissionQuery);
       } catch (e) {
         throw invalidInput(`The permission query of policy ${i} is invalid: ${(e as Error).message}`, [
-          { location: `${location(i)}/keyauth/permissionQuery`, message: (e as Error).message },
+          { location: location(i) ? `${location(i)}.keyauth.permissionQuery` : "keyauth.permissionQuery", message: (e as Error).message },
         ]);
       }
     }

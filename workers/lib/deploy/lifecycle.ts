@@ -172,7 +172,7 @@ export async function setPreviewRunning(c: Context<AppEnv>, root: RootKeyContext
       .set({ status: running ? "ready" : "stopped", updatedAt: now })
       .where(and(eq(schema.deployments.id, dep.id), eq(schema.deployments.status, running ? "stopped" : "ready"))),
     ...auditInserts(c, root.workspaceId, [
-      { event: running ? "deployment.start" : "deployment.stop", description: `${running ? "Started" : "Stopped"} deployment ${dep.id}`, targets: [{ type: "deployment", id: dep.id }] },
+      { event: running ? "deployment.wake" : "deployment.stop", description: `${running ? "Started" : "Stopped"} deployment ${dep.id}`, targets: [{ type: "deployment", id: dep.id }] },
     ]),
   ]);
 }

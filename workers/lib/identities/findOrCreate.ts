@@ -10,6 +10,8 @@ export type IdentityRow = typeof schema.identities.$inferSelect;
 
 /** The live identity with this externalId in the workspace, or null. */
 export async function findIdentityByExternalId(d: Database, workspaceId: string, externalId: string): Promise<IdentityRow | null> {
+  // longer than any stored externalId: not found, without sending an unbounded string to D1
+  if (externalId.length > 255) return null;
   const rows = await d
     .select()
     .from(schema.identities)

@@ -88,7 +88,8 @@ export async function verificationSeries(
               eq(t.workspaceId, session.workspaceId),
               eq(t.externalId, session.externalId),
               inArray(t.keySpaceId, session.keyspaceIds),
-              q.keyId !== undefined ? eq(t.keyId, q.keyId) : undefined,
+              // an id longer than any key id matches nothing, like an unknown one
+              q.keyId !== undefined ? eq(t.keyId, q.keyId.length > 255 ? "" : q.keyId) : undefined,
               gte(t.time, first),
               lt(t.time, q.endTime),
             ),

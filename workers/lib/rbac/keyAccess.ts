@@ -85,7 +85,7 @@ export function requireKeyUpdate(root: RootKeyContext, key: RbacKeyTarget, rbacA
       ? apiAction(key.apiId, "update_key")
       : both(apiAction(key.apiId, "update_key"), ...rbacActions.map((a) => `rbac.*.${a}`));
   if (satisfies(root, tuple)) return;
-  throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(or(tuple, res.urn)));
+  throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(or(tuple, res.urn), root));
 }
 
 /**

@@ -164,12 +164,6 @@ export async function rolesWithPermissions(d: Database, roles: RoleRow[]): Promi
   return roles.map((r) => roleData(r, perms.get(r.id)));
 }
 
-/** Case-insensitive substring test over some text columns (no LIKE wildcards to escape). */
-export function searchAny(term: string, columns: SQL[]): SQL {
-  const needle = term.toLowerCase();
-  return or(...columns.map((col) => sql`instr(lower(coalesce(${col}, '')), ${needle}) > 0`))!;
-}
-
 /**
  * Runs `writes` and then `read` as one D1 batch (one atomic round trip) and returns what `read`
  * saw: the state right after the writes.

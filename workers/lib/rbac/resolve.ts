@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../env";
 import { rawStatement, schema, type Database } from "../db";
 import { ApiError } from "../errors";
@@ -33,6 +33,27 @@ export async function resolveRoles(d: Database, workspaceId: string, names: stri
   const byName = new Map(rows.map((r) => [r.name, r]));
   for (const n of wanted) if (!byName.has(n)) throw roleNotFound(n);
   return wanted.map((n) => byName.get(n)!);
+}
+
+/**
+ * Permission slugs compare case-insensitively, as Unkey's do (its database collation):
+ * `DOCUMENTS.WRITE` and `documents.write` are one permission. Deduplicates `slugs` that way (the
+ * first spelling in the request is kept) and replaces each by the slug already stored for it (the
+ * first created, should several spellings exist), so later exact-slug statements find that row.
+ */
+export async function canonicalPermissionSlugs(d: Database, workspaceId: string, slugs: string[]): Promise<string[]> {
+  const first = new Map<string, string>();
+  for (const s of slugs) if (!first.has(s.toLowerCase())) first.set(s.toLowerCase(), s);
+  if (first.size === 0) return [];
+  const p = schema.permissions;
+  const rows = await d
+    .select({ slug: p.slug })
+    .from(p)
+    .where(and(eq(p.workspaceId, workspaceId), inJson(sql`lower(${p.slug})`, [...first.keys()])))
+    .orderBy(asc(p.createdAt), asc(p.id));
+  const stored = new Map<string, string>();
+  for (const r of rows) if (!stored.has(r.slug.toLowerCase())) stored.set(r.slug.toLowerCase(), r.slug);
+  return [...first].map(([lower, s]) => stored.get(lower) ?? s);
 }
 
 /** Which of `slugs` already exist as permissions of the workspace. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { and, apiAction, canDelegate, describeMissing, or, satisfies } from "../../../../workers/lib/auth/permissions";
+import { and, apiAction, canDelegate, describeMissing, exactly, or, satisfies } from "../../../../workers/lib/auth/permissions";
 
 const grants = (...p: string[]) => ({ fullAccess: false, permissions: new Set(p) });
 
@@ -17,8 +17,11 @@ describe("permission matching (keys-and-apis §7.5)", () => {
     expect(satisfies({ fullAccess: true, permissions: new Set() }, and("x.*.y", or("a", "b")))).toBe(true);
   });
 
-  it("describes missing permissions in Unkey's words", () => {
-    expect(describeMissing("api.*.create_api")).toBe("Missing permission: 'api.*.create_api'");
+  it("describes missing permissions in Unkey's words: Or(...) even with one alternative, the single form for a plain tuple or And", () => {
+    expect(describeMissing("rbac.*.delete_permission")).toBe("Missing one of these permissions: rbac.*.delete_permission");
+    expect(describeMissing(exactly("api.*.create_api"))).toBe("Missing permission: 'api.*.create_api'");
+    expect(describeMissing(and("a.*.x", "b.*.y"), grants("a.*.x"))).toBe("Missing permission: 'b.*.y'");
+    expect(describeMissing(and("a.*.x", "b.*.y"), grants())).toBe("Missing permission: 'a.*.x'");
     expect(describeMissing(apiAction("api_1", "delete_api"))).toBe(
       "Missing one of these permissions: api.*.delete_api or api.api_1.delete_api",
     );

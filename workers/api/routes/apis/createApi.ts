@@ -1,6 +1,7 @@
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { authorize } from "../../../lib/auth/rootKey";
+import { exactly } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -16,7 +17,7 @@ export const route = rpcRoute({
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const { name } = c.req.valid("json");
-    const root = await authorize(c, "api.*.create_api");
+    const root = await authorize(c, exactly("api.*.create_api"));
     const apiId = newId("api");
     const keyspaceId = newId("ks");
     const now = Date.now();

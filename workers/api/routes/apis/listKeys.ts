@@ -18,10 +18,11 @@ export const route = rpcRoute({
   paginated: true,
   errors: [404, 412],
   body: z.object({
-    apiId: z.string().min(1).max(255),
+    // the spec states no maxLength here: an overlong id is simply not found (404), see findApi
+    apiId: z.string().min(1),
     limit: z.number().int().min(1).max(100).default(100),
     cursor: z.string().min(1).max(1024).optional(),
-    externalId: z.string().min(1).max(255).optional(),
+    externalId: z.string().min(1).optional(),
     decrypt: z.boolean().default(false),
     revalidateKeysCache: z.boolean().default(false),
   }),

@@ -58,6 +58,12 @@ export const register = (app: App) =>
             ...envs.map((e) => ({ type: "environment", id: e.id, name: e.slug })),
           ],
         },
+        // Unkey records each environment an app comes with as its own event
+        ...envs.map((e) => ({
+          event: "environment.create",
+          description: `Created environment ${e.id} (${e.slug}) of app ${appId}`,
+          targets: [{ type: "environment", id: e.id, name: e.slug }, { type: "app", id: appId, name: body.name }],
+        })),
       ]),
     ]);
     return ok(c, { appId });

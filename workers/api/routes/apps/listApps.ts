@@ -1,4 +1,5 @@
-import { and, asc, eq, gte, isNull, like, or as sqlOr } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
+import { searchFilter } from "../../../lib/search";
 import { db, schema } from "../../../lib/db";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { requireSomeScope, allowed, scoped } from "../../../lib/deploy/access";
@@ -29,11 +30,10 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const project = await getProjectOrThrow(d, root.workspaceId, ident);
     const a = schema.deployApps;
-    const pattern = search ? `%${search.replace(/[%_\\]/g, (m) => "\\" + m)}%` : undefined;
     const rows = await d
       .select()
       .from(a)
-      .where(and(eq(a.projectId, project.id), isNull(a.deletedAt), cursor ? gte(a.id, cursor) : undefined, pattern ? sqlOr(like(a.name, pattern), like(a.slug, pattern)) : undefined))
+      .where(and(eq(a.projectId, project.id), isNull(a.deletedAt), cursor ? gte(a.id, cursor) : undefined, searchFilter(search, [sql`${a.name}`, sql`${a.slug}`])))
       .orderBy(asc(a.id))
       .limit(limit + 1);
     const { items, next } = paginate(rows, limit, (r) => r.id);

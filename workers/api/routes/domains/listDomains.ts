@@ -1,4 +1,5 @@
-import { and, asc, eq, gte, like } from "drizzle-orm";
+import { and, asc, eq, gte, sql } from "drizzle-orm";
+import { searchFilter } from "../../../lib/search";
 import { db, schema } from "../../../lib/db";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { allowed, scoped } from "../../../lib/deploy/access";
@@ -33,11 +34,10 @@ export const register = (app: App) =>
     const { environment } = await getEnvironmentOrThrow(d, root.workspaceId, b.project, b.app, b.environment);
     if (!allowed(root, scoped("environment", "read_domain", environment.id))) throw environmentNotFound();
     const t = schema.customDomains;
-    const pattern = b.search ? `%${b.search.toLowerCase().replace(/[%_\\]/g, (m) => "\\" + m)}%` : undefined;
     const rows = await d
       .select()
       .from(t)
-      .where(and(eq(t.environmentId, environment.id), b.cursor ? gte(t.id, b.cursor) : undefined, pattern ? like(t.domain, pattern) : undefined))
+      .where(and(eq(t.environmentId, environment.id), b.cursor ? gte(t.id, b.cursor) : undefined, searchFilter(b.search, [sql`${t.domain}`])))
       .orderBy(asc(t.id))
       .limit(b.limit + 1);
     const { items, next } = paginate(rows, b.limit, (r) => r.id);

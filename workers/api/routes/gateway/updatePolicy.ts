@@ -33,9 +33,9 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     const rules = RULE_TYPES.filter((t) => b[t] !== undefined);
-    if (rules.length > 1) throw invalidInput("Give at most one rule object.", rules.map((t) => ({ location: `/body/${t}`, message: "only one rule per policy" })));
+    if (rules.length > 1) throw invalidInput("Give at most one rule object.", rules.map((t) => ({ location: t, message: "only one rule per policy" })));
     if (b.name === undefined && b.enabled === undefined && b.match === undefined && rules.length === 0)
-      throw invalidInput("Nothing to update: give name, enabled, match or a rule.", [{ location: "/body", message: "at least one field to update is required" }]);
+      throw invalidInput("Nothing to update: give name, enabled, match or a rule.", [{ location: "policy", message: "at least one field to update is required" }]);
     const root = await rootKeyAuth(c);
     requireSomeScope(root, "environment", "update_policy");
     const d = db(c.env.DB);
@@ -50,7 +50,7 @@ export const register = (app: App) =>
     if (b.match === null || (b.match && b.match.length === 0)) delete p.match;
     else if (b.match) p.match = b.match;
     if (rules.length === 1) setRule(p, b);
-    const [resolved] = await resolvePolicies(d, root.workspaceId, [p], () => "/body");
+    const [resolved] = await resolvePolicies(d, root.workspaceId, [p], () => "");
     policies[index] = resolved!;
     await d.batch([
       d.update(schema.environments).set({ policies, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),

@@ -114,13 +114,13 @@ async function handle(c: Context<AppEnv>) {
     if (!hit) return { token_hash: hash, token_type: alert.type, label: "false_positive" as const };
     if (!handled.has(hash)) {
       handled.add(hash);
-      const kind = root ? "root_key" : "key";
+      const kind = root ? "rootKey" : "key";
       const disable = hit.ws.disableLeakedKeys;
       const meta = { source: alert.source ?? "unknown", url: alert.url ?? null, tokenType: alert.type, disabled: disable };
       const target = root ? { type: "rootKey", id: root.id } : { type: "key", id: key!.id };
       writes.push(
         ...auditInserts(c, hit.workspaceId, [
-          { event: `${kind}.leaked`, description: `GitHub reported ${kind === "root_key" ? "root key" : "key"} ${hit.id} as leaked${disable ? "; it was disabled" : ""}`, targets: [target], meta },
+          { event: `${kind}.leaked`, description: `GitHub reported ${kind === "rootKey" ? "root key" : "key"} ${hit.id} as leaked${disable ? "; it was disabled" : ""}`, targets: [target], meta },
         ], SYSTEM),
       );
       if (disable) {

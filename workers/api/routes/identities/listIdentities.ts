@@ -1,4 +1,5 @@
 import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
+import { searchFilter } from "../../../lib/search";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { db, schema } from "../../../lib/db";
 import { identityRatelimits, requireIdentityAction, toIdentityResponse } from "../../../lib/identities/identity";
@@ -27,7 +28,7 @@ export const register = (app: App) =>
     const root = await rootKeyAuth(c);
     const d = db(c.env.DB);
     const i = schema.identities;
-    const search = body.search?.trim().toLowerCase();
+    const search = body.search;
     const rows = await d
       .select()
       .from(i)
@@ -36,8 +37,7 @@ export const register = (app: App) =>
           eq(i.workspaceId, root.workspaceId),
           isNull(i.deletedAt),
           body.cursor ? gte(i.id, body.cursor) : undefined,
-          // instr, not LIKE: `%` and `_` in the search text are ordinary characters
-          search ? sql`(instr(lower(${i.id}), ${search}) > 0 OR instr(lower(${i.externalId}), ${search}) > 0)` : undefined,
+          searchFilter(search, [sql`${i.id}`, sql`${i.externalId}`]),
         ),
       )
       .orderBy(asc(i.id))

@@ -2,7 +2,7 @@ import { db } from "../../../lib/db";
 import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
-import { attachPermissionsToKey, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
+import { attachPermissionsToKey, canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireCreatePermission, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 
@@ -25,7 +25,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
     requireKeyUpdate(root, key, ["add_permission_to_key"]);
-    const wanted = [...new Set(body.permissions)];
+    const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
     const [existing, current] = await Promise.all([
       existingPermissions(d, root.workspaceId, wanted),
       keyPermissionsQuery(d, key.id),

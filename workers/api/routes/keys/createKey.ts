@@ -10,7 +10,7 @@ import { newId } from "../../../lib/ids";
 import { generateKey, sha256Base64 } from "../../../lib/crypto";
 import { boundToKey, encryptKey, vaultConfigured, vaultMissing } from "../../../lib/vault";
 import { planIdentityLink } from "../../../lib/identities/findOrCreate";
-import { attachPermissionsToKey, attachRolesToKey, planPermissionCreation, resolveRoles } from "../../../lib/rbac/resolve";
+import { attachPermissionsToKey, attachRolesToKey, canonicalPermissionSlugs, planPermissionCreation, resolveRoles } from "../../../lib/rbac/resolve";
 import {
   assertUniqueRatelimitNames,
   CreateCreditsInput,
@@ -88,7 +88,7 @@ export const register = (app: App) =>
       writes.push(...plan.statements);
       identityId = plan.idSql;
     }
-    const permissions = body.permissions ?? [];
+    const permissions = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions ?? []);
     const permPlan = await planPermissionCreation(c, d, root.workspaceId, permissions);
     writes.push(...permPlan.statements);
     writes.push(

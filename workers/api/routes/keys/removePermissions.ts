@@ -3,7 +3,7 @@ import { rootKeyAuth } from "../../../lib/auth/rootKey";
 import { ApiError } from "../../../lib/errors";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
-import { detachPermissionsFromKey, existingPermissions } from "../../../lib/rbac/resolve";
+import { canonicalPermissionSlugs, detachPermissionsFromKey, existingPermissions } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, rpcRoute, z, type App } from "../../rpc";
 import { keyIdField } from "./addPermissions";
@@ -25,7 +25,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
     requireKeyUpdate(root, key, ["remove_permission_from_key"]);
-    const wanted = [...new Set(body.permissions)];
+    const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
     const [existing, current] = await Promise.all([
       existingPermissions(d, root.workspaceId, wanted),
       keyPermissionsQuery(d, key.id),

@@ -4,6 +4,7 @@ import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
 import {
   attachPermissionsToKey,
+  canonicalPermissionSlugs,
   detachPermissionsFromKey,
   existingPermissions,
   planPermissionCreation,
@@ -29,7 +30,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
     requireKeyUpdate(root, key, ["add_permission_to_key", "remove_permission_from_key"]);
-    const wanted = [...new Set(body.permissions)];
+    const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
     const [existing, current] = await Promise.all([
       existingPermissions(d, root.workspaceId, wanted),
       keyPermissionsQuery(d, key.id),

@@ -10,6 +10,7 @@ import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { creditsChanged } from "../../../lib/keys/credits";
 import { planIdentityLink } from "../../../lib/identities/findOrCreate";
 import {
+  canonicalPermissionSlugs,
   attachPermissionsToKey,
   attachRolesToKey,
   detachPermissionsFromKey,
@@ -89,7 +90,7 @@ export const register = (app: App) =>
     }
 
     if (body.permissions !== undefined) {
-      const wanted = [...new Set(body.permissions)];
+      const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
       const current = await d
         .select({ id: schema.permissions.id, slug: schema.permissions.slug })
         .from(schema.keysPermissions)

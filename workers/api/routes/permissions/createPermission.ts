@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { authorize } from "../../../lib/auth/rootKey";
@@ -36,7 +36,8 @@ export const register = (app: App) =>
     const clash = await d
       .select({ id: p.id })
       .from(p)
-      .where(and(eq(p.workspaceId, root.workspaceId), eq(p.slug, body.slug)))
+            // case-insensitively, as Unkey's unique index compares slugs
+      .where(and(eq(p.workspaceId, root.workspaceId), sql`lower(${p.slug}) = ${body.slug.toLowerCase()}`))
       .limit(1);
     if (clash.length > 0) throw permissionExists(body.slug);
     const permissionId = newId("perm");

@@ -5,7 +5,7 @@ import { authorize, requirePermission } from "../../../lib/auth/rootKey";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { permissionSlug } from "../../../lib/rbac/model";
-import { existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
+import { canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole } from "../../../lib/rbac/rolePermissions";
 import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
 import { ok, rpcRoute, z, type App } from "../../rpc";
@@ -32,9 +32,9 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await authorize(c, "rbac.*.create_role");
-    const slugs = [...new Set(body.permissions ?? [])];
-    if (slugs.length > 0) requirePermission(root, "rbac.*.add_permission_to_role");
+    if ((body.permissions ?? []).length > 0) requirePermission(root, "rbac.*.add_permission_to_role");
     const d = db(c.env.DB);
+    const slugs = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions ?? []);
     const r = schema.roles;
     const [clash, existing] = await Promise.all([
       d.select({ id: r.id }).from(r).where(and(eq(r.workspaceId, root.workspaceId), eq(r.name, body.name))).limit(1),

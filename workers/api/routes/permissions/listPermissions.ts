@@ -1,7 +1,8 @@
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { authorize } from "../../../lib/auth/rootKey";
-import { Permission, permissionData, searchAny } from "../../../lib/rbac/model";
+import { Permission, permissionData } from "../../../lib/rbac/model";
+import { searchFilter } from "../../../lib/search";
 import { page, paginate, rpcRoute, z, type App } from "../../rpc";
 
 export const route = rpcRoute({
@@ -30,7 +31,7 @@ export const register = (app: App) =>
         and(
           eq(p.workspaceId, root.workspaceId),
           cursor ? gte(p.id, cursor) : undefined,
-          search ? searchAny(search, [sql`${p.id}`, sql`${p.name}`, sql`${p.slug}`, sql`${p.description}`]) : undefined,
+          searchFilter(search, [sql`${p.id}`, sql`${p.name}`, sql`${p.slug}`, sql`${p.description}`]),
         ),
       )
       .orderBy(asc(p.id))

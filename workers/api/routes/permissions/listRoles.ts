@@ -1,7 +1,8 @@
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { authorize } from "../../../lib/auth/rootKey";
-import { Role, rolesWithPermissions, searchAny } from "../../../lib/rbac/model";
+import { Role, rolesWithPermissions } from "../../../lib/rbac/model";
+import { searchFilter } from "../../../lib/search";
 import { page, paginate, rpcRoute, z, type App } from "../../rpc";
 
 export const route = rpcRoute({
@@ -32,7 +33,7 @@ export const register = (app: App) =>
         and(
           eq(r.workspaceId, root.workspaceId),
           cursor ? gte(r.id, cursor) : undefined,
-          search ? searchAny(search, [sql`${r.id}`, sql`${r.name}`, sql`${r.description}`]) : undefined,
+          searchFilter(search, [sql`${r.id}`, sql`${r.name}`, sql`${r.description}`]),
         ),
       )
       .orderBy(asc(r.id))

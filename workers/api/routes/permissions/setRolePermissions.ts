@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize, requirePermission } from "../../../lib/auth/rootKey";
+import { authorize } from "../../../lib/auth/rootKey";
+import { and as and_ } from "../../../lib/auth/permissions";
 import { Permission, permissionData, permissionSlug, roleNotFoundById, rolePermissionsQuery, writeThenRead } from "../../../lib/rbac/model";
-import { existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
+import { canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole, detachPermissionsFromRole } from "../../../lib/rbac/rolePermissions";
 import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
 import { hashesOfKeysWithRole, invalidateKeyHashes } from "../../../lib/rbac/invalidate";
@@ -24,8 +25,8 @@ export const route = rpcRoute({
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const root = await authorize(c, "rbac.*.add_permission_to_role");
-    requirePermission(root, "rbac.*.remove_permission_from_role");
+    // Unkey: And(add, remove), so the 403 names the first missing one in the single form
+    const root = await authorize(c, and_("rbac.*.add_permission_to_role", "rbac.*.remove_permission_from_role"));
     const d = db(c.env.DB);
     const r = schema.roles;
     const [role] = await d
@@ -34,7 +35,7 @@ export const register = (app: App) =>
       .where(and(eq(r.id, body.roleId), eq(r.workspaceId, root.workspaceId)))
       .limit(1);
     if (!role) throw roleNotFoundById();
-    const wanted = [...new Set(body.permissions)];
+    const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
     const [existing, current] = await Promise.all([
       existingPermissions(d, root.workspaceId, wanted),
       rolePermissionsQuery(d, role.id),

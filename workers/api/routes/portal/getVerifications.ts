@@ -13,7 +13,7 @@ export const route = rpcRoute({
   body: z.object({
     startTime: z.number().int().min(0),
     endTime: z.number().int().min(0),
-    keyId: z.string().min(1).max(255).optional(),
+    keyId: z.string().optional(),
   }),
   data: z.array(VerificationPoint),
 });

@@ -1,4 +1,5 @@
-import { and, asc, eq, gte, isNull, like, or as sqlOr } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
+import { searchFilter } from "../../../lib/search";
 import { db, schema } from "../../../lib/db";
 import { authorize } from "../../../lib/auth/rootKey";
 import { projectResponse } from "../../../lib/deploy/resources";
@@ -19,7 +20,6 @@ export const register = (app: App) =>
     const { limit, cursor, search } = c.req.valid("json");
     const root = await authorize(c, "project.*.read_project");
     const p = schema.projects;
-    const pattern = search ? `%${search.replace(/[%_\\]/g, (m) => "\\" + m)}%` : undefined;
     const rows = await db(c.env.DB)
       .select()
       .from(p)
@@ -28,7 +28,7 @@ export const register = (app: App) =>
           eq(p.workspaceId, root.workspaceId),
           isNull(p.deletedAt),
           cursor ? gte(p.id, cursor) : undefined,
-          pattern ? sqlOr(like(p.name, pattern), like(p.slug, pattern)) : undefined,
+          searchFilter(search, [sql`${p.name}`, sql`${p.slug}`]),
         ),
       )
       .orderBy(asc(p.id))

@@ -38,7 +38,7 @@ export const register = (app: App) =>
       d.update(o).set({ deletedAt: now, updatedAt: now }).where(eq(o.id, row.id)),
       ...auditInserts(c, root.workspaceId, [
         {
-          event: "ratelimitOverride.delete",
+          event: "ratelimit.delete_override",
           description: `Deleted override ${row.id} for '${body.identifier}'`,
           targets: [
             { type: "ratelimitNamespace", id: ns.id, name: ns.name },

@@ -59,7 +59,7 @@ export const register = (app: App) =>
         }),
       ...auditInserts(c, root.workspaceId, [
         {
-          event: creating ? "ratelimitOverride.create" : "ratelimitOverride.update",
+          event: "ratelimit.set_override",
           description: `${creating ? "Created" : "Updated"} override ${overrideId} for '${body.identifier}' (${body.limit} per ${body.duration} ms)`,
           targets: [
             { type: "ratelimitNamespace", id: ns.id, name: ns.name },

@@ -43,7 +43,7 @@ export const register = (app: App) =>
       d.insert(schema.rootKeys).values({ ...minted.row, expires: body.expires ?? null }),
       ...auditInserts(c, root.workspaceId, [
         {
-          event: "root_key.create",
+          event: "rootKey.create",
           description: `Created root key ${minted.row.id}`,
           targets: [{ type: "rootKey", id: minted.row.id, name: body.name }],
           meta: { permissions },

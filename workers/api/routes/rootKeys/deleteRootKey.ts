@@ -28,7 +28,7 @@ export const register = (app: App) =>
     await d.batch([
       d.update(t).set({ deletedAt: Date.now() }).where(eq(t.id, keyId)),
       ...auditInserts(c, root.workspaceId, [
-        { event: "root_key.delete", description: `Deleted root key ${keyId}`, targets: [{ type: "rootKey", id: keyId, name: row.name }] },
+        { event: "rootKey.delete", description: `Deleted root key ${keyId}`, targets: [{ type: "rootKey", id: keyId, name: row.name }] },
       ]),
     ]);
     await cacheFor(c).remove("rootKeyByHash", row.hash);

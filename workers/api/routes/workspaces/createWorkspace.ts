@@ -33,7 +33,7 @@ export const register = (app: App) =>
           targets: [{ type: "workspace", id: workspaceId, name }],
         },
         {
-          event: "root_key.create",
+          event: "rootKey.create",
           description: `Created root key ${root.row.id} with full access`,
           targets: [{ type: "rootKey", id: root.row.id }],
         },

@@ -81,7 +81,7 @@ describe("identities.createIdentity", () => {
     const weak = await rootKeyWith(ws.rootKey, ["identity.*.read_identity"]);
     const res = await call("identities.createIdentity", { externalId: "x" }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'identity.*.create_identity'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: identity.*.create_identity");
   });
 });
 

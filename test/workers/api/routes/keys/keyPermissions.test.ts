@@ -59,7 +59,7 @@ describe("keys.addPermissions", () => {
     const res = await call("keys.addPermissions", { keyId: w.key.keyId, permissions: ["exists", "missing"] }, key);
     expect(res.status).toBe(403);
     expect(res.body.error!.type).toBe(TYPE("unkey/authorization/insufficient_permissions"));
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.create_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_permission");
     expect(await count("SELECT count(*) AS n FROM keys_permissions WHERE key_id = ?", w.key.keyId)).toBe(0);
     expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
     const ok = await call("keys.addPermissions", { keyId: w.key.keyId, permissions: ["exists"] }, key);
@@ -291,7 +291,7 @@ describe("keys.setPermissions", () => {
     expect((await call("keys.setPermissions", { keyId: w.key.keyId, permissions: ["exists"] }, both)).status).toBe(200);
     const res = await call("keys.setPermissions", { keyId: w.key.keyId, permissions: ["missing"] }, both);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.create_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_permission");
     expect(slugsOf((await call("keys.setPermissions", { keyId: w.key.keyId, permissions: ["exists"] }, both)).body.data)).toEqual(["exists"]);
   });
 

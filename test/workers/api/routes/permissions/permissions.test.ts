@@ -90,7 +90,7 @@ describe("permissions.createPermission", () => {
     const res = await call("permissions.createPermission", { name: "x", slug: "x" }, weak);
     expect(res.status).toBe(403);
     expect(res.body.error!.type).toBe(TYPE("unkey/authorization/insufficient_permissions"));
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.create_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_permission");
     const ok = await w.scoped(["rbac.*.create_permission"]);
     expect((await call("permissions.createPermission", { name: "x", slug: "x" }, ok)).status).toBe(200);
   });
@@ -134,7 +134,7 @@ describe("permissions.getPermission", () => {
     const weak = await w.scoped(["rbac.*.create_permission"]);
     const res = await call("permissions.getPermission", { permission: "does-not-exist" }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.read_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.read_permission");
   });
 
   it("rejects a value that is not a slug or id with 400", async () => {
@@ -278,6 +278,6 @@ describe("permissions.deletePermission", () => {
     const weak = await w.scoped(["rbac.*.create_permission", "rbac.*.read_permission"]);
     const res = await call("permissions.deletePermission", { permission: id }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.delete_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.delete_permission");
   });
 });

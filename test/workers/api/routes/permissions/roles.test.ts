@@ -75,7 +75,7 @@ describe("permissions.createRole", () => {
     const weak = await w.scoped(["rbac.*.read_role"]);
     const res = await call("permissions.createRole", { name: "x" }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.create_role'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_role");
   });
 
   it("also needs rbac.*.add_permission_to_role when permissions are given", async () => {
@@ -86,7 +86,7 @@ describe("permissions.createRole", () => {
     expect((await call("permissions.createRole", { name: "empty", permissions: [] }, weak)).status).toBe(200);
     const res = await call("permissions.createRole", { name: "x", permissions: ["p"] }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.add_permission_to_role'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.add_permission_to_role");
   });
 
   it("also needs rbac.*.create_permission when a permission is missing, and then writes nothing", async () => {
@@ -96,7 +96,7 @@ describe("permissions.createRole", () => {
     expect((await call("permissions.createRole", { name: "ok", permissions: ["exists"] }, key)).status).toBe(200);
     const res = await call("permissions.createRole", { name: "nope", permissions: ["exists", "missing"] }, key);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.create_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_permission");
     expect((await call("permissions.getRole", { role: "nope" }, w.root)).status).toBe(404);
     expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
   });
@@ -153,7 +153,7 @@ describe("permissions.getRole", () => {
     const weak = await w.scoped(["rbac.*.read_permission"]);
     const res = await call("permissions.getRole", { role: "x" }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.read_role'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.read_role");
   });
 });
 
@@ -246,7 +246,7 @@ describe("permissions.deleteRole", () => {
     const weak = await w.scoped(["rbac.*.read_role", "rbac.*.create_role"]);
     const res = await call("permissions.deleteRole", { role: "x" }, weak);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.delete_role'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.delete_role");
   });
 });
 
@@ -307,7 +307,7 @@ describe("permissions.setRolePermissions", () => {
     const key = await w.scoped(["rbac.*.add_permission_to_role", "rbac.*.remove_permission_from_role"]);
     const res = await call("permissions.setRolePermissions", { roleId, permissions: ["brand.new"] }, key);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'rbac.*.create_permission'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_permission");
     expect(slugsOf((await call("permissions.getRole", { role: roleId }, w.root)).body.data.permissions)).toEqual(["exists"]);
     const withCreate = await w.scoped([
       "rbac.*.add_permission_to_role",

@@ -69,7 +69,7 @@ describe("ratelimit.limit", () => {
     const key = await rootKeyWith(ws.rootKey, ["ratelimit.*.create_namespace"]);
     const res = await call("ratelimit.limit", body({ namespace: "half" }), key);
     expect(res.status).toBe(403);
-    expect(res.body.error!.detail).toBe("Missing permission: 'ratelimit.*.limit'");
+    expect(res.body.error!.detail).toBe("Missing one of these permissions: ratelimit.*.limit");
     const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimit_namespaces WHERE workspace_id = ?").bind(ws.workspaceId).first<{ n: number }>();
     expect(rows!.n).toBe(0);
   });

@@ -120,7 +120,7 @@ describe("ratelimit overrides", () => {
     expect((await call("ratelimit.deleteOverride", { namespace: "ovr", identifier: "a*" }, ws.rootKey)).status).toBe(200);
     expect((await limit(ws.rootKey, "abc", { cost: 0 })).body.data.limit).toBe(100);
     expect((await call("ratelimit.deleteOverride", { namespace: "ovr", identifier: "a*" }, ws.rootKey)).status).toBe(404);
-    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimitOverride.delete'").bind(ws.workspaceId).first<{ n: number }>();
+    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimit.delete_override'").bind(ws.workspaceId).first<{ n: number }>();
     expect(audit!.n).toBe(2);
   });
 

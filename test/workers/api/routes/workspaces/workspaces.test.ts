@@ -12,7 +12,7 @@ describe("workspaces.createWorkspace (operator)", () => {
     expect(row.full_access).toBe(1);
     expect(row.hash).not.toContain(res.body.data.rootKey);
     const events = await env.DB.prepare("SELECT event FROM audit_logs WHERE workspace_id = ? ORDER BY event").bind(res.body.data.workspaceId).all<any>();
-    expect(events.results.map((r) => r.event)).toEqual(["root_key.create", "workspace.create"]);
+    expect(events.results.map((r) => r.event)).toEqual(["rootKey.create", "workspace.create"]);
   });
 
   it("the first root key passes permission checks of later features", async () => {
