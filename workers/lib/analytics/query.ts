@@ -82,7 +82,7 @@ export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsReq
  */
 export function analyticsStoreFor(env: Env): AnalyticsStore | null {
   const backend = typeof env.ANALYTICS_BACKEND === "string" && env.ANALYTICS_BACKEND ? env.ANALYTICS_BACKEND : "d1";
-  if (backend === "d1") return new D1AnalyticsStore(env.DB);
+  if (backend === "d1") return new D1AnalyticsStore(env.ANALYTICS_DB);
   return null;
 }
 

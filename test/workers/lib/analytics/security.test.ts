@@ -11,7 +11,7 @@ const MINE = `ws_mine_${crypto.randomUUID().slice(0, 8)}`;
 const OTHER = `ws_other_${crypto.randomUUID().slice(0, 8)}`;
 
 const run = (text: string, opts: { scope?: Record<string, string[]>; retentionDays?: number } = {}) =>
-  runAnalyticsQuery(new D1AnalyticsStore(env.DB), {
+  runAnalyticsQuery(new D1AnalyticsStore(env.ANALYTICS_DB), {
     text,
     tables: VERIFICATIONS,
     workspaceId: MINE,
