@@ -114,6 +114,9 @@ function ratelimitAggregate(name: string) {
       identifier: text("identifier").notNull(),
       passed: integer("passed").notNull(),
       total: integer("total").notNull(),
+      totalTokens: integer("total_tokens").notNull().default(0), // SUM(cost)
+      passedTokens: integer("passed_tokens").notNull().default(0), // SUM(cost) of passed requests
+      latencySum: real("latency_sum").notNull().default(0), // latency_avg = latency_sum / total
     },
     (t) => [uniqueIndex(`${name}_dims_idx`).on(t.workspaceId, t.time, t.namespaceId, t.identifier)],
   );

@@ -124,7 +124,10 @@ CREATE TABLE `ratelimits_per_day_v1` (
 	`namespace_id` text NOT NULL,
 	`identifier` text NOT NULL,
 	`passed` integer NOT NULL,
-	`total` integer NOT NULL
+	`total` integer NOT NULL,
+	`total_tokens` integer DEFAULT 0 NOT NULL,
+	`passed_tokens` integer DEFAULT 0 NOT NULL,
+	`latency_sum` real DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `ratelimits_per_day_v1_dims_idx` ON `ratelimits_per_day_v1` (`workspace_id`,`time`,`namespace_id`,`identifier`);--> statement-breakpoint
@@ -134,7 +137,10 @@ CREATE TABLE `ratelimits_per_hour_v1` (
 	`namespace_id` text NOT NULL,
 	`identifier` text NOT NULL,
 	`passed` integer NOT NULL,
-	`total` integer NOT NULL
+	`total` integer NOT NULL,
+	`total_tokens` integer DEFAULT 0 NOT NULL,
+	`passed_tokens` integer DEFAULT 0 NOT NULL,
+	`latency_sum` real DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `ratelimits_per_hour_v1_dims_idx` ON `ratelimits_per_hour_v1` (`workspace_id`,`time`,`namespace_id`,`identifier`);--> statement-breakpoint
@@ -144,7 +150,10 @@ CREATE TABLE `ratelimits_per_minute_v1` (
 	`namespace_id` text NOT NULL,
 	`identifier` text NOT NULL,
 	`passed` integer NOT NULL,
-	`total` integer NOT NULL
+	`total` integer NOT NULL,
+	`total_tokens` integer DEFAULT 0 NOT NULL,
+	`passed_tokens` integer DEFAULT 0 NOT NULL,
+	`latency_sum` real DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `ratelimits_per_minute_v1_dims_idx` ON `ratelimits_per_minute_v1` (`workspace_id`,`time`,`namespace_id`,`identifier`);--> statement-breakpoint
@@ -154,7 +163,10 @@ CREATE TABLE `ratelimits_per_month_v1` (
 	`namespace_id` text NOT NULL,
 	`identifier` text NOT NULL,
 	`passed` integer NOT NULL,
-	`total` integer NOT NULL
+	`total` integer NOT NULL,
+	`total_tokens` integer DEFAULT 0 NOT NULL,
+	`passed_tokens` integer DEFAULT 0 NOT NULL,
+	`latency_sum` real DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `ratelimits_per_month_v1_dims_idx` ON `ratelimits_per_month_v1` (`workspace_id`,`time`,`namespace_id`,`identifier`);--> statement-breakpoint

@@ -8,10 +8,11 @@
 // existing bucket), then delete the copied rows from DB. Interrupted, it resumes where it
 // stopped; only a crash between the insert and the delete of one rollup batch would count that
 // batch twice.
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import os from "node:os";
 import path from "node:path";
-import { wranglerSync } from "./wrangler.mjs";
+import { ROOT, wranglerSync } from "./wrangler.mjs";
 
 const GRAINS = ["minute", "hour", "day", "month"];
 const VERIFICATION_DIMS = ["workspace_id", "time", "key_space_id", "identity_id", "external_id", "key_id", "outcome", "source", "app_id", "tags"];
@@ -33,9 +34,32 @@ const sqlValue = (v) => {
   return `'${String(v).replaceAll("'", "''")}'`;
 };
 
+/**
+ * Local state only: whether the main database's file (the one with `keys`) still holds
+ * analytics rows. Read directly, so a start that has nothing to move costs no wrangler call.
+ */
+function localNeedsUpgrade(persistTo) {
+  const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
+  if (!existsSync(dir)) return false;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".sqlite") && x !== "metadata.sqlite")) {
+    const db = new DatabaseSync(path.join(dir, f), { readOnly: true });
+    try {
+      const has = (t) => !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t);
+      if (!has("keys")) continue;
+      if (MOVED_TABLES.some((t) => has(t.name) && db.prepare(`SELECT 1 FROM "${t.name}" LIMIT 1`).get())) return true;
+    } finally {
+      db.close();
+    }
+  }
+  return false;
+}
+
 export function upgradeAnalyticsDb({ config = "wrangler.toml", persistTo, remote = false, batchSize = 2000, log = console.log } = {}) {
+  if (!remote && !localNeedsUpgrade(persistTo ?? path.join(ROOT, ".wrangler", "state"))) return { moved: 0 };
   const where = remote ? ["--remote"] : ["--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
-  const exec = (binding, args) => wranglerSync(["d1", "execute", binding, ...where, "-c", config, "--yes", ...args], { env: { CI: "true" } });
+  // --json output goes through wrangler's logger, which the offline env quiets to warnings
+  const exec = (binding, args) =>
+    wranglerSync(["d1", "execute", binding, ...where, "-c", config, "--yes", ...args], { env: { CI: "true", WRANGLER_LOG: "log" } });
   const query = (binding, sql) => {
     const out = exec(binding, ["--json", "--command", sql]).stdout;
     const parsed = JSON.parse(out.slice(out.indexOf("[")));
@@ -64,6 +88,7 @@ export function upgradeAnalyticsDb({ config = "wrangler.toml", persistTo, remote
         exec("DB", ["--command", `DELETE FROM "${t.name}" WHERE rowid <= ${Number(last)}`]);
         moved += rows.length;
         log(`analytics upgrade: ${t.name}: moved ${rows.length} rows`);
+        if (rows.length < batchSize) break;
       }
     }
   } finally {

@@ -225,6 +225,9 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
         rollup(d1, "ratelimits_v1", `ratelimits_per_${g}_v1`, g, RATELIMIT_DIMS, [
           { col: "passed", expr: "SUM(passed)" },
           { col: "total", expr: "COUNT(*)" },
+          { col: "total_tokens", expr: "SUM(cost)" },
+          { col: "passed_tokens", expr: "SUM(CASE WHEN passed = 1 THEN cost ELSE 0 END)" },
+          { col: "latency_sum", expr: "SUM(latency)" },
         ], batchId),
       );
     }

@@ -327,7 +327,9 @@ class Compiler {
 
   /** The row policy as a derived table over one physical table. */
   private policyTable(def: TableDef): string {
-    const cols = Object.keys(def.columns).map(q).join(", ");
+    const cols = Object.keys(def.columns)
+      .map((c) => (def.expressions?.[c] ? `${def.expressions[c]} AS ${q(c)}` : q(c)))
+      .join(", ");
     return `SELECT ${cols} FROM ${q(def.name)} WHERE ${policyPredicates(def, this.policy).join(" AND ")}`;
   }
 
