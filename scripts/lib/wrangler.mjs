@@ -109,12 +109,18 @@ export async function startWrangler({
     port,
     proc,
     logs: () => output,
-    stop: () =>
+    // Miniflare keeps Queue messages in memory: a stop loses what is still queued. Before the
+    // SIGTERM, give the analytics pipeline time to drain: an event leaves its isolate ~5 ms after
+    // the answer, the Queue delivers within max_batch_timeout (1 s), the consumer writes in ms
+    // (docs/analytics.md → What a crash or a stop can lose). `drainMs: 0` stops at once.
+    stop: ({ drainMs = 1500 } = {}) =>
       new Promise((resolve) => {
         if (exited) return resolve();
         proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+        setTimeout(() => {
+          proc.kill("SIGTERM");
+          setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+        }, drainMs);
       }),
   };
 }
