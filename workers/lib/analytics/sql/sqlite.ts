@@ -288,14 +288,15 @@ class Compiler {
         const cte = f.parts.length === 1 ? ctes.get(name) : undefined;
         if (cte) {
           this.addSource(sc, alias, new Map(cte.cols.map((c) => [c.name, c.t])), lensOf(cte.cols));
-          return { sql: `${q(name)} AS ${q(alias)}`, est: { rows: cte.rows, work: cte.rows } };
+          // reading a source costs its rows, counted once by the SELECT (or join) that visits them
+          return { sql: `${q(name)} AS ${q(alias)}`, est: { rows: cte.rows, work: 0 } };
         }
         const def = f.parts.length === 1 ? this.set.tables.get(name) : undefined;
         if (!def) throw new ApiError("user/bad_request/invalid_analytics_table", `Access to table '${name}' is not allowed`);
         const lens = new Map(Object.entries(def.columns).filter(([, t]) => t === "array").map(([c]) => [c, COST_LIMITS.arrayColumnLength]));
         this.addSource(sc, alias, new Map(Object.entries(def.columns).map(([c, t]) => [c, colType(t)])), lens);
         const rows = this.tableRows.get(readKey(def.name, this.since)) ?? this.tableRows.get(readKey(def.name)) ?? COST_LIMITS.unknownTableRows;
-        return { sql: `(${this.policyTable(def)}) AS ${q(alias)}`, est: { rows, work: rows } };
+        return { sql: `(${this.policyTable(def)}) AS ${q(alias)}`, est: { rows, work: 0 } };
       }
       case "derived": {
         const sub = this.query(f.q, ctes, sc.parent);
