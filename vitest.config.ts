@@ -31,6 +31,7 @@ export default defineConfig({
                 // test-only key-encryption key for recoverable keys (id:base64 of 32 bytes)
                 ENCRYPTION_KEYS: "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
+                TEST_ANALYTICS_MIGRATIONS: await readD1Migrations("./schema/analytics-migrations"),
                 // cases per endpoint in test/workers/reliability (long mode: npm run test:fuzz)
                 FUZZ_RUNS: process.env.FUZZ_RUNS ?? "12",
                 // "long" runs the rate-limit accuracy suite over many more windows (test/durable-objects)

@@ -1,9 +1,12 @@
 import { sqliteTable, text, integer, real, index, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
- * Analytics tables (docs/analytics.md). The Queue consumer (workers/lib/analytics/consumer.ts)
- * writes them; analytics.getVerifications reads them through the SQL engine, which only ever
- * exposes the public columns below (event_id and batch_id are bookkeeping).
+ * Analytics tables (docs/analytics.md), in their own D1 database (binding ANALYTICS_DB,
+ * migrations in schema/analytics-migrations, drizzle.analytics.config.ts), so no analytics
+ * query or write can delay a verification or a control-plane call on the main database.
+ * The Queue consumer (workers/lib/analytics/consumer.ts) writes them; the analytics.get*
+ * endpoints read them through the SQL engine, which only ever exposes the public columns
+ * below (event_id and batch_id are bookkeeping).
  *
  * All times are Unix milliseconds. Aggregate rows carry the start of their bucket.
  * `tags` is a JSON array of strings (ClickHouse Array(String) in Unkey's schema).
@@ -111,6 +114,9 @@ function ratelimitAggregate(name: string) {
       identifier: text("identifier").notNull(),
       passed: integer("passed").notNull(),
       total: integer("total").notNull(),
+      totalTokens: integer("total_tokens").notNull().default(0), // SUM(cost)
+      passedTokens: integer("passed_tokens").notNull().default(0), // SUM(cost) of passed requests
+      latencySum: real("latency_sum").notNull().default(0), // latency_avg = latency_sum / total
     },
     (t) => [uniqueIndex(`${name}_dims_idx`).on(t.workspaceId, t.time, t.namespaceId, t.identifier)],
   );
@@ -130,4 +136,41 @@ export const analyticsQueryQuota = sqliteTable(
     queries: integer("queries").notNull().default(0),
   },
   (t) => [uniqueIndex("analytics_query_quota_ws_window_idx").on(t.workspaceId, t.windowStart)],
+);
+
+/**
+ * One row per request the Sentinel proxied (sentinel-deploy §4.1), queryable through
+ * analytics.getGatewayRequests. Opt-in columns stay empty unless a logging policy asked for
+ * them; `request_headers`/`response_headers` are JSON arrays of "Name: value", `query_params` a
+ * JSON object of arrays. The public name is the physical name (analytics table registry).
+ */
+export const gatewayRequestsV1 = sqliteTable(
+  "gateway_requests_v1",
+  {
+    requestId: text("request_id").primaryKey(),
+    time: integer("time").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    projectId: text("project_id").notNull(),
+    appId: text("app_id").notNull(),
+    environmentId: text("environment_id").notNull(),
+    deploymentId: text("deployment_id").notNull(),
+    instanceId: text("instance_id").notNull(),
+    region: text("region").notNull(),
+    method: text("method").notNull(),
+    host: text("host").notNull(),
+    path: text("path").notNull(),
+    queryString: text("query_string").notNull().default(""),
+    queryParams: text("query_params").notNull().default("{}"),
+    requestHeaders: text("request_headers").notNull().default("[]"),
+    requestBody: text("request_body").notNull().default(""),
+    responseStatus: integer("response_status").notNull(),
+    responseHeaders: text("response_headers").notNull().default("[]"),
+    responseBody: text("response_body").notNull().default(""),
+    userAgent: text("user_agent").notNull().default(""),
+    ipAddress: text("ip_address").notNull().default(""),
+    totalLatency: integer("total_latency").notNull(),
+    instanceLatency: integer("instance_latency").notNull(),
+    gatewayLatency: integer("gateway_latency").notNull(),
+  },
+  (t) => [index("gateway_requests_v1_workspace_time_idx").on(t.workspaceId, t.time)],
 );

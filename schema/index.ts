@@ -1,4 +1,6 @@
-// Every D1 table. drizzle-kit generates schema/migrations from this module.
+// Every table, for drizzle at run time. The main database (DB) holds all but ./analytics, which
+// lives in the analytics database (ANALYTICS_DB); drizzle.config.ts and drizzle.analytics.config.ts
+// say which module generates which migrations.
 export * from "./workspaces";
 export * from "./apis";
 export * from "./keys";

@@ -17,7 +17,8 @@ import { parseArgs } from "node:util";
 import { DEV_VARS, ensureDevVars, parseDevVars } from "./lib/devvars.mjs";
 import { PROBE } from "./lib/front.mjs";
 import { RunnerError, prepare, readPrepared, startRunner } from "./lib/runner.mjs";
-import { ROOT } from "./lib/wrangler.mjs";
+import { ROOT, applyLocalMigrations } from "./lib/wrangler.mjs";
+import { localNeedsUpgrade } from "./lib/upgradeAnalyticsDb.mjs";
 import { BUNDLE_DIR, RUNNER_FILE, STATE_DIR } from "./lib/runnerFile.mjs";
 
 
@@ -73,6 +74,13 @@ async function main() {
   const apiVars = { LOCAL_DEV: "1", ...fromEnvironment(["PORTAL_BASE_URL", "API_BASE_URL", "DNS_RESOLVER_URL", "TRUSTED_PROXIES"]) };
   const sentinelVars = { ...shared, ...fromEnvironment(["API_BASE_URL", "APP_WORKER_BINDINGS", "TRUSTED_PROXIES"]) };
   const token = randomBytes(12).toString("hex");
+
+  // state from before the analytics database (ANALYTICS_DB): move its rows first, or DB's
+  // migration guard stops the start (docs/analytics.md → Upgrading to the analytics database)
+  if (localNeedsUpgrade(STATE_DIR)) {
+    console.log("Moving analytics rows from DB into ANALYTICS_DB (one-time upgrade)…");
+    applyLocalMigrations({ persistTo: STATE_DIR });
+  }
 
   console.log("Bundling the Workers (wrangler deploy --dry-run)…");
   let runner;

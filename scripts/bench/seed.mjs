@@ -9,20 +9,20 @@ import path from "node:path";
 const hash = (s) => createHash("sha256").update(s).digest("base64");
 const rid = (p) => `${p}_${randomBytes(12).toString("hex")}`;
 
-/** The SQLite file of the DB binding: the one D1 database with a `keys` table (there may be more, e.g. ANALYTICS_DB). */
-export function findD1File(persistTo) {
+/** The local D1 file holding `table` (DB has `keys`; ANALYTICS_DB has `key_verifications_v1`). */
+export function findD1File(persistTo, table = "keys") {
   const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  const withKeys = files.filter((f) => {
+  const hits = files.filter((f) => {
     const db = new DatabaseSync(path.join(dir, f), { readOnly: true });
     try {
-      return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keys'").get() !== undefined;
+      return !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
     } finally {
       db.close();
     }
   });
-  if (withKeys.length !== 1) throw new Error(`expected one D1 sqlite file with a keys table in ${dir}, found ${withKeys.length} (of ${files.length})`);
-  return path.join(dir, withKeys[0]);
+  if (hits.length !== 1) throw new Error(`expected one D1 sqlite file with table ${table} in ${dir}, found ${hits.length}`);
+  return path.join(dir, hits[0]);
 }
 
 /** Inserts the workspace and `keys` keys; returns { rootKey, apiId, samples } */

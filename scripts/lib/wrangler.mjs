@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { upgradeAnalyticsDb } from "./upgradeAnalyticsDb.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -34,11 +35,22 @@ export function wranglerSync(args, opts = {}) {
   return r;
 }
 
-/** Apply D1 migrations to local state (idempotent). */
+/**
+ * Apply D1 migrations to local state (idempotent): the analytics database first, then rows an
+ * older version left in DB move there (upgradeAnalyticsDb), then the main database, whose
+ * migrations drop the old analytics tables once they are empty.
+ */
 export function applyLocalMigrations({ config = "wrangler.toml", persistTo } = {}) {
-  const args = ["d1", "migrations", "apply", "DB", "--local", "-c", config];
-  if (persistTo) args.push("--persist-to", persistTo);
-  return wranglerSync(args, { env: { CI: "true" } });
+  const apply = (binding) => {
+    const args = ["d1", "migrations", "apply", binding, "--local", "-c", config];
+    if (persistTo) args.push("--persist-to", persistTo);
+    return wranglerSync(args, { env: { CI: "true" } });
+  };
+  if (config === "wrangler.toml") {
+    apply("ANALYTICS_DB");
+    upgradeAnalyticsDb({ config, persistTo });
+  }
+  return apply("DB");
 }
 
 export async function freePort() {
@@ -101,12 +113,18 @@ export async function startWrangler({
     port,
     proc,
     logs: () => output,
-    stop: () =>
+    // Miniflare keeps Queue messages in memory: a stop loses what is still queued. Before the
+    // SIGTERM, give the analytics pipeline time to drain: an event leaves its isolate ~5 ms after
+    // the answer, the Queue delivers within max_batch_timeout (1 s), the consumer writes in ms
+    // (docs/analytics.md → What a crash or a stop can lose). `drainMs: 0` stops at once.
+    stop: ({ drainMs = 1500 } = {}) =>
       new Promise((resolve) => {
         if (exited) return resolve();
         proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+        setTimeout(() => {
+          proc.kill("SIGTERM");
+          setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+        }, drainMs);
       }),
   };
 }

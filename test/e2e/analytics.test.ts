@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Unkey } from "@unkey/api";
 import { startApi, type TestServer } from "./helpers/server";
 
 let server: TestServer;
@@ -57,5 +58,47 @@ describe("wrangler dev: verifications reach analytics through the Queue", () => 
       ws.rootKey,
     );
     expect(tags.body.data).toEqual([0, 1, 2, 3, 4].map((i) => ({ tag: `path=/e2e/${i}`, n: 10 })));
+  });
+});
+
+describe("@unkey/api analytics.getRatelimits against wrangler dev", () => {
+  it("rate-limit decisions reach ratelimits_v1 and its rollups through the Queue; the SDK validates the answer", async () => {
+    const ws = await server.newWorkspace("analytics-rl-e2e");
+    const unkey = new Unkey({ serverURL: server.url, rootKey: ws.rootKey });
+    for (let i = 0; i < 5; i++) {
+      const res = await post("ratelimit.limit", { namespace: "e2e.analytics", identifier: `user_${i % 2}`, limit: 3, duration: 60_000 }, ws.rootKey);
+      expect(res.status).toBe(200);
+    }
+    let rows: Record<string, unknown>[] = [];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const res = await unkey.analytics.getRatelimits({ query: "SELECT identifier, COUNT(*) AS n, SUM(passed) AS passed FROM ratelimits_v1 GROUP BY identifier ORDER BY identifier" });
+      rows = res.data as Record<string, unknown>[];
+      if (rows.reduce((a, r) => a + Number(r.n), 0) >= 5) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(rows).toEqual([
+      { identifier: "user_0", n: 3, passed: 3 },
+      { identifier: "user_1", n: 2, passed: 2 },
+    ]);
+    const perMinute = await unkey.analytics.getRatelimits({ query: "SELECT SUM(total) AS total, SUM(total_tokens) AS tokens FROM ratelimits_per_minute_v1" });
+    expect(perMinute.data).toEqual([{ total: 5, tokens: 5 }]);
+    // the cost bounds hold here too
+    const ten = `[${Array.from({ length: 10 }, (_, i) => i).join(", ")}]`;
+    const copies = Array.from({ length: 8 }, (_, i) => `t AS t${i}`).join(" CROSS JOIN ");
+    const heavy = await post("analytics.getRatelimits", { query: `WITH t AS (SELECT arrayJoin(${ten}) AS x) SELECT count() AS n FROM ${copies}` }, ws.rootKey);
+    expect(heavy.status).toBe(422);
+    expect(heavy.body.error.type).toBe("https://unkey.com/docs/errors/user/unprocessable_entity/query_rows_limit_exceeded");
+  });
+
+  it("github.installApp answers 412 pointing at unkey deploy", async () => {
+    const ws = await server.newWorkspace("gh-e2e");
+    const unkey = new Unkey({ serverURL: server.url, rootKey: ws.rootKey });
+    const err = await unkey.github.installApp().then(
+      () => null,
+      (e: unknown) => e as { statusCode?: number; body?: string },
+    );
+    expect(err?.statusCode).toBe(412);
+    expect(String(err?.body)).toContain("unkey deploy");
   });
 });

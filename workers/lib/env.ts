@@ -1,6 +1,8 @@
 /** Bindings and secrets of the API Worker (wrangler.toml + .dev.vars / Worker secrets). */
 export interface Env {
   DB: D1Database;
+  /** The analytics database: events, rollups, request logs, query quota (docs/analytics.md). */
+  ANALYTICS_DB: D1Database;
   /** Operator secret for workspace administration (our extension). */
   ADMIN_KEY: string;
   /** Key-encryption key(s) for recoverable keys: "id:base64key[,id:base64key…]", first is current. */

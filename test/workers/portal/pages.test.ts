@@ -210,7 +210,7 @@ describe("portal pages", () => {
     const w = await portalWorld();
     const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
     const insert = (externalId: string, outcome: string, count: number) =>
-      env.DB.prepare(
+      env.ANALYTICS_DB.prepare(
         `INSERT INTO key_verifications_per_day_v1 (time, workspace_id, key_space_id, identity_id, external_id, key_id, outcome, source, app_id, tags, count, spent_credits)
          VALUES (?, ?, ?, '', ?, 'key_x', ?, 'api', '', '[]', ?, 0)`,
       )

@@ -78,7 +78,7 @@ describe("queue consumer faults", () => {
   /** The real D1 binding, failing its first `n` batch calls (a transient outage). */
   function flakyDb(n: number): D1Database {
     let failures = n;
-    return new Proxy(env.DB, {
+    return new Proxy(env.ANALYTICS_DB, {
       get(target, prop, receiver) {
         if (prop === "batch") {
           return async (stmts: D1PreparedStatement[]) => {
@@ -93,8 +93,8 @@ describe("queue consumer faults", () => {
   }
 
   async function count(workspaceId: string) {
-    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
-    const day = await env.DB.prepare("SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
+    const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
+    const day = await env.ANALYTICS_DB.prepare("SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
     return { raw: raw!.n, day: day!.n };
   }
 
@@ -107,7 +107,7 @@ describe("queue consumer faults", () => {
         msgs.map((body, i) => ({ id: `f${i}`, timestamp: new Date(), attempts, body })),
       );
       const ctx = createExecutionContext();
-      await consumeAnalyticsBatch(batch, { ...(env as unknown as Env), DB: db });
+      await consumeAnalyticsBatch(batch, { ...(env as unknown as Env), ANALYTICS_DB: db });
       return getQueueResult(batch, ctx);
     };
     // first delivery: the batch write and the first 5 one-by-one writes fail, the rest land
@@ -116,11 +116,11 @@ describe("queue consumer faults", () => {
     expect(first.explicitAcks.length).toBe(15);
     expect(await count(w)).toEqual({ raw: 15, day: 15 });
     // at-least-once delivery: the whole batch comes again, acked ones included
-    const second = await deliver(env.DB, 2);
+    const second = await deliver(env.ANALYTICS_DB, 2);
     expect(second.retryMessages).toEqual([]);
     expect(await count(w)).toEqual({ raw: 20, day: 20 });
     // and once more, for good measure
-    await deliver(env.DB, 3);
+    await deliver(env.ANALYTICS_DB, 3);
     expect(await count(w)).toEqual({ raw: 20, day: 20 });
   });
 });

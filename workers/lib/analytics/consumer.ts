@@ -202,7 +202,7 @@ function rollup(
  * event). Returns the ids that were new.
  */
 export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promise<string[]> {
-  const d1 = env.DB;
+  const d1 = env.ANALYTICS_DB;
   const batchId = crypto.randomUUID();
   const verifications = messages.filter((m): m is Extract<AnalyticsMessage, { type: "verification" }> => m.type === "verification");
   const ratelimits = messages.filter((m): m is Extract<AnalyticsMessage, { type: "ratelimit" }> => m.type === "ratelimit");
@@ -225,6 +225,9 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
         rollup(d1, "ratelimits_v1", `ratelimits_per_${g}_v1`, g, RATELIMIT_DIMS, [
           { col: "passed", expr: "SUM(passed)" },
           { col: "total", expr: "COUNT(*)" },
+          { col: "total_tokens", expr: "SUM(cost)" },
+          { col: "passed_tokens", expr: "SUM(CASE WHEN passed = 1 THEN cost ELSE 0 END)" },
+          { col: "latency_sum", expr: "SUM(latency)" },
         ], batchId),
       );
     }
@@ -293,19 +296,26 @@ export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
   ...GRAINS.map((g) => ({ table: `key_verifications_per_${g}_v1`, grain: g })),
   { table: "ratelimits_v1", grain: "raw" },
   ...GRAINS.map((g) => ({ table: `ratelimits_per_${g}_v1`, grain: g })),
+  { table: "gateway_requests_v1", grain: "raw" },
 ];
 
 /**
  * Deletes rows older than their workspace's retention (workspaces.analytics_retention_days).
- * Works per distinct retention value, so each delete is a range scan on the
- * (workspace_id, time) index, in bounded chunks so one run stays short; the hourly cron
+ * The workspaces live in DB and the rows in ANALYTICS_DB, so the workspace ids are read first
+ * and the deletes name them (in chunks of bound parameters); each delete is a range scan on
+ * the (workspace_id, time) index, in bounded chunks so one run stays short; the hourly cron
  * picks up whatever is left. Rows of workspaces that no longer exist fall back to the default
- * of 30 days; that pass scans, so it runs once a day (the 03:xx UTC run). Returns the number of
- * rows deleted.
+ * of 30 days; that pass lists the tables' workspace ids, so it runs once a day (the 03:xx UTC
+ * run). Returns the number of rows deleted.
  */
 export async function enforceAnalyticsRetention(env: Env, now = Date.now(), chunk = 5000, maxChunksPerTable = 20): Promise<number> {
-  const { results } = await env.DB.prepare("SELECT DISTINCT analytics_retention_days AS days FROM workspaces").all<{ days: number }>();
-  const retentions = results.map((r) => r.days).filter((d) => Number.isInteger(d) && d > 0);
+  const { results } = await env.DB.prepare("SELECT id, analytics_retention_days AS days FROM workspaces").all<{ id: string; days: number }>();
+  const byRetention = new Map<number, string[]>();
+  for (const w of results) {
+    if (!Number.isInteger(w.days) || w.days <= 0) continue;
+    byRetention.set(w.days, [...(byRetention.get(w.days) ?? []), w.id]);
+  }
+  const known = new Set(results.map((w) => w.id));
   let deleted = 0;
   const drain = async (stmt: (limit: number) => D1PreparedStatement) => {
     for (let i = 0; i < maxChunksPerTable; i++) {
@@ -314,27 +324,29 @@ export async function enforceAnalyticsRetention(env: Env, now = Date.now(), chun
       if (n < chunk) break;
     }
   };
-  for (const { table, grain } of RETENTION_TABLES) {
-    for (const days of retentions) {
-      const threshold = retentionThreshold(grain, now - days * DAY);
-      await drain((limit) =>
-        env.DB.prepare(
+  const a = env.ANALYTICS_DB;
+  const deleteFor = (table: string, ids: string[], threshold: number) =>
+    drain((limit) =>
+      a
+        .prepare(
           `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE workspace_id IN ` +
-            `(SELECT id FROM workspaces WHERE analytics_retention_days = ?1) AND time < ?2 LIMIT ?3)`,
-        ).bind(days, threshold, limit),
-      );
+            `(SELECT value FROM json_each(?1)) AND time < ?2 LIMIT ?3)`,
+        )
+        .bind(JSON.stringify(ids), threshold, limit),
+    );
+  for (const { table, grain } of RETENTION_TABLES) {
+    for (const [days, ids] of byRetention) {
+      const threshold = retentionThreshold(grain, now - days * DAY);
+      for (let i = 0; i < ids.length; i += 500) await deleteFor(table, ids.slice(i, i + 500), threshold);
     }
     if (new Date(now).getUTCHours() === 3) {
       const threshold = retentionThreshold(grain, now - DEFAULT_RETENTION_DAYS * DAY);
-      await drain((limit) =>
-        env.DB.prepare(
-          `DELETE FROM ${table} WHERE rowid IN (SELECT t.rowid FROM ${table} t WHERE t.time < ?1 ` +
-            `AND NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = t.workspace_id) LIMIT ?2)`,
-        ).bind(threshold, limit),
-      );
+      const present = await a.prepare(`SELECT DISTINCT workspace_id AS id FROM ${table}`).all<{ id: string }>();
+      const gone = present.results.map((r) => r.id).filter((id) => !known.has(id));
+      for (let i = 0; i < gone.length; i += 500) await deleteFor(table, gone.slice(i, i + 500), threshold);
     }
   }
   // query-quota windows older than a day are no longer consulted
-  await env.DB.prepare("DELETE FROM analytics_query_quota WHERE window_start < ?1").bind(now - DAY).run();
+  await a.prepare("DELETE FROM analytics_query_quota WHERE window_start < ?1").bind(now - DAY).run();
   return deleted;
 }

@@ -8,7 +8,8 @@ import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { Query } from "./sql/ast";
 import { checkQuery, checkRetention, parseAnalyticsQuery } from "./sql/check";
-import { applyFill, compileSqlite, type RowPolicy } from "./sql/sqlite";
+import { checkEstimate, COST_LIMITS } from "./sql/cost";
+import { applyFill, boundedCountSql, compileSqlite, tableReads, type RowPolicy } from "./sql/sqlite";
 import type { TableSet } from "./sql/tables";
 
 export const ANALYTICS_LIMITS = {
@@ -27,6 +28,8 @@ export type Row = Record<string, unknown>;
 
 /** Where analytics queries run. `run` receives a query that passed every check. */
 export interface AnalyticsStore {
+  /** Refuses a query too expensive to run (./sql/cost.ts), before the quota counts it. */
+  check?(query: Query, tables: TableSet, policy: RowPolicy): Promise<void>;
   run(query: Query, tables: TableSet, policy: RowPolicy, opts: { timeoutMs: number }): Promise<Row[]>;
 }
 
@@ -51,9 +54,6 @@ export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsReq
   const query = parseAnalyticsQuery(req.text);
   checkQuery(query, req.tables);
   checkRetention(query, req.retentionDays, now);
-  if (req.quota && !(await consumeQueryQuota(req.quota, req.workspaceId, now))) {
-    throw new ApiError("user/too_many_requests/query_quota_exceeded", "Query quota exceeded for the current time window. Please try again later.");
-  }
   const policy: RowPolicy = {
     workspaceId: req.workspaceId,
     scope: req.scope,
@@ -61,6 +61,10 @@ export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsReq
     now,
     maxRows: ANALYTICS_LIMITS.maxResultRows,
   };
+  await store.check?.(query, req.tables, policy);
+  if (req.quota && !(await consumeQueryQuota(req.quota, req.workspaceId, now))) {
+    throw new ApiError("user/too_many_requests/query_quota_exceeded", "Query quota exceeded for the current time window. Please try again later.");
+  }
   const rows = await store.run(query, req.tables, policy, { timeoutMs: ANALYTICS_LIMITS.maxExecutionMs });
   if (rows.length > ANALYTICS_LIMITS.maxResultRows) {
     throw new ApiError("user/unprocessable_entity/query_rows_limit_exceeded", "Query result exceeds the maximum row count.");
@@ -78,13 +82,32 @@ export async function runAnalyticsQuery(store: AnalyticsStore, req: AnalyticsReq
  */
 export function analyticsStoreFor(env: Env): AnalyticsStore | null {
   const backend = typeof env.ANALYTICS_BACKEND === "string" && env.ANALYTICS_BACKEND ? env.ANALYTICS_BACKEND : "d1";
-  if (backend === "d1") return new D1AnalyticsStore(env.DB);
+  if (backend === "d1") return new D1AnalyticsStore(env.ANALYTICS_DB);
   return null;
 }
 
-/** The D1 store: compiles to SQLite and reads the analytics tables of the main database. */
+/** The D1 store: compiles to SQLite and reads the analytics database (binding ANALYTICS_DB). */
 export class D1AnalyticsStore implements AnalyticsStore {
   constructor(private readonly d1: D1Database) {}
+
+  /**
+   * Compiles with the structure bounds, counts the rows each table read can see (bounded by
+   * the row limit and the read's own lower time bound), and refuses a query whose estimated
+   * row visits exceed the limit.
+   */
+  async check(query: Query, tables: TableSet, policy: RowPolicy): Promise<void> {
+    compileSqlite(query, tables, policy); // structure bounds first: no COUNT for a refused query
+    const reads = tableReads(query, tables, policy.now);
+    const cap = COST_LIMITS.maxWeightedRows;
+    const counts = new Map<string, number>();
+    if (reads.length) {
+      const stmts = reads.map((r) => this.d1.prepare(boundedCountSql(tables.tables.get(r.table)!, policy, r.since, cap)));
+      const results = await this.d1.batch<{ n: number }>(stmts);
+      reads.forEach((r, i) => counts.set(r.key, Number(results[i]?.results[0]?.n ?? cap)));
+    }
+    const compiled = compileSqlite(query, tables, policy, counts);
+    checkEstimate(compiled.estimate, compiled.sql.length);
+  }
 
   async run(query: Query, tables: TableSet, policy: RowPolicy, opts: { timeoutMs: number }): Promise<Row[]> {
     const compiled = compileSqlite(query, tables, policy);

@@ -17,7 +17,7 @@ export async function usagePage(c: Ctx) {
   const options = [7, 30, 90].filter((d) => retention <= 0 || d <= retention);
   const days = options.includes(asked) ? asked : (options.at(-1) ?? Math.max(1, retention));
   const end = Math.floor(Date.now() / DAY) * DAY + DAY; // end of today (UTC), exclusive
-  const points = await verificationSeries(db(c.env.DB), session, { startTime: end - days * DAY, endTime: end });
+  const points = await verificationSeries(db(c.env.ANALYTICS_DB), session, { startTime: end - days * DAY, endTime: end });
   const totals = SERIES.map((x) => ({ ...x, count: points.reduce((sum, p) => sum + valueOf(p, x.field), 0) }));
   const total = points.reduce((sum, p) => sum + p.total, 0);
   return c.html(

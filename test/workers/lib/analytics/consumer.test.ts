@@ -7,10 +7,10 @@ import { ratelimit, verification } from "../../../helpers/analytics";
 const GRAINS = ["minute", "hour", "day", "month"] as const;
 
 async function counts(workspaceId: string) {
-  const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
+  const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
   const out: Record<string, number> = { raw: raw!.n };
   for (const g of GRAINS) {
-    const r = await env.DB.prepare(`SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_${g}_v1 WHERE workspace_id = ?`)
+    const r = await env.ANALYTICS_DB.prepare(`SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_${g}_v1 WHERE workspace_id = ?`)
       .bind(workspaceId)
       .first<{ n: number }>();
     out[g] = r!.n;
@@ -51,7 +51,7 @@ describe("analytics queue consumer", () => {
       await getQueueResult(batch, ctx);
     }
     expect(await counts(w)).toEqual({ raw: 20, minute: 20, hour: 20, day: 20, month: 20 });
-    const credits = await env.DB.prepare("SELECT SUM(spent_credits) AS c FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ c: number }>();
+    const credits = await env.ANALYTICS_DB.prepare("SELECT SUM(spent_credits) AS c FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ c: number }>();
     expect(credits!.c).toBe(40);
   });
 
@@ -69,7 +69,7 @@ describe("analytics queue consumer", () => {
     const t = Date.UTC(2026, 10, 15, 13, 45, 30, 123);
     await writeEvents(env, [verification({ workspaceId: w, time: t }), verification({ workspaceId: w, time: t + 1000 })]);
     const bucket = async (g: string) =>
-      (await env.DB.prepare(`SELECT time, count FROM key_verifications_per_${g}_v1 WHERE workspace_id = ?`).bind(w).all()).results;
+      (await env.ANALYTICS_DB.prepare(`SELECT time, count FROM key_verifications_per_${g}_v1 WHERE workspace_id = ?`).bind(w).all()).results;
     expect(await bucket("minute")).toEqual([{ time: Date.UTC(2026, 10, 15, 13, 45), count: 2 }]);
     expect(await bucket("hour")).toEqual([{ time: Date.UTC(2026, 10, 15, 13), count: 2 }]);
     expect(await bucket("day")).toEqual([{ time: Date.UTC(2026, 10, 15), count: 2 }]);
@@ -85,10 +85,10 @@ describe("analytics queue consumer", () => {
     ];
     await writeEvents(env, msgs);
     await writeEvents(env, msgs);
-    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimits_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM ratelimits_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
     expect(raw!.n).toBe(3);
     for (const g of GRAINS) {
-      const r = await env.DB.prepare(`SELECT SUM(passed) AS p, SUM(total) AS t FROM ratelimits_per_${g}_v1 WHERE workspace_id = ?`).bind(w).first();
+      const r = await env.ANALYTICS_DB.prepare(`SELECT SUM(passed) AS p, SUM(total) AS t FROM ratelimits_per_${g}_v1 WHERE workspace_id = ?`).bind(w).first();
       expect(r).toEqual({ p: 2, t: 3 });
     }
   });
@@ -110,7 +110,7 @@ describe("analytics queue consumer", () => {
   });
 
   it("retries with backoff when the store fails", async () => {
-    const broken = { ...env, DB: { prepare: env.DB.prepare.bind(env.DB), batch: async () => Promise.reject(new Error("D1 down")) } } as never;
+    const broken = { ...env, ANALYTICS_DB: { prepare: env.ANALYTICS_DB.prepare.bind(env.ANALYTICS_DB), batch: async () => Promise.reject(new Error("D1 down")) } } as never;
     const batch = createMessageBatch<unknown>("keyforge-analytics", [
       { id: "a", timestamp: new Date(), attempts: 1, body: verification({ workspaceId: ws() }) },
       { id: "b", timestamp: new Date(), attempts: 4, body: verification({ workspaceId: ws() }) },
@@ -148,14 +148,14 @@ describe("analytics queue consumer", () => {
     const other = ws(); // unknown workspace: default 30 days
     await writeEvents(env, [verification({ workspaceId: other, time: now - 8 * day }), verification({ workspaceId: other, time: now - 31 * day })]);
     await enforceAnalyticsRetention(env, now);
-    const raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
     expect(raw!.n).toBe(2);
-    const daily = await env.DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    const daily = await env.ANALYTICS_DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
     expect(daily!.n).toBe(2);
     // the month bucket still holds days inside the window, so it stays whole
-    const monthly = await env.DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_month_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    const monthly = await env.ANALYTICS_DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_month_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
     expect(monthly!.n).toBe(3);
-    const otherRaw = await env.DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(other).first<{ n: number }>();
+    const otherRaw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(other).first<{ n: number }>();
     expect(otherRaw!.n).toBe(1);
   });
 

@@ -8,7 +8,7 @@ function context(e: EventContext["env"]) {
 }
 
 async function countIn(table: string, workspaceId: string) {
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE workspace_id = ?`).bind(workspaceId).first<{ n: number }>();
+  const row = await env.ANALYTICS_DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE workspace_id = ?`).bind(workspaceId).first<{ n: number }>();
   return row!.n;
 }
 

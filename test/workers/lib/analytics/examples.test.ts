@@ -11,7 +11,7 @@ const NOW = Date.now();
 const D = "key_verifications_per_day_v1";
 
 const run = (text: string, retentionDays = 365) =>
-  runAnalyticsQuery(new D1AnalyticsStore(env.DB), { text, tables: VERIFICATIONS, workspaceId: W, retentionDays, now: NOW });
+  runAnalyticsQuery(new D1AnalyticsStore(env.ANALYTICS_DB), { text, tables: VERIFICATIONS, workspaceId: W, retentionDays, now: NOW });
 
 beforeAll(async () => {
   const outcomes = ["VALID", "VALID", "VALID", "RATE_LIMITED", "INVALID", "USAGE_EXCEEDED"];

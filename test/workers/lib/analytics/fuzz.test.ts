@@ -12,7 +12,7 @@ const OTHER = `ws_dfo_${crypto.randomUUID().slice(0, 8)}`;
 beforeAll(async () => {
   await writeEvents(env, [verification({ workspaceId: MINE, tags: ["a", "b"] }), verification({ workspaceId: OTHER, outcome: "SECRET", externalId: "SECRET", tags: ["SECRET"] })]);
 });
-const run = (text: string) => runAnalyticsQuery(new D1AnalyticsStore(env.DB), { text, tables: VERIFICATIONS, workspaceId: MINE, retentionDays: 30 });
+const run = (text: string) => runAnalyticsQuery(new D1AnalyticsStore(env.ANALYTICS_DB), { text, tables: VERIFICATIONS, workspaceId: MINE, retentionDays: 30 });
 
 const fns = ["count", "sum", "avg", "min", "max", "any", "groupArray", "groupUniqArray", "uniq", "uniqExact", "quantile", "countIf", "sumIf", "now", "now64", "today", "toDate", "toDateTime", "toDateTime64", "toStartOfDay", "toStartOfWeek", "toStartOfMonth", "toStartOfQuarter", "toStartOfYear", "toStartOfHour", "toStartOfMinute", "date_trunc", "formatDateTime", "fromUnixTimestamp64Milli", "toUnixTimestamp64Milli", "toIntervalDay", "toIntervalMonth", "lower", "upper", "substring", "concat", "length", "trim", "startsWith", "endsWith", "JSONExtractString", "round", "floor", "ceil", "abs", "if", "coalesce", "toString", "toInt32", "toInt64", "toFloat64", "has", "hasAny", "hasAll", "arrayJoin", "arrayFilter"];
 const cols = ["time", "outcome", "tags", "key_id", "count", "spent_credits", "latency", "workspace_id", "external_id"];

@@ -11,7 +11,7 @@ const MINE = `ws_mine_${crypto.randomUUID().slice(0, 8)}`;
 const OTHER = `ws_other_${crypto.randomUUID().slice(0, 8)}`;
 
 const run = (text: string, opts: { scope?: Record<string, string[]>; retentionDays?: number } = {}) =>
-  runAnalyticsQuery(new D1AnalyticsStore(env.DB), {
+  runAnalyticsQuery(new D1AnalyticsStore(env.ANALYTICS_DB), {
     text,
     tables: VERIFICATIONS,
     workspaceId: MINE,
@@ -125,10 +125,10 @@ describe("analytics query restrictions", () => {
     expect((await rejection(`SELECT key_id FROM key_verifications_v1 WHERE ${"1 = 1 AND ".repeat(2000)} 1 = 1`)).detail).toBe(
       "Analytics query exceeds the maximum length",
     );
-    expect((await rejection(`SELECT key_id FROM key_verifications_v1 WHERE ${"key_id = 'a' OR ".repeat(700)} 1 = 1`)).detail).toBe(
+    expect((await rejection(`SELECT key_id FROM key_verifications_v1 WHERE ${"key_id = 'a' OR ".repeat(700)} 1 = 1`)).detail).toContain(
       "Analytics query is too complex",
     );
-    expect((await rejection(`SELECT ${"(".repeat(300)}1${")".repeat(300)} FROM key_verifications_v1`)).detail).toBe("Analytics query is too complex");
+    expect((await rejection(`SELECT ${"(".repeat(300)}1${")".repeat(300)} FROM key_verifications_v1`)).detail).toContain("Analytics query is too complex");
     const cols = Array.from({ length: 65 }, (_, i) => `key_id AS c${i}`).join(", ");
     expect((await rejection(`SELECT ${cols} FROM key_verifications_v1`)).detail).toBe("Analytics query projects too many columns");
     expect((await rejection("SELECT nope FROM key_verifications_v1")).detail).toBe("Unknown identifier 'nope' in analytics query");

@@ -75,7 +75,7 @@ describe("ApiEntrypoint.recordGatewayRequests", () => {
     const forged = { ...base, request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`, workspace_id: "ws_other" };
     // without a Queue binding the pipeline writes at once (the Queue path is covered end to end)
     await shipGatewayRequests({ ...env, ANALYTICS_QUEUE: undefined }, [base, forged, { nonsense: true }]);
-    const stored = await env.DB.prepare("SELECT request_id FROM gateway_requests_v1 WHERE request_id IN (?, ?)").bind(base.request_id, forged.request_id).all<{ request_id: string }>();
+    const stored = await env.ANALYTICS_DB.prepare("SELECT request_id FROM gateway_requests_v1 WHERE request_id IN (?, ?)").bind(base.request_id, forged.request_id).all<{ request_id: string }>();
     expect(stored.results.map((r) => r.request_id)).toEqual([base.request_id]);
   });
 });

@@ -9,7 +9,7 @@ async function ratelimitRows(workspaceId: string, n: number): Promise<Row[]> {
   const deadline = Date.now() + 20_000;
   let rows: Row[] = [];
   while (Date.now() < deadline) {
-    rows = (await env.DB.prepare("SELECT * FROM ratelimits_v1 WHERE workspace_id = ? ORDER BY time, remaining DESC").bind(workspaceId).all<Row>()).results;
+    rows = (await env.ANALYTICS_DB.prepare("SELECT * FROM ratelimits_v1 WHERE workspace_id = ? ORDER BY time, remaining DESC").bind(workspaceId).all<Row>()).results;
     if (rows.length >= n) break;
     await new Promise((r) => setTimeout(r, 100));
   }

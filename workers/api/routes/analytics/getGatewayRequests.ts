@@ -35,11 +35,11 @@ export const register = (app: App) =>
       scope = { project_id: projectIds.slice(0, 90) };
     }
     if (!root.workspace.analyticsEnabled) throw new ApiError("unkey/data/analytics_not_configured", "Analytics is not enabled for this workspace.");
-    const rows = await runAnalyticsQuery(new D1AnalyticsStore(c.env.DB), {
+    const rows = await runAnalyticsQuery(new D1AnalyticsStore(c.env.ANALYTICS_DB), {
       text: query,
       tables: GATEWAY_REQUESTS,
       workspaceId: root.workspaceId,
-      quota: c.env.DB,
+      quota: c.env.ANALYTICS_DB,
       retentionDays: root.workspace.analyticsRetentionDays,
       scope,
     });

@@ -57,7 +57,7 @@ export const register = (app: App) =>
       text: query,
       tables: VERIFICATIONS,
       workspaceId: root.workspaceId,
-      quota: c.env.DB,
+      quota: c.env.ANALYTICS_DB,
       retentionDays: root.workspace.analyticsRetentionDays,
       scope,
     });

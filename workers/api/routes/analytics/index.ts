@@ -1,8 +1,10 @@
 import { register as getVerifications } from "./getVerifications";
+import { register as getRatelimits } from "./getRatelimits";
 import { register as getGatewayRequests } from "./getGatewayRequests";
 import type { App } from "../../rpc";
 
 export function registerAnalytics(app: App) {
   getVerifications(app);
+  getRatelimits(app);
   getGatewayRequests(app);
 }

@@ -1,6 +1,8 @@
 import { register as secretScanning } from "./secretScanning";
+import { register as installApp } from "./installApp";
 import type { App } from "../../rpc";
 
 export function registerGithub(app: App) {
   secretScanning(app);
+  installApp(app);
 }

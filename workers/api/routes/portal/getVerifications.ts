@@ -23,5 +23,5 @@ export const register = (app: App) =>
     const body = c.req.valid("json");
     const session = await portalSessionAuth(c);
     requireScope(session, "analytics:read");
-    return ok(c, await verificationSeries(db(c.env.DB), session, body));
+    return ok(c, await verificationSeries(db(c.env.ANALYTICS_DB), session, body));
   });

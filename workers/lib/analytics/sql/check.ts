@@ -6,7 +6,8 @@
  */
 import { ApiError } from "../../errors";
 import type { Expr, FromItem, OrderItem, Query, Select, SetExpr } from "./ast";
-import { parseStatement, splitStatements, SqlSyntaxError, SqlTooComplexError, tokenize } from "./parser";
+import { MAX_DEPTH, parseStatement, splitStatements, SqlSyntaxError, SqlTooComplexError, tokenize } from "./parser";
+import { checkStructure, tooComplex } from "./cost";
 import type { TableSet } from "./tables";
 
 export const MAX_QUERY_BYTES = 16_384;
@@ -72,7 +73,7 @@ export function parseAnalyticsQuery(text: string): Query {
     return parseStatement(text, tokens);
   } catch (err) {
     if (err instanceof SqlSyntaxError) throw bad(`Invalid SQL syntax: ${err.message}`);
-    if (err instanceof SqlTooComplexError) throw bad("Analytics query is too complex");
+    if (err instanceof SqlTooComplexError) throw tooComplex(`nesting deeper than ${MAX_DEPTH} levels`);
     throw err;
   }
 }
@@ -224,8 +225,9 @@ export function checkQuery(q: Query, set: TableSet): void {
     expr: () => void nodes++,
     from: () => void nodes++,
   });
-  if (nodes > MAX_AST_NODES) throw bad("Analytics query is too complex");
+  if (nodes > MAX_AST_NODES) throw tooComplex(`more than ${MAX_AST_NODES} syntax nodes`);
   if (projected > MAX_PROJECTED_COLUMNS) throw bad("Analytics query projects too many columns");
+  checkStructure(q);
 
   // 6. CTE names must not shadow a public table
   const publicLower = new Set([...set.tables.keys()].map((t) => t.toLowerCase()));

@@ -129,7 +129,8 @@ const INTERVAL_UNITS: Record<string, IntervalUnit> = {
 };
 for (const u of Object.keys(INTERVAL_UNITS)) INTERVAL_UNITS[`${u}S`] = INTERVAL_UNITS[u]!;
 
-const MAX_DEPTH = 100;
+/** nesting of expressions, subqueries and parentheses */
+export const MAX_DEPTH = 100;
 
 /** Splits the token stream into statements at top-level semicolons; empty ones are dropped. */
 export function splitStatements(tokens: Token[]): Token[][] {

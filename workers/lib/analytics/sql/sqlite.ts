@@ -21,8 +21,9 @@
  */
 import { ApiError } from "../../errors";
 import type { Expr, FromItem, IntervalUnit, OrderItem, Query, Select, SetExpr } from "./ast";
-import { parseTimeLiteral, walkQuery } from "./check";
+import { evalTimeBound, forEachChild, parseTimeLiteral, walkQuery } from "./check";
 import type { ColumnType, TableDef, TableSet } from "./tables";
+import { COST_LIMITS, tooComplex } from "./cost";
 
 export interface RowPolicy {
   workspaceId: string;
@@ -39,6 +40,14 @@ export type T = "num" | "str" | "dt" | "date" | "arr" | "bool" | "iv" | "null" |
 export interface OutputColumn {
   name: string;
   t: T;
+  /** most elements an array column can hold (row estimate of arrayJoin) */
+  len?: number;
+}
+
+/** Rows a query is estimated to visit (`work`) and return (`rows`); see ./cost.ts. */
+export interface Estimate {
+  rows: number;
+  work: number;
 }
 
 export interface CompiledQuery {
@@ -46,6 +55,7 @@ export interface CompiledQuery {
   columns: OutputColumn[];
   /** WITH FILL instructions for the top-level ORDER BY, applied to the rows afterwards */
   fill?: FillSpec;
+  estimate: Estimate;
 }
 
 export interface FillSpec {
@@ -61,6 +71,14 @@ interface Compiled {
   sql: string;
   t: T;
   iv?: { n: string; unit: IntervalUnit };
+  /** for arrays: most elements it can hold, when known */
+  len?: number;
+}
+
+interface QueryOut {
+  sql: string;
+  cols: OutputColumn[];
+  est: Estimate;
 }
 
 const DAY = 86_400_000;
@@ -86,10 +104,12 @@ const isTime = (t: T) => t === "dt" || t === "date";
 interface Source {
   alias: string;
   cols: Map<string, T>;
+  lens?: Map<string, number>;
 }
 
 interface CteInfo {
   cols: OutputColumn[];
+  rows: number;
 }
 
 interface Scope {
@@ -97,19 +117,35 @@ interface Scope {
   sources: Source[];
   aliases: Map<string, Expr>;
   expanding: Set<string>;
-  arrayJoins: { arg: string; alias: string }[];
+  arrayJoins: { arg: string; alias: string; len: number }[];
   lambdas: Map<string, Compiled>[];
   /** CTEs visible here (for subqueries in expressions) */
   ctes: Map<string, CteInfo>;
   /** an aggregate's arguments are being compiled (no nested aggregates) */
   inAggregate?: boolean;
+  /** nesting level of this SELECT (0 = outermost), for telling correlated subqueries apart */
+  level: number;
+  /** rows visited by expression subqueries: once, and per row of the FROM */
+  onceWork: number;
+  perRowWork: number;
+  /** compiled aliases, so a reused alias is compiled once (its text is still inlined) */
+  aliasCache: Map<string, Compiled>;
 }
 
 class Compiler {
   private counter = 0;
+  /** expressions compiled so far (bounds compile work, whatever the query shape) */
+  private steps = 0;
+  private aliasExpansions = 0;
+  /** lowest scope level a column reference resolved at, while compiling a subquery */
+  private minRefLevel = Infinity;
+  /** lower time bound of the SELECT whose FROM is being compiled (see tableReads) */
+  private since: number | undefined;
   constructor(
     private readonly set: TableSet,
     private readonly policy: RowPolicy,
+    /** estimated rows per public table (visible to this workspace), for the row estimate */
+    private readonly tableRows: Map<string, number> = new Map(),
   ) {}
 
   fresh(prefix: string) {
@@ -118,22 +154,29 @@ class Compiler {
 
   // ---- queries --------------------------------------------------------------------------
 
-  query(qr: Query, ctes: Map<string, CteInfo>, outer?: Scope): { sql: string; cols: OutputColumn[] } {
+  query(qr: Query, ctes: Map<string, CteInfo>, outer?: Scope): QueryOut {
     let env = ctes;
     const parts: string[] = [];
+    let cteWork = 0;
     if (qr.with?.length) {
       env = new Map(ctes);
       for (const c of qr.with) {
         const body = this.query(c.q, env, outer);
         parts.push(`${q(c.name)} AS (${body.sql})`);
-        env.set(c.name, { cols: body.cols });
+        // a CTE is computed once (SQLite materializes one used twice); readers see its rows
+        cteWork += body.est.work;
+        env.set(c.name, { cols: body.cols, rows: body.est.rows });
       }
     }
     const body = this.setExpr(qr.body, env, outer);
-    return { sql: (parts.length ? `WITH ${parts.join(", ")} ` : "") + body.sql, cols: body.cols };
+    return {
+      sql: (parts.length ? `WITH ${parts.join(", ")} ` : "") + body.sql,
+      cols: body.cols,
+      est: { rows: body.est.rows, work: body.est.work + cteWork },
+    };
   }
 
-  private setExpr(s: SetExpr, ctes: Map<string, CteInfo>, outer?: Scope): { sql: string; cols: OutputColumn[] } {
+  private setExpr(s: SetExpr, ctes: Map<string, CteInfo>, outer?: Scope): QueryOut {
     if (s.k === "select") return this.select(s, ctes, outer);
     if (s.k === "paren") return this.query(s.q, ctes, outer);
     const l = this.setExpr(s.l, ctes, outer);
@@ -142,17 +185,32 @@ class Compiler {
       throw bad(`${s.op} needs the same number of columns on both sides`);
     }
     const op = s.op === "UNION DISTINCT" ? "UNION" : s.op;
-    return { sql: `SELECT * FROM (${l.sql}) ${op} SELECT * FROM (${r.sql})`, cols: l.cols };
+    const cols = l.cols.map((c, i) => ({ ...c, len: maxLen(c.len, r.cols[i]?.len) }));
+    return {
+      sql: `SELECT * FROM (${l.sql}) ${op} SELECT * FROM (${r.sql})`,
+      cols,
+      est: { rows: l.est.rows + r.est.rows, work: l.est.work + r.est.work + l.est.rows + r.est.rows },
+    };
   }
 
-  select(s: Select, ctes: Map<string, CteInfo>, outer?: Scope): { sql: string; cols: OutputColumn[] } {
-    const sc: Scope = { parent: outer, sources: [], aliases: new Map(), expanding: new Set(), arrayJoins: [], lambdas: [], ctes };
+  select(s: Select, ctes: Map<string, CteInfo>, outer?: Scope): QueryOut {
+    const sc: Scope = {
+      parent: outer, sources: [], aliases: new Map(), expanding: new Set(), arrayJoins: [], lambdas: [], ctes,
+      level: outer ? outer.level + 1 : 0, onceWork: 0, perRowWork: 0, aliasCache: new Map(),
+    };
     let fromSql = "";
-    if (s.from) fromSql = this.from(s.from, ctes, sc);
+    let from: Estimate = { rows: 1, work: 0 };
+    if (s.from) {
+      this.since = sinceOf(s, this.policy.now);
+      const f = this.from(s.from, ctes, sc);
+      fromSql = f.sql;
+      from = f.est;
+    }
     for (const it of s.items) if (it.alias) sc.aliases.set(it.alias, it.e);
 
     const cols: OutputColumn[] = [];
     const items: string[] = [];
+    let aggregated = false;
     for (const it of s.items) {
       if (it.e.k === "star") {
         const table = it.e.table;
@@ -160,7 +218,7 @@ class Compiler {
         if (table && chosen.length === 0) throw unknownIdentifier(`${table}.*`);
         if (!table && sc.sources.length === 0) throw bad("SELECT * needs a FROM clause");
         for (const src of chosen) {
-          for (const [name, t] of src.cols) if (!name.startsWith("__")) cols.push({ name, t });
+          for (const [name, t] of src.cols) if (!name.startsWith("__")) cols.push({ name, t, len: src.lens?.get(name) });
         }
         items.push(table ? `${q(table)}.*` : "*");
         continue;
@@ -169,9 +227,10 @@ class Compiler {
       const c = this.expr(it.e, sc);
       if (it.alias) sc.expanding.delete(it.alias);
       if (c.t === "iv") throw bad("An INTERVAL cannot be selected on its own");
+      if (hasAggregate(it.e)) aggregated = true;
       // unaliased: a column keeps its own name (without its table), anything else its text
       const name = it.alias ?? (it.e.k === "col" ? it.e.parts[it.e.parts.length - 1]! : it.text);
-      cols.push({ name, t: c.t });
+      cols.push({ name, t: c.t, len: c.len });
       items.push(`${c.sql} AS ${q(name)}`);
     }
 
@@ -180,15 +239,22 @@ class Compiler {
     if (s.groupBy?.length) clauses.push(`GROUP BY ${s.groupBy.map((g) => this.expr(g, sc).sql).join(", ")}`);
     if (s.having) clauses.push(`HAVING ${this.expr(s.having, sc).sql}`);
     if (s.orderBy?.length) clauses.push(`ORDER BY ${this.orderList(s.orderBy, sc)}`);
-    clauses.push(`LIMIT ${this.limit(s.limit)}`);
+    const limit = this.limit(s.limit);
+    clauses.push(`LIMIT ${limit}`);
     if (s.offset) clauses.push(`OFFSET ${this.offset(s.offset)}`);
 
     // arrayJoin() calls become joins against json_each(), after everything they may reference
+    let rowsIn = from.rows;
     for (const aj of sc.arrayJoins) {
       fromSql = fromSql ? `${fromSql} CROSS JOIN json_each(${aj.arg}) AS ${q(aj.alias)}` : `json_each(${aj.arg}) AS ${q(aj.alias)}`;
+      rowsIn *= aj.len;
     }
     const sql = `SELECT ${s.distinct ? "DISTINCT " : ""}${items.join(", ")}${fromSql ? ` FROM ${fromSql}` : ""} ${clauses.join(" ")}`;
-    return { sql, cols };
+    // every row of the FROM (and of its arrayJoins) is visited, and runs the correlated subqueries
+    const work = from.work + rowsIn + sc.onceWork + rowsIn * sc.perRowWork;
+    const grouped = !!s.groupBy?.length;
+    const rows = Math.min(aggregated && !grouped ? 1 : rowsIn, limit);
+    return { sql: this.sized(sql), cols, est: { rows, work } };
   }
 
   private limit(e: Expr | undefined): number {
@@ -214,64 +280,77 @@ class Compiler {
 
   // ---- FROM -----------------------------------------------------------------------------
 
-  private from(f: FromItem, ctes: Map<string, CteInfo>, sc: Scope): string {
+  private from(f: FromItem, ctes: Map<string, CteInfo>, sc: Scope): { sql: string; est: Estimate } {
     switch (f.k) {
       case "table": {
         const name = f.parts.join(".");
         const alias = f.alias ?? name;
         const cte = f.parts.length === 1 ? ctes.get(name) : undefined;
         if (cte) {
-          this.addSource(sc, alias, new Map(cte.cols.map((c) => [c.name, c.t])));
-          return `${q(name)} AS ${q(alias)}`;
+          this.addSource(sc, alias, new Map(cte.cols.map((c) => [c.name, c.t])), lensOf(cte.cols));
+          // reading a source costs its rows, counted once by the SELECT (or join) that visits them
+          return { sql: `${q(name)} AS ${q(alias)}`, est: { rows: cte.rows, work: 0 } };
         }
         const def = f.parts.length === 1 ? this.set.tables.get(name) : undefined;
         if (!def) throw new ApiError("user/bad_request/invalid_analytics_table", `Access to table '${name}' is not allowed`);
-        this.addSource(sc, alias, new Map(Object.entries(def.columns).map(([c, t]) => [c, colType(t)])));
-        return `(${this.policyTable(def)}) AS ${q(alias)}`;
+        const lens = new Map(Object.entries(def.columns).filter(([, t]) => t === "array").map(([c]) => [c, COST_LIMITS.arrayColumnLength]));
+        this.addSource(sc, alias, new Map(Object.entries(def.columns).map(([c, t]) => [c, colType(t)])), lens);
+        const rows = this.tableRows.get(readKey(def.name, this.since)) ?? this.tableRows.get(readKey(def.name)) ?? COST_LIMITS.unknownTableRows;
+        return { sql: `(${this.policyTable(def)}) AS ${q(alias)}`, est: { rows, work: 0 } };
       }
       case "derived": {
         const sub = this.query(f.q, ctes, sc.parent);
         const alias = f.alias ?? this.fresh("sq");
-        this.addSource(sc, alias, new Map(sub.cols.filter((c) => c.name !== "*").map((c) => [c.name, c.t])));
-        return `(${sub.sql}) AS ${q(alias)}`;
+        const cols = sub.cols.filter((c) => c.name !== "*");
+        this.addSource(sc, alias, new Map(cols.map((c) => [c.name, c.t])), lensOf(cols));
+        return { sql: `(${sub.sql}) AS ${q(alias)}`, est: sub.est };
       }
       case "tablefn":
         throw new ApiError("user/bad_request/invalid_analytics_function", `Table function '${f.name}' is not allowed for security reasons`);
       case "join": {
         const l = this.from(f.l, ctes, sc);
         const r = this.from(f.r, ctes, sc);
-        if (f.type === "CROSS") return `${l} CROSS JOIN ${r}`;
+        // conservative: a join may visit every pair of rows (SQLite loops over one side per row of the other)
+        const rows = l.est.rows * r.est.rows;
+        const est = { rows, work: l.est.work + r.est.work + rows };
+        if (f.type === "CROSS") return { sql: `${l.sql} CROSS JOIN ${r.sql}`, est };
         const kind = f.type === "INNER" ? "JOIN" : `${f.type} JOIN`;
-        if (f.using) return `${l} ${kind} ${r} USING (${f.using.map(q).join(", ")})`;
-        return `${l} ${kind} ${r} ON ${this.expr(f.on!, sc).sql}`;
+        if (f.using) return { sql: `${l.sql} ${kind} ${r.sql} USING (${f.using.map(q).join(", ")})`, est };
+        return { sql: `${l.sql} ${kind} ${r.sql} ON ${this.expr(f.on!, sc).sql}`, est };
       }
     }
   }
 
-  private addSource(sc: Scope, alias: string, cols: Map<string, T>) {
+  private addSource(sc: Scope, alias: string, cols: Map<string, T>, lens?: Map<string, number>) {
     if (sc.sources.some((s) => s.alias === alias)) throw bad(`Table alias '${alias}' is used more than once`);
-    sc.sources.push({ alias, cols });
+    sc.sources.push({ alias, cols, lens });
   }
 
   /** The row policy as a derived table over one physical table. */
   private policyTable(def: TableDef): string {
-    const p = this.policy;
-    const floor = retentionFloor(def.grain, p.now, p.retentionDays);
-    const preds = [`${q(def.workspaceColumn)} = ${lit(p.workspaceId)}`, `${q(def.timeColumn)} >= ${floor}`];
-    for (const [column, values] of Object.entries(p.scope ?? {})) {
-      if (!def.scopeColumns?.includes(column)) {
-        preds.push("0"); // a restriction this table cannot express: fail closed
-        continue;
-      }
-      preds.push(values.length ? `${q(column)} IN (${values.map(lit).join(", ")})` : "0");
-    }
-    const cols = Object.keys(def.columns).map(q).join(", ");
-    return `SELECT ${cols} FROM ${q(def.name)} WHERE ${preds.join(" AND ")}`;
+    const cols = Object.keys(def.columns)
+      .map((c) => (def.expressions?.[c] ? `${def.expressions[c]} AS ${q(c)}` : q(c)))
+      .join(", ");
+    return `SELECT ${cols} FROM ${q(def.name)} WHERE ${policyPredicates(def, this.policy).join(" AND ")}`;
   }
 
   // ---- expressions ----------------------------------------------------------------------
 
+  /** Compiles one expression within the compile budget and the compiled-size bound. */
   expr(e: Expr, sc: Scope): Compiled {
+    if (++this.steps > COST_LIMITS.maxCompileSteps) throw tooComplex(`more than ${COST_LIMITS.maxCompileSteps} compiled expressions`);
+    const out = this.exprInner(e, sc);
+    this.sized(out.sql);
+    return out;
+  }
+
+  /** Refuses compiled text over the size bound as soon as it appears (duplication grows it fast). */
+  private sized(sql: string): string {
+    if (sql.length > COST_LIMITS.maxCompiledSqlBytes) throw tooComplex(`compiled SQL larger than ${COST_LIMITS.maxCompiledSqlBytes} bytes`);
+    return sql;
+  }
+
+  private exprInner(e: Expr, sc: Scope): Compiled {
     switch (e.k) {
       case "num":
         return { sql: number(e.v), t: "num" };
@@ -340,7 +419,7 @@ class Compiler {
       case "interval":
         return this.interval(this.expr(e.n, sc).sql, e.unit);
       case "array":
-        return { sql: `json_array(${e.items.map((i) => this.expr(i, sc).sql).join(", ")})`, t: "arr" };
+        return { sql: `json_array(${e.items.map((i) => this.expr(i, sc).sql).join(", ")})`, t: "arr", len: e.items.length };
       case "tuple":
         throw bad("Tuples are only supported on the left side of IN (subquery)");
       case "lambda":
@@ -360,8 +439,21 @@ class Compiler {
     }
   }
 
+  /**
+   * A subquery inside an expression. Its work counts once when it reads nothing of the
+   * enclosing rows, else once per row of the enclosing FROM (SQLite re-runs correlated ones).
+   */
   private subquery(qr: Query, sc: Scope) {
-    return this.query(qr, sc.ctes, sc);
+    const prev = this.minRefLevel;
+    this.minRefLevel = Infinity;
+    try {
+      const sub = this.query(qr, sc.ctes, sc);
+      if (this.minRefLevel <= sc.level) sc.perRowWork += sub.est.work;
+      else sc.onceWork += sub.est.work;
+      return sub;
+    } finally {
+      this.minRefLevel = Math.min(prev, this.minRefLevel);
+    }
   }
 
   private column(parts: string[], sc: Scope): Compiled {
@@ -373,9 +465,18 @@ class Compiler {
       }
       const aliased = sc.aliases.get(name);
       if (aliased && !sc.expanding.has(name)) {
+        if (++this.aliasExpansions > COST_LIMITS.maxAliasExpansions) {
+          throw tooComplex(`more than ${COST_LIMITS.maxAliasExpansions} alias references`);
+        }
+        // compiled once per context; lambdas may rebind names inside, so those are not cached
+        const key = `${sc.inAggregate ? 1 : 0}${name}`;
+        const hit = sc.lambdas.length === 0 ? sc.aliasCache.get(key) : undefined;
+        if (hit) return hit;
         sc.expanding.add(name);
         try {
-          return this.expr(aliased, sc);
+          const out = this.expr(aliased, sc);
+          if (sc.lambdas.length === 0) sc.aliasCache.set(key, out);
+          return out;
         } finally {
           sc.expanding.delete(name);
         }
@@ -383,7 +484,10 @@ class Compiler {
       for (let s: Scope | undefined = sc; s; s = s.parent) {
         const found = s.sources.filter((src) => src.cols.has(name));
         if (found.length > 1) throw bad(`Column '${name}' is ambiguous, qualify it with a table name`);
-        if (found.length === 1) return { sql: `${q(found[0]!.alias)}.${q(name)}`, t: found[0]!.cols.get(name)! };
+        if (found.length === 1) {
+          this.minRefLevel = Math.min(this.minRefLevel, s.level);
+          return { sql: `${q(found[0]!.alias)}.${q(name)}`, t: found[0]!.cols.get(name)!, len: found[0]!.lens?.get(name) };
+        }
       }
       throw unknownIdentifier(name);
     }
@@ -394,7 +498,8 @@ class Compiler {
         if (src) {
           const t = src.cols.get(name);
           if (!t) throw unknownIdentifier(`${table}.${name}`);
-          return { sql: `${q(table)}.${q(name)}`, t };
+          this.minRefLevel = Math.min(this.minRefLevel, s.level);
+          return { sql: `${q(table)}.${q(name)}`, t, len: src.lens?.get(name) };
         }
       }
     }
@@ -505,14 +610,18 @@ class Compiler {
         argc(1);
         return aggregate(() => `AVG(${distinct}${arg(0).sql})`, "num");
       case "min":
-      case "max": {
-        argc(1);
-        const t = this.peekType(e.args[0]!, sc) ?? "any";
-        return { ...aggregate(() => `${name.toUpperCase()}(${distinct}${arg(0).sql})`, "any"), t };
-      }
+      case "max":
       case "any": {
         argc(1);
-        return { ...aggregate(() => `MIN(${arg(0).sql})`, "any"), t: this.peekType(e.args[0]!, sc) ?? "any" };
+        // the argument is compiled once; its type is the result's type
+        let t: T = "any";
+        const fn = name === "any" ? "MIN" : name.toUpperCase();
+        const out = aggregate(() => {
+          const x = arg(0);
+          t = x.t;
+          return `${fn}(${name === "any" ? "" : distinct}${x.sql})`;
+        }, "any");
+        return { ...out, t };
       }
       case "uniq":
       case "uniqexact":
@@ -526,10 +635,10 @@ class Compiler {
         return aggregate(() => `SUM(CASE WHEN ${arg(1).sql} THEN ${arg(0).sql} ELSE 0 END)`, "num", (s) => `COALESCE(${s}, 0)`);
       case "grouparray":
         argc(1);
-        return aggregate(() => `json_group_array(${distinct}${arg(0).sql})`, "arr");
+        return { ...aggregate(() => `json_group_array(${distinct}${arg(0).sql})`, "arr"), len: this.policy.maxRows };
       case "groupuniqarray":
         argc(1);
-        return aggregate(() => `json_group_array(DISTINCT ${arg(0).sql})`, "arr");
+        return { ...aggregate(() => `json_group_array(DISTINCT ${arg(0).sql})`, "arr"), len: this.policy.maxRows };
       case "quantile":
         throw unsupported(name, "SQLite has no quantile aggregate");
 
@@ -726,7 +835,8 @@ class Compiler {
         argc(2);
         const fn = e.args[0]!;
         if (fn.k !== "lambda" || fn.params.length !== 1) throw bad("arrayFilter needs a one-parameter lambda such as x -> startsWith(x, 'path=')");
-        const a = this.array(e.args[1]!, sc, name);
+        const arr = this.arrayOf(e.args[1]!, sc, name);
+        const a = arr.sql;
         const j = q(this.fresh("j"));
         sc.lambdas.push(new Map([[fn.params[0]!, { sql: `${j}.value`, t: "any" as T }]]));
         let pred: string;
@@ -735,15 +845,17 @@ class Compiler {
         } finally {
           sc.lambdas.pop();
         }
-        return { sql: `(SELECT json_group_array(${j}.value) FROM json_each(${a}) AS ${j} WHERE ${pred})`, t: "arr" };
+        return { sql: `(SELECT json_group_array(${j}.value) FROM json_each(${a}) AS ${j} WHERE ${pred})`, t: "arr", len: arr.len };
       }
       case "arrayjoin": {
         argc(1);
         if (sc.inAggregate) throw bad("arrayJoin cannot be used inside an aggregate");
-        const a = this.array(e.args[0]!, sc, name);
+        const arr = this.arrayOf(e.args[0]!, sc, name);
+        const a = arr.sql;
         let aj = sc.arrayJoins.find((x) => x.arg === a);
         if (!aj) {
-          aj = { arg: a, alias: this.fresh("aj") };
+          // an array of unknown size (e.g. a JSON value) may hold as many elements as a result has rows
+          aj = { arg: a, alias: this.fresh("aj"), len: arr.len ?? this.policy.maxRows };
           sc.arrayJoins.push(aj);
         }
         return { sql: `${q(aj.alias)}.value`, t: "any" };
@@ -753,23 +865,13 @@ class Compiler {
   }
 
   private array(e: Expr, sc: Scope, fn: string): string {
-    const x = this.expr(e, sc);
-    if (x.t !== "arr" && x.t !== "any") throw bad(`Function '${fn}' needs an array argument`);
-    return x.sql;
+    return this.arrayOf(e, sc, fn).sql;
   }
 
-  /** The type an expression would have, without side effects on the scope. */
-  private peekType(e: Expr, sc: Scope): T | undefined {
-    const saved = { aj: sc.arrayJoins.length, counter: this.counter, agg: sc.inAggregate };
-    try {
-      sc.inAggregate = true;
-      return this.expr(e, sc).t;
-    } catch {
-      return undefined;
-    } finally {
-      sc.arrayJoins.length = saved.aj;
-      sc.inAggregate = saved.agg;
-    }
+  private arrayOf(e: Expr, sc: Scope, fn: string): Compiled {
+    const x = this.expr(e, sc);
+    if (x.t !== "arr" && x.t !== "any") throw bad(`Function '${fn}' needs an array argument`);
+    return x;
   }
 
   /**
@@ -893,10 +995,99 @@ function translateFormat(fmt: string): string {
 }
 
 /** Compiles a checked query for D1 with the policy applied. */
-export function compileSqlite(qr: Query, set: TableSet, policy: RowPolicy): CompiledQuery {
+export function compileSqlite(qr: Query, set: TableSet, policy: RowPolicy, tableRows?: Map<string, number>): CompiledQuery {
   const fillItem = topOrderFill(qr);
-  const out = new Compiler(set, policy).query(qr, new Map());
-  return { sql: out.sql, columns: out.cols, fill: fillItem ? fillSpec(fillItem, out.cols, policy.now) : undefined };
+  const out = new Compiler(set, policy, tableRows).query(qr, new Map());
+  return { sql: out.sql, columns: out.cols, fill: fillItem ? fillSpec(fillItem, out.cols, policy.now) : undefined, estimate: out.est };
+}
+
+/** The row policy's predicates over one physical table. */
+function policyPredicates(def: TableDef, p: RowPolicy): string[] {
+  const floor = retentionFloor(def.grain, p.now, p.retentionDays);
+  const preds = [`${q(def.workspaceColumn)} = ${lit(p.workspaceId)}`, `${q(def.timeColumn)} >= ${floor}`];
+  for (const [column, values] of Object.entries(p.scope ?? {})) {
+    if (!def.scopeColumns?.includes(column)) {
+      preds.push("0"); // a restriction this table cannot express: fail closed
+      continue;
+    }
+    preds.push(values.length ? `${q(column)} IN (${values.map(lit).join(", ")})` : "0");
+  }
+  return preds;
+}
+
+// ---- row estimate inputs ------------------------------------------------------------------------
+
+const readKey = (table: string, since?: number) => `${table}@${since ?? ""}`;
+
+/**
+ * The lower time bound a SELECT puts on the one table it reads: the largest constant bound on
+ * `time` among the top-level AND terms of its WHERE.
+ */
+function sinceOf(s: Select, now: number): number | undefined {
+  if (s.from?.k !== "table" || !s.where) return undefined;
+  let since: number | undefined;
+  const isTimeCol = (e: Expr) => e.k === "col" && e.parts[e.parts.length - 1] === "time";
+  const visit = (e: Expr): void => {
+    let v: number | undefined;
+    if (e.k === "bin" && e.op === "AND") {
+      visit(e.l);
+      visit(e.r);
+      return;
+    }
+    if (e.k === "bin" && isTimeCol(e.l) && (e.op === ">=" || e.op === ">" || e.op === "=")) v = evalTimeBound(e.r, now);
+    else if (e.k === "bin" && isTimeCol(e.r) && (e.op === "<=" || e.op === "<" || e.op === "=")) v = evalTimeBound(e.l, now);
+    else if (e.k === "between" && !e.not && isTimeCol(e.e)) v = evalTimeBound(e.lo, now);
+    if (v !== undefined && Number.isFinite(v) && (since === undefined || v > since)) since = v;
+  };
+  visit(s.where);
+  return since;
+}
+
+export interface TableRead {
+  table: string;
+  since?: number;
+  key: string;
+}
+
+/** Every (public table, lower time bound) a query reads, for counting their rows beforehand. */
+export function tableReads(qr: Query, set: TableSet, now: number): TableRead[] {
+  const out = new Map<string, TableRead>();
+  const add = (table: string, since?: number) => {
+    if (!set.tables.has(table)) return; // a CTE
+    const key = readKey(table, since);
+    if (!out.has(key)) out.set(key, { table, since, key });
+  };
+  walkQuery(qr, {
+    select: (s) => {
+      if (s.from?.k === "table" && s.from.parts.length === 1) add(s.from.parts[0]!, sinceOf(s, now));
+    },
+    from: (f) => {
+      if (f.k === "table" && f.parts.length === 1) add(f.parts[0]!);
+    },
+  });
+  return [...out.values()];
+}
+
+/** Counts a table's rows visible under the policy (and after `since`), stopping at `cap`. */
+export function boundedCountSql(def: TableDef, policy: RowPolicy, since: number | undefined, cap: number): string {
+  const preds = policyPredicates(def, policy);
+  if (since !== undefined) preds.push(`${q(def.timeColumn)} >= ${Math.floor(since)}`);
+  return `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${q(def.name)} WHERE ${preds.join(" AND ")} LIMIT ${Math.floor(cap)})`;
+}
+
+const maxLen = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : Math.max(a, b));
+const lensOf = (cols: OutputColumn[]) => new Map(cols.filter((c) => c.len !== undefined).map((c) => [c.name, c.len!]));
+
+const AGGREGATES = new Set(["count", "sum", "avg", "min", "max", "any", "uniq", "uniqexact", "countif", "sumif", "grouparray", "groupuniqarray", "quantile"]);
+
+/** Whether an expression aggregates (outside subqueries and window functions): one output row without GROUP BY. */
+function hasAggregate(e: Expr): boolean {
+  if (e.k === "fn" && !e.over && AGGREGATES.has(e.name.toLowerCase())) return true;
+  let found = false;
+  forEachChild(e, (c) => {
+    found ||= hasAggregate(c);
+  });
+  return found;
 }
 
 // ---- WITH FILL --------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ export interface TableDef {
   timeColumn: string;
   /** columns a row policy may restrict to a list of values, e.g. key_space_id for API-scoped keys */
   scopeColumns?: string[];
+  /** public columns computed from stored ones (SQL over the physical columns), e.g. `limit` */
+  expressions?: Record<string, string>;
 }
 
 export interface TableSet {
@@ -81,6 +83,7 @@ export const VERIFICATIONS = defineTableSet("verifications", [
   ),
 ]);
 
+/** analytics.getRatelimits: Unkey's public rate-limit tables and columns. */
 export const RATELIMITS = defineTableSet("ratelimits", [
   {
     name: "ratelimits_v1",
@@ -92,17 +95,17 @@ export const RATELIMITS = defineTableSet("ratelimits", [
       namespace_id: "string",
       identifier: "string",
       passed: "bool",
-      cost: "int",
-      max_requests: "int",
-      duration: "int",
+      latency: "float",
+      override_id: "string",
+      limit: "int",
       remaining: "int",
       reset_at: "int",
-      override_id: "string",
-      latency: "float",
+      tokens: "int",
     },
     workspaceColumn: "workspace_id",
     timeColumn: "time",
     scopeColumns: ["namespace_id"],
+    expressions: { limit: "max_requests", tokens: "cost" },
   },
   ...(["minute", "hour", "day", "month"] as const).map(
     (grain): TableDef => ({
@@ -115,10 +118,14 @@ export const RATELIMITS = defineTableSet("ratelimits", [
         identifier: "string",
         passed: "int",
         total: "int",
+        total_tokens: "int",
+        passed_tokens: "int",
+        latency_avg: "float",
       },
       workspaceColumn: "workspace_id",
       timeColumn: "time",
       scopeColumns: ["namespace_id"],
+      expressions: { latency_avg: "CASE WHEN total > 0 THEN latency_sum / total ELSE 0 END" },
     }),
   ),
 ]);

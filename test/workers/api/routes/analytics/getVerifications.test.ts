@@ -102,7 +102,7 @@ describe("analytics.getVerifications", () => {
   it("answers 429 query_quota_exceeded once the window's queries are spent", async () => {
     const { ws } = await setup();
     const windowStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-    await env.DB.prepare("INSERT INTO analytics_query_quota (workspace_id, window_start, queries) VALUES (?, ?, 1000)")
+    await env.ANALYTICS_DB.prepare("INSERT INTO analytics_query_quota (workspace_id, window_start, queries) VALUES (?, ?, 1000)")
       .bind(ws.workspaceId, windowStart)
       .run();
     const res = await call("analytics.getVerifications", { query: COUNT }, ws.rootKey);

@@ -8,7 +8,7 @@ const DAY = 24 * HOUR;
 
 /** One aggregate row as the analytics consumer writes it. */
 async function aggregate(table: string, row: { time: number; ws: string; ks: string; externalId: string; keyId: string; outcome: string; count: number }) {
-  await env.DB.prepare(
+  await env.ANALYTICS_DB.prepare(
     `INSERT INTO ${table} (time, workspace_id, key_space_id, identity_id, external_id, key_id, outcome, source, app_id, tags, count, spent_credits)
      VALUES (?, ?, ?, '', ?, ?, ?, 'api', '', '[]', ?, 0)`,
   )

@@ -12,7 +12,7 @@ const T = Date.UTC(2026, 10, 26, 15, 42, 17, 250);
 const NOW = T + 60_000;
 
 const run = (text: string) =>
-  runAnalyticsQuery(new D1AnalyticsStore(env.DB), { text, tables: VERIFICATIONS, workspaceId: W, retentionDays: 30, now: NOW });
+  runAnalyticsQuery(new D1AnalyticsStore(env.ANALYTICS_DB), { text, tables: VERIFICATIONS, workspaceId: W, retentionDays: 30, now: NOW });
 const one = async (expr: string, table = "key_verifications_v1") => {
   const rows = await run(`SELECT ${expr} AS v FROM ${table} LIMIT 1`);
   return rows[0]?.v;

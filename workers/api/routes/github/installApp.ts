@@ -1,0 +1,39 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../../lib/env";
+import { authorize } from "../../../lib/auth/rootKey";
+import { ApiError } from "../../../lib/errors";
+import type { App } from "../../rpc";
+
+const PATH = "/v2/github.installApp";
+
+// Unkey answers with a GitHub App install URL so GitHub pushes build deployments. Deployments
+// here are built and uploaded by `unkey deploy` (docs/sentinel.md), so there is nothing to install:
+// the SDK's call gets a clear 412 instead of a 404. It takes no body (the SDK sends none).
+const route = createRoute({
+  method: "post",
+  path: PATH,
+  operationId: "github.installApp",
+  summary: "Install the GitHub App (not available here)",
+  description:
+    "Needs `workspace.*.install_github`. GitHub-triggered builds do not apply to this platform: deployments are built and uploaded with `unkey deploy`. Always answers 412 `precondition_failed` once authorized.",
+  tags: ["github"],
+  responses: {
+    401: { description: "Unauthorized" },
+    403: { description: "Forbidden" },
+    412: { description: "Precondition Failed" },
+  },
+});
+
+export const register = (app: App) => {
+  app.openAPIRegistry.registerPath(route);
+  app.post(PATH, handle);
+};
+
+async function handle(c: Context<AppEnv>): Promise<Response> {
+  await authorize(c, "workspace.*.install_github");
+  throw new ApiError(
+    "unkey/application/precondition_failed",
+    "GitHub App installation is not available on this platform: GitHub builds do not apply here. Build and upload deployments with `unkey deploy` instead (docs/sentinel.md).",
+  );
+}
