@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+
+// the workspace packages from source, so tests need no `npm run build:packages` first
+const packageAliases = Object.fromEntries(
+  ["core", "hono", "nextjs"].map((p) => [`@keyforge/${p}`, fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url))]),
+);
 
 /**
  * Two projects:
@@ -26,7 +32,8 @@ export default defineConfig({
                 RATELIMIT_ACCURACY: process.env.RATELIMIT_ACCURACY ?? "",
               },
               // a second Worker that calls ApiEntrypoint.verifyKey over a service binding
-              serviceBindings: { RPC_CLIENT: "rpc-client" },
+              // KEYFORGE: the API's own ApiEntrypoint, for the middleware packages' service-binding mode
+              serviceBindings: { RPC_CLIENT: "rpc-client", KEYFORGE: { name: "vitest-plugin-runner-workers", entrypoint: "ApiEntrypoint" } },
               workers: [
                 {
                   name: "rpc-client",
@@ -39,14 +46,16 @@ export default defineConfig({
             },
           })),
         ],
+        resolve: { alias: packageAliases },
         test: {
           name: "workers",
-          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts"],
+          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts", "test/packages/**/*.test.ts"],
           setupFiles: ["./test/setup/applyMigrations.ts"],
           testTimeout: 30_000,
         },
       },
       {
+        resolve: { alias: packageAliases },
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
