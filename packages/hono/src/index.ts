@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { bearerKey, KeyforgeError, verifyKey, type KeyforgeClientOptions, type VerifyKeyResponse } from "@keyforge/core";
 
-export { KeyforgeError, type VerifyKeyResponse } from "@keyforge/core";
+export { KeyforgeError, type VerifyKeyResponse, type VerifyKeyData, type KeyforgeBinding, type KeyforgeClientOptions } from "@keyforge/core";
 
 /** What `c.get("unkey")` holds after the middleware: the verification result `{ meta, data }`. */
 export type UnkeyContext = VerifyKeyResponse;

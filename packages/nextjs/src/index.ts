@@ -1,6 +1,6 @@
 import { bearerKey, KeyforgeError, verifyKey, type KeyforgeClientOptions, type VerifyKeyResponse } from "@keyforge/core";
 
-export { KeyforgeError, type VerifyKeyResponse } from "@keyforge/core";
+export { KeyforgeError, type VerifyKeyResponse, type VerifyKeyData, type KeyforgeBinding, type KeyforgeClientOptions } from "@keyforge/core";
 
 export type UnkeyContext = VerifyKeyResponse;
 
