@@ -33,7 +33,7 @@ async function limitedKey(limit = 2): Promise<string> {
 }
 
 /** Two requests pass, the third is 429; a wrong key is 401. */
-async function expectVerifiesAndLimits(get: (headers: Record<string, string>) => Promise<Response>, newKey = () => limitedKey()) {
+async function expectVerifiesAndLimits(get: (headers: Record<string, string>) => Response | Promise<Response>, newKey = () => limitedKey()) {
   const key = await newKey();
   const statuses = [];
   for (let i = 0; i < 3; i++) statuses.push((await get({ authorization: `Bearer ${key}` })).status);
