@@ -74,7 +74,8 @@ describe("/mcp/v2", () => {
   });
 
   it("creates an API and a key, verifies it, and audits the MCP caller as the actor", async () => {
-    const client = await connect("/mcp/v2/", { authorization: `Bearer ${ws.rootKey}`, "user-agent": "mcp-e2e-agent/1.0" });
+    // a client's own X-Forwarded-For does not choose the audited address (no TRUSTED_PROXIES)
+    const client = await connect("/mcp/v2/", { authorization: `Bearer ${ws.rootKey}`, "user-agent": "mcp-e2e-agent/1.0", "x-forwarded-for": "203.0.113.9" });
     const api = await call(client, "apis_createApi", { name: "mcp-api" });
     expect(api.isError).toBe(false);
     const apiId = api.body.data.apiId as string;
@@ -99,6 +100,8 @@ describe("/mcp/v2", () => {
     expect(res.isError).toBe(true);
     expect(res.body.meta.requestId).toMatch(/^req_/);
     expect(res.body.error).toMatchObject({ status: 403, type: expect.stringContaining("insufficient_permissions") });
+    // the operator's workspaces.* are not tools, whatever the key
+    await expect(client.callTool({ name: "workspaces_createWorkspace", arguments: { name: "x" } })).rejects.toThrow(/Unknown tool/);
     // bad input is the route's own 400, as a tool error
     const bad = await call(client, "apis_getApi", { apiId: "" , extra: 1 });
     expect(bad).toMatchObject({ isError: true, body: { error: { status: 400, type: expect.stringContaining("invalid_input") } } });
