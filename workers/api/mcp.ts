@@ -59,9 +59,16 @@ export function registerMcp(app: App) {
       const tool = byName.get(req.params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
       const res = await app.fetch(internalRequest(c, tool.path, rootKey, req.params.arguments ?? {}), c.env, c.executionCtx);
-      const body = (await res.json()) as Record<string, unknown>;
+      const text = await res.text();
+      let body: Record<string, unknown> | undefined;
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // every /v2 route answers JSON; anything else is passed on as it came, as an error
+      }
       // our envelope either way: `{ meta, data }` on success, `{ meta, error }` as a tool error
-      return { content: [{ type: "text", text: JSON.stringify(body) }], structuredContent: body, isError: res.status >= 400 };
+      const isError = res.status >= 400 || !body;
+      return { content: [{ type: "text", text }], ...(body ? { structuredContent: body } : {}), isError };
     });
 
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
