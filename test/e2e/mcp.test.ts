@@ -118,6 +118,9 @@ describe("/mcp/v2", () => {
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as Envelope).error?.type).toContain("authentication/missing");
     await expect(connect("/mcp/v2", { authorization: "Bearer unkey_not_a_real_key" })).rejects.toThrow();
+    // stateless: no stream to open (GET) and no session to end (DELETE)
+    const get = await fetch(`${server.url}/mcp/v2`, { headers: { accept: "text/event-stream", "MCP-UNKEY-BEARER-AUTH": ws.rootKey } });
+    expect(get.status).toBe(405);
   });
 });
 
