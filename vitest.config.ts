@@ -2,6 +2,12 @@ import { defineConfig } from "vitest/config";
 // @ts-expect-error plain ESM script
 import { buildAssets } from "./scripts/build-assets.mjs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+
+// the workspace packages from source, so tests need no `npm run build:packages` first
+const packageAliases = Object.fromEntries(
+  ["core", "hono", "nextjs"].map((p) => [`@keyforge/${p}`, fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url))]),
+);
 
 // the static assets wrangler.toml [assets] names must exist before any Worker starts
 buildAssets();
@@ -38,7 +44,8 @@ export default defineConfig({
                 RATELIMIT_ACCURACY: process.env.RATELIMIT_ACCURACY ?? "",
               },
               // a second Worker that calls ApiEntrypoint.verifyKey over a service binding
-              serviceBindings: { RPC_CLIENT: "rpc-client" },
+              // KEYFORGE: the API's own ApiEntrypoint, for the middleware packages' service-binding mode
+              serviceBindings: { RPC_CLIENT: "rpc-client", KEYFORGE: { name: "vitest-plugin-runner-workers", entrypoint: "ApiEntrypoint" } },
               workers: [
                 {
                   name: "rpc-client",
@@ -51,14 +58,16 @@ export default defineConfig({
             },
           })),
         ],
+        resolve: { alias: packageAliases },
         test: {
           name: "workers",
-          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts"],
+          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts", "test/packages/**/*.test.ts"],
           setupFiles: ["./test/setup/applyMigrations.ts"],
           testTimeout: 30_000,
         },
       },
       {
+        resolve: { alias: packageAliases },
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],

@@ -9,6 +9,7 @@ import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { registerRoutes } from "./routes";
 import { referencePage } from "./reference";
 import { portalPages } from "../portal";
+import { registerMcp } from "./mcp";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Unkey's request deadline; `REQUEST_TIMEOUT_MS` overrides it. */
@@ -77,6 +78,8 @@ export function createApp() {
   );
 
   registerRoutes(app);
+  // MCP servers over the same routes (docs/mcp.md)
+  registerMcp(app);
   // the customer portal pages (HTML, cookie session), see docs/portal.md
   app.route("/", portalPages());
 
