@@ -4,15 +4,20 @@ import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { NextRequest } from "next/server";
 import { startApi, type TestServer } from "./helpers/server";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { E2E_ADMIN_KEY, startRunnerInstance } from "./helpers/runner";
 // @ts-expect-error plain ESM helper shared with the scripts
-import { startWrangler } from "../../scripts/lib/wrangler.mjs";
+import { ROOT, WRANGLER, freePort, offlineEnv } from "../../scripts/lib/wrangler.mjs";
 import { createApp as createHonoApp } from "../../examples/hono-app/src/app";
 import { createApp as createExpressApp } from "../../examples/express-app/src/app";
 
 /**
  * The recipes in examples/ against a running API Worker: each verifies keys and rate-limits.
  * Hono, Express and the Next.js route handler run in this process; the Worker runs under
- * wrangler dev with its service binding to the API Worker (found through the dev registry).
+ * the local runner next to its own API Worker, its service binding resolved in the same process.
  */
 let server: TestServer;
 let rootKey: string;
@@ -86,17 +91,53 @@ describe("examples/", () => {
   });
 
   it("worker-binding: a Worker verifying through its service binding to ApiEntrypoint", async () => {
+    // bundled as `wrangler deploy` would (the workspace packages from source; published, they
+    // resolve to their built dist/), then run in a runner of its own next to the API Worker,
+    // its KEYFORGE binding resolved inside the process
     const src = (p: string) => fileURLToPath(new URL(`../../packages/${p}/src/index.ts`, import.meta.url));
-    const worker = await startWrangler({
-      configs: ["examples/worker-binding/wrangler.toml"],
-      readyPath: "/health",
-      vars: { KEYFORGE_ROOT_KEY: rootKey },
-      // the workspace packages from source (published, they resolve to their built dist/)
-      extraArgs: ["--alias", `@keyforge/hono=${src("hono")}`, "--alias", `@keyforge/core=${src("core")}`],
+    const outDir = mkdtempSync(path.join(tmpdir(), "keyforge-example-worker-"));
+    // --alias is wrangler dev's; for a bundle, a copy of the config with an [alias] table
+    const config = path.join(outDir, "wrangler.toml");
+    const toml = readFileSync(path.join(ROOT, "examples/worker-binding/wrangler.toml"), "utf8").replace('main = "src/index.ts"', `main = ${JSON.stringify(path.join(ROOT, "examples/worker-binding/src/index.ts"))}`);
+    writeFileSync(config, `${toml}\n[alias]\n"@keyforge/hono" = ${JSON.stringify(src("hono"))}\n"@keyforge/core" = ${JSON.stringify(src("core"))}\n`);
+    execFileSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", path.join(outDir, "bundle"), "-c", config], { cwd: ROOT, env: offlineEnv(), stdio: "pipe" });
+    // the Worker's root key must exist before it starts: a workspace on the state first
+    const stateDir = mkdtempSync(path.join(tmpdir(), "keyforge-example-state-"));
+    stops.push(async () => rmSync(stateDir, { recursive: true, force: true }));
+    const first = await startRunnerInstance({ vars: {}, stateDir });
+    const created = await fetch(`${first.url}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${E2E_ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ name: "worker-binding" }) });
+    const ws = ((await created.json()) as { data: { rootKey: string } }).data;
+    await first.stop();
+    const port = await freePort();
+    const own = await startRunnerInstance({
+      vars: {},
+      stateDir,
+      extraWorkers: [
+        {
+          name: "keyforge-example-worker-binding",
+          modules: true,
+          scriptPath: path.join(outDir, "bundle", "index.js"),
+          modulesRoot: path.join(outDir, "bundle"),
+          compatibilityDate: "2026-11-01",
+          bindings: { KEYFORGE_ROOT_KEY: ws.rootKey },
+          serviceBindings: { KEYFORGE: { name: "keyforge-api", entrypoint: "ApiEntrypoint" } },
+          unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+        },
+      ],
     });
-    stops.push(() => worker.stop());
-    await expectVerifiesAndLimits((headers) => fetch(`${worker.url}/v1/hello`, { headers }));
-    const res = await fetch(`${worker.url}/v1/hello`, { headers: { authorization: `Bearer ${await limitedKey()}` } });
-    expect(await res.json()).toMatchObject({ via: "service binding" });
+    stops.push(() => own.stop());
+    stops.push(async () => rmSync(outDir, { recursive: true, force: true }));
+    const base = `http://127.0.0.1:${port}`;
+    const before = { server, rootKey, apiId };
+    server = { ...server, url: own.url };
+    rootKey = ws.rootKey;
+    apiId = (await post("/v2/apis.createApi", { name: "worker-binding" })).apiId;
+    try {
+      await expectVerifiesAndLimits((headers) => fetch(`${base}/v1/hello`, { headers }));
+      const res = await fetch(`${base}/v1/hello`, { headers: { authorization: `Bearer ${await limitedKey()}` } });
+      expect(await res.json()).toMatchObject({ via: "service binding" });
+    } finally {
+      ({ server, rootKey, apiId } = before);
+    }
   });
 });

@@ -51,6 +51,8 @@ export interface RunnerOptions {
   port?: number;
   sentinelPort?: number;
   inspectorPort?: number;
+  /** more Workers in the same process (v4 Miniflare worker options, JSON only), e.g. a customer Worker with a service binding to the API */
+  extraWorkers?: Record<string, unknown>[];
 }
 
 export interface RunnerInstance {
@@ -110,7 +112,7 @@ export function testSpec(dir: string, stateDir: string, o: RunnerOptions = {}) {
     sentinelVars: { APP_WORKER_BINDINGS: appWorkerBindings(dir), ...o.sentinelVars },
     allowLocalDestinations: o.allowLocalDestinations ?? true,
     inspectorPort: o.inspectorPort,
-    extraWorkers: [UPSTREAM_WORKER],
+    extraWorkers: [UPSTREAM_WORKER, ...(o.extraWorkers ?? [])],
     sentinelServices: { ECHO: { name: UPSTREAM_WORKER.name }, ECHO_UNLISTED: { name: UPSTREAM_WORKER.name } },
   };
 }
