@@ -131,3 +131,27 @@ export const analyticsQueryQuota = sqliteTable(
   },
   (t) => [uniqueIndex("analytics_query_quota_ws_window_idx").on(t.workspaceId, t.windowStart)],
 );
+
+/**
+ * Runtime logs of code deployments (sentinel-deploy §4.2): every console.* line and uncaught
+ * exception, from the loader's tail (workers/sentinel/runtimeLogs.ts) through the analytics
+ * Queue. Queried with analytics.getRuntimeLogs.
+ */
+export const runtimeLogsV1 = sqliteTable(
+  "runtime_logs_v1",
+  {
+    logId: text("log_id").primaryKey(),
+    time: integer("time").notNull(),
+    insertedAt: integer("inserted_at").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    severity: text("severity").notNull(),
+    message: text("message").notNull(),
+    projectId: text("project_id").notNull(),
+    appId: text("app_id").notNull(),
+    environmentId: text("environment_id").notNull(),
+    deploymentId: text("deployment_id").notNull(),
+    region: text("region").notNull().default(""),
+    attributesText: text("attributes_text").notNull().default("{}"),
+  },
+  (t) => [index("runtime_logs_v1_ws_time_idx").on(t.workspaceId, t.time)],
+);

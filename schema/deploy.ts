@@ -57,6 +57,12 @@ export interface EnvironmentSettings {
     openapiSpecPath?: string | null;
     /** our extension: forward request headers whose name contains `_` (default false, docs/sentinel.md) */
     forwardUnderscoreHeaders?: boolean;
+    /** our extension, code deployments (docs/deploy.md): CPU ms per request → loader limits.cpuMs */
+    cpuMsPerRequest?: number;
+    /** our extension, code deployments: subrequests per request → loader limits.subRequests */
+    subrequestsPerRequest?: number;
+    /** our extension, code deployments: "public" (destination policy) or "none" (no outbound fetch) */
+    outboundNetwork?: "public" | "none";
   };
   build: {
     dockerfile?: string | null;
@@ -91,7 +97,11 @@ export const environments = sqliteTable(
   (t) => [uniqueIndex("environments_app_slug_idx").on(t.appId, t.slug)],
 );
 
-export type Upstream = { url: string } | { worker: string };
+/**
+ * Where a deployment's requests go: an origin URL, a Worker binding of the Sentinel, or (a code
+ * deployment) a bundle stored in R2 by its SHA-256, run through the Worker Loader.
+ */
+export type Upstream = { url: string } | { worker: string } | { bundle: string };
 
 export const deployments = sqliteTable(
   "deployments",
@@ -116,6 +126,8 @@ export const deployments = sqliteTable(
     gitCommitMessage: text("git_commit_message"),
     trigger: text("trigger").notNull(),
     errorMessage: text("error_message"),
+    /** the lifecycle step that failed (building, deploying), for failed code deployments */
+    errorStep: text("error_step"),
     keyspaceId: text("keyspace_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -124,6 +136,25 @@ export const deployments = sqliteTable(
     index("deployments_workspace_idx").on(t.workspaceId, t.createdAt),
     index("deployments_environment_idx").on(t.environmentId, t.createdAt),
   ],
+);
+
+/**
+ * Uploaded code bundles (docs/deploy.md), content-addressed per workspace: the R2 object
+ * `bundles/<workspaceId>/<sha256>` holds the bundle JSON; this row its metadata. Scoped by
+ * workspace so one tenant can never learn whether another uploaded the same code.
+ */
+export const deployBundles = sqliteTable(
+  "deploy_bundles",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    sha256: text("sha256").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    gzipBytes: integer("gzip_bytes").notNull(),
+    mainModule: text("main_module").notNull(),
+    compatibilityDate: text("compatibility_date").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("deploy_bundles_ws_sha_idx").on(t.workspaceId, t.sha256)],
 );
 
 export const environmentVariables = sqliteTable(
@@ -215,6 +246,8 @@ export const gatewayRequestsV1 = sqliteTable(
     totalLatency: integer("total_latency").notNull(),
     instanceLatency: integer("instance_latency").notNull(),
     gatewayLatency: integer("gateway_latency").notNull(),
+    /** CPU ms of a code deployment's request (tail event cpuTime; 0 locally), null for other upstreams */
+    cpuTime: integer("cpu_time"),
   },
   (t) => [index("gateway_requests_v1_workspace_time_idx").on(t.workspaceId, t.time)],
 );

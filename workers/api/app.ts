@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { MAX_UPLOAD_BODY_BYTES } from "../lib/deploy/bundle";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
 import { ApiError, type FieldError } from "../lib/errors";
@@ -10,6 +11,7 @@ import { referencePage } from "./reference";
 import { portalPages } from "../portal";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const UPLOAD_PATHS = new Set(["/v2/deploy.createDeployment", "/v2/deployments.createDeployment"]);
 
 /** zod issues → one `errors[]` entry per failing field, JSON-pointer style like Unkey's. */
 function toFieldErrors(issues: { path: PropertyKey[]; message: string; code: string }[]): FieldError[] {
@@ -46,15 +48,17 @@ export function createApp() {
     await next();
   });
 
-  app.use(
-    "/v2/*",
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new ApiError("user/bad_request/request_body_too_large", `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
+        throw new ApiError("user/bad_request/request_body_too_large", `The request body exceeds the limit of ${maxSize} bytes.`);
       },
-    }),
-  );
+    });
+  const defaultLimit = limitOf(MAX_BODY_BYTES);
+  // code bundles are uploaded in the deployment call (docs/deploy.md): 25 MiB there
+  const uploadLimit = limitOf(MAX_UPLOAD_BODY_BYTES);
+  app.use("/v2/*", (c, next) => (UPLOAD_PATHS.has(c.req.path) ? uploadLimit(c, next) : defaultLimit(c, next)));
 
   registerRoutes(app);
   // the customer portal pages (HTML, cookie session), see docs/portal.md

@@ -22,6 +22,9 @@ export interface Env {
   GITHUB_KEYS_URL?: string;
   /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */
   TRUSTED_PROXIES?: string;
+  /** Code deployments (docs/deploy.md): the bundle bucket and the loader that builds and probes bundles. */
+  BUNDLES?: R2Bucket;
+  LOADER?: WorkerLoader;
   [binding: string]: unknown;
 }
 

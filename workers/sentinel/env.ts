@@ -5,6 +5,9 @@ import type { GatewayVerifyInput, GatewayVerifyResult } from "../lib/deploy/gate
 export interface ApiRpc {
   gatewayVerifyKey(input: GatewayVerifyInput): Promise<GatewayVerifyResult>;
   recordGatewayRequests(rows: GatewayRequestRow[]): Promise<void>;
+  /** a code deployment's env (decrypted variables + system vars); ok false: it must not start */
+  deploymentEnv(deploymentId: string): Promise<import("../lib/deploy/appEnv").AppEnvResult>;
+  recordRuntimeLogs(rows: import("../lib/deploy/runtimeLogs").RuntimeLogRow[]): Promise<void>;
 }
 
 /** Bindings of the Sentinel Worker (wrangler.sentinel.toml). */
@@ -12,6 +15,12 @@ export interface SentinelEnv {
   DB: D1Database;
   API: ApiRpc;
   RATE_LIMITER: DurableObjectNamespace;
+  /** code deployments (docs/deploy.md): runs their bundles */
+  LOADER?: WorkerLoader;
+  /** code deployments: the bundle bucket (read only) */
+  BUNDLES?: R2Bucket;
+  /** destination policy of code deployments' outbound fetch: 1 allows loopback (local dev) */
+  ALLOW_LOCAL_DESTINATIONS?: string;
   /** base domain of generated hostnames; default `localhost` */
   SENTINEL_BASE_DOMAIN?: string;
   /** reported in X-Unkey-Region as `cloudflare::<region>`; default the colo of the request */

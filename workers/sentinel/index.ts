@@ -27,6 +27,10 @@ let frontlineId: string | undefined;
 /** This isolate's id (random values are only allowed inside a handler). */
 const FRONTLINE_ID = () => (frontlineId ??= newId("req", 8).replace("req_", "fl_"));
 
+// code deployments: their outbound fetch and their log tail are entrypoints of this Worker
+export { DeploymentOutbound } from "../lib/deploy/outbound";
+export { RuntimeLogTail } from "./runtimeLogs";
+
 export default {
   async fetch(request: Request, env: SentinelEnv, ctx: ExecutionContext): Promise<Response> {
     const started = Date.now();
@@ -92,7 +96,7 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const logBody = result.logging.requestBody && hasBody && !isUpgrade;
   const forRequestLog = logBody ? request.clone() : null;
   const routed = Date.now();
-  const res = await forward(env, snap.upstream, target, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined });
+  const res = await forward(env, snap, target, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined }, meta.region);
   const answered = Date.now();
   // 5. answer: the app's response as is, plus our headers
   const headers = responseHeaders(res.headers, res.status);
@@ -206,7 +210,7 @@ async function logRequest(
     app_id: o.route.appId,
     environment_id: o.route.environmentId,
     deployment_id: o.route.deploymentId,
-    instance_id: "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : new URL(o.snapUpstream.url).host,
+    instance_id: "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : "bundle" in o.snapUpstream ? `code:${FRONTLINE_ID()}` : new URL(o.snapUpstream.url).host,
     region: o.meta.region,
     method: o.facts.method,
     host: o.host.replace(/:\d+$/, ""),

@@ -1,8 +1,10 @@
 import { register as getVerifications } from "./getVerifications";
 import { register as getGatewayRequests } from "./getGatewayRequests";
+import { register as getRuntimeLogs } from "./getRuntimeLogs";
 import type { App } from "../../rpc";
 
 export function registerAnalytics(app: App) {
   getVerifications(app);
   getGatewayRequests(app);
+  getRuntimeLogs(app);
 }
