@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { request as httpRequest } from "node:http";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { startSentinelStack, type SentinelStack } from "./helpers/sentinel";
+import { runCli, tempHome } from "./cli/run";
 
 /**
  * Code deployments end to end (docs/deploy.md): the API Worker builds and probes a bundle in its
@@ -170,5 +173,47 @@ describe("code deployments through the Sentinel", () => {
     expect((await api("environments.updateSettings", { project: "outbound", app: "web", environment: "production", outboundNetwork: "none" }, rootKey)).status).toBe(200);
     await deployCode(rootKey, "outbound", "production", code);
     expect((await through(host, "/")).text).toMatch(/^threw /);
+  });
+});
+
+describe("unkey deploy", () => {
+  it("bundles examples/hello-worker with wrangler, creates the missing project and app, maps [vars], waits for Ready and prints the hostnames", async () => {
+    const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "cli" }) });
+    const { rootKey } = ((await res.json()) as any).data;
+    const home = tempHome();
+    const envFile = path.join(mkdtempSync(path.join(tmpdir(), "unkey-envfile-")), ".env");
+    writeFileSync(envFile, "# local overrides\nEXTRA=from-env-file\n");
+    const run = await runCli(["deploy", "examples/hello-worker", "--project", "demo", "--env", "production", "--env-file", envFile], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain("Created project demo");
+    expect(run.stdout).toContain("Created app default");
+    expect(run.stdout).toContain("Set 2 variable(s): GREETING, EXTRA");
+    expect(run.stdout).toContain("Status: Ready");
+    const host = /http:\/\/(\S+)/.exec(run.stdout)![1]!;
+    const served = await through(host, "/");
+    expect(served.status, served.text).toBe(200);
+    expect(JSON.parse(served.text).greeting).toBe("hello from the edge");
+    // the same code again: nothing to upload
+    const again = await runCli(["deploy", "examples/hello-worker", "--project", "demo", "--env", "production"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toContain("already uploaded");
+  });
+
+  it("refuses bindings it cannot provide, naming them, and exits 1 with the error of a failed deployment", async () => {
+    const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "cli2" }) });
+    const { rootKey } = ((await res.json()) as any).data;
+    const home = tempHome();
+    const dir = mkdtempSync(path.join(tmpdir(), "unkey-deploy-src-"));
+    writeFileSync(path.join(dir, "index.js"), "export default { fetch() { return new Response('x'); } }");
+    writeFileSync(path.join(dir, "wrangler.toml"), 'name = "x"\nmain = "index.js"\ncompatibility_date = "2026-11-01"\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "abc"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "x"\ndatabase_id = "y"\n');
+    const refused = await runCli(["deploy", dir, "--project", "refused"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("KV namespaces (kv_namespaces: CACHE)");
+    expect(refused.stdout).toContain("D1 databases (d1_databases: DB)");
+    const file = path.join(dir, "nofetch.js");
+    writeFileSync(file, "export default { scheduled() {} }");
+    const failed = await runCli(["deploy", file, "--project", "failing"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    expect(failed.code, failed.stdout).toBe(1);
+    expect(failed.stdout).toMatch(/failed: .*no default export with a fetch handler/);
   });
 });
