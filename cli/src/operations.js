@@ -45,6 +45,17 @@ export const GROUPS = [
         ],
         table: {},
       },
+      {
+        action: "get-runtime-logs",
+        summary: "Run a SQL query over your code deployments' runtime logs",
+        description:
+          "Runs a read-only SQL query against runtime_logs_v1: every console.* line and uncaught exception of " +
+          "your code deployments (docs/deploy.md). The root key needs project.*.read_runtime_logs or " +
+          "project.<projectId>.read_runtime_logs.",
+        flags: [str("query", "the SQL query over the runtime_logs_v1 table", required)],
+        examples: [`unkey api analytics get-runtime-logs --output table --query "SELECT time, severity, message FROM runtime_logs_v1 ORDER BY time DESC LIMIT 20"`],
+        table: {},
+      },
     ],
   },
   {
