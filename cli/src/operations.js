@@ -59,6 +59,27 @@ export const GROUPS = [
     ],
   },
   {
+    name: "deployments",
+    description: "Deployment metrics (our extension)",
+    operations: [
+      {
+        action: "get-metrics",
+        summary: "Requests per second, status classes, latency percentiles and CPU time of a deployment",
+        description:
+          "Per interval of [start-time, end-time) (Unix ms, at most 7 days): the requests the Sentinel served for the " +
+          "deployment, with the SQL of each figure (docs/deploy.md). The root key needs project.*.read_gateway_requests " +
+          "or project.<projectId>.read_gateway_requests.",
+        flags: [
+          str("deployment-id", "the deployment, d_…", required),
+          int("start-time", "start of the range, Unix ms", required),
+          int("end-time", "end of the range, Unix ms", required),
+          int("interval-ms", "interval length in ms (at least 10000; default: the range / 60)"),
+        ],
+        examples: ["unkey api deployments get-metrics --deployment-id d_123 --start-time 1767225600000 --end-time 1767229200000"],
+      },
+    ],
+  },
+  {
     name: "apis",
     description: "Create, inspect, configure and delete APIs (the containers your keys live in)",
     operations: [

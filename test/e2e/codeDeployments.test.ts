@@ -153,6 +153,30 @@ describe("code deployments through the Sentinel", () => {
     expect((await through(host, "/")).text).toBe("v2");
   });
 
+  it("deployments.getMetrics: requests, status classes, latency percentiles and CPU time per interval (cpu_time 0 locally for code, null for other upstreams)", async () => {
+    const rootKey = await workspace("metrics");
+    const started = Date.now() - 1000;
+    const { id } = await deployCode(rootKey, "metrics", "production", HELLO);
+    const host = await hostOf(rootKey, "metrics", "production");
+    for (const p of ["/a", "/b", "/c"]) await through(host, p);
+    let rows: any[] = [];
+    for (let i = 0; i < 60 && rows.length < 3; i++) {
+      rows = (await api("analytics.getGatewayRequests", { query: `SELECT path, response_status, cpu_time FROM gateway_requests_v1 WHERE deployment_id = '${id}'` }, rootKey)).body.data ?? [];
+      if (rows.length < 3) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.cpu_time === 0)).toBe(true);
+    const m = await api("deployments.getMetrics", { deploymentId: id, startTime: started, endTime: Date.now() + 1000 }, rootKey);
+    expect(m.status, JSON.stringify(m.body)).toBe(200);
+    const total = m.body.data.intervals.reduce((a: any, i: any) => ({ requests: a.requests + i.requests, ok: a.ok + i.statusClasses["2xx"], err: a.err + i.statusClasses["5xx"] }), { requests: 0, ok: 0, err: 0 });
+    expect(total).toEqual({ requests: 3, ok: 3, err: 0 });
+    const busy = m.body.data.intervals.find((i: any) => i.requests > 0);
+    expect(busy.latencyMs.p99).toBeGreaterThanOrEqual(busy.latencyMs.p50);
+    expect(busy.cpuTimeMs.total).toBe(0);
+    expect(m.body.data.sql.latencyPercentile).toContain("gateway_requests_v1");
+    expect((await api("deployments.getMetrics", { deploymentId: id, startTime: 10, endTime: 5 }, rootKey)).status).toBe(400);
+  });
+
   it("stops and starts a preview deployment, visible on the next request", async () => {
     const rootKey = await workspace("preview");
     const dep = await deployCode(rootKey, "preview", "preview", `export default { fetch() { return new Response("preview up"); } }`);

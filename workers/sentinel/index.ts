@@ -13,6 +13,7 @@ import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { limitHeaders } from "./ratelimitHeaders";
 import { loadSnapshot, resolveRoute, type Route } from "./routing";
 import { forward } from "./proxy";
+import { cpuTimeOf } from "./runtimeLogs";
 import { specFor } from "./specs";
 import { validateRequest } from "./openapi";
 import type { RequestFacts } from "./match";
@@ -195,6 +196,8 @@ async function logRequest(
 ) {
   const { result } = o;
   const flags = result.logging;
+  // code deployments: CPU time from the loader tail of this request (cpu_time), null for other upstreams
+  const cpuTime = "bundle" in o.snapUpstream ? cpuTimeOf(o.route.deploymentId, o.meta.requestId) : Promise.resolve(null);
   const q = redactedQuery(o.facts.url, result.redactQuery);
   const [requestBody, responseBody] = await Promise.all([
     flags.requestBody && o.forRequestLog ? readCapped(o.forRequestLog.body) : Promise.resolve(""),
@@ -227,6 +230,7 @@ async function logRequest(
     total_latency: total,
     instance_latency: instance,
     gateway_latency: total - instance,
+    cpu_time: await cpuTime,
   };
   await env.API.recordGatewayRequests([row]);
 }

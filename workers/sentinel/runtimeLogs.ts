@@ -40,8 +40,40 @@ export function rowsOfTraceItems(events: TraceItem[], p: TailProps, now = Date.n
   return rows;
 }
 
+/**
+ * CPU time of code deployments' requests, for the gateway request row (cpu_time): the request
+ * log waits briefly for the tail of its request. Tail events carry no usable request id (the
+ * runtime redacts id-like header values), so a tail is matched only when exactly one request of
+ * that deployment is waiting in this isolate; otherwise (concurrent requests, a tail handled by
+ * another isolate or later than the wait) cpu_time stays null rather than be attributed wrongly.
+ */
+const waiting = new Map<string, Map<string, (cpuMs: number) => void>>();
+
+export function cpuTimeOf(deploymentId: string, requestId: string, waitMs = 2000): Promise<number | null> {
+  return new Promise((resolve) => {
+    let mine = waiting.get(deploymentId);
+    if (!mine) waiting.set(deploymentId, (mine = new Map()));
+    const done = (cpu: number | null) => {
+      clearTimeout(timer);
+      mine.delete(requestId);
+      if (mine.size === 0) waiting.delete(deploymentId);
+      resolve(cpu);
+    };
+    const timer = setTimeout(() => done(null), waitMs);
+    mine.set(requestId, done);
+  });
+}
+
+function deliverCpuTime(deploymentId: string, events: TraceItem[]) {
+  const mine = waiting.get(deploymentId);
+  if (!mine || mine.size !== 1 || events.length !== 1) return;
+  const [only] = mine.values();
+  only!(events[0]!.cpuTime ?? 0);
+}
+
 export class RuntimeLogTail extends WorkerEntrypoint<SentinelEnv, TailProps> {
   async tail(events: TraceItem[]) {
+    deliverCpuTime(this.ctx.props.deploymentId, events);
     const rows = rowsOfTraceItems(events, this.ctx.props);
     if (rows.length) await this.env.API.recordRuntimeLogs(rows);
   }

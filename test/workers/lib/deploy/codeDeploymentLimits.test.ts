@@ -36,8 +36,8 @@ describe("bundle caps and cleanup", () => {
     const orphan = await storeBundle(e, db(env.DB), workspaceId, bundleOf("orphan"), "/body/bundle");
     const used = (await env.DB.prepare("SELECT json_extract(upstream, '$.bundle') AS sha FROM deployments WHERE id = ?1").bind(id).first<{ sha: string }>())!.sha;
     await deleteUnreferencedBundles(e, Date.now() + 2 * 60 * 60 * 1000);
-    expect(await env.BUNDLES.head(`bundles/${workspaceId}/${orphan.sha256}`)).toBeNull();
-    expect(await env.BUNDLES.head(`bundles/${workspaceId}/${used}`)).not.toBeNull();
+    expect(await env.BUNDLES!.head(`bundles/${workspaceId}/${orphan.sha256}`)).toBeNull();
+    expect(await env.BUNDLES!.head(`bundles/${workspaceId}/${used}`)).not.toBeNull();
     const rows = await env.DB.prepare("SELECT sha256 FROM deploy_bundles WHERE workspace_id = ?1").bind(workspaceId).all<{ sha256: string }>();
     expect(rows.results.map((r) => r.sha256)).toEqual([used]);
   });
