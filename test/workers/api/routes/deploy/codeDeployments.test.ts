@@ -188,6 +188,21 @@ describe("code deployments: upload and lifecycle", () => {
     });
   });
 
+  it("over the service binding, a ready deployment whose variable no longer decrypts gets no env (the Sentinel answers 503 and never serves without it)", async () => {
+    const { rootKey } = await setup();
+    await call("environments.setEnvironmentVariables", { project: "proj", app: "default", environment: "production", variables: [{ key: "SECRET", value: "s3cret" }] }, rootKey);
+    const created = await deploy(rootKey, { bundle: bundle(HELLO) });
+    const id = created.body.data.deploymentId;
+    expect((await settled(rootKey, id)).status).toBe("READY");
+    const ask = async () => (await (env as any).RPC_CLIENT.fetch("http://rpc/deploymentEnv", { method: "POST", body: JSON.stringify({ deploymentId: id }) })).json();
+    expect(await ask()).toMatchObject({ ok: true, env: { SECRET: "s3cret" } });
+    // the snapshot's ciphertext is damaged (or its data key lost) after the deployment went ready
+    await env.DB.prepare("UPDATE deployments SET variables = json_set(variables, '$[0].encrypted', substr(json_extract(variables, '$[0].encrypted'), 1, instr(json_extract(variables, '$[0].encrypted'), ':')) || 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA') WHERE id = ?1").bind(id).run();
+    const res = await ask();
+    expect(res.ok).toBe(false);
+    expect(res.error).toMatch(/SECRET could not be decrypted/);
+  });
+
   it("passes cpuMsPerRequest and subrequestsPerRequest to the loader's limits (workerd enforces no CPU limit locally)", async () => {
     const { rootKey } = await setup();
     const res = await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", cpuMsPerRequest: 25, subrequestsPerRequest: 3, outboundNetwork: "none" }, rootKey);
