@@ -297,6 +297,8 @@ export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
   ...GRAINS.map((g) => ({ table: `key_verifications_per_${g}_v1`, grain: g })),
   { table: "ratelimits_v1", grain: "raw" },
   ...GRAINS.map((g) => ({ table: `ratelimits_per_${g}_v1`, grain: g })),
+  // runtime logs of code deployments (lib/deploy/runtimeLogs)
+  { table: "runtime_logs_v1", grain: "raw" },
 ];
 
 /**
