@@ -141,6 +141,12 @@ describe("code deployments through the Sentinel", () => {
     const one = await deployCode(rootKey, "versions", "production", v(1));
     const host = await hostOf(rootKey, "versions", "production");
     expect((await through(host, "/")).text).toBe("v1");
+    // a client requesting all along: no request fails while versions switch
+    const seen: { status: number; text: string }[] = [];
+    let running = true;
+    const loop = (async () => {
+      while (running) seen.push(await through(host, "/"));
+    })();
     const two = await deployCode(rootKey, "versions", "production", v(2));
     expect(two.final.status).toBe("READY");
     expect((await through(host, "/")).text).toBe("v2");
@@ -151,6 +157,10 @@ describe("code deployments through the Sentinel", () => {
     expect((await through(host, "/")).text).toBe("v1");
     expect((await api("deployments.promoteDeployment", { deploymentId: two.id }, rootKey)).status).toBeLessThan(300);
     expect((await through(host, "/")).text).toBe("v2");
+    running = false;
+    await loop;
+    expect(seen.length).toBeGreaterThan(5);
+    expect(seen.filter((r) => r.status !== 200 || !/^v[12]$/.test(r.text))).toEqual([]);
   });
 
   it("deployments.getMetrics: requests, status classes, latency percentiles and CPU time per interval (cpu_time 0 locally for code, null for other upstreams)", async () => {
