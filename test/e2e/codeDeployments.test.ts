@@ -233,7 +233,7 @@ describe("unkey deploy", () => {
     expect(again.stdout).toContain("already uploaded");
   });
 
-  it("refuses bindings it cannot provide, naming them, and exits 1 with the error of a failed deployment", async () => {
+  it("refuses bindings it cannot provide, naming them, shows upload progress of a large bundle, and exits 1 with the error of a failed deployment", async () => {
     const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "cli2" }) });
     const { rootKey } = ((await res.json()) as any).data;
     const home = tempHome();
@@ -244,6 +244,12 @@ describe("unkey deploy", () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain("KV namespaces (kv_namespaces: CACHE)");
     expect(refused.stdout).toContain("D1 databases (d1_databases: DB)");
+    // a large bundle: upload progress lines
+    const big = path.join(dir, "big.js");
+    writeFileSync(big, `const BLOB = ${JSON.stringify("z".repeat(3 * 1024 * 1024))};\nexport default { fetch() { return new Response(String(BLOB.length)); } };\n`);
+    const large = await runCli(["deploy", big, "--project", "large"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    expect(large.code, large.stdout).toBe(0);
+    expect(large.stdout).toContain("uploaded 100% (3.0 MiB of 3.0 MiB)");
     const file = path.join(dir, "nofetch.js");
     writeFileSync(file, "export default { scheduled() {} }");
     const failed = await runCli(["deploy", file, "--project", "failing"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });

@@ -61,10 +61,7 @@ export function registerDeploy(program) {
     const settings = resolveSettings(opts);
     if (!opts.project) throw new CliError("--project is required (or set UNKEY_PROJECT)");
     const rootKey = settings.rootKey();
-    const call = async (operationId, body) => {
-      const r = await callApi({ apiUrl: settings.apiUrl, operationId, body, token: rootKey, timeoutMs: 120_000 });
-      return r;
-    };
+    const call = (operationId, body, onUploadProgress) => callApi({ apiUrl: settings.apiUrl, operationId, body, token: rootKey, timeoutMs: 120_000, onUploadProgress });
     const must = async (operationId, body) => {
       const r = await call(operationId, body);
       if (r.status >= 300) throw apiError(r);
@@ -139,7 +136,13 @@ export function registerDeploy(program) {
       if (created.status === 404 && String(created.body?.error?.type ?? "").includes("bundle_not_found")) {
         print(`Uploading bundle ${sha256.slice(0, 12)} (${formatBytes(bytes)}, ${bundle.modules.length} module(s))…`);
         const started = Date.now();
-        created = await call("deploy.createDeployment", { ...base, bundle });
+        // progress for large bundles: a line per quarter sent
+        let shown = 0;
+        const progress = bytes > 1024 * 1024 ? (sent, total) => {
+          const pct = Math.floor((sent / total) * 4) * 25;
+          if (pct > shown) print(`  uploaded ${pct}% (${formatBytes(sent)} of ${formatBytes(total)})`), (shown = pct);
+        } : undefined;
+        created = await call("deploy.createDeployment", { ...base, bundle }, progress);
         if (created.status < 300) print(`Uploaded in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       } else if (created.status < 300) print(`Bundle ${sha256.slice(0, 12)} already uploaded`);
     }
