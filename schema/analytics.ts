@@ -171,6 +171,32 @@ export const gatewayRequestsV1 = sqliteTable(
     totalLatency: integer("total_latency").notNull(),
     instanceLatency: integer("instance_latency").notNull(),
     gatewayLatency: integer("gateway_latency").notNull(),
+    /** CPU ms of a code deployment's request (tail event cpuTime; 0 locally), null for other upstreams */
+    cpuTime: integer("cpu_time"),
   },
   (t) => [index("gateway_requests_v1_workspace_time_idx").on(t.workspaceId, t.time)],
+);
+
+/**
+ * Runtime logs of code deployments (sentinel-deploy §4.2): every console.* line and uncaught
+ * exception, from the loader's tail (workers/sentinel/runtimeLogs.ts) through the analytics
+ * Queue. Queried with analytics.getRuntimeLogs.
+ */
+export const runtimeLogsV1 = sqliteTable(
+  "runtime_logs_v1",
+  {
+    logId: text("log_id").primaryKey(),
+    time: integer("time").notNull(),
+    insertedAt: integer("inserted_at").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    severity: text("severity").notNull(),
+    message: text("message").notNull(),
+    projectId: text("project_id").notNull(),
+    appId: text("app_id").notNull(),
+    environmentId: text("environment_id").notNull(),
+    deploymentId: text("deployment_id").notNull(),
+    region: text("region").notNull().default(""),
+    attributesText: text("attributes_text").notNull().default("{}"),
+  },
+  (t) => [index("runtime_logs_v1_ws_time_idx").on(t.workspaceId, t.time)],
 );

@@ -58,6 +58,12 @@ export interface EnvironmentSettings {
     openapiSpecPath?: string | null;
     /** our extension: forward request headers whose name contains `_` (default false, docs/sentinel.md) */
     forwardUnderscoreHeaders?: boolean;
+    /** our extension, code deployments (docs/deploy.md): CPU ms per request → loader limits.cpuMs */
+    cpuMsPerRequest?: number;
+    /** our extension, code deployments: subrequests per request → loader limits.subRequests */
+    subrequestsPerRequest?: number;
+    /** our extension, code deployments: "public" (destination policy) or "none" (no outbound fetch) */
+    outboundNetwork?: "public" | "none";
   };
   build: {
     dockerfile?: string | null;
@@ -92,7 +98,11 @@ export const environments = sqliteTable(
   (t) => [uniqueIndex("environments_app_slug_idx").on(t.appId, t.slug)],
 );
 
-export type Upstream = { url: string } | { worker: string };
+/**
+ * Where a deployment's requests go: an origin URL, a Worker binding of the Sentinel, or (a code
+ * deployment) a bundle stored in R2 by its SHA-256, run through the Worker Loader.
+ */
+export type Upstream = { url: string } | { worker: string } | { bundle: string };
 
 export const deployments = sqliteTable(
   "deployments",
@@ -117,6 +127,8 @@ export const deployments = sqliteTable(
     gitCommitMessage: text("git_commit_message"),
     trigger: text("trigger").notNull(),
     errorMessage: text("error_message"),
+    /** the lifecycle step that failed (building, deploying), for failed code deployments */
+    errorStep: text("error_step"),
     keyspaceId: text("keyspace_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -125,6 +137,25 @@ export const deployments = sqliteTable(
     index("deployments_workspace_idx").on(t.workspaceId, t.createdAt),
     index("deployments_environment_idx").on(t.environmentId, t.createdAt),
   ],
+);
+
+/**
+ * Uploaded code bundles (docs/deploy.md), content-addressed per workspace: the R2 object
+ * `bundles/<workspaceId>/<sha256>` holds the bundle JSON; this row its metadata. Scoped by
+ * workspace so one tenant can never learn whether another uploaded the same code.
+ */
+export const deployBundles = sqliteTable(
+  "deploy_bundles",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    sha256: text("sha256").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    gzipBytes: integer("gzip_bytes").notNull(),
+    mainModule: text("main_module").notNull(),
+    compatibilityDate: text("compatibility_date").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("deploy_bundles_ws_sha_idx").on(t.workspaceId, t.sha256)],
 );
 
 export const environmentVariables = sqliteTable(

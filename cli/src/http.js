@@ -9,10 +9,11 @@ const TIMEOUT_MS = 60_000;
  * that carries JSON (success or error envelope); throws a CliError when the server cannot be
  * reached or does not answer with JSON.
  */
-export async function callApi({ apiUrl, operationId, body, token, timeoutMs = TIMEOUT_MS }) {
+export async function callApi({ apiUrl, operationId, body, token, timeoutMs = TIMEOUT_MS, onUploadProgress }) {
   const url = `${apiUrl}/v2/${operationId}`;
   const started = performance.now();
   let res;
+  const json = JSON.stringify(body ?? {});
   try {
     res = await fetch(url, {
       method: "POST",
@@ -23,7 +24,7 @@ export async function callApi({ apiUrl, operationId, body, token, timeoutMs = TI
         "user-agent": `unkey-cli/${VERSION}`,
         "x-unkey-client": `unkey-cli/${VERSION}`,
       },
-      body: JSON.stringify(body ?? {}),
+      ...(onUploadProgress ? { body: progressStream(json, onUploadProgress), duplex: "half" } : { body: json }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
@@ -43,6 +44,25 @@ export async function callApi({ apiUrl, operationId, body, token, timeoutMs = TI
   }
   const requestId = parsed?.meta?.requestId ?? res.headers.get("x-unkey-request-id") ?? undefined;
   return { status: res.status, body: parsed, requestId, tookMs };
+}
+
+/** The body in 256 KiB chunks, reporting (sent, total) bytes as each chunk is read by the connection. */
+function progressStream(text, onProgress) {
+  const bytes = new TextEncoder().encode(text);
+  const CHUNK = 256 * 1024;
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= bytes.byteLength) {
+        controller.close();
+        return;
+      }
+      const next = bytes.subarray(sent, sent + CHUNK);
+      sent += next.byteLength;
+      controller.enqueue(next);
+      onProgress(sent, bytes.byteLength);
+    },
+  });
 }
 
 /** GET a URL and report its status (for `unkey healthcheck`). */

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { registerApi } from "./commands/api.js";
 import { registerAuth } from "./commands/auth.js";
+import { registerDeploy } from "./commands/deploy.js";
 import { registerHealthcheck } from "./commands/healthcheck.js";
 import { DEFAULT_API_URL } from "./config.js";
 import { CliError } from "./errors.js";
@@ -46,6 +47,7 @@ export function buildProgram() {
       "  $ unkey api keys create-key --api-id api_123 --prefix sk --credits-json '{\"remaining\":100}'",
       "  $ unkey api keys verify-key --key sk_123abc",
       "  $ unkey api apis list-keys --api-id api_123 --output table",
+      "  $ unkey deploy examples/hello-worker --project demo --env production",
       "  $ unkey healthcheck http://127.0.0.1:8787/v2/liveness",
       "",
       "Flags take `--name value` or `--name=value` (a single dash works too); booleans take `--flag` or",
@@ -55,6 +57,7 @@ export function buildProgram() {
   );
   registerAuth(program);
   registerApi(program);
+  registerDeploy(program);
   registerHealthcheck(program);
   addHelpCommands(program);
   installFlagSuggestions(program);

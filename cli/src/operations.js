@@ -45,6 +45,38 @@ export const GROUPS = [
         ],
         table: {},
       },
+      {
+        action: "get-runtime-logs",
+        summary: "Run a SQL query over your code deployments' runtime logs",
+        description:
+          "Runs a read-only SQL query against runtime_logs_v1: every console.* line and uncaught exception of " +
+          "your code deployments (docs/deploy.md). The root key needs project.*.read_runtime_logs or " +
+          "project.<projectId>.read_runtime_logs.",
+        flags: [str("query", "the SQL query over the runtime_logs_v1 table", required)],
+        examples: [`unkey api analytics get-runtime-logs --output table --query "SELECT time, severity, message FROM runtime_logs_v1 ORDER BY time DESC LIMIT 20"`],
+        table: {},
+      },
+    ],
+  },
+  {
+    name: "deployments",
+    description: "Deployment metrics (our extension)",
+    operations: [
+      {
+        action: "get-metrics",
+        summary: "Requests per second, status classes, latency percentiles and CPU time of a deployment",
+        description:
+          "Per interval of [start-time, end-time) (Unix ms, at most 7 days): the requests the Sentinel served for the " +
+          "deployment, with the SQL of each figure (docs/deploy.md). The root key needs project.*.read_gateway_requests " +
+          "or project.<projectId>.read_gateway_requests.",
+        flags: [
+          str("deployment-id", "the deployment, d_…", required),
+          int("start-time", "start of the range, Unix ms", required),
+          int("end-time", "end of the range, Unix ms", required),
+          int("interval-ms", "interval length in ms (at least 10000; default: the range / 60)"),
+        ],
+        examples: ["unkey api deployments get-metrics --deployment-id d_123 --start-time 1767225600000 --end-time 1767229200000"],
+      },
     ],
   },
   {

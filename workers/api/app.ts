@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { MAX_UPLOAD_BODY_BYTES } from "../lib/deploy/bundle";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../lib/env";
 import { ApiError, STORAGE_RETRY_AFTER_SECONDS, errorContentType, isStorageFailure } from "../lib/errors";
@@ -14,6 +15,7 @@ import { registerMcp } from "./mcp";
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Unkey's request deadline; `REQUEST_TIMEOUT_MS` overrides it. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const UPLOAD_PATHS = new Set(["/v2/deploy.createDeployment", "/v2/deployments.createDeployment"]);
 
 /** Routes whose own policy checks report field paths (`policies[2].match[0]`), as Unkey's handlers do. */
 const POLICY_ROUTES = new Set(["/v2/gateway.setPolicies", "/v2/gateway.updatePolicy"]);
@@ -67,15 +69,17 @@ export function createApp() {
     }
   });
 
-  app.use(
-    "/v2/*",
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new ApiError("user/bad_request/request_body_too_large", `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
+        throw new ApiError("user/bad_request/request_body_too_large", `The request body exceeds the limit of ${maxSize} bytes.`);
       },
-    }),
-  );
+    });
+  const defaultLimit = limitOf(MAX_BODY_BYTES);
+  // code bundles are uploaded in the deployment call (docs/deploy.md): 25 MiB there
+  const uploadLimit = limitOf(MAX_UPLOAD_BODY_BYTES);
+  app.use("/v2/*", (c, next) => (UPLOAD_PATHS.has(c.req.path) ? uploadLimit(c, next) : defaultLimit(c, next)));
 
   registerRoutes(app);
   // MCP servers over the same routes (docs/mcp.md)

@@ -1,14 +1,19 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../lib/env";
 import { createApp } from "./app";
+import { deleteUnreferencedBundles } from "../lib/deploy/bundle";
 import { verifyKeyRpc, type RpcVerifyKeyInput } from "../lib/keys/verifyRpc";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analytics/consumer";
 import { gatewayVerifyKey, type GatewayVerifyInput } from "../lib/deploy/gatewayVerify";
 import { shipGatewayRequests, type GatewayRequestRow } from "../lib/deploy/requestLog";
+import { deploymentEnv } from "../lib/deploy/appEnv";
+import { shipRuntimeLogs } from "../lib/deploy/runtimeLogs";
 import { limitRpc, type RpcLimitInput } from "../lib/ratelimit/rpc";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
 export { RateLimiter } from "../../durable-objects/RateLimiter";
+// the outbound of code deployments during the health probe (lib/deploy/build.ts)
+export { DeploymentOutbound } from "../lib/deploy/outbound";
 
 const app = createApp();
 
@@ -27,6 +32,7 @@ export default {
   /** Cron triggers (wrangler.toml): analytics retention. */
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     ctx.waitUntil(enforceAnalyticsRetention(env));
+    ctx.waitUntil(deleteUnreferencedBundles(env).then(() => undefined, (e) => console.error("bundle cleanup failed", e)));
   },
 } satisfies ExportedHandler<Env>;
 
@@ -57,6 +63,20 @@ export class ApiEntrypoint extends WorkerEntrypoint<Env> {
    */
   async limit(input: RpcLimitInput) {
     return limitRpc(this.env, this.ctx, input);
+  }
+
+  /**
+   * A code deployment's env (decrypted variables + system variables), for the Sentinel when it
+   * first loads the deployment in an isolate; the Sentinel never holds ENCRYPTION_KEYS.
+   * `{ ok: false, error }` when a variable does not decrypt: the deployment must not start.
+   */
+  async deploymentEnv(deploymentId: string) {
+    return deploymentEnv(this.env, deploymentId);
+  }
+
+  /** Runtime log lines of code deployments (the Sentinel's loader tail), into runtime_logs_v1. */
+  async recordRuntimeLogs(rows: unknown[]) {
+    await shipRuntimeLogs(this.env, rows);
   }
 
   /** The Sentinel's request log rows, into the analytics pipeline (gateway_requests_v1). */

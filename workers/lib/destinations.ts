@@ -149,6 +149,8 @@ export function workerBindingProblem(name: string, allowed: string[] | null): st
 /** Why the platform may not forward to this upstream, or null. */
 export function upstreamProblem(upstream: Upstream, policy: DestinationPolicy, allowedBindings: string[] | null): string | null {
   if ("worker" in upstream) return workerBindingProblem(upstream.worker, allowedBindings);
+  // a code deployment runs in our loader; its own fetches pass checkOutbound (deploy/outbound.ts)
+  if ("bundle" in upstream) return null;
   return destinationProblem(upstream.url, policy, "upstream");
 }
 

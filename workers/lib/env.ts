@@ -38,6 +38,9 @@ export interface Env {
   TRUSTED_PROXIES?: string;
   /** Request deadline in ms (default 60000, as Unkey's): later answers are 408 request_timeout. */
   REQUEST_TIMEOUT_MS?: string;
+  /** Code deployments (docs/deploy.md): the bundle bucket and the loader that builds and probes bundles. */
+  BUNDLES?: R2Bucket;
+  LOADER?: WorkerLoader;
   [binding: string]: unknown;
 }
 

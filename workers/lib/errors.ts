@@ -52,6 +52,7 @@ const CATALOGUE = {
   "unkey/data/environment_not_found": [404, "Not Found"],
   "unkey/data/deployment_not_found": [404, "Not Found"],
   "unkey/data/domain_not_found": [404, "Not Found"],
+  "unkey/data/bundle_not_found": [404, "Not Found"],
   "unkey/data/policy_not_found": [404, "Not Found"],
   "unkey/data/identity_already_exists": [409, "Conflicting Resource"],
   "unkey/data/permission_already_exists": [409, "Conflicting Resource"],
@@ -64,6 +65,7 @@ const CATALOGUE = {
   "unkey/data/analytics_not_configured": [412, "Precondition Failed"],
   "unkey/data/analytics_connection_failed": [503, "Service Unavailable"],
   "unkey/limits/custom_domain_limit_exceeded": [403, "Forbidden"],
+  "unkey/limits/bundle_limit_exceeded": [403, "Forbidden"],
   // user
   "user/bad_request/permissions_query_syntax_error": [400, "Bad Request"],
   "user/bad_request/request_body_unreadable": [400, "Bad Request"],

@@ -5,6 +5,9 @@ import type { GatewayVerifyInput, GatewayVerifyResult } from "../lib/deploy/gate
 export interface ApiRpc {
   gatewayVerifyKey(input: GatewayVerifyInput): Promise<GatewayVerifyResult>;
   recordGatewayRequests(rows: GatewayRequestRow[]): Promise<void>;
+  /** a code deployment's env (decrypted variables + system vars); ok false: it must not start */
+  deploymentEnv(deploymentId: string): Promise<import("../lib/deploy/appEnv").AppEnvResult>;
+  recordRuntimeLogs(rows: import("../lib/deploy/runtimeLogs").RuntimeLogRow[]): Promise<void>;
 }
 
 /** Bindings of the Sentinel Worker (wrangler.sentinel.toml). */
@@ -12,6 +15,10 @@ export interface SentinelEnv {
   DB: D1Database;
   API: ApiRpc;
   RATE_LIMITER: DurableObjectNamespace;
+  /** code deployments (docs/deploy.md): runs their bundles */
+  LOADER?: WorkerLoader;
+  /** code deployments: the bundle bucket (read only) */
+  BUNDLES?: R2Bucket;
   /** base domain of generated hostnames; default `localhost` */
   SENTINEL_BASE_DOMAIN?: string;
   /** reported in X-Unkey-Region as `cloudflare::<region>`; default the colo of the request */
@@ -22,7 +29,7 @@ export interface SentinelEnv {
   TRUSTED_PROXIES?: string;
   /** JSON list of the bindings Worker upstreams may name (workers/lib/destinations.ts); default none */
   APP_WORKER_BINDINGS?: string;
-  /** "1": loopback upstreams allowed (local development) */
+  /** "1": loopback destinations allowed (local development): upstreams and code deployments' outbound fetch */
   ALLOW_LOCAL_DESTINATIONS?: string;
   /** the API's public origin, never an upstream */
   API_BASE_URL?: string;

@@ -20,6 +20,8 @@ export const REJECTIONS = {
   "upstream:service_unavailable": [503, "Service Unavailable", "The upstream could not be reached."],
   "upstream:bad_gateway": [502, "Bad Gateway", "The upstream connection failed while answering."],
   "upstream:proxy_forward_failed": [502, "Bad Gateway", "The request could not be forwarded to the upstream."],
+  // our extension: a code deployment threw instead of answering (the exception is in its runtime logs)
+  "upstream:application_error": [500, "Internal Server Error", "The app threw an exception while handling the request."],
   "upstream:gateway_timeout": [504, "Gateway Timeout", "The upstream did not answer in time."],
   "config:invalid_configuration": [422, "Unprocessable Entity", "The gateway configuration of this deployment is invalid."],
   "platform:internal_server_error": [500, "Internal Server Error", "An unexpected error occurred in the gateway."],

@@ -14,6 +14,7 @@ import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { limitHeaders } from "./ratelimitHeaders";
 import { loadSnapshot, resolveRoute, type Route } from "./routing";
 import { forward } from "./proxy";
+import { cpuTimeOf } from "./runtimeLogs";
 import { specFor } from "./specs";
 import { validateRequest } from "./openapi";
 import type { RequestFacts } from "./match";
@@ -27,6 +28,10 @@ import type { RequestFacts } from "./match";
 let frontlineId: string | undefined;
 /** This isolate's id (random values are only allowed inside a handler). */
 const FRONTLINE_ID = () => (frontlineId ??= newId("req", 8).replace("req_", "fl_"));
+
+// code deployments: their outbound fetch and their log tail are entrypoints of this Worker
+export { DeploymentOutbound } from "../lib/deploy/outbound";
+export { RuntimeLogTail } from "./runtimeLogs";
 
 export default {
   async fetch(request: Request, env: SentinelEnv, ctx: ExecutionContext): Promise<Response> {
@@ -93,7 +98,7 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const logBody = result.logging.requestBody && hasBody && !isUpgrade;
   const forRequestLog = logBody ? request.clone() : null;
   const routed = Date.now();
-  const res = await forward(env, snap.upstream, target, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined });
+  const res = await forward(env, snap, target, { method: request.method, headers: upstreamHeaders, body: hasBody ? request.body : undefined }, meta.region);
   const answered = Date.now();
   // 5. answer: the app's response as is, plus our headers
   const headers = responseHeaders(res.headers, res.status);
@@ -194,6 +199,8 @@ async function logRequest(
 ) {
   const { result } = o;
   const flags = result.logging;
+  // code deployments: CPU time from the loader tail of this request (cpu_time), null for other upstreams
+  const cpuTime = "bundle" in o.snapUpstream ? cpuTimeOf(o.route.deploymentId, o.meta.requestId) : Promise.resolve(null);
   const q = redactedQuery(o.facts.url, result.redactQuery);
   const [status, requestBody, responseBody] = await Promise.all([
     o.status,
@@ -210,7 +217,7 @@ async function logRequest(
     app_id: o.route.appId,
     environment_id: o.route.environmentId,
     deployment_id: o.route.deploymentId,
-    instance_id: "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : new URL(o.snapUpstream.url).host,
+    instance_id: "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : "bundle" in o.snapUpstream ? `code:${FRONTLINE_ID()}` : new URL(o.snapUpstream.url).host,
     region: o.meta.region,
     method: o.facts.method,
     host: o.host.replace(/:\d+$/, ""),
@@ -227,6 +234,7 @@ async function logRequest(
     total_latency: total,
     instance_latency: instance,
     gateway_latency: total - instance,
+    cpu_time: await cpuTime,
   };
   await env.API.recordGatewayRequests([row]);
 }

@@ -26,6 +26,13 @@ export interface DeploymentSnapshot {
   openapiSpecPath: string | null;
   /** runtime setting: pass header names containing `_` to the app */
   forwardUnderscoreHeaders: boolean;
+  /** who owns it (code deployments: runtime log rows) */
+  workspaceId: string;
+  projectId: string;
+  appId: string;
+  environmentId: string;
+  /** runtime settings of code deployments (docs/deploy.md) */
+  runtime: { cpuMsPerRequest?: number; subrequestsPerRequest?: number; outboundNetwork?: "public" | "none" };
 }
 
 const ROUTE_SQL = `
@@ -63,19 +70,24 @@ export async function loadSnapshot(db: D1Database, deploymentId: string): Promis
   const hit = snapshots.get(deploymentId);
   if (hit) return hit;
   const row = await db
-    .prepare("SELECT id, upstream, policies, runtime FROM deployments WHERE id = ?1")
+    .prepare("SELECT id, workspace_id, project_id, app_id, environment_id, upstream, policies, runtime FROM deployments WHERE id = ?1")
     .bind(deploymentId)
-    .first<{ id: string; upstream: string; policies: string; runtime: string }>();
+    .first<{ id: string; workspace_id: string; project_id: string; app_id: string; environment_id: string; upstream: string; policies: string; runtime: string }>();
   if (!row) throw new Rejection("routing:deployment_not_found");
   let snap: DeploymentSnapshot;
   try {
-    const runtime = JSON.parse(row.runtime) as { openapiSpecPath?: string | null; forwardUnderscoreHeaders?: boolean };
+    const runtime = JSON.parse(row.runtime) as DeploymentSnapshot["runtime"] & { openapiSpecPath?: string | null; forwardUnderscoreHeaders?: boolean };
     snap = {
       id: row.id,
       upstream: JSON.parse(row.upstream),
       policies: JSON.parse(row.policies),
       openapiSpecPath: runtime.openapiSpecPath ?? null,
       forwardUnderscoreHeaders: runtime.forwardUnderscoreHeaders === true,
+      workspaceId: row.workspace_id,
+      projectId: row.project_id,
+      appId: row.app_id,
+      environmentId: row.environment_id,
+      runtime: { cpuMsPerRequest: runtime.cpuMsPerRequest, subrequestsPerRequest: runtime.subrequestsPerRequest, outboundNetwork: runtime.outboundNetwork },
     };
     if (!Array.isArray(snap.policies)) throw new Error("policies are not a list");
   } catch (e) {

@@ -15,6 +15,7 @@
 import type { Env } from "../env";
 import type { AnalyticsMessage, RatelimitEvent, VerificationEvent } from "./events";
 import { insertGatewayRequest, parseGatewayRequestMessage, type GatewayRequestMessage } from "../deploy/requestLog";
+import { insertRuntimeLog, parseRuntimeLogMessage, type RuntimeLogMessage } from "../deploy/runtimeLogs";
 
 const DAY = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -109,6 +110,8 @@ export function parseMessage(body: unknown): AnalyticsMessage | null {
   if (m.v !== 1 || !isStr(m.id) || m.id.length === 0 || m.id.length > 128) return null;
   // gateway request logs travel the same Queue (lib/deploy/requestLog)
   if (m.type === "gateway_request") return parseGatewayRequestMessage(body) as unknown as AnalyticsMessage | null;
+  // runtime logs of code deployments (lib/deploy/runtimeLogs)
+  if (m.type === "runtime_log") return parseRuntimeLogMessage(body) as unknown as AnalyticsMessage | null;
   const e = m.event as Record<string, unknown> | undefined;
   if (!e || typeof e !== "object") return null;
   if (!isStr(e.requestId) || !isNum(e.time) || !isStr(e.workspaceId) || e.workspaceId === "") return null;
@@ -234,6 +237,7 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
   }
   // gateway request logs (lib/deploy/requestLog): raw rows only, idempotent by request id
   for (const m of messages as unknown as GatewayRequestMessage[]) if (m.type === "gateway_request") stmts.push(insertGatewayRequest(d1, m.event));
+  for (const m of messages as unknown as RuntimeLogMessage[]) if (m.type === "runtime_log") stmts.push(insertRuntimeLog(d1, m.event));
   const newIdsStmt = d1
     .prepare("SELECT event_id FROM key_verifications_v1 WHERE batch_id = ?1 UNION ALL SELECT event_id FROM ratelimits_v1 WHERE batch_id = ?1")
     .bind(batchId);
@@ -297,6 +301,8 @@ export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
   { table: "ratelimits_v1", grain: "raw" },
   ...GRAINS.map((g) => ({ table: `ratelimits_per_${g}_v1`, grain: g })),
   { table: "gateway_requests_v1", grain: "raw" },
+  // runtime logs of code deployments (lib/deploy/runtimeLogs)
+  { table: "runtime_logs_v1", grain: "raw" },
 ];
 
 /**

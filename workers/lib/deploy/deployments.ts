@@ -36,7 +36,10 @@ export function deploymentResponse(dep: DeploymentRow, ctx: { project: ProjectRo
     docker: dep.dockerImage ? { image: dep.dockerImage } : undefined,
     availableActions: availableActions(dep, ctx.environment, ctx.app),
     regions: [] as string[],
-    error: dep.status === "failed" ? { code: "unknown" as const, step: "deploying", message: dep.errorMessage ?? "deployment failed" } : undefined,
+    error:
+      dep.status === "failed"
+        ? { code: dep.errorStep === "building" ? ("build_failed" as const) : ("unknown" as const), step: dep.errorStep ?? "deploying", message: dep.errorMessage ?? "deployment failed" }
+        : undefined,
     domains: hostnames,
     runtime: compact({
       vCpus: r.vCpus,
@@ -48,7 +51,8 @@ export function deploymentResponse(dep: DeploymentRow, ctx: { project: ProjectRo
       upstreamProtocol: r.upstreamProtocol as "http1",
       healthcheck: (r.healthcheck ?? undefined) as never,
     }),
-    upstream: dep.upstream,
+    upstream: "bundle" in dep.upstream ? undefined : dep.upstream,
+    bundleSha256: "bundle" in dep.upstream ? dep.upstream.bundle : undefined,
     createdAt: dep.createdAt,
     updatedAt: dep.updatedAt,
   });

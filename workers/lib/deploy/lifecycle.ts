@@ -7,13 +7,15 @@ import { ApiError, invalidInput } from "../errors";
 import type { Upstream } from "../../../schema/deploy";
 import type { RootKeyContext } from "../auth/rootKey";
 import { appWorkerBindings, destinationPolicy, upstreamProblem } from "../destinations";
+import { runCodeLifecycle } from "./build";
 import { generatedDeploymentRoute, newDeploymentId, slugsOf, type AppRow, type DeploymentRow, type EnvironmentRow, type ProjectRow } from "./resources";
 
 /**
  * Creating and re-pointing deployments. A deployment of an upstream needs no build: it is
  * recorded ready at once, with snapshots of the environment's policies, variables and runtime
- * settings. Production follows the newest ready deployment unless the app is rolled back;
- * previews always do.
+ * settings. A code deployment (upstream `{ bundle }`) is recorded `pending` and goes through
+ * lib/deploy/build.ts in waitUntil; only when it is ready does the pointer move. Production
+ * follows the newest ready deployment unless the app is rolled back; previews always do.
  */
 export interface NewDeployment {
   upstream: Upstream;
@@ -45,7 +47,14 @@ export function upstreamFromImage(image: string, location: string): Upstream {
 }
 
 export function normaliseUpstream(u: Upstream): Upstream {
+  if ("bundle" in u) return { bundle: u.bundle };
   return "url" in u ? { url: u.url.replace(/\/+$/, "") } : { worker: u.worker };
+}
+
+/** How an upstream is named in audit descriptions and deployment steps. */
+export function describeUpstream(u: Upstream): string {
+  if ("bundle" in u) return `code bundle ${u.bundle.slice(0, 12)}`;
+  return "url" in u ? u.url : `worker ${u.worker}`;
 }
 
 export async function createDeployment(
@@ -68,6 +77,7 @@ export async function createDeployment(
     .select({ key: schema.environmentVariables.key, kind: schema.environmentVariables.kind, encrypted: schema.environmentVariables.encrypted })
     .from(schema.environmentVariables)
     .where(eq(schema.environmentVariables.environmentId, environment.id));
+  const isCode = "bundle" in input.upstream;
   const takesTraffic = environment.kind === "preview" || !app.isRolledBack;
   const slugs = await slugsOf(root.workspaceId, project, app);
   const row = {
@@ -76,7 +86,7 @@ export async function createDeployment(
     projectId: project.id,
     appId: app.id,
     environmentId: environment.id,
-    status: "ready",
+    status: isCode ? "pending" : "ready",
     upstream: normaliseUpstream(input.upstream),
     policies: environment.policies,
     openapiSpec: null,
@@ -91,7 +101,8 @@ export async function createDeployment(
     keyspaceId: input.keyspaceId ?? null,
     createdAt: now,
   };
-  const pointer = takesTraffic
+  // a code deployment moves the pointer only once it is ready (lib/deploy/build.ts)
+  const pointer = takesTraffic && !isCode
     ? [
         d.update(schema.environments).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.environments.id, environment.id)),
         ...(environment.kind === "production" ? [d.update(schema.deployApps).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.deployApps.id, app.id))] : []),
@@ -104,7 +115,7 @@ export async function createDeployment(
     ...auditInserts(c, root.workspaceId, [
       {
         event: "deployment.create",
-        description: `Created deployment ${id} of ${"url" in row.upstream ? row.upstream.url : `worker ${row.upstream.worker}`}${takesTraffic ? "" : " (not serving: the app is rolled back)"}`,
+        description: `Created deployment ${id} of ${describeUpstream(row.upstream)}${takesTraffic ? "" : " (not serving: the app is rolled back)"}`,
         targets: [
           { type: "deployment", id },
           { type: "environment", id: environment.id, name: environment.slug },
@@ -113,6 +124,7 @@ export async function createDeployment(
       },
     ]),
   ]);
+  if (isCode) c.executionCtx.waitUntil(runCodeLifecycle(c.env, id).catch((e) => console.error(`lifecycle of ${id} failed`, e)));
   return id;
 }
 

@@ -33,6 +33,8 @@ export interface GatewayRequestRow {
   total_latency: number;
   instance_latency: number;
   gateway_latency: number;
+  /** CPU ms of a code deployment's request (the loader tail's cpuTime; 0 locally), null otherwise */
+  cpu_time?: number | null;
 }
 
 const COLUMNS: (keyof GatewayRequestRow)[] = [
@@ -46,6 +48,7 @@ const NUMERIC = new Set<keyof GatewayRequestRow>(["time", "response_status", "to
 export function parseGatewayRequestRow(v: unknown): GatewayRequestRow | null {
   if (!v || typeof v !== "object") return null;
   const r = v as Record<string, unknown>;
+  if (r.cpu_time !== undefined && r.cpu_time !== null && (typeof r.cpu_time !== "number" || !Number.isFinite(r.cpu_time))) return null;
   for (const c of COLUMNS) {
     if (NUMERIC.has(c) ? typeof r[c] !== "number" || !Number.isFinite(r[c]) : typeof r[c] !== "string") return null;
   }
@@ -54,8 +57,9 @@ export function parseGatewayRequestRow(v: unknown): GatewayRequestRow | null {
 }
 
 export function insertGatewayRequest(d1: D1Database, row: GatewayRequestRow): D1PreparedStatement {
-  const sql = `INSERT OR IGNORE INTO gateway_requests_v1 (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
-  return d1.prepare(sql).bind(...COLUMNS.map((c) => (NUMERIC.has(c) ? Math.trunc(row[c] as number) : row[c])));
+  const sql = `INSERT OR IGNORE INTO gateway_requests_v1 (${COLUMNS.join(", ")}, cpu_time) VALUES (${COLUMNS.map(() => "?").join(", ")}, ?)`;
+  const cpu = typeof row.cpu_time === "number" ? Math.trunc(row.cpu_time) : null;
+  return d1.prepare(sql).bind(...COLUMNS.map((c) => (NUMERIC.has(c) ? Math.trunc(row[c] as number) : row[c])), cpu);
 }
 
 export const REDACTED = "[REDACTED]";
@@ -200,6 +204,7 @@ export const GATEWAY_REQUESTS = defineTableSet("gatewayRequests", [
       total_latency: "int",
       instance_latency: "int",
       gateway_latency: "int",
+      cpu_time: "int",
     },
     workspaceColumn: "workspace_id",
     timeColumn: "time",

@@ -5,6 +5,7 @@ import { ApiError } from "../errors";
 import { compact } from "../../api/rpc";
 import type { EnvironmentSettings } from "../../../schema/deploy";
 import { base58 } from "../crypto";
+import { DEFAULT_CPU_MS_PER_REQUEST, DEFAULT_SUBREQUESTS_PER_REQUEST } from "./runtime";
 import { deploymentLabel, environmentLabel, liveLabel, publicHostname, workspaceHandle, type Slugs } from "./hostnames";
 
 export type ProjectRow = typeof schema.projects.$inferSelect;
@@ -125,6 +126,9 @@ export function runtimeResponse(r: EnvironmentSettings["runtime"], withSpecPath:
     upstreamProtocol: r.upstreamProtocol,
     openapiSpecPath: withSpecPath ? r.openapiSpecPath ?? undefined : undefined,
     forwardUnderscoreHeaders: withSpecPath ? r.forwardUnderscoreHeaders === true : undefined,
+    cpuMsPerRequest: withSpecPath ? r.cpuMsPerRequest ?? DEFAULT_CPU_MS_PER_REQUEST : undefined,
+    subrequestsPerRequest: withSpecPath ? r.subrequestsPerRequest ?? DEFAULT_SUBREQUESTS_PER_REQUEST : undefined,
+    outboundNetwork: withSpecPath ? r.outboundNetwork ?? "public" : undefined,
   });
 }
 

@@ -69,6 +69,9 @@ export const EnvironmentData = z
         upstreamProtocol: Protocol,
         openapiSpecPath: z.string().optional(),
         forwardUnderscoreHeaders: z.boolean().optional().openapi({ description: "Our extension: the Sentinel forwards header names containing `_` (default false)." }),
+        cpuMsPerRequest: z.number().int().optional().openapi({ description: "Our extension (code deployments): CPU milliseconds per request (default 50)." }),
+        subrequestsPerRequest: z.number().int().optional().openapi({ description: "Our extension (code deployments): subrequests per request (default 50)." }),
+        outboundNetwork: z.enum(["public", "none"]).optional().openapi({ description: "Our extension (code deployments): `public` (default) lets the app fetch public destinations; `none` gives it no outbound network." }),
       })
       .optional(),
     build: z
@@ -126,6 +129,7 @@ export const DeploymentData = z
       healthcheck: Healthcheck.optional(),
     }),
     upstream: Upstream.optional(),
+    bundleSha256: z.string().optional().openapi({ description: "Our extension: the code bundle a code deployment runs (its SHA-256)." }),
     createdAt: z.number().int(),
     updatedAt: z.number().int().optional(),
   })

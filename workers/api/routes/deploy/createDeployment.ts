@@ -7,6 +7,8 @@ import { createDeployment, upstreamFromImage } from "../../../lib/deploy/lifecyc
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
 import { Upstream } from "../../../lib/deploy/schemas";
+import { BundleInput, BundleSha256, findBundle, storeBundle } from "../../../lib/deploy/bundle";
+import type { Upstream as StoredUpstream } from "../../../../schema/deploy";
 import { rpcRoute, z, type App } from "../../rpc";
 
 export const route = withSuccessStatus(
@@ -14,7 +16,7 @@ export const route = withSuccessStatus(
     operationId: "deploy.createDeployment",
     summary: "Create a deployment (CLI)",
     description:
-      "The deployment call of the `unkey deploy` CLI. Creates a deployment of an app's environment (given by slug) and answers 201 with its id; it is ready at once, so polling deploy.getDeployment sees READY. Where Unkey takes a Docker image this platform takes an upstream: our extension field `upstream` ({\"url\": \"https://origin.example\"} or {\"worker\": \"BINDING\"}), or a `dockerImage` that is an http(s) URL or `worker:<BINDING>`. `keyspaceId`, when given, must be a keyspace (or API) of the workspace. Needs `project.*.create_deployment` or `project.<projectId>.create_deployment`.",
+      "The deployment call of the `unkey deploy` CLI. Creates a deployment of an app's environment (given by slug) and answers 201 with its id. A code deployment (our extension: `bundle`, or `bundleSha256` of a bundle already stored) goes pending → building → deploying → ready (or failed) within seconds, seen by polling deploy.getDeployment; an upstream deployment is ready at once. Where Unkey takes a Docker image this platform takes an upstream: our extension field `upstream` ({\"url\": \"https://origin.example\"} or {\"worker\": \"BINDING\"}), or a `dockerImage` that is an http(s) URL or `worker:<BINDING>`. `keyspaceId`, when given, must be a keyspace (or API) of the workspace. Needs `project.*.create_deployment` or `project.<projectId>.create_deployment`.",
     errors: [404],
     body: z.object({
       project: z.string().min(1),
@@ -24,6 +26,8 @@ export const route = withSuccessStatus(
       environmentSlug: z.string().min(1),
       dockerImage: z.string().min(1).optional(),
       upstream: Upstream.optional(),
+      bundle: BundleInput.optional(),
+      bundleSha256: BundleSha256.optional().openapi({ description: "Our extension: deploy a bundle already uploaded to this workspace, by its SHA-256 (404 bundle_not_found: upload it with `bundle`)." }),
       gitCommit: z
         .object({
           commitSha: z.string().optional(),
@@ -42,8 +46,8 @@ export const route = withSuccessStatus(
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
-    if (!b.upstream && !b.dockerImage) throw invalidInput("Give `upstream` or `dockerImage`.", [{ location: "/body/dockerImage", message: "required unless upstream is given" }]);
-    const upstream = b.upstream ?? upstreamFromImage(b.dockerImage!, "/body/dockerImage");
+    const given = [b.upstream, b.dockerImage, b.bundle, b.bundleSha256].filter((x) => x !== undefined).length;
+    if (given !== 1) throw invalidInput("Give exactly one of `upstream`, `dockerImage`, `bundle` or `bundleSha256`.", [{ location: "/body", message: "exactly one deployment source is required" }]);
     const root = await rootKeyAuth(c);
     requireSomeScope(root, "project", "create_deployment");
     const d = db(c.env.DB);
@@ -60,6 +64,10 @@ export const register = (app: App) =>
       if (!ks[0]) throw new ApiError("unkey/data/key_space_not_found", "The requested keyspace does not exist in this workspace.");
       keyspaceId = ks[0].id;
     }
+    let upstream: StoredUpstream;
+    if (b.bundle) upstream = { bundle: (await storeBundle(c.env, d, root.workspaceId, b.bundle, "/body/bundle")).sha256 };
+    else if (b.bundleSha256) upstream = { bundle: (await findBundle(d, root.workspaceId, b.bundleSha256)).sha256 };
+    else upstream = b.upstream ?? upstreamFromImage(b.dockerImage!, "/body/dockerImage");
     const deploymentId = await createDeployment(c, root, ctx, {
       upstream,
       upstreamLocation: b.upstream ? undefined : "/body/dockerImage",

@@ -33,12 +33,12 @@ export const register = (app: App) =>
     if (!f) throw deploymentNotFound();
     requirePermission(root, scoped("project", "read_deployment", f.project.id));
     const dep = f.deployment;
-    const target = "url" in dep.upstream ? dep.upstream.url : `worker binding ${dep.upstream.worker}`;
-    const steps = [
-      { status: "PENDING", message: "Deployment recorded", createdAt: dep.createdAt },
-      { status: "DEPLOYING", message: `Upstream ${target} registered with the Sentinel`, createdAt: dep.createdAt },
-      { status: "NETWORK", message: "Hostnames assigned", createdAt: dep.createdAt },
-    ];
+    const steps: { status: string; message?: string; errorMessage?: string; createdAt?: number }[] = [{ status: "PENDING", message: "Deployment recorded", createdAt: dep.createdAt }];
+    if ("bundle" in dep.upstream) steps.push(...codeSteps(dep));
+    else {
+      const target = "url" in dep.upstream ? dep.upstream.url : `worker binding ${dep.upstream.worker}`;
+      steps.push({ status: "DEPLOYING", message: `Upstream ${target} registered with the Sentinel`, createdAt: dep.createdAt }, { status: "NETWORK", message: "Hostnames assigned", createdAt: dep.createdAt });
+    }
     if (dep.status === "ready" || dep.status === "stopped") steps.push({ status: "READY", message: "Serving through the Sentinel", createdAt: dep.createdAt });
     if (dep.status === "stopped") steps.push({ status: "STOPPED", message: "Stopped", createdAt: dep.updatedAt ?? dep.createdAt });
     return ok(
@@ -52,3 +52,15 @@ export const register = (app: App) =>
       }),
     );
   });
+
+/** The steps a code deployment went through (lib/deploy/build.ts), as far as its status shows. */
+function codeSteps(dep: { status: string; errorStep: string | null; errorMessage: string | null; updatedAt: number | null; createdAt: number }) {
+  const order = ["pending", "building", "deploying", "ready"];
+  const reached = dep.status === "failed" ? order.indexOf(dep.errorStep ?? "building") : dep.status === "stopped" || dep.status === "superseded" ? 3 : order.indexOf(dep.status);
+  const at = dep.updatedAt ?? dep.createdAt;
+  const out: { status: string; message?: string; errorMessage?: string; createdAt?: number }[] = [];
+  if (reached >= 1) out.push({ status: "BUILDING", message: "Loading the bundle in the Worker Loader", createdAt: at });
+  if (reached >= 2) out.push({ status: "DEPLOYING", message: "Health probe", createdAt: at });
+  if (dep.status === "failed") out.push({ status: "FAILED", errorMessage: dep.errorMessage ?? "deployment failed", createdAt: at });
+  return out;
+}

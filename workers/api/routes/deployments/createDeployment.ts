@@ -6,6 +6,8 @@ import { deploymentNotFound, environmentNotFound, findDeployment, getEnvironment
 import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
 import { ResourceIdentifier, Upstream } from "../../../lib/deploy/schemas";
 import { invalidInput } from "../../../lib/errors";
+import { BundleInput, BundleSha256, findBundle, storeBundle } from "../../../lib/deploy/bundle";
+import type { Upstream as StoredUpstream } from "../../../../schema/deploy";
 import { rpcRoute, z, type App } from "../../rpc";
 
 export const route = withSuccessStatus(
@@ -13,7 +15,7 @@ export const route = withSuccessStatus(
     operationId: "deployments.createDeployment",
     summary: "Create a deployment",
     description:
-      "Creates an immutable deployment in an environment and answers 201 with its id. Give exactly one source: `upstream` (our extension: an origin URL or a Worker service binding of the Sentinel), `image.dockerImage` (read as an upstream: an http(s) URL or `worker:<BINDING>`), or `deployment.deploymentId` (redeploy that deployment's upstream with the environment's current policies and variables). `git` records commit metadata. Production switches to it unless the app is rolled back. Needs `environment.*.create_deployment` or `environment.<environmentId>.create_deployment`.",
+      "Creates an immutable deployment in an environment and answers 201 with its id. Give exactly one source: `bundle` or `bundleSha256` (our extension: code run at the edge through the Worker Loader; pending → building → deploying → ready or failed, docs/deploy.md), `upstream` (our extension: an origin URL or a Worker service binding of the Sentinel), `image.dockerImage` (read as an upstream: an http(s) URL or `worker:<BINDING>`), or `deployment.deploymentId` (redeploy that deployment's upstream with the environment's current policies and variables). `git` records commit metadata. Production switches to it unless the app is rolled back. Needs `environment.*.create_deployment` or `environment.<environmentId>.create_deployment`.",
     errors: [404, 412],
     body: z.object({
       project: ResourceIdentifier,
@@ -30,6 +32,8 @@ export const route = withSuccessStatus(
       image: z.object({ dockerImage: z.string().min(1).regex(/\S/) }).strict().optional(),
       deployment: z.object({ deploymentId: ResourceIdentifier }).strict().optional(),
       upstream: Upstream.optional(),
+      bundle: BundleInput.optional(),
+      bundleSha256: BundleSha256.optional().openapi({ description: "Our extension: deploy a bundle already uploaded to this workspace, by its SHA-256 (404 bundle_not_found: upload it with `bundle`)." }),
     }),
     data: z.object({ deploymentId: z.string() }),
   }),
@@ -39,16 +43,18 @@ export const route = withSuccessStatus(
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
-    const sources = [b.upstream, b.image, b.deployment].filter((s) => s !== undefined).length;
-    if (sources !== 1) throw invalidInput("Give exactly one of upstream, image or deployment.", [{ location: "/body", message: "exactly one deployment source is required" }]);
+    const sources = [b.upstream, b.image, b.deployment, b.bundle, b.bundleSha256].filter((s) => s !== undefined).length;
+    if (sources !== 1) throw invalidInput("Give exactly one of upstream, image, deployment, bundle or bundleSha256.", [{ location: "/body", message: "exactly one deployment source is required" }]);
     if (b.git?.repository && !b.git.commitSha) throw invalidInput("A fork repository needs a commitSha.", [{ location: "/body/git/commitSha", message: "required with repository" }]);
     const root = await rootKeyAuth(c);
     requireSomeScope(root, "environment", "create_deployment");
     const d = db(c.env.DB);
     const ctx = await getEnvironmentOrThrow(d, root.workspaceId, b.project, b.app, b.environment);
     if (!allowed(root, scoped("environment", "create_deployment", ctx.environment.id))) throw environmentNotFound();
-    let upstream = b.upstream;
+    let upstream: StoredUpstream | undefined = b.upstream;
     let upstreamLocation: string | undefined;
+    if (b.bundle) upstream = { bundle: (await storeBundle(c.env, d, root.workspaceId, b.bundle, "/body/bundle")).sha256 };
+    if (b.bundleSha256) upstream = { bundle: (await findBundle(d, root.workspaceId, b.bundleSha256)).sha256 };
     let dockerImage: string | null = null;
     if (b.image) {
       upstream = upstreamFromImage(b.image.dockerImage, "/body/image/dockerImage");

@@ -1,6 +1,7 @@
 import type { App } from "../../rpc";
 import { register as createDeployment } from "./createDeployment";
 import { register as getDeployment } from "./getDeployment";
+import { register as getMetrics } from "./getMetrics";
 import { register as listDeployments } from "./listDeployments";
 import { register as promoteDeployment } from "./promoteDeployment";
 import { register as rollbackDeployment } from "./rollbackDeployment";
@@ -10,6 +11,7 @@ import { register as stopDeployment } from "./stopDeployment";
 export function registerDeployments(app: App) {
   createDeployment(app);
   getDeployment(app);
+  getMetrics(app);
   listDeployments(app);
   promoteDeployment(app);
   rollbackDeployment(app);

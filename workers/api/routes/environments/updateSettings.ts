@@ -38,6 +38,9 @@ export const route = rpcRoute({
       description: "Our extension: let the Sentinel forward request headers whose name contains `_` (default false: such headers are dropped, since CGI-style servers read `X_Foo` and `X-Foo` as the same variable).",
     }),
     regions: z.array(Region).min(1).max(5).optional(),
+    cpuMsPerRequest: z.number().int().min(1).max(300_000).optional().openapi({ description: "Our extension (code deployments): CPU ms per request, passed to the Worker Loader's limits (default 50)." }),
+    subrequestsPerRequest: z.number().int().min(0).max(10_000).optional().openapi({ description: "Our extension (code deployments): subrequests per request, passed to the Worker Loader's limits (default 50)." }),
+    outboundNetwork: z.enum(["public", "none"]).optional().openapi({ description: "Our extension (code deployments): `public` (default): the app's fetch() goes through the platform's destination policy; `none`: no outbound network." }),
   }),
   data: EmptyData,
 });
@@ -66,6 +69,9 @@ export const register = (app: App) =>
     if (b.upstreamProtocol !== undefined) rt.upstreamProtocol = b.upstreamProtocol;
     if (b.openapiSpecPath !== undefined) rt.openapiSpecPath = b.openapiSpecPath;
     if (b.forwardUnderscoreHeaders !== undefined) rt.forwardUnderscoreHeaders = b.forwardUnderscoreHeaders;
+    if (b.cpuMsPerRequest !== undefined) rt.cpuMsPerRequest = b.cpuMsPerRequest;
+    if (b.subrequestsPerRequest !== undefined) rt.subrequestsPerRequest = b.subrequestsPerRequest;
+    if (b.outboundNetwork !== undefined) rt.outboundNetwork = b.outboundNetwork;
     if (b.dockerfile !== undefined) s.build.dockerfile = b.dockerfile;
     if (b.rootDirectory !== undefined) s.build.rootDirectory = b.rootDirectory;
     if (b.buildCommand !== undefined) s.build.buildCommand = b.buildCommand;

@@ -1,0 +1,178 @@
+import { defineTableSet } from "../analytics/sql/tables";
+import type { Env } from "../env";
+
+/**
+ * Runtime logs of code deployments (sentinel-deploy §4.2, docs/deploy.md). The Sentinel's
+ * loader tail (workers/sentinel/runtimeLogs.ts) turns every console.* line and uncaught
+ * exception into a row and hands it to the API Worker (ApiEntrypoint.recordRuntimeLogs), which
+ * checks the row's owner, applies the workspace caps and ships it through the analytics Queue;
+ * the consumer writes `runtime_logs_v1` once per log id. analytics.getRuntimeLogs queries it.
+ */
+export interface RuntimeLogRow {
+  log_id: string;
+  time: number;
+  inserted_at: number;
+  workspace_id: string;
+  severity: "debug" | "info" | "warn" | "error";
+  message: string;
+  project_id: string;
+  app_id: string;
+  environment_id: string;
+  deployment_id: string;
+  region: string;
+  /** JSON object; a JSON log line's own fields, else `{}` */
+  attributes_text: string;
+}
+
+const COLUMNS: (keyof RuntimeLogRow)[] = ["log_id", "time", "inserted_at", "workspace_id", "severity", "message", "project_id", "app_id", "environment_id", "deployment_id", "region", "attributes_text"];
+const SEVERITIES = new Set(["debug", "info", "warn", "error"]);
+
+/** Caps per workspace (docs/deploy.md "Limits"); Worker vars RUNTIME_LOG_LINES_PER_MINUTE / RUNTIME_LOG_MAX_LINE_BYTES override. */
+export const DEFAULT_LOG_LINES_PER_MINUTE = 6000;
+export const DEFAULT_LOG_MAX_LINE_BYTES = 16 * 1024;
+
+export function logCaps(env: Record<string, unknown>) {
+  const n = (v: unknown, d: number) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Math.trunc(Number(v)) : d);
+  return { linesPerMinute: n(env.RUNTIME_LOG_LINES_PER_MINUTE, DEFAULT_LOG_LINES_PER_MINUTE), maxLineBytes: n(env.RUNTIME_LOG_MAX_LINE_BYTES, DEFAULT_LOG_MAX_LINE_BYTES) };
+}
+
+/** console.debug → debug, log/info → info, warn → warn, error/exceptions → error. */
+export function severityOf(level: string): RuntimeLogRow["severity"] {
+  if (level === "debug" || level === "trace") return "debug";
+  if (level === "warn") return "warn";
+  if (level === "error") return "error";
+  return "info";
+}
+
+/** One console call's arguments as a line, and a JSON line's fields as attributes. */
+export function formatLogLine(parts: unknown[]): { message: string; attributes: string } {
+  const message = parts.map((p) => (typeof p === "string" ? p : safeJson(p))).join(" ");
+  let attributes = "{}";
+  if (parts.length === 1 && parts[0] && typeof parts[0] === "object" && !Array.isArray(parts[0])) attributes = safeJson(parts[0]);
+  else if (parts.length === 1 && typeof parts[0] === "string") {
+    const t = parts[0].trim();
+    if (t.startsWith("{")) {
+      try {
+        const v = JSON.parse(t);
+        if (v && typeof v === "object" && !Array.isArray(v)) attributes = JSON.stringify(v);
+      } catch {
+        /* a line that only looks like JSON */
+      }
+    }
+  }
+  return { message, attributes };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function truncate(s: string, maxBytes: number): string {
+  const bytes = new TextEncoder().encode(s);
+  if (bytes.byteLength <= maxBytes) return s;
+  return new TextDecoder().decode(bytes.subarray(0, maxBytes)).replace(/\uFFFD$/, "") + "…[truncated]";
+}
+
+export function parseRuntimeLogRow(v: unknown): RuntimeLogRow | null {
+  if (!v || typeof v !== "object") return null;
+  const r = v as Record<string, unknown>;
+  for (const c of COLUMNS) {
+    if (c === "time" || c === "inserted_at" ? typeof r[c] !== "number" || !Number.isFinite(r[c]) : typeof r[c] !== "string") return null;
+  }
+  if (!r.log_id || !r.workspace_id || !SEVERITIES.has(r.severity as string)) return null;
+  return r as unknown as RuntimeLogRow;
+}
+
+export interface RuntimeLogMessage {
+  v: 1;
+  type: "runtime_log";
+  id: string;
+  event: RuntimeLogRow;
+}
+
+export function parseRuntimeLogMessage(body: unknown): RuntimeLogMessage | null {
+  const m = body as Record<string, unknown> | null;
+  if (!m || m.v !== 1 || m.type !== "runtime_log" || typeof m.id !== "string") return null;
+  return parseRuntimeLogRow(m.event) ? (m as unknown as RuntimeLogMessage) : null;
+}
+
+export function insertRuntimeLog(d1: D1Database, row: RuntimeLogRow): D1PreparedStatement {
+  const sql = `INSERT OR IGNORE INTO runtime_logs_v1 (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
+  return d1.prepare(sql).bind(...COLUMNS.map((c) => row[c]));
+}
+
+type Owner = { workspace_id: string; project_id: string; app_id: string; environment_id: string };
+const owners = new Map<string, Owner | null>();
+
+async function ownerOf(d1: D1Database, deploymentId: string): Promise<Owner | null> {
+  if (owners.has(deploymentId)) return owners.get(deploymentId)!;
+  const row = await d1.prepare("SELECT workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?1").bind(deploymentId).first<Owner>();
+  if (owners.size > 10_000) owners.clear();
+  if (row) owners.set(deploymentId, row);
+  return row ?? null;
+}
+
+/** Lines accepted per workspace in the current minute, per isolate (an approximate cap, docs/deploy.md). */
+const minuteCounts = new Map<string, { minute: number; n: number }>();
+
+function withinRate(workspaceId: string, now: number, perMinute: number): boolean {
+  const minute = Math.floor(now / 60_000);
+  const c = minuteCounts.get(workspaceId);
+  if (!c || c.minute !== minute) {
+    if (minuteCounts.size > 10_000) minuteCounts.clear();
+    minuteCounts.set(workspaceId, { minute, n: 1 });
+    return true;
+  }
+  c.n++;
+  return c.n <= perMinute;
+}
+
+/**
+ * Owner check (a row must name its deployment's real workspace, project, app and environment),
+ * caps (line bytes truncated, lines per minute dropped), then the analytics Queue.
+ */
+export async function shipRuntimeLogs(env: Env, rows: unknown[]): Promise<void> {
+  const caps = logCaps(env);
+  const parsed = (Array.isArray(rows) ? rows.slice(0, 1000) : []).map(parseRuntimeLogRow).filter((r): r is RuntimeLogRow => r !== null);
+  const good: RuntimeLogMessage[] = [];
+  const now = Date.now();
+  for (const r of parsed) {
+    const o = await ownerOf(env.DB, r.deployment_id);
+    if (!o || o.workspace_id !== r.workspace_id || o.project_id !== r.project_id || o.app_id !== r.app_id || o.environment_id !== r.environment_id) continue;
+    if (!withinRate(r.workspace_id, now, caps.linesPerMinute)) continue;
+    const row = { ...r, message: truncate(r.message, caps.maxLineBytes), attributes_text: r.attributes_text.length > caps.maxLineBytes ? "{}" : r.attributes_text };
+    good.push({ v: 1, type: "runtime_log", id: `log_${r.log_id}`, event: row });
+  }
+  if (good.length === 0) return;
+  const { publish } = await import("../analytics/events");
+  await publish(env, good as unknown as Parameters<typeof publish>[1]);
+}
+
+/** `runtime_logs_v1` for analytics.getRuntimeLogs (workspace filter injected). */
+export const RUNTIME_LOGS = defineTableSet("runtimeLogs", [
+  {
+    name: "runtime_logs_v1",
+    grain: "raw",
+    columns: {
+      log_id: "string",
+      time: "int",
+      inserted_at: "int",
+      workspace_id: "string",
+      severity: "string",
+      message: "string",
+      project_id: "string",
+      app_id: "string",
+      environment_id: "string",
+      deployment_id: "string",
+      region: "string",
+      attributes_text: "string",
+    },
+    workspaceColumn: "workspace_id",
+    timeColumn: "time",
+    scopeColumns: ["project_id"],
+  },
+]);
