@@ -59,7 +59,7 @@ describe("runtime log rows", () => {
       // a forged row: the other workspace's deployment under my workspace id
       { ...rowFor(mine.row, "forged"), deployment_id: other.id },
     ]);
-    const rows = await env.DB.prepare("SELECT deployment_id, length(message) AS n, message FROM runtime_logs_v1 WHERE workspace_id = ?1 ORDER BY n").bind(mine.workspaceId).all<{ deployment_id: string; n: number; message: string }>();
+    const rows = await env.ANALYTICS_DB.prepare("SELECT deployment_id, length(message) AS n, message FROM runtime_logs_v1 WHERE workspace_id = ?1 ORDER BY n").bind(mine.workspaceId).all<{ deployment_id: string; n: number; message: string }>();
     expect(rows.results.map((r) => r.deployment_id)).toEqual([mine.id, mine.id]);
     expect(rows.results[1]!.n).toBeLessThan(17_000);
     expect(rows.results[1]!.message.endsWith("…[truncated]")).toBe(true);
@@ -70,7 +70,7 @@ describe("runtime log rows", () => {
     const mine = await readyDeployment();
     const rows = Array.from({ length: 5 }, (_, i) => ({ ...rowFor(mine.row, `line ${i}`), deployment_id: mine.id }));
     await shipRuntimeLogs({ ...e, ANALYTICS_QUEUE: undefined, RUNTIME_LOG_LINES_PER_MINUTE: "3" }, rows);
-    const n = await env.DB.prepare("SELECT count(*) AS n FROM runtime_logs_v1 WHERE workspace_id = ?1").bind(mine.workspaceId).first<{ n: number }>();
+    const n = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM runtime_logs_v1 WHERE workspace_id = ?1").bind(mine.workspaceId).first<{ n: number }>();
     expect(n?.n).toBe(3);
   });
 
