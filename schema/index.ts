@@ -9,3 +9,4 @@ export * from "./audit";
 export * from "./portal";
 export * from "./deploy";
 export * from "./analytics";
+export * from "./webhooks";

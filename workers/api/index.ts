@@ -6,6 +6,8 @@ import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analyti
 import { gatewayVerifyKey, type GatewayVerifyInput } from "../lib/deploy/gatewayVerify";
 import { shipGatewayRequests, type GatewayRequestRow } from "../lib/deploy/requestLog";
 import { limitRpc, type RpcLimitInput } from "../lib/ratelimit/rpc";
+import { consumeWebhookBatch, webhookHousekeeping } from "../lib/webhooks/deliver";
+import { emitExpiryEvents } from "../lib/webhooks/expiry";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
 export { RateLimiter } from "../../durable-objects/RateLimiter";
@@ -20,13 +22,15 @@ export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return app.fetch(normalizeContentType(request), env, ctx);
   },
-  /** The analytics Queue (verification and rate-limit events), see lib/analytics/consumer. */
+  /** The analytics Queue (lib/analytics/consumer) and the webhook delivery Queue (lib/webhooks/deliver). */
   async queue(batch: MessageBatch<unknown>, env: Env) {
-    await consumeAnalyticsBatch(batch, env);
+    if (batch.queue.startsWith("keyforge-webhooks")) await consumeWebhookBatch(batch, env);
+    else await consumeAnalyticsBatch(batch, env);
   },
-  /** Cron triggers (wrangler.toml): analytics retention. */
+  /** Cron triggers (wrangler.toml): analytics retention, key expiry webhooks, webhook housekeeping. */
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     ctx.waitUntil(enforceAnalyticsRetention(env));
+    ctx.waitUntil(emitExpiryEvents(env).then(() => webhookHousekeeping(env)));
   },
 } satisfies ExportedHandler<Env>;
 

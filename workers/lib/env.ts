@@ -30,6 +30,11 @@ export interface Env {
   GITHUB_KEYS_URL?: string;
   /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */
   TRUSTED_PROXIES?: string;
+  /** Lifecycle webhooks (docs/webhooks.md): the delivery Queue and its dead-letter queue. */
+  WEBHOOK_QUEUE?: Queue<import("./webhooks/emit").WebhookMessage>;
+  WEBHOOK_DLQ?: Queue<unknown>;
+  /** First retry delay of a failed webhook delivery in ms (default 5000), doubling per attempt; tests shorten it. */
+  WEBHOOK_RETRY_BASE_MS?: string;
   [binding: string]: unknown;
 }
 
