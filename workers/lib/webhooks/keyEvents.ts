@@ -51,3 +51,8 @@ export function background(ctx: { waitUntil(p: Promise<unknown>): void } | null 
   if (ctx) ctx.waitUntil(p);
   else p.catch(() => {});
 }
+
+/** KeyInfo from a keys row already in hand (a permanently deleted key can no longer be read). */
+export function keyInfoOf(k: { id: string; workspaceId: string; keyspaceId: string; name: string | null; start: string; enabled: boolean; expires: number | null; remaining: number | null }, apiId: string | null): KeyInfo {
+  return { id: k.id, workspace_id: k.workspaceId, keyspace_id: k.keyspaceId, api_id: apiId, name: k.name, start: k.start, enabled: k.enabled ? 1 : 0, expires: k.expires, remaining: k.remaining, external_id: null, meta: null };
+}
