@@ -8,7 +8,7 @@ import { startApi, type TestServer } from "./helpers/server";
  * Lifecycle webhooks end to end (docs/webhooks.md): a local receiver verifies every request
  * with the `standardwebhooks` package, the way a customer's receiver would.
  */
-type Received = { path: string; id: string; type: string; body: any };
+type Received = { path: string; id: string; type: string; body: any; raw?: string; headers?: Record<string, string> };
 const received: Received[] = [];
 const secrets = new Map<string, string>(); // receiver path → signing secret
 const failFirst = new Map<string, number>(); // receiver path → answers 500 this many more times
@@ -28,6 +28,25 @@ beforeAll(async () => {
       const path = req.url ?? "/";
       const left = failFirst.get(path) ?? 0;
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      if (path === "/redirect") {
+        received.push({ path, id: headers["webhook-id"]!, type: "(redirect)", body: null });
+        res.writeHead(302, { location: receiverUrl + "/redirect-target" }).end();
+        return;
+      }
+      if (path === "/huge") {
+        // a 10 MB error body: the platform reads 64 KiB of it and records the 500
+        received.push({ path, id: headers["webhook-id"]!, type: "(huge)", body: null });
+        res.writeHead(500, { "content-type": "text/plain" });
+        const chunk = "x".repeat(1024 * 1024);
+        let n = 0;
+        const write = () => {
+          while (n < 10 && res.write(chunk)) n++;
+          if (n >= 10) res.end();
+          else res.once("drain", () => (n++, write()));
+        };
+        write();
+        return;
+      }
       if (left > 0) {
         failFirst.set(path, left - 1);
         received.push({ path, id: headers["webhook-id"]!, type: "(failed)", body: JSON.parse(raw) });
@@ -36,7 +55,7 @@ beforeAll(async () => {
       }
       try {
         const body = new Webhook(secrets.get(path)!).verify(raw, headers) as any;
-        received.push({ path, id: headers["webhook-id"]!, type: body.type, body });
+        received.push({ path, id: headers["webhook-id"]!, type: body.type, body, raw, headers });
         res.writeHead(204).end();
       } catch (e) {
         received.push({ path, id: headers["webhook-id"]!, type: "(bad signature)", body: String(e) });
@@ -280,5 +299,37 @@ describe("delivery", () => {
     expect(arrivals(paths, "key.created")).toHaveLength(0);
     expect((await post("workspaces.updateWorkspace", { workspaceId: other.workspaceId, enabled: true }, server.adminKey)).status).toBe(200);
     await waitFor(() => arrivals(paths, "key.created").length === 1);
+  });
+
+  it("records a redirect (not followed) and a 10 MB error body on the delivery, and retries", async () => {
+    for (const path of ["/redirect", "/huge"]) {
+      const epId = await endpoint(path, { events: ["key.created"] });
+      const sent = await post("webhooks.sendTest", { endpointId: epId });
+      expect(sent.status).toBe(200);
+      await waitFor(() => arrivals(path).length >= 2);
+      const [d] = (await post("webhooks.listDeliveries", { endpointId: epId })).body.data;
+      expect(d.attempts).toBeGreaterThanOrEqual(2);
+      expect(d.status).toBe("pending");
+      expect(d.nextRetryAt).toBeGreaterThan(0);
+      if (path === "/redirect") expect(d).toMatchObject({ responseCode: 302, error: expect.stringContaining("not followed") });
+      else expect(d).toMatchObject({ responseCode: 500, error: "HTTP 500" });
+      expect((await post("webhooks.deleteEndpoint", { endpointId: epId })).status).toBe(200);
+    }
+    expect(arrivals("/redirect-target")).toHaveLength(0);
+  });
+
+  it("signs with the old and the new secret for 24 h after rotateSecret", async () => {
+    const epId = await endpoint("/rotate", { events: ["key.created"] });
+    const old = secrets.get("/rotate")!;
+    const rotated = await post("webhooks.rotateSecret", { endpointId: epId });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.data.secret).toMatch(/^whsec_/);
+    expect(rotated.body.data.previousSecretExpiresAt).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    secrets.set("/rotate", rotated.body.data.secret);
+    await post("webhooks.sendTest", { endpointId: epId });
+    const got = await waitFor(() => arrivals("/rotate", "webhook.test")[0]);
+    expect(got.headers!["webhook-signature"]!.split(" ")).toHaveLength(2);
+    // a receiver still on the old secret accepts it too
+    expect(new Webhook(old).verify(got.raw!, got.headers!)).toMatchObject({ type: "webhook.test" });
   });
 });
