@@ -90,7 +90,7 @@ export function deliveryResponse(r: DeliveryRow): z.infer<typeof DeliveryData> {
   return o;
 }
 
-export const endpointNotFound = (id: string) => new ApiError("unkey/data/webhook_endpoint_not_found", `The webhook endpoint ${id} does not exist.`);
+export const endpointNotFound = (_id: string) => new ApiError("unkey/data/webhook_endpoint_not_found", "The webhook endpoint does not exist.");
 
 export async function getEndpointOrThrow(d: Database, workspaceId: string, id: string): Promise<EndpointRow> {
   const t = schema.webhookEndpoints;

@@ -23,7 +23,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const t = schema.webhookDeliveries;
     const [delivery] = await d.select().from(t).where(and(eq(t.id, b.deliveryId), eq(t.workspaceId, root.workspaceId))).limit(1);
-    if (!delivery) throw new ApiError("unkey/data/webhook_delivery_not_found", `The delivery ${b.deliveryId} does not exist.`);
+    if (!delivery) throw new ApiError("unkey/data/webhook_delivery_not_found", "The delivery does not exist.");
     const ep = await getEndpointOrThrow(d, root.workspaceId, delivery.endpointId).catch(() => {
       throw new ApiError("unkey/application/precondition_failed", "The delivery's endpoint was deleted.");
     });
