@@ -269,6 +269,9 @@ export class UsageLimiter extends DurableObject<Env> {
   private refillIfDue(s: CreditsState): void {
     if (applyDueRefill(s, this.now())) {
       this.persist(true);
+      // a refill re-arms key.credits_low / key.credits_exhausted, decided by the next evaluation
+      this.sql.exec("DELETE FROM webhook_flags");
+      this.evaluateCredits();
       const keyId = this.keyId;
       if (keyId) this.ctx.waitUntil(emitKeyEvent(this.env, "key.refilled", keyId, { remaining: s.remaining, refillAmount: s.refill?.amount ?? null }));
     }
@@ -502,6 +505,8 @@ export class UsageLimiter extends DurableObject<Env> {
       this.keyId = req.keyId;
       this.state = s;
       if (req.operation === "set") this.sql.exec("DELETE FROM credits_base");
+      // a top-up re-arms the credit events (a decrement keeps them)
+      if (req.operation !== "decrement") this.sql.exec("DELETE FROM webhook_flags");
       this.rememberBase(s.remaining);
       this.persist(false);
       this.endpoints = null;

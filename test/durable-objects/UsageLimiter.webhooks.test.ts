@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
+import type { UsageLimiter } from "../../durable-objects/UsageLimiter";
+import { usageLimiter } from "../../workers/lib/keys/credits";
 import { call, newApi, newWorkspace } from "../helpers/harness";
 
 /** Credit webhooks come from the UsageLimiter that owns the counter (docs/webhooks.md). */
-async function setup(credits: number, threshold: Record<string, number>) {
+async function setup(credits: number, threshold: Record<string, number>, refill?: Record<string, unknown>, events = ["key.credits_low", "key.credits_exhausted"]) {
   const ws = await newWorkspace("credit webhooks");
   const apiId = await newApi(ws.rootKey);
   // .invalid never resolves: attempts fail fast; the deliveries rows are what we count
   const ep = await call<{ endpointId: string }>(
     "webhooks.createEndpoint",
-    { url: "https://receiver.invalid/hook", events: ["key.credits_low", "key.credits_exhausted"], creditsLowThreshold: threshold },
+    { url: "https://receiver.invalid/hook", events, creditsLowThreshold: threshold },
     ws.rootKey,
   );
   expect(ep.status, JSON.stringify(ep.body)).toBe(200);
-  const key = await call<{ keyId: string; key: string }>("keys.createKey", { apiId, credits: { remaining: credits } }, ws.rootKey);
+  const key = await call<{ keyId: string; key: string }>("keys.createKey", { apiId, credits: { remaining: credits, ...(refill ? { refill } : {}) } }, ws.rootKey);
   expect(key.status).toBe(200);
   return { ...ws, endpointId: ep.body.data.endpointId, ...key.body.data };
 }
@@ -59,5 +61,21 @@ describe("credit webhooks from the UsageLimiter", () => {
     for (let i = 0; i < 11; i++) await call("keys.verifyKey", { key: s.key }, s.rootKey);
     await eventually(async () => (await countEvents(s.endpointId, "key.credits_low")) === 2);
     expect(await countEvents(s.endpointId, "key.credits_exhausted")).toBe(0);
+  });
+
+  it("sends key.refilled when a refill is applied, and re-arms the low and exhausted events", async () => {
+    const s = await setup(2, { absolute: 1 }, { interval: "daily", amount: 2 }, ["key.credits_low", "key.credits_exhausted", "key.refilled"]);
+    const clock = { now: Date.now() };
+    await runInDurableObject(usageLimiter(env, s.keyId), (i: UsageLimiter) => i.setClockForTests(() => clock.now));
+    await call("keys.verifyKey", { key: s.key }, s.rootKey);
+    await call("keys.verifyKey", { key: s.key }, s.rootKey);
+    await eventually(async () => (await countEvents(s.endpointId, "key.credits_exhausted")) === 1);
+    const today = new Date(clock.now);
+    clock.now = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 1) + 1000;
+    await call("keys.verifyKey", { key: s.key }, s.rootKey);
+    await call("keys.verifyKey", { key: s.key }, s.rootKey);
+    await eventually(async () => (await countEvents(s.endpointId, "key.credits_exhausted")) === 2);
+    expect(await countEvents(s.endpointId, "key.refilled")).toBe(1);
+    expect(await countEvents(s.endpointId, "key.credits_low")).toBe(2);
   });
 });
