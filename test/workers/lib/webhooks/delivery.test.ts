@@ -31,6 +31,26 @@ describe("webhook delivery", () => {
     expect(row.last_error).toMatch(/^destination refused: the URL is a loopback address/);
   });
 
+  it("disables an endpoint that has failed for 5 days, audits webhook.disable, and leaves its deliveries failed", async () => {
+    const s = await setup(["key.created"]);
+    await env.DB.prepare("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?").bind(Date.now() - 5 * 86_400_000 - 1000, s.endpointId).run();
+    const id = "msg_disabletest" + s.endpointId.slice(-6);
+    await env.DB.prepare("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', ?, 'pending', 3, ?)")
+      .bind(id, s.workspaceId, s.endpointId, payloadOf("key.created", {}), Date.now())
+      .run();
+    expect(await runDelivery(env, id)).toBeNull();
+    const ep = await call("webhooks.getEndpoint", { endpointId: s.endpointId }, s.rootKey);
+    expect(ep.body.data).toMatchObject({ enabled: false, disabledReason: "failing" });
+    const [d] = (await call("webhooks.listDeliveries", { endpointId: s.endpointId }, s.rootKey)).body.data;
+    expect(d).toMatchObject({ deliveryId: id, status: "failed", attempts: 4 });
+    const audit = await env.DB.prepare("SELECT actor_type FROM audit_logs WHERE workspace_id = ? AND event = 'webhook.disable'").bind(s.workspaceId).all();
+    expect(audit.results).toEqual([{ actor_type: "system" }]);
+    // retryable once re-enabled
+    expect((await call("webhooks.retryDelivery", { deliveryId: id }, s.rootKey)).status).toBe(412);
+    expect((await call("webhooks.updateEndpoint", { endpointId: s.endpointId, enabled: true }, s.rootKey)).status).toBe(200);
+    expect((await call("webhooks.retryDelivery", { deliveryId: id }, s.rootKey)).body.data.status).toBe("pending");
+  });
+
   it("backs off exponentially with jitter, capped at 12 hours", () => {
     const e = { WEBHOOK_RETRY_BASE_MS: "1000" } as never;
     expect(retryDelayMs(e, 1, 0.5)).toBe(1000);
