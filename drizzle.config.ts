@@ -14,6 +14,7 @@ export default defineConfig({
     "./schema/audit.ts",
     "./schema/portal.ts",
     "./schema/deploy.ts",
+    "./schema/webhooks.ts",
   ],
   out: "./schema/migrations",
 });

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/lib/env";
+import { emitKeyEvent } from "../workers/lib/webhooks/keyEvents";
+import { creditsTransitions, type CreditsEndpoint } from "../workers/lib/webhooks/credits";
 
 /**
  * The credits of one key (`idFromName(keyId)`): the authority for `remaining`.
@@ -146,6 +148,11 @@ export class UsageLimiter extends DurableObject<Env> {
   /** idempotency keys being worked on: who waits for them, and the timer that gives up on them */
   private inflight = new Map<string, { waiters: Array<() => void>; timer: ReturnType<typeof setTimeout> }>();
   private clock: () => number = () => Date.now();
+  /** credit webhooks (lib/webhooks/credits.ts): the key's workspace, its subscribed endpoints (cached), one evaluation at a time */
+  private workspaceId: string | null = null;
+  private endpoints: { at: number; list: CreditsEndpoint[] } | null = null;
+  private evaluating: Promise<void> | null = null;
+  private evaluateAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -162,6 +169,13 @@ export class UsageLimiter extends DurableObject<Env> {
       answer TEXT NOT NULL,
       expires_at INTEGER NOT NULL
     )`);
+    // which credit webhooks were sent and not yet re-armed (by a refill or a top-up), per endpoint
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS webhook_flags (
+      endpoint_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      PRIMARY KEY (endpoint_id, kind)
+    )`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS credits_base (id INTEGER PRIMARY KEY CHECK (id = 1), base INTEGER)`);
     const row = this.sql.exec<{ key_id: string; state: string; dirty: number }>("SELECT key_id, state, dirty FROM credits WHERE id = 1").toArray()[0];
     if (row) {
       this.keyId = row.key_id;
@@ -228,8 +242,10 @@ export class UsageLimiter extends DurableObject<Env> {
       this.persist(true);
       return;
     }
+    if (this.keyId !== keyId) this.workspaceId = null;
     this.keyId = keyId;
     this.state = fresh;
+    this.rememberBase(fresh.remaining);
     this.persist(false);
   }
 
@@ -251,7 +267,82 @@ export class UsageLimiter extends DurableObject<Env> {
   }
 
   private refillIfDue(s: CreditsState): void {
-    if (applyDueRefill(s, this.now())) this.persist(true);
+    if (applyDueRefill(s, this.now())) {
+      this.persist(true);
+      // a refill re-arms key.credits_low / key.credits_exhausted, decided by the next evaluation
+      this.sql.exec("DELETE FROM webhook_flags");
+      this.evaluateCredits();
+      const keyId = this.keyId;
+      if (keyId) this.ctx.waitUntil(emitKeyEvent(this.env, "key.refilled", keyId, { remaining: s.remaining, refillAmount: s.refill?.amount ?? null }));
+    }
+  }
+
+  // ---- credit webhooks ---------------------------------------------------------------------
+
+  /** The balance percentages refer to: the refill amount, else the credits the key was given. */
+  private creditsBase(s: CreditsState): number | null {
+    if (s.refill) return s.refill.amount;
+    const row = this.sql.exec<{ base: number | null }>("SELECT base FROM credits_base WHERE id = 1").toArray()[0];
+    return row?.base ?? null;
+  }
+
+  private rememberBase(remaining: number | null) {
+    if (remaining === null) return;
+    const cur = this.sql.exec<{ base: number | null }>("SELECT base FROM credits_base WHERE id = 1").toArray()[0]?.base ?? null;
+    if (cur === null || remaining > cur) this.sql.exec("INSERT INTO credits_base (id, base) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base", remaining);
+  }
+
+  /**
+   * Checks the balance against the subscribed endpoints' thresholds, after the response (never
+   * awaited by a spend). The decision and the flag that stops a second send happen in one
+   * synchronous step on this single-threaded object, so 1,000 concurrent spends crossing a
+   * threshold send exactly one key.credits_low; a refill or top-up above it re-arms it.
+   */
+  private evaluateCredits(): void {
+    if (this.evaluating) {
+      this.evaluateAgain = true;
+      return;
+    }
+    const run = async () => {
+      do {
+        this.evaluateAgain = false;
+        await this.evaluateOnce();
+      } while (this.evaluateAgain);
+    };
+    this.evaluating = run()
+      .catch((e) => console.error("UsageLimiter: credit webhooks:", e))
+      .finally(() => (this.evaluating = null));
+    this.ctx.waitUntil(this.evaluating);
+  }
+
+  private async evaluateOnce(): Promise<void> {
+    const keyId = this.keyId;
+    if (!keyId) return;
+    if (!this.workspaceId) {
+      const row = await this.env.DB.prepare("SELECT workspace_id FROM keys WHERE id = ?").bind(keyId).first<{ workspace_id: string }>();
+      if (!row) return;
+      this.workspaceId = row.workspace_id;
+    }
+    if (!this.endpoints || Date.now() - this.endpoints.at > 30_000) {
+      const { results } = await this.env.DB.prepare(
+        `SELECT id, events, credits_low_threshold FROM webhook_endpoints WHERE workspace_id = ? AND enabled = 1
+           AND (events LIKE '%"key.credits_low"%' OR events LIKE '%"key.credits_exhausted"%')`,
+      )
+        .bind(this.workspaceId)
+        .all<{ id: string; events: string; credits_low_threshold: string | null }>();
+      this.endpoints = {
+        at: Date.now(),
+        list: results.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[], threshold: r.credits_low_threshold ? JSON.parse(r.credits_low_threshold) : null })),
+      };
+    }
+    // from here on no await until the flags are written
+    const s = this.state;
+    if (!s || !s.found || this.keyId !== keyId) return;
+    const flags = new Set(this.sql.exec<{ endpoint_id: string; kind: string }>("SELECT endpoint_id, kind FROM webhook_flags").toArray().map((r) => `${r.endpoint_id}|${r.kind}`));
+    const { send, arm, disarm } = creditsTransitions(this.endpoints.list, s.remaining, this.creditsBase(s), flags);
+    for (const f of disarm) this.sql.exec("INSERT INTO webhook_flags (endpoint_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", f.endpointId, f.kind);
+    for (const f of arm) this.sql.exec("DELETE FROM webhook_flags WHERE endpoint_id = ? AND kind = ?", f.endpointId, f.kind);
+    for (const e of send) this.ctx.waitUntil(emitKeyEvent(this.env, e.type, keyId, e.data, { endpointIds: [e.endpointId] }));
   }
 
   // ---- idempotency ---------------------------------------------------------------------------
@@ -339,6 +430,7 @@ export class UsageLimiter extends DurableObject<Env> {
       else {
         s.remaining -= req.cost;
         this.persist(true);
+        this.evaluateCredits();
       }
     }
     const result: SpendResult = { status, remaining: s.remaining };
@@ -412,7 +504,13 @@ export class UsageLimiter extends DurableObject<Env> {
       s.version = version ?? s.version + 1;
       this.keyId = req.keyId;
       this.state = s;
+      if (req.operation === "set") this.sql.exec("DELETE FROM credits_base");
+      // a top-up re-arms the credit events (a decrement keeps them)
+      if (req.operation !== "decrement") this.sql.exec("DELETE FROM webhook_flags");
+      this.rememberBase(s.remaining);
       this.persist(false);
+      this.endpoints = null;
+      this.evaluateCredits();
       return { ok: true, remaining: s.remaining, refill: s.refill } as const;
     });
   }
@@ -435,6 +533,8 @@ export class UsageLimiter extends DurableObject<Env> {
   async alarm(): Promise<void> {
     this.alarmAt = null; // the runtime cleared the one that fired
     await this.writeBack();
+    // a credit webhook whose first evaluation was cut short (eviction) is decided here
+    if (this.state?.found && this.state.remaining !== null) this.evaluateCredits();
     this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", this.now());
     const left = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").toArray()[0]?.n ?? 0;
     if (this.dirty) await this.scheduleAlarm(Date.now() + WRITE_BACK_DELAY_MS);

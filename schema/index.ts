@@ -11,3 +11,4 @@ export * from "./audit";
 export * from "./portal";
 export * from "./deploy";
 export * from "./analytics";
+export * from "./webhooks";

@@ -710,6 +710,110 @@ export const GROUPS = [
     ],
   },
   {
+    name: "webhooks",
+    description: "Lifecycle webhooks: endpoints, signing secrets and deliveries (our extension, docs/webhooks.md)",
+    operations: [
+      {
+        action: "create-endpoint",
+        summary: "Register a webhook endpoint",
+        description:
+          "Registers an https URL that receives the chosen events, signed the Standard Webhooks way, and prints " +
+          "its id and signing secret (whsec_..., shown only once). Needs webhook.*.create_endpoint.",
+        flags: [
+          str("url", "where events are POSTed; https (http only to loopback under ALLOW_LOCAL_DESTINATIONS=1)", required),
+          list("events", "event types, e.g. key.created,key.credits_low,ratelimit.exceeded", required),
+          list("api-ids", "only key events of keys of these APIs"),
+          str("description", "what the endpoint is for"),
+          bool("enabled", "false registers it disabled"),
+          int("expiring-lead-days", "send key.expiring this many days before expiry (default 7)"),
+          obj("credits-low-threshold-json", 'when key.credits_low fires: {"absolute":100} or {"percent":10} (default 10%)'),
+        ],
+        examples: [
+          "unkey api webhooks create-endpoint --url https://billing.example.com/hooks --events key.credits_low,key.credits_exhausted",
+          "unkey api webhooks create-endpoint --url https://ops.example.com/hooks --events key.expiring --expiring-lead-days 14 --api-ids api_123",
+        ],
+      },
+      {
+        action: "get-endpoint",
+        summary: "Show a webhook endpoint",
+        description: "Prints one endpoint (never its secret). Needs webhook.*.read_endpoint.",
+        flags: [str("endpoint-id", "the endpoint's id (whe_...)", required)],
+        examples: ["unkey api webhooks get-endpoint --endpoint-id whe_123"],
+      },
+      {
+        action: "list-endpoints",
+        summary: "List webhook endpoints",
+        description: "Lists the workspace's webhook endpoints. Needs webhook.*.read_endpoint.",
+        flags: [limitFlag, cursorFlag],
+        examples: ["unkey api webhooks list-endpoints --output table"],
+        table: { columns: ["endpointId", "url", "events", "enabled", "disabledReason", "createdAt"] },
+      },
+      {
+        action: "update-endpoint",
+        summary: "Change a webhook endpoint",
+        description:
+          "Changes the given fields only; --enabled re-enables an endpoint disabled after 5 days of failures. " +
+          "Needs webhook.*.update_endpoint.",
+        flags: [
+          str("endpoint-id", "the endpoint's id (whe_...)", required),
+          str("url", "a new URL"),
+          list("events", "the new list of event types"),
+          list("api-ids", "only key events of these APIs"),
+          str("description", "a new description"),
+          bool("enabled", "false pauses deliveries (they fail and stay retryable)"),
+          int("expiring-lead-days", "days before expiry to send key.expiring"),
+          obj("credits-low-threshold-json", '{"absolute":100} or {"percent":10}'),
+        ],
+        examples: ["unkey api webhooks update-endpoint --endpoint-id whe_123 --enabled"],
+      },
+      {
+        action: "delete-endpoint",
+        summary: "Delete a webhook endpoint",
+        description: "Deletes the endpoint; its pending deliveries stop. Needs webhook.*.delete_endpoint.",
+        flags: [str("endpoint-id", "the endpoint's id (whe_...)", required)],
+        examples: ["unkey api webhooks delete-endpoint --endpoint-id whe_123"],
+      },
+      {
+        action: "rotate-secret",
+        summary: "Rotate the signing secret",
+        description:
+          "Prints a new signing secret (shown only once); the old one keeps signing alongside it for 24 h. " +
+          "Needs webhook.*.update_endpoint.",
+        flags: [str("endpoint-id", "the endpoint's id (whe_...)", required)],
+        examples: ["unkey api webhooks rotate-secret --endpoint-id whe_123"],
+      },
+      {
+        action: "send-test",
+        summary: "Send a webhook.test event",
+        description: "Queues a webhook.test event to the endpoint and prints its delivery id. Needs webhook.*.update_endpoint.",
+        flags: [str("endpoint-id", "the endpoint's id (whe_...)", required)],
+        examples: ["unkey api webhooks send-test --endpoint-id whe_123"],
+      },
+      {
+        action: "list-deliveries",
+        summary: "List an endpoint's deliveries",
+        description:
+          "Lists the endpoint's deliveries of the last 30 days, newest first: status, attempts, last response " +
+          "code, latency and next retry. Needs webhook.*.read_endpoint.",
+        flags: [
+          str("endpoint-id", "the endpoint's id (whe_...)", required),
+          str("status", "only pending, succeeded, failed, paused or cancelled ones"),
+          limitFlag,
+          cursorFlag,
+        ],
+        examples: ["unkey api webhooks list-deliveries --endpoint-id whe_123 --status failed --output table"],
+        table: { columns: ["deliveryId", "eventType", "status", "attempts", "responseCode", "latencyMs", "nextRetryAt", "createdAt"] },
+      },
+      {
+        action: "retry-delivery",
+        summary: "Re-send a delivery",
+        description: "Queues a delivery again with the same webhook-id. Needs webhook.*.update_endpoint.",
+        flags: [str("delivery-id", "the delivery's id (msg_...), also its webhook-id header", required)],
+        examples: ["unkey api webhooks retry-delivery --delivery-id msg_123"],
+      },
+    ],
+  },
+  {
     name: "workspaces",
     description: "Create and configure workspaces with the operator's admin key (our extension)",
     auth: "admin",

@@ -9,6 +9,8 @@ import { shipGatewayRequests, type GatewayRequestRow } from "../lib/deploy/reque
 import { deploymentEnv } from "../lib/deploy/appEnv";
 import { shipRuntimeLogs } from "../lib/deploy/runtimeLogs";
 import { limitRpc, type RpcLimitInput } from "../lib/ratelimit/rpc";
+import { consumeWebhookBatch, webhookHousekeeping } from "../lib/webhooks/deliver";
+import { emitExpiryEvents } from "../lib/webhooks/expiry";
 
 export { UsageLimiter } from "../../durable-objects/UsageLimiter";
 export { RateLimiter } from "../../durable-objects/RateLimiter";
@@ -25,14 +27,16 @@ export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return app.fetch(normalizeContentType(request), env, ctx);
   },
-  /** The analytics Queue (verification and rate-limit events), see lib/analytics/consumer. */
+  /** The analytics Queue (lib/analytics/consumer) and the webhook delivery Queue (lib/webhooks/deliver). */
   async queue(batch: MessageBatch<unknown>, env: Env) {
-    await consumeAnalyticsBatch(batch, env);
+    if (batch.queue.startsWith("keyforge-webhooks")) await consumeWebhookBatch(batch, env);
+    else await consumeAnalyticsBatch(batch, env);
   },
-  /** Cron triggers (wrangler.toml): analytics retention. */
+  /** Cron triggers (wrangler.toml): analytics retention, key expiry webhooks, webhook housekeeping. */
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     ctx.waitUntil(enforceAnalyticsRetention(env));
     ctx.waitUntil(deleteUnreferencedBundles(env).then(() => undefined, (e) => console.error("bundle cleanup failed", e)));
+    ctx.waitUntil(emitExpiryEvents(env).then(() => webhookHousekeeping(env)));
   },
 } satisfies ExportedHandler<Env>;
 

@@ -38,6 +38,8 @@ export const RESERVED_BINDINGS: ReadonlySet<string> = new Set([
   "USAGE_LIMITER",
   "ANALYTICS_QUEUE",
   "ANALYTICS_DLQ",
+  "WEBHOOK_QUEUE",
+  "WEBHOOK_DLQ",
   "AE_VERIFICATIONS",
   "AE_RATELIMITS",
   "ASSETS",

@@ -41,6 +41,11 @@ export interface Env {
   /** Code deployments (docs/deploy.md): the bundle bucket and the loader that builds and probes bundles. */
   BUNDLES?: R2Bucket;
   LOADER?: WorkerLoader;
+  /** Lifecycle webhooks (docs/webhooks.md): the delivery Queue and its dead-letter queue. */
+  WEBHOOK_QUEUE?: Queue<import("./webhooks/emit").WebhookMessage>;
+  WEBHOOK_DLQ?: Queue<unknown>;
+  /** First retry delay of a failed webhook delivery in ms (default 5000), doubling per attempt; tests shorten it. */
+  WEBHOOK_RETRY_BASE_MS?: string;
   [binding: string]: unknown;
 }
 

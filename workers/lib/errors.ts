@@ -40,6 +40,8 @@ const CATALOGUE = {
   "unkey/data/workspace_not_found": [404, "Not Found"],
   "unkey/data/root_key_not_found": [404, "Not Found"],
   "unkey/data/migration_not_found": [404, "Not Found"],
+  "unkey/data/webhook_endpoint_not_found": [404, "Not Found"],
+  "unkey/data/webhook_delivery_not_found": [404, "Not Found"],
   "unkey/data/identity_not_found": [404, "Not Found"],
   "unkey/data/permission_not_found": [404, "Not Found"],
   "unkey/data/role_not_found": [404, "Not Found"],

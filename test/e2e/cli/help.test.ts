@@ -35,6 +35,7 @@ const EXTENSIONS: Record<string, string[]> = {
   keys: ["create-migration"],
   permissions: ["set-role-permissions"],
   ratelimit: ["delete-namespace"],
+  webhooks: ["create-endpoint", "get-endpoint", "list-endpoints", "update-endpoint", "delete-endpoint", "rotate-secret", "send-test", "list-deliveries", "retry-delivery"],
 };
 
 describe("unkey --help and the command tree", () => {

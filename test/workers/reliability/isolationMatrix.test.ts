@@ -49,6 +49,8 @@ const FIELD_VALUES: Record<string, () => unknown> = {
   logId: () => A.auditLogId,
   id: () => A.auditLogId,
   rootKeyId: () => A.rootKeyId,
+  endpointId: () => A.endpointId,
+  deliveryId: () => A.deliveryId,
   permissions: () => [A.permissionSlug],
   roles: () => [A.roleName],
 };
@@ -107,6 +109,12 @@ beforeAll(async () => {
   A.migrationId = (await call("keys.createMigration", { apiId: A.apiId, hash: "sha256_base64" }, a.rootKey)).body.data?.migrationId;
   const logs = await call("audit.listLogs", {}, a.rootKey);
   A.auditLogId = logs.body.data?.[0]?.id;
+  // last, so no event of A's setup is queued: a settled delivery written directly (no Queue activity during the matrix)
+  A.endpointId = (await call("webhooks.createEndpoint", { url: "https://receiver.invalid/a", events: ["key.created"] }, a.rootKey)).body.data?.endpointId;
+  A.deliveryId = "msg_aSecretDelivery0000000000";
+  await env.DB.prepare("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', '{}', 'succeeded', 1, ?)")
+    .bind(A.deliveryId, a.workspaceId, A.endpointId, Date.now())
+    .run();
   for (const [k, v] of Object.entries(A)) {
     if (!v) throw new Error(`setup of workspace A failed at ${k}`);
     // names (externalId, slugs, identifiers) are B's to reuse; ids and secrets are A's alone

@@ -18,6 +18,7 @@ import { registerGateway } from "./gateway";
 import { registerGithub } from "./github";
 import { registerAnalytics } from "./analytics";
 import { registerAudit } from "./audit";
+import { registerWebhooks } from "./webhooks";
 
 /** Every route group. Each group's index.ts registers its endpoint files. */
 export function registerRoutes(app: App) {
@@ -40,4 +41,5 @@ export function registerRoutes(app: App) {
   registerGithub(app);
   registerAnalytics(app);
   registerAudit(app);
+  registerWebhooks(app);
 }

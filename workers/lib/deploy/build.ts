@@ -1,3 +1,4 @@
+import { emitWebhookEvent } from "../webhooks/emit";
 import { exports as selfExports } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { EnvironmentSettings } from "../../../schema/deploy";
@@ -40,9 +41,23 @@ async function setStatus(env: Env, id: string, from: string, to: string): Promis
 }
 
 async function fail(env: Env, id: string, from: string, step: "building" | "deploying", message: string) {
-  await env.DB.prepare("UPDATE deployments SET status = 'failed', error_step = ?1, error_message = ?2, updated_at = ?3 WHERE id = ?4 AND status = ?5")
+  const res = await env.DB.prepare("UPDATE deployments SET status = 'failed', error_step = ?1, error_message = ?2, updated_at = ?3 WHERE id = ?4 AND status = ?5")
     .bind(step, message.slice(0, 2000), Date.now(), id, from)
     .run();
+  if (res.meta.changes) await emitOutcome(env, id, { errorStep: step, errorMessage: message.slice(0, 2000) });
+}
+
+/** deployment.ready / deployment.failed webhooks (docs/webhooks.md), the payload of the other deployment.* events. */
+async function emitOutcome(env: Env, id: string, extra: Record<string, unknown> = {}) {
+  const r = await env.DB.prepare(
+    `SELECT d.id, d.workspace_id, d.project_id, d.app_id, d.environment_id, d.status, e.slug AS environment
+     FROM deployments d JOIN environments e ON e.id = d.environment_id WHERE d.id = ?1`,
+  )
+    .bind(id)
+    .first<{ id: string; workspace_id: string; project_id: string; app_id: string; environment_id: string; status: string; environment: string }>();
+  if (!r || (r.status !== "ready" && r.status !== "failed")) return;
+  const data = { deploymentId: r.id, projectId: r.project_id, appId: r.app_id, environmentId: r.environment_id, environment: r.environment, status: r.status, ...extra };
+  await emitWebhookEvent(env, r.workspace_id, { type: r.status === "ready" ? "deployment.ready" : "deployment.failed", data });
 }
 
 function outboundFor(rt: Partial<EnvironmentSettings["runtime"]>): Fetcher | null {
@@ -114,4 +129,5 @@ export async function runCodeLifecycle(env: Env, deploymentId: string): Promise<
     }
   }
   await env.DB.batch(stmts);
+  await emitOutcome(env, row.id);
 }

@@ -6,6 +6,7 @@ import { auditInserts } from "../audit";
 import { ApiError, invalidInput } from "../errors";
 import type { Upstream } from "../../../schema/deploy";
 import type { RootKeyContext } from "../auth/rootKey";
+import { emitWebhookEvent } from "../webhooks/emit";
 import { appWorkerBindings, destinationPolicy, upstreamProblem } from "../destinations";
 import { runCodeLifecycle } from "./build";
 import { generatedDeploymentRoute, newDeploymentId, slugsOf, type AppRow, type DeploymentRow, type EnvironmentRow, type ProjectRow } from "./resources";
@@ -168,6 +169,25 @@ async function switchCurrent(c: Context<AppEnv>, root: RootKeyContext, f: Found,
       },
     ]),
   ]);
+  c.executionCtx.waitUntil(
+    emitWebhookEvent(c.env, root.workspaceId, {
+      type: rolledBack ? "deployment.rolled_back" : "deployment.promoted",
+      data: deploymentEventData(f, { previousDeploymentId: f.app.currentDeploymentId }),
+    }),
+  );
+}
+
+/** The `data` of deployment.* webhook events. */
+export function deploymentEventData(f: { deployment: DeploymentRow; project: ProjectRow; app: AppRow; environment: EnvironmentRow }, extra: Record<string, unknown> = {}) {
+  return {
+    deploymentId: f.deployment.id,
+    projectId: f.project.id,
+    appId: f.app.id,
+    environmentId: f.environment.id,
+    environment: f.environment.slug,
+    status: f.deployment.status,
+    ...extra,
+  };
 }
 
 /** Stop / start a preview deployment (its hostnames answer 503 while stopped). */

@@ -11,6 +11,7 @@ import { boundToKey, encryptKey, vaultConfigured, vaultMissing } from "../vault"
 import { invalidateKeys } from "./invalidate";
 import { readCredits } from "./credits";
 import type { KeyWithApi } from "./lookup";
+import { background, emitKeyEvent } from "../webhooks/keyEvents";
 
 /** When the old key of a reroll stops working: now, or now + grace rounded up to a full minute. */
 export function rerollExpiry(now: number, expiration: number): number {
@@ -128,6 +129,7 @@ export async function rerollKey(
   );
   await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   await invalidateKeys(c, oldKey.hash);
+  background(c.executionCtx, emitKeyEvent(c.env, "key.rerolled", keyId, { previousKeyId: oldKey.id, previousKeyExpires: expiration }));
   return { keyId, key };
 }
 

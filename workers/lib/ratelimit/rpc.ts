@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { recordRatelimit } from "../analytics/events";
 import { limitAll } from "./limiter";
+import { noteExceeded } from "./exceeded";
 
 /**
  * Rate limiting for other Workers over a service binding (ApiEntrypoint.limit), e.g. the
@@ -77,5 +78,7 @@ export async function limitRpc(
   } catch (err) {
     console.error("ratelimit: could not record event", err);
   }
+  if (!r.passed)
+    noteExceeded(env, (p) => ctx.waitUntil(p), { workspaceId: input.workspaceId, namespaceId: input.namespace, namespaceName: input.namespace, identifier: input.identifier, limit: input.limit, duration: input.duration, reset: r.reset, time: now });
   return { success: r.passed, limit: input.limit, remaining: r.remaining, reset: r.reset };
 }

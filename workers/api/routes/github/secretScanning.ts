@@ -12,6 +12,8 @@ import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { verifyGithubSignature } from "../../../lib/github/signature";
 import { DEFAULT_GITHUB_KEYS_URL, githubPublicKeys } from "../../../lib/github/publicKeys";
 import { ErrorBody, type App } from "../../rpc";
+import { emitWebhookEvent } from "../../../lib/webhooks/emit";
+import { emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
 const PATH = "/v2/github.secretScanning";
 
@@ -106,6 +108,8 @@ async function handle(c: Context<AppEnv>) {
   const invalidateRoot: string[] = [];
   const invalidateKey: string[] = [];
   const handled = new Set<string>();
+  // webhooks, emitted once the writes landed
+  const events: (() => Promise<unknown>)[] = [];
   const labels = alerts.data.map((alert, i) => {
     const hash = hashes[i]!;
     const root = liveRoot.get(hash);
@@ -118,6 +122,16 @@ async function handle(c: Context<AppEnv>) {
       const disable = hit.ws.disableLeakedKeys;
       const meta = { source: alert.source ?? "unknown", url: alert.url ?? null, tokenType: alert.type, disabled: disable };
       const target = root ? { type: "rootKey", id: root.id } : { type: "key", id: key!.id };
+      const leak = { source: meta.source, url: meta.url, tokenType: meta.tokenType, disabled: disable };
+      if (root) {
+        const r = root;
+        events.push(() => emitWebhookEvent(c.env, r.workspaceId, { type: "root_key.leaked", data: { rootKeyId: r.id, ...leak } }));
+        if (disable) events.push(() => emitWebhookEvent(c.env, r.workspaceId, { type: "key.disabled_leaked", data: { rootKeyId: r.id, ...leak } }));
+      } else {
+        const k = key!;
+        events.push(() => emitKeyEvent(c.env, "key.leaked", k.id, leak));
+        if (disable) events.push(() => emitKeyEvent(c.env, "key.disabled_leaked", k.id, leak));
+      }
       writes.push(
         ...auditInserts(c, hit.workspaceId, [
           { event: `${kind}.leaked`, description: `GitHub reported ${kind === "rootKey" ? "root key" : "key"} ${hit.id} as leaked${disable ? "; it was disabled" : ""}`, targets: [target], meta },
@@ -138,5 +152,6 @@ async function handle(c: Context<AppEnv>) {
   if (writes.length > 0) await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   if (invalidateRoot.length) await cacheFor(c).remove("rootKeyByHash", ...invalidateRoot);
   if (invalidateKey.length) await invalidateKeys(c, ...invalidateKey);
+  if (events.length) c.executionCtx.waitUntil(Promise.all(events.map((e) => e())));
   return c.json(labels, 201);
 }

@@ -24,6 +24,7 @@ import {
   roleNamesSchema,
 } from "../../../lib/keys/write";
 import { ok, rpcRoute, z, type App } from "../../rpc";
+import { background, emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
 const API_NOT_FOUND = "The specified API was not found.";
 
@@ -127,5 +128,7 @@ export const register = (app: App) =>
       ]),
     );
     await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    // webhooks: after the response, never on its path
+    background(c.executionCtx, emitKeyEvent(c.env, "key.created", keyId));
     return ok(c, { keyId, key });
   });

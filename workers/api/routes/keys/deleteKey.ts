@@ -7,6 +7,7 @@ import { findKeyById } from "../../../lib/keys/lookup";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyIdSchema } from "../../../lib/keys/write";
 import { ok, rpcRoute, z, type App } from "../../rpc";
+import { background, emitKeyEvent, keyInfoOf } from "../../../lib/webhooks/keyEvents";
 
 export const route = rpcRoute({
   operationId: "keys.deleteKey",
@@ -51,5 +52,6 @@ export const register = (app: App) =>
       await d.batch([d.update(schema.keys).set({ deletedAt: now, updatedAt: now }).where(eq(schema.keys.id, key.id)), ...audit]);
     }
     await invalidateKeys(c, key.hash);
+    background(c.executionCtx, emitKeyEvent(c.env, "key.deleted", key.id, { permanent }, { info: keyInfoOf(key, api.id) }));
     return ok(c, {});
   });

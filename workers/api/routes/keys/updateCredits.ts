@@ -8,6 +8,7 @@ import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { updateCredits } from "../../../lib/keys/credits";
 import { KeyCreditsData } from "../../../lib/keys/response";
 import { ok, rpcRoute, z, type App } from "../../rpc";
+import { background, emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
 export const route = rpcRoute({
   operationId: "keys.updateCredits",
@@ -68,5 +69,6 @@ export const register = (app: App) =>
       data.refill = { interval: result.refill.interval, amount: result.refill.amount };
       if (result.refill.interval === "monthly" && result.refill.refillDay) data.refill.refillDay = result.refill.refillDay;
     }
+    background(c.executionCtx, emitKeyEvent(c.env, "key.updated", key.id, { credits: { operation: body.operation, value: body.value ?? null } }));
     return ok(c, data);
   });

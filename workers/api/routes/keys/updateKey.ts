@@ -31,6 +31,7 @@ import {
   UpdateCreditsInput,
 } from "../../../lib/keys/write";
 import { ok, rpcRoute, z, type App } from "../../rpc";
+import { background, emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
 export const route = rpcRoute({
   operationId: "keys.updateKey",
@@ -169,5 +170,6 @@ export const register = (app: App) =>
     await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
     await invalidateKeys(c, key.hash);
     if (credits) await creditsChanged(c.env, key.id);
+    background(c.executionCtx, emitKeyEvent(c.env, "key.updated", key.id));
     return ok(c, {});
   });

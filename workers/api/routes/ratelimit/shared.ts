@@ -3,6 +3,7 @@ import type { AppEnv } from "../../../lib/env";
 import { z } from "../../rpc";
 import { ApiError } from "../../../lib/errors";
 import { recordRatelimit, type RatelimitEvent } from "../../../lib/analytics/events";
+import { noteExceeded } from "../../../lib/ratelimit/exceeded";
 import { limitAll, type Check, type Outcome } from "../../../lib/ratelimit/limiter";
 
 /** Body of one rate-limit check (ratelimit.limit, and each multiLimit item). */
@@ -44,6 +45,7 @@ export function record(
 ) {
   try {
     recordRatelimit({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, { requestId: c.get("requestId"), ...e });
+    if (!e.passed) noteExceeded(c.env, (p) => c.executionCtx.waitUntil(p), e);
   } catch (err) {
     console.error("ratelimit: could not record event", err);
   }

@@ -5,6 +5,7 @@ import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { cacheFor } from "../../../lib/services";
 import { ok, rpcRoute, z, type App } from "../../rpc";
+import { resumeWebhooks } from "../../../lib/webhooks/deliver";
 
 export const route = rpcRoute({
   operationId: "workspaces.updateWorkspace",
@@ -55,5 +56,7 @@ export const register = (app: App) =>
       const keyspaces = await d.select({ id: schema.keyspaces.id }).from(schema.keyspaces).where(eq(schema.keyspaces.workspaceId, workspaceId));
       await cacheFor(c).remove("keyspaceById", ...keyspaces.map((k) => k.id));
     }
+    // webhooks paused while the workspace was disabled resume now (docs/webhooks.md)
+    if (set.enabled === true) c.executionCtx.waitUntil(resumeWebhooks(c.env, workspaceId));
     return ok(c, {});
   });
