@@ -45,6 +45,13 @@ function rewriteHeaders(rawHeaders, socket, extra, tunnel = false) {
   return out;
 }
 
+/** A 400 in the Unkey error envelope, for requests refused before any Worker sees them. */
+function badRequest(res, detail) {
+  const body = { meta: { requestId: "" }, error: { title: "Bad Request", detail, status: 400, type: "https://unkey.com/docs/errors/unkey/application/invalid_input", errors: [] } };
+  res.writeHead(400, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify(body));
+}
+
 /**
  * Listens on host:port (port 0 = any free one). `target()` returns the current
  * { host, port, headers? } of the workerd socket (it moves when the runner restarts workerd);
@@ -58,6 +65,10 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
       res.writeHead(503, { "content-type": "text/plain", "retry-after": "1" });
       res.end("starting\n");
       return;
+    }
+    // RFC 9112 §3.2: more than one Host is a 400 (as at Cloudflare's edge), never a guess
+    if (req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i].toLowerCase() === "host").length > 1) {
+      return badRequest(res, "A request carries exactly one Host header (RFC 9112 §3.2).");
     }
     const started = Date.now();
     let upstream;
@@ -76,9 +87,7 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
       });
     } catch (err) {
       // a request head Node refuses to send on is the client's fault; it must never end the runner
-      res.writeHead(400, { "content-type": "text/plain" });
-      res.end(`runner: bad request (${err.code ?? err.message})\n`);
-      return;
+      return badRequest(res, `The request head cannot be forwarded (${err.code ?? err.message}).`);
     }
     upstream.on("error", (err) => {
       if (!res.headersSent) {

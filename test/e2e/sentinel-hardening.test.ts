@@ -143,7 +143,7 @@ describe("RE2 match rules", () => {
       const policies = [{ name: "ok", enabled: true, firewall: { action: "ACTION_DENY" } }, { name: "bad", enabled: true, match: [{ path: { path: { regex } } }], firewall: { action: "ACTION_DENY" } }];
       const res = await api("gateway.setPolicies", { project: "re2bad", app: "web", environment: "production", policies }, rootKey);
       expect(res.status).toBe(400);
-      expect(res.body.error.errors[0].location).toMatch(/^\/body\/policies\/1\/match\/0/);
+      expect(res.body.error.errors[0].location).toMatch(/^policies\[1\]\.match\[0\]/);
     }
   });
 });

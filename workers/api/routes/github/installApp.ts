@@ -1,9 +1,9 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../../lib/env";
 import { authorize } from "../../../lib/auth/rootKey";
 import { ApiError } from "../../../lib/errors";
-import type { App } from "../../rpc";
+import { ErrorBody, type App } from "../../rpc";
 
 const PATH = "/v2/github.installApp";
 
@@ -18,10 +18,16 @@ const route = createRoute({
   description:
     "Needs `workspace.*.install_github`. GitHub-triggered builds do not apply to this platform: deployments are built and uploaded with `unkey deploy`. Always answers 412 `precondition_failed` once authorized.",
   tags: ["github"],
+  // documentation only (the handler reads no body): any JSON object, or none
+  request: { body: { required: false, content: { "application/json": { schema: z.object({}).openapi("GithubInstallAppRequestBody") } } } },
   responses: {
-    401: { description: "Unauthorized" },
-    403: { description: "Forbidden" },
-    412: { description: "Precondition Failed" },
+    // never sent: the operation always ends in 412 (kept so the document shows the success shape an SDK would expect)
+    200: { description: "Not available on this platform", content: { "application/json": { schema: z.object({}).openapi("GithubInstallAppResponseBody") } } },
+    400: { description: "Invalid request", content: { "application/json": { schema: ErrorBody } } },
+    401: { description: "Unauthorized", content: { "application/json": { schema: ErrorBody } } },
+    403: { description: "Forbidden", content: { "application/json": { schema: ErrorBody } } },
+    412: { description: "GitHub builds do not apply here: use `unkey deploy`", content: { "application/json": { schema: ErrorBody } } },
+    500: { description: "Internal server error", content: { "application/json": { schema: ErrorBody } } },
   },
 });
 

@@ -26,11 +26,11 @@ describe("gateway policies: RE2 regexes", () => {
       expect(res.status, regex).toBe(400);
       expect(res.body.error!.type).toBe(errorType("unkey/application/invalid_input"));
       const e = res.body.error!.errors![0]!;
-      expect(e.location, regex).toMatch(/^\/body\/policies\/2\/match\/1\b/);
+      expect(e.location, regex).toMatch(/^policies\[2\]\.match\[1\]/);
       expect(e.message, regex).toContain("RE2");
     }
     const header = await call("gateway.setPolicies", { ...where, policies: [withRegex("(?=x)", "header")] }, rootKey);
-    expect(header.body.error!.errors![0]!.location).toMatch(/^\/body\/policies\/0\/match\/1\/header/);
+    expect(header.body.error!.errors![0]!.location).toMatch(/^policies\[0\]\.match\[1\]\.header/);
     expect((await call("gateway.listPolicies", where, rootKey)).body.data).toEqual([]);
   });
 
