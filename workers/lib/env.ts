@@ -30,6 +30,8 @@ export interface Env {
   GITHUB_KEYS_URL?: string;
   /** Self-hosted proxies in front of the Worker (IPs / CIDRs, comma-separated): only then is X-Forwarded-For read (lib/clientIp.ts). */
   TRUSTED_PROXIES?: string;
+  /** Upgrade from per-identifier rate-limit objects: until this time (Unix ms or ISO) shards copy their live windows (docs/ratelimiting.md). */
+  RATELIMIT_LEGACY_UNTIL?: string;
   [binding: string]: unknown;
 }
 
