@@ -5,7 +5,7 @@ export interface Env {
   ADMIN_KEY: string;
   /** Key-encryption key(s) for recoverable keys: "id:base64key[,id:base64key…]", first is current. */
   ENCRYPTION_KEYS?: string;
-  /** Set to "off" to bypass the in-memory and Cache API tiers (benchmarks of the cold path). */
+  /** "off" bypasses the in-memory and Cache API tiers; "keys-off" only for keys and keyspaces (benchmarks of the cold path). */
   CACHE_MODE?: string;
   /** Base domain of the Sentinel's generated hostnames (docs/sentinel.md); default `localhost`. */
   SENTINEL_BASE_DOMAIN?: string;
