@@ -20,7 +20,8 @@ export interface SentinelStack {
  * with more service bindings, ECHO and ECHO_UNLISTED → the upstream test Worker.
  * Both Workers get ALLOW_LOCAL_DESTINATIONS=1 (tests use loopback origins) and the Sentinel
  * lists ECHO (and NOT_BOUND, listed but never bound) in APP_WORKER_BINDINGS; `apiVars` and
- * `sentinelVars` override these.
+ * `sentinelVars` override these. SENTINEL_ROUTE_TTL_MS=0: these tests assert that the very next
+ * request sees a route change; the 1 s route cache itself is tested in test/workers/sentinel/routing.test.ts.
  */
 export async function startSentinelStack(opts: { sentinelVars?: Record<string, string>; apiVars?: Record<string, string> } = {}): Promise<SentinelStack> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-sentinel-e2e-"));
@@ -43,7 +44,7 @@ export async function startSentinelStack(opts: { sentinelVars?: Record<string, s
     started.push(await startWrangler({ configs: ["test/fixtures/wrangler.upstream.toml"], readyPath: "/" }));
     const api = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ALLOW_LOCAL_DESTINATIONS: "1", ...opts.apiVars } });
     started.push(api);
-    const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/", vars: { ALLOW_LOCAL_DESTINATIONS: "1", APP_WORKER_BINDINGS: '["ECHO","NOT_BOUND"]', ...opts.sentinelVars } });
+    const sentinel = await startWrangler({ configs: [config], persistTo, readyPath: "/", vars: { ALLOW_LOCAL_DESTINATIONS: "1", APP_WORKER_BINDINGS: '["ECHO","NOT_BOUND"]', SENTINEL_ROUTE_TTL_MS: "0", ...opts.sentinelVars } });
     started.push(sentinel);
     return {
       api: api.url,
