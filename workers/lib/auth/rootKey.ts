@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { LRUCache } from "lru-cache";
 import { eq } from "drizzle-orm";
 import type { AppEnv, Env } from "../env";
 import type { TieredCache } from "../cache";
@@ -88,11 +87,19 @@ function permissionSet(row: RootKeyRow): ReadonlySet<string> {
  * token stays here at most a minute after its first use and the isolate already holds every
  * request's token while serving it; bounded, so a spray of bogus tokens only evicts.
  */
-const tokenHashes = new LRUCache<string, string>({ max: 1_000, ttl: 60_000 });
+// A plain Map, not lru-cache's ttl (which arms a timer on every read to cache the clock).
+const TOKEN_HASH_TTL_MS = 60_000;
+const MAX_TOKEN_HASHES = 1_000;
+const tokenHashes = new Map<string, { hash: string; until: number }>();
 
 export async function rootKeyHash(token: string): Promise<string> {
-  let hash = tokenHashes.get(token);
-  if (hash === undefined) tokenHashes.set(token, (hash = await sha256Base64(token)));
+  const now = Date.now();
+  const hit = tokenHashes.get(token);
+  if (hit && hit.until > now) return hit.hash;
+  const hash = await sha256Base64(token);
+  if (tokenHashes.size >= MAX_TOKEN_HASHES) tokenHashes.clear();
+  // never extended on reads: a token leaves memory a minute after it was hashed
+  tokenHashes.set(token, { hash, until: now + TOKEN_HASH_TTL_MS });
   return hash;
 }
 
