@@ -46,7 +46,6 @@ const MAX_ROUTES = 10_000;
 
 type Cached = { until: number; route?: Route; refusal?: Rejection };
 const routes = new Map<string, Cached>();
-const loading = new Map<string, Promise<Cached>>();
 
 /** The fresh time of the route cache: SENTINEL_ROUTE_TTL_MS when set (0 disables it), else ROUTE_FRESH_MS. */
 export function routeTtl(v: unknown): number {
@@ -55,9 +54,9 @@ export function routeTtl(v: unknown): number {
 }
 
 /**
- * The route of a host, from isolate memory when it was read within `ttlMs`. Concurrent misses
- * of a host share one D1 read. Refusals (unknown host, no deployment, offline) are kept too, so
- * a flood of requests to a stopped deployment does not reach D1 either.
+ * The route of a host, from isolate memory when it was read within `ttlMs`. Refusals (unknown
+ * host, no deployment, offline) are kept too, so a flood of requests to a stopped deployment
+ * does not reach D1 either.
  */
 export async function resolveRoute(db: D1Database, host: string | null, base: string, ttlMs: number = ROUTE_FRESH_MS): Promise<Route> {
   const key = host ? routeKeyForHost(host, base) : null;
@@ -66,21 +65,15 @@ export async function resolveRoute(db: D1Database, host: string | null, base: st
   const id = host!;
   let hit = routes.get(id);
   if (!hit || hit.until <= Date.now()) {
-    let p = loading.get(id);
-    if (!p) {
-      p = readRoute(db, key, host!)
-        .then((c) => {
-          const entry = { ...c, until: Date.now() + ttlMs };
-          if (ttlMs > 0) {
-            if (routes.size >= MAX_ROUTES) routes.clear();
-            routes.set(id, entry);
-          }
-          return entry;
-        })
-        .finally(() => loading.delete(id));
-      loading.set(id, p);
+    // each request that finds the route stale reads it itself: a promise shared with another
+    // request's I/O could be cancelled with that request
+    // the bound counts from before the read, so no answer is served more than ttlMs after it was asked
+    const asked = Date.now();
+    hit = { ...(await readRoute(db, key, id)), until: asked + ttlMs };
+    if (ttlMs > 0) {
+      if (routes.size >= MAX_ROUTES) routes.clear();
+      routes.set(id, hit);
     }
-    hit = await p;
   }
   if (hit.refusal) throw hit.refusal;
   return hit.route!;
