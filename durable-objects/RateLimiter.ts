@@ -28,6 +28,12 @@ export interface WindowCheck {
   limit: number;
   duration: number;
   cost: number;
+  /**
+   * Upgrade from the per-identifier layout (docs/ratelimiting.md, "Upgrading"): the name of the
+   * object that held this counter before. The first time this object sees `bucket`, it copies
+   * that object's windows (its bucket "") into `bucket` before evaluating, once.
+   */
+  legacy?: string;
 }
 
 export interface WindowOutcome {
@@ -57,7 +63,7 @@ export interface ReserveRequest extends LimitRequest {
 
 const DEFAULT_RESERVATION_TTL = 10_000;
 /** bound of the in-memory copy of slice counts (an object with very many buckets re-reads) */
-const MAX_KNOWN_COUNTS = 10_000;
+const MAX_KNOWN_COUNTS = 50_000;
 
 function countKey(bucket: string, duration: number, seq: number): string {
   return `${duration}\u0000${seq}\u0000${bucket}`;
@@ -77,6 +83,10 @@ export class RateLimiter extends DurableObject<Env> {
    * each write updates it, and any delete or refund drops it.
    */
   private readonly counts = new Map<string, number>();
+  /** buckets already imported from their legacy object (the durable record is the `imported` table) */
+  private readonly imported = new Set<string>();
+  /** imports in flight, so concurrent first touches of a bucket share one */
+  private readonly importing = new Map<string, Promise<void>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -100,6 +110,7 @@ export class RateLimiter extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS reservations_id ON reservations (id);
       CREATE INDEX IF NOT EXISTS reservations_expiry ON reservations (expires_at);
+      CREATE TABLE IF NOT EXISTS imported (bucket TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
@@ -108,6 +119,7 @@ export class RateLimiter extends DurableObject<Env> {
 
   /** Checks all-or-nothing and records them when every one passes. */
   async limit(req: LimitRequest): Promise<BatchOutcome> {
+    await this.importLegacy(req.checks);
     const { outcome, writes } = this.evaluate(req);
     if (outcome.passed) {
       this.apply(writes, req.now);
@@ -118,6 +130,7 @@ export class RateLimiter extends DurableObject<Env> {
 
   /** Like `limit`, but passing tokens stay provisional until `commit` (or `release`/expiry). */
   async reserve(req: ReserveRequest): Promise<BatchOutcome> {
+    await this.importLegacy(req.checks);
     const { outcome, writes } = this.evaluate(req);
     if (outcome.passed && writes.length > 0) {
       const expiresAt = Date.now() + (req.ttlMs ?? DEFAULT_RESERVATION_TTL);
@@ -190,6 +203,64 @@ export class RateLimiter extends DurableObject<Env> {
     }
     const nextExpiry = this.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM reservations").one().t;
     if (nextExpiry !== null) this.schedule(Math.max(nextExpiry, realNow + 1));
+  }
+
+  // ───────────────────────────── upgrade from the per-identifier layout ─────────────────────────────
+
+  /**
+   * Copies, once per bucket, the windows of the object that held the counter before (checks with
+   * `legacy`). This is the only await before evaluation; evaluation and the write still run
+   * synchronously after it, so counting stays exact. A failed import is retried by the next call.
+   */
+  private async importLegacy(checks: WindowCheck[]): Promise<void> {
+    let waits: Promise<void>[] | undefined;
+    for (const c of checks) {
+      if (!c.legacy || this.isImported(c.bucket)) continue;
+      let p = this.importing.get(c.bucket);
+      if (!p) {
+        p = this.importFrom(c.bucket, c.legacy).finally(() => this.importing.delete(c.bucket));
+        this.importing.set(c.bucket, p);
+      }
+      (waits ??= []).push(p);
+    }
+    if (waits) await Promise.all(waits);
+  }
+
+  private isImported(bucket: string): boolean {
+    if (this.imported.has(bucket)) return true;
+    const row = this.sql.exec("SELECT 1 FROM imported WHERE bucket = ?", bucket).toArray()[0];
+    if (row) this.rememberImported(bucket);
+    return !!row;
+  }
+
+  private rememberImported(bucket: string) {
+    if (this.imported.size >= MAX_KNOWN_COUNTS) this.imported.clear();
+    this.imported.add(bucket);
+  }
+
+  private async importFrom(bucket: string, legacyName: string): Promise<void> {
+    const ns = this.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>;
+    const old = await ns.get(ns.idFromName(legacyName)).inspect();
+    // synchronous from here: nothing can interleave between the check and the copy
+    if (this.isImported(bucket)) return;
+    const writes: Write[] = [];
+    for (const w of old.windows) {
+      if (w.bucket !== "" || w.tokens <= 0) continue;
+      this.sql.exec(
+        `INSERT INTO windows (bucket, duration, seq, tokens, touched) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (bucket, duration, seq) DO UPDATE SET tokens = tokens + excluded.tokens`,
+        bucket, w.duration, w.seq, w.tokens, w.seq * w.duration,
+      );
+      writes.push({ bucket, duration: w.duration, seq: w.seq, cost: w.tokens });
+    }
+    this.sql.exec("INSERT OR IGNORE INTO imported (bucket) VALUES (?)", bucket);
+    this.rememberImported(bucket);
+    if (writes.length > 0) {
+      this.counts.clear();
+      // garbage-collect the copied slices like any other (relative to the newest copied slice)
+      const newest = Math.max(...writes.map((w) => (w.seq + 1) * w.duration - 1));
+      this.scheduleForWrites(writes, Math.min(newest, Date.now()));
+    }
   }
 
   // ───────────────────────────── internals (all synchronous) ─────────────────────────────

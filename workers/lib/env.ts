@@ -7,7 +7,7 @@ export interface Env {
   ADMIN_KEY: string;
   /** Key-encryption key(s) for recoverable keys: "id:base64key[,id:base64key…]", first is current. */
   ENCRYPTION_KEYS?: string;
-  /** Set to "off" to bypass the in-memory and Cache API tiers (benchmarks of the cold path). */
+  /** "off" bypasses the in-memory and Cache API tiers; "keys-off" only for keys and keyspaces (benchmarks of the cold path). */
   CACHE_MODE?: string;
   /** Base domain of the Sentinel's generated hostnames (docs/sentinel.md); default `localhost`. */
   SENTINEL_BASE_DOMAIN?: string;
@@ -46,6 +46,8 @@ export interface Env {
   WEBHOOK_DLQ?: Queue<unknown>;
   /** First retry delay of a failed webhook delivery in ms (default 5000), doubling per attempt; tests shorten it. */
   WEBHOOK_RETRY_BASE_MS?: string;
+  /** Upgrade from per-identifier rate-limit objects: until this time (Unix ms or ISO) shards copy their live windows (docs/ratelimiting.md). */
+  RATELIMIT_LEGACY_UNTIL?: string;
   [binding: string]: unknown;
 }
 

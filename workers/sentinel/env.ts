@@ -23,6 +23,8 @@ export interface SentinelEnv {
   SENTINEL_BASE_DOMAIN?: string;
   /** reported in X-Unkey-Region as `cloudflare::<region>`; default the colo of the request */
   SENTINEL_REGION?: string;
+  /** how long an isolate serves a host's route from memory, ms (default and maximum 1000; 0: read D1 every request) */
+  SENTINEL_ROUTE_TTL_MS?: string;
   /** upstream deadline in ms (default and maximum 15 minutes) */
   SENTINEL_REQUEST_TIMEOUT_MS?: string;
   /** Self-hosted proxies in front of the Sentinel (IPs / CIDRs): only then is X-Forwarded-For read (lib/clientIp.ts). */

@@ -12,7 +12,7 @@ import { forwardableHeaders, REFUSED_METHODS, responseHeaders, withoutReserved }
 import { forwardedUrl, normalisePath } from "./path";
 import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { limitHeaders } from "./ratelimitHeaders";
-import { loadSnapshot, resolveRoute, type Route } from "./routing";
+import { loadSnapshot, resolveRoute, routeTtl, type Route } from "./routing";
 import { forward } from "./proxy";
 import { cpuTimeOf } from "./runtimeLogs";
 import { specFor } from "./specs";
@@ -81,7 +81,7 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const inbound = withoutReserved(request.headers);
   const clientIp = clientIpOf(request, env) ?? "";
   // 2. route
-  const route = await resolveRoute(env.DB, host, baseDomain(env));
+  const route = await resolveRoute(env.DB, host, baseDomain(env), routeTtl(env.SENTINEL_ROUTE_TTL_MS));
   const snap = await loadSnapshot(env.DB, route.deploymentId);
   const facts: RequestFacts = { method: request.method.toUpperCase(), path, url, headers: inbound };
   // 3. policies

@@ -4,10 +4,12 @@ import { routeKeyForHost } from "../lib/deploy/hostnames";
 import { Rejection } from "./errors";
 
 /**
- * Host → deployment. One D1 read per request answers which deployment a hostname serves right
- * now (a pinned deployment, or the environment's current one) and its status, so a promote or
- * rollback is seen by the very next request. The deployment's immutable parts (upstream,
- * policies, runtime settings) are kept in isolate memory by deployment id.
+ * Host → deployment. A D1 read answers which deployment a hostname serves (a pinned deployment,
+ * or the environment's current one) and its status; each isolate keeps that answer (or the
+ * refusal) for ROUTE_FRESH_MS, so a request awaits nothing remote while it is fresh, and a
+ * promote, rollback, stop or domain change is seen by every isolate within that bound (1 s;
+ * SENTINEL_ROUTE_TTL_MS overrides it, e.g. for tests). The deployment's immutable parts
+ * (upstream, policies, runtime settings) are kept in isolate memory by deployment id.
  */
 export interface Route {
   hostname: string;
@@ -45,9 +47,55 @@ WHERE r.hostname = ?1`;
 
 type RouteRow = { hostname: string; workspace_id: string; project_id: string; app_id: string; environment_id: string; deployment_id: string | null; status: string | null };
 
-export async function resolveRoute(db: D1Database, host: string | null, base: string): Promise<Route> {
+/** How long an isolate serves a host's route from memory: the documented bound on route changes. */
+export const ROUTE_FRESH_MS = 1_000;
+const MAX_ROUTES = 10_000;
+
+type Cached = { until: number; route?: Route; refusal?: Rejection };
+const routes = new Map<string, Cached>();
+
+/** The fresh time of the route cache: SENTINEL_ROUTE_TTL_MS when set (0 disables it), else ROUTE_FRESH_MS. */
+export function routeTtl(v: unknown): number {
+  const n = typeof v === "string" && v !== "" ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= 0 ? Math.min(n, ROUTE_FRESH_MS) : ROUTE_FRESH_MS;
+}
+
+/**
+ * The route of a host, from isolate memory when it was read within `ttlMs`. Refusals (unknown
+ * host, no deployment, offline) are kept too, so a flood of requests to a stopped deployment
+ * does not reach D1 either.
+ */
+export async function resolveRoute(db: D1Database, host: string | null, base: string, ttlMs: number = ROUTE_FRESH_MS): Promise<Route> {
   const key = host ? routeKeyForHost(host, base) : null;
   if (!key) throw new Rejection("routing:config_not_found", `No deployment is configured for the host '${host ?? ""}'.`);
+  // keyed by the host as sent, so an answer (and its message) is only reused for that spelling
+  const id = host!;
+  let hit = routes.get(id);
+  if (!hit || hit.until <= Date.now()) {
+    // each request that finds the route stale reads it itself: a promise shared with another
+    // request's I/O could be cancelled with that request
+    // the bound counts from before the read, so no answer is served more than ttlMs after it was asked
+    const asked = Date.now();
+    hit = { ...(await readRoute(db, key, id)), until: asked + ttlMs };
+    if (ttlMs > 0) {
+      if (routes.size >= MAX_ROUTES) routes.clear();
+      routes.set(id, hit);
+    }
+  }
+  if (hit.refusal) throw hit.refusal;
+  return hit.route!;
+}
+
+async function readRoute(db: D1Database, key: string, host: string): Promise<Omit<Cached, "until">> {
+  try {
+    return { route: await queryRoute(db, key, host) };
+  } catch (e) {
+    if (e instanceof Rejection) return { refusal: e };
+    throw e;
+  }
+}
+
+async function queryRoute(db: D1Database, key: string, host: string): Promise<Route> {
   const row = await db.prepare(ROUTE_SQL).bind(key).first<RouteRow>();
   if (!row) throw new Rejection("routing:config_not_found", `No deployment is configured for the host '${host}'.`);
   if (!row.deployment_id || !row.status) throw new Rejection("routing:deployment_not_found", "The environment behind this host has no deployment yet.");

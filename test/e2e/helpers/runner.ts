@@ -109,7 +109,9 @@ export function testSpec(dir: string, stateDir: string, o: RunnerOptions = {}) {
     sentinelPort: o.sentinelPort ?? 0,
     // LOCAL_DEV: local development (the portal may use a loopback request's own origin, lib/portal/origin.ts)
     vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, LOCAL_DEV: "1", ...o.vars },
-    sentinelVars: { APP_WORKER_BINDINGS: appWorkerBindings(dir), ...o.sentinelVars },
+    // SENTINEL_ROUTE_TTL_MS=0: e2e tests assert that the very next request sees a route change; the
+    // 1 s route cache itself is tested in test/workers/sentinel/routing.test.ts
+    sentinelVars: { APP_WORKER_BINDINGS: appWorkerBindings(dir), SENTINEL_ROUTE_TTL_MS: "0", ...o.sentinelVars },
     allowLocalDestinations: o.allowLocalDestinations ?? true,
     inspectorPort: o.inspectorPort,
     extraWorkers: [UPSTREAM_WORKER, ...(o.extraWorkers ?? [])],

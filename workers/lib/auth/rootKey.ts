@@ -81,6 +81,31 @@ function permissionSet(row: RootKeyRow): ReadonlySet<string> {
   return set;
 }
 
+/**
+ * Root key token → its SHA-256, per isolate. Most traffic reuses one root key, and hashing it
+ * (an async WebCrypto call) was the biggest fixed cost of a warm request after the body. A
+ * token stays here at most a minute after its first use and the isolate already holds every
+ * request's token while serving it; bounded, so a spray of bogus tokens only evicts.
+ */
+// A plain Map, not lru-cache's ttl (which arms a timer on every read to cache the clock).
+const TOKEN_HASH_TTL_MS = 60_000;
+const MAX_TOKEN_HASHES = 1_000;
+const tokenHashes = new Map<string, { hash: string; until: number }>();
+
+export async function rootKeyHash(token: string): Promise<string> {
+  const now = Date.now();
+  const hit = tokenHashes.get(token);
+  if (hit && hit.until > now) return hit.hash;
+  const hash = await sha256Base64(token);
+  if (tokenHashes.size >= MAX_TOKEN_HASHES) tokenHashes.clear();
+  // never extended on reads: a token leaves memory a minute after it was hashed
+  tokenHashes.set(token, { hash, until: now + TOKEN_HASH_TTL_MS });
+  return hash;
+}
+
+/** The context handed to handlers, built once per cached row (it holds no per-request state). */
+const contexts = new WeakMap<RootKeyRow, RootKeyContext>();
+
 /** Reads `Authorization: Bearer <token>`; the missing-header 400 wins over every auth error. */
 export function bearerToken(c: Context<AppEnv>): string {
   const header = c.req.header("authorization");
@@ -111,7 +136,7 @@ export function bearerToken(c: Context<AppEnv>): string {
  * HTTP routes (rootKeyAuth) and service-binding RPC. The workspace rate limit is the caller's.
  */
 export async function authenticateRootKey(env: Env, cache: TieredCache, token: string): Promise<RootKeyContext> {
-  const hash = await sha256Base64(token);
+  const hash = await rootKeyHash(token);
   const row = await cache.swr("rootKeyByHash", hash, () => loadRootKey(env.DB, hash));
   if (!row || row.deleted) {
     throw new ApiError("unkey/authentication/key_not_found", `${INVALID} We could not find the requested key.`);
@@ -129,14 +154,19 @@ export async function authenticateRootKey(env: Env, cache: TieredCache, token: s
   if (!row.workspace.enabled) {
     throw new ApiError("unkey/authorization/workspace_disabled", `${INVALID} The workspace is disabled.`);
   }
-  return {
-    id: row.id,
-    name: row.name,
-    workspaceId: row.workspaceId,
-    workspace: row.workspace,
-    fullAccess: row.fullAccess,
-    permissions: permissionSet(row),
-  };
+  let ctx = contexts.get(row);
+  if (!ctx) {
+    ctx = {
+      id: row.id,
+      name: row.name,
+      workspaceId: row.workspaceId,
+      workspace: row.workspace,
+      fullAccess: row.fullAccess,
+      permissions: permissionSet(row),
+    };
+    contexts.set(row, ctx);
+  }
+  return ctx;
 }
 
 /**

@@ -38,7 +38,8 @@ export interface CacheContext {
 export class TieredCache {
   constructor(
     private readonly ctx: CacheContext,
-    private readonly opts: { enabled?: boolean; now?: () => number } = {},
+    /** `bypass`: namespaces served straight from their loader (benchmarks of one cold tier) */
+    private readonly opts: { enabled?: boolean; bypass?: ReadonlySet<Namespace>; now?: () => number } = {},
   ) {}
 
   private now() {
@@ -47,7 +48,7 @@ export class TieredCache {
 
   /** Serve from cache, refreshing stale entries in the background; load on a miss. */
   async swr<T>(ns: Namespace, key: string, load: () => Promise<T>): Promise<T> {
-    if (this.opts.enabled === false) return load();
+    if (this.opts.enabled === false || this.opts.bypass?.has(ns)) return load();
     const id = `${ns}:${key}`;
     const now = this.now();
     let entry = memory.get(id);
@@ -79,7 +80,7 @@ export class TieredCache {
   }
 
   set(ns: Namespace, key: string, value: unknown): void {
-    if (this.opts.enabled === false) return;
+    if (this.opts.enabled === false || this.opts.bypass?.has(ns)) return;
     const { fresh, stale } = NAMESPACES[ns];
     const now = this.now();
     const entry: Entry = { value, freshUntil: now + fresh, staleUntil: now + stale };

@@ -6,8 +6,9 @@ import { workspaceHandle } from "./hostnames";
 import { chunks, generatedDeploymentRoute, generatedEnvironmentRoutes } from "./resources";
 
 /**
- * The Sentinel reads `gateway_routes` (joined with the environment's current deployment) on
- * every request, so route changes written here take effect on the next request; there is no
+ * The Sentinel reads `gateway_routes` (joined with the environment's current deployment) and
+ * keeps each host's answer in isolate memory for at most 1 s (workers/sentinel/routing.ts), so
+ * route changes written here take effect on every Sentinel isolate within 1 s; there is no
  * routing cache to invalidate.
  *
  * Regenerates the generated hostnames (live, environment, deployment) of the apps in scope

@@ -6,8 +6,10 @@ import type { BatchOutcome, RateLimiter, WindowCheck, WindowOutcome } from "../.
  * Client side of the RateLimiter Durable Object: names the objects and runs a set of checks
  * all-or-nothing, however many objects they touch.
  *
- * Sharding (one object per counter owner, see docs/ratelimiting.md):
- * - standalone API: (workspace, namespace id, identifier) — what `ratelimit.limit` counts;
+ * Sharding (see docs/ratelimiting.md, "Where counters live"):
+ * - standalone API: NAMESPACE_SHARDS objects per (workspace, namespace id); an identifier's
+ *   counters live in shard hash(identifier) mod NAMESPACE_SHARDS, its bucket there is the
+ *   identifier. A namespace with 100,000 identifiers is 64 objects, not 100,000;
  * - a key's named limits (key-level configs and inline limits): (workspace, key id);
  * - an identity's named limits, shared by all its keys: (workspace, identity id);
  * - the workspace API quota: (workspace).
@@ -20,10 +22,32 @@ export type CounterOwner =
   | { kind: "identity"; workspaceId: string; identityId: string }
   | { kind: "workspace"; workspaceId: string };
 
+/**
+ * Shards per namespace. Part of every shard's name: changing it starts fresh counters (live
+ * windows would be lost once), so it is a constant, not a setting.
+ */
+export const NAMESPACE_SHARDS = 64;
+
+/** FNV-1a over the UTF-16 code units: cheap, stable, spreads similar identifiers. */
+export function shardOf(identifier: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < identifier.length; i++) {
+    h ^= identifier.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % NAMESPACE_SHARDS;
+}
+
+/** The object a namespace identifier had before sharding (one per identifier, bucket ""). */
+export function legacyObjectName(o: { workspaceId: string; namespace: string; identifier: string }): string {
+  return JSON.stringify(["ns", o.workspaceId, o.namespace, o.identifier]);
+}
+
+/** The object holding an owner's counters. */
 export function objectName(o: CounterOwner): string {
   switch (o.kind) {
     case "namespace":
-      return JSON.stringify(["ns", o.workspaceId, o.namespace, o.identifier]);
+      return JSON.stringify(["nss", o.workspaceId, o.namespace, shardOf(o.identifier)]);
     case "key":
       return JSON.stringify(["key", o.workspaceId, o.keyId]);
     case "identity":
@@ -33,7 +57,23 @@ export function objectName(o: CounterOwner): string {
   }
 }
 
-export interface Check extends WindowCheck {
+/** The counter's name inside its object: namespace shards hold many identifiers. */
+export function bucketName(o: CounterOwner, bucket: string): string {
+  return o.kind === "namespace" ? (bucket === "" ? o.identifier : JSON.stringify([o.identifier, bucket])) : bucket;
+}
+
+/**
+ * Until this time (RATELIMIT_LEGACY_UNTIL, Unix ms or an ISO date) a shard's first touch of an
+ * identifier copies the live windows of its pre-sharding object. Unset: no copies.
+ */
+export function legacyUntil(env: Env): number {
+  const v = env.RATELIMIT_LEGACY_UNTIL;
+  if (typeof v !== "string" || v === "") return 0;
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  return Number.isFinite(n) ? n : 0;
+}
+
+export interface Check extends Omit<WindowCheck, "legacy"> {
   owner: CounterOwner;
 }
 
@@ -71,9 +111,12 @@ export async function limitAll(env: Env, checks: Check[], now: number): Promise<
     g.idx.push(i);
     groups.set(name, g);
   });
+  const migrating = Date.now() < legacyUntil(env);
   const toWindow = (i: number): WindowCheck => {
-    const { bucket, limit, duration, cost } = checks[i]!;
-    return { bucket, limit, duration, cost };
+    const { owner, bucket, limit, duration, cost } = checks[i]!;
+    const w: WindowCheck = { bucket: bucketName(owner, bucket), limit, duration, cost };
+    if (migrating && owner.kind === "namespace" && bucket === "") w.legacy = legacyObjectName(owner);
+    return w;
   };
   const results: WindowOutcome[] = new Array(checks.length);
   const list = [...groups.values()];
