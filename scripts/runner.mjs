@@ -32,12 +32,14 @@ async function harness(spec) {
     const prepared = spec.preparedDir ? readPrepared(spec.preparedDir) : undefined;
     const runner = await startRunner({ ...spec, prepared, onMigrations: undefined });
     process.send?.({ ready: { url: runner.url, sentinelUrl: runner.sentinelUrl, internal: runner.internal, stateDir: runner.stateDir, pid: process.pid } });
+    let stopping = false;
     const stop = async () => {
+      if (stopping) return;
+      stopping = true;
       await runner.stop();
       process.exit(0);
     };
-    process.prependListener("SIGTERM", stop);
-    process.prependListener("SIGINT", stop);
+    onStopSignals(stop);
     process.on("disconnect", stop); // the test process is gone: do not outlive it
   } catch (err) {
     process.send?.({ error: err instanceof RunnerError ? err.message : String(err?.stack ?? err) });
@@ -148,9 +150,19 @@ or
     await runner.stop();
     process.exit(0);
   }
-  // first in line: Miniflare's exit hooks (signal-exit) may end the process right after
-  process.prependListener("SIGINT", stop);
-  process.prependListener("SIGTERM", stop);
+  onStopSignals(stop);
+}
+
+/**
+ * Our stop alone on SIGINT/SIGTERM: Miniflare's exit hooks (signal-exit) would end the process
+ * in the same tick, before runner.stop() has let the last Queue batch reach the tables (a clean
+ * stop must lose no analytics event). runner.stop() disposes Miniflare itself.
+ */
+function onStopSignals(stop) {
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    for (const l of process.listeners(signal)) process.off(signal, l);
+    process.on(signal, stop);
+  }
 }
 
 /** `npm run dev`: rebundle and restart workerd (state kept) when a source file changes. */

@@ -130,11 +130,21 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
     server,
     port: server.address().port,
     url: `http://${host}:${server.address().port}`,
-    close: () =>
+    /** Stops accepting; requests in flight get up to graceMs to finish, then every socket closes. */
+    close: ({ graceMs = 0 } = {}) =>
       new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-        agent.destroy();
+        const force = () => {
+          server.closeAllConnections?.();
+          agent.destroy();
+        };
+        const timer = setTimeout(force, graceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          agent.destroy();
+          resolve();
+        });
+        server.closeIdleConnections?.();
+        if (graceMs === 0) force();
       }),
   };
 }

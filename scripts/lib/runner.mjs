@@ -194,7 +194,7 @@ export async function startRunner(opts = {}) {
   const host = opts.host ?? "127.0.0.1";
   let targets = { api: null, sentinel: null };
   const fronts = [];
-  const closeFronts = () => Promise.all(fronts.map((f) => f.close()));
+  const closeFronts = (o) => Promise.all(fronts.map((f) => f.close(o)));
   // The public ports first: a busy port fails now, before any work, and nobody else can take it.
   const listen = async (which, port, envName) => {
     try {
@@ -274,9 +274,15 @@ export async function startRunner(opts = {}) {
           throw err;
         }
       },
-      async stop() {
+      /**
+       * A clean stop loses nothing: no new requests, those in flight finish (up to 2 s), then the
+       * local Queue's last batch is delivered (max_batch_timeout is 1 s; Miniflare keeps queued
+       * messages in memory only, docs/analytics.md) before workerd goes.
+       */
+      async stop({ drainMs = 1500 } = {}) {
+        await closeFronts({ graceMs: 2000 });
         targets = { api: null, sentinel: null };
-        await closeFronts();
+        if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
         await mf.dispose().catch(() => {});
       },
     };

@@ -6,18 +6,31 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM helper shared with the scripts
 import { applyLocalMigrations, startWrangler } from "../../scripts/lib/wrangler.mjs";
 import { E2E_ADMIN_KEY, E2E_ENCRYPTION_KEYS } from "./helpers/server";
+import { startRunnerInstance } from "./helpers/runner";
 
 /**
  * Miniflare keeps Queue messages in memory: a stop right after the last answers used to drop
  * the events still queued (docs/analytics.md → What a crash or a stop can lose). The stop path
  * drains first, so a clean stop loses none.
  */
-describe("a clean stop loses no analytics events", () => {
+type Started = { url: string; stop(): Promise<void> };
+const starts: [string, (persistTo: string) => Promise<Started>][] = [
+  // what npm start runs: SIGTERM to the runner (scripts/lib/runner.mjs stop drains first)
+  ["the local runner", (stateDir) => startRunnerInstance({ stateDir })],
+  [
+    "wrangler dev of the API alone",
+    async (persistTo) => {
+      applyLocalMigrations({ persistTo });
+      return startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS } });
+    },
+  ],
+];
+
+describe.each(starts)("a clean stop of %s loses no analytics events", (_name, start) => {
   it("every verification answered before stop() is in key_verifications_v1 afterwards", async () => {
     const persistTo = mkdtempSync(path.join(tmpdir(), "keyforge-stop-"));
     try {
-      applyLocalMigrations({ persistTo });
-      const server = await startWrangler({ persistTo, vars: { ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS } });
+      const server = await start(persistTo);
       const post = async (op: string, body: unknown, token: string) => {
         const res = await fetch(`${server.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
         return { status: res.status, body: (await res.json()) as any };
