@@ -76,7 +76,9 @@ export default defineConfig({
           isolate: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // files wait on the runner's sockets far more than on the CPU: two at a time
+          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],

@@ -118,7 +118,10 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
   };
   server.on("upgrade", tunnel);
   server.on("connect", tunnel);
-  server.keepAliveTimeout = 5_000;
+  // longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the
+  // front is closing at that very moment ("other side closed"); as load balancers do (65 s)
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
