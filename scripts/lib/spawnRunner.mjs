@@ -16,7 +16,16 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
+    // its own process group: a SIGKILL reaches workerd too, never leaving it orphaned
+    detached: true,
   });
+  const killGroup = (signal) => {
+    try {
+      process.kill(-proc.pid, signal);
+    } catch {
+      proc.kill(signal);
+    }
+  };
   let output = "";
   const collect = (d) => {
     output += d;
@@ -28,7 +37,7 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
   proc.on("exit", () => (exited = true));
   const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      proc.kill("SIGKILL");
+      killGroup("SIGKILL");
       reject(new Error(`the runner did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     proc.on("message", (m) => {
@@ -46,7 +55,8 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
       if (exited) return resolve();
       proc.once("exit", () => resolve());
       proc.kill("SIGTERM");
-      setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+      // a clean stop drains for a few seconds (scripts/lib/runner.mjs); past that, the whole group
+      setTimeout(() => killGroup("SIGKILL"), 15_000).unref();
     });
-  return { ...ready, proc, logs: () => output, stop, kill: (signal = "SIGKILL") => proc.kill(signal) };
+  return { ...ready, proc, logs: () => output, stop, kill: (signal = "SIGKILL") => killGroup(signal) };
 }
