@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, request as httpRequest, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { startSentinelStack, type SentinelStack } from "./helpers/sentinel";
+import { rawExchange } from "./helpers/raw";
 
 /**
  * Attacks on the Sentinel's request handling (issue 14 items 3, 4, 5, 9, 10, 12), each through
@@ -61,19 +62,6 @@ function through(host: string, path: string, init: { method?: string; headers?: 
 }
 
 /** The raw bytes of one HTTP/1.1 exchange (for what node:http refuses to send). */
-function rawExchange(base: string, text: string): Promise<string> {
-  const { port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(port), "127.0.0.1");
-    const out: Buffer[] = [];
-    s.on("data", (d) => out.push(d));
-    s.on("end", () => resolve(Buffer.concat(out).toString()));
-    // the runtime may answer and reset before the whole request is written
-    s.on("error", (e) => (out.length > 0 ? resolve(Buffer.concat(out).toString()) : reject(e)));
-    s.write(text.replace(/\n/g, "\r\n"));
-  });
-}
-
 /** The request the origin saw last, after sending one through the Sentinel. */
 async function seenBy(host: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}) {
   const before = seen.length;

@@ -3,13 +3,14 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
-import { type AddressInfo, connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_ADMIN_KEY, E2E_ENCRYPTION_KEYS, startRunnerInstance, type RunnerInstance } from "../helpers/runner";
 import { startApi, type TestServer } from "../helpers/server";
 // @ts-expect-error plain ESM helper shared with the scripts
 import { ROOT } from "../../../scripts/lib/wrangler.mjs";
+import { rawExchange } from "../helpers/raw";
 
 async function call(base: string, op: string, body: unknown, token: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
@@ -156,18 +157,6 @@ describe("client IP: a client-sent CF-Connecting-IP never survives", () => {
     expect(res.body.headers["cf-connecting-ip"]).not.toBe("203.0.113.7");
   });
 });
-
-/** One raw HTTP/1.1 exchange (Connection: close), so headers fetch() would refuse can be sent. */
-function rawExchange(base: string, head: string): Promise<string> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname, () => socket.write(head.replace(/\n/g, "\r\n")));
-    let out = "";
-    socket.on("data", (d) => (out += d));
-    socket.on("close", () => resolve(out));
-    socket.on("error", () => resolve(out));
-  });
-}
 
 describe("the runner's front never ends on a client's request head", () => {
   let own: RunnerInstance;
