@@ -147,8 +147,8 @@ export function parseGatewayRequestMessage(body: unknown): GatewayRequestMessage
 type Owner = { workspace_id: string; project_id: string; app_id: string; environment_id: string };
 const owners = new Map<string, Owner | null>();
 
-/** Who a deployment belongs to (immutable, cached per isolate). */
-async function ownerOf(d1: D1Database, deploymentId: string): Promise<Owner | null> {
+/** Who a deployment belongs to (immutable, cached per isolate); request logs and runtime logs check it. */
+export async function ownerOf(d1: D1Database, deploymentId: string): Promise<Owner | null> {
   if (owners.has(deploymentId)) return owners.get(deploymentId)!;
   const row = await d1.prepare("SELECT workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?1").bind(deploymentId).first<Owner>();
   if (owners.size > 10_000) owners.clear();

@@ -1,5 +1,6 @@
 import { defineTableSet } from "../analytics/sql/tables";
 import type { Env } from "../env";
+import { ownerOf } from "./requestLog";
 
 /**
  * Runtime logs of code deployments (sentinel-deploy §4.2, docs/deploy.md). The Sentinel's
@@ -105,16 +106,6 @@ export function insertRuntimeLog(d1: D1Database, row: RuntimeLogRow): D1Prepared
   return d1.prepare(sql).bind(...COLUMNS.map((c) => row[c]));
 }
 
-type Owner = { workspace_id: string; project_id: string; app_id: string; environment_id: string };
-const owners = new Map<string, Owner | null>();
-
-async function ownerOf(d1: D1Database, deploymentId: string): Promise<Owner | null> {
-  if (owners.has(deploymentId)) return owners.get(deploymentId)!;
-  const row = await d1.prepare("SELECT workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?1").bind(deploymentId).first<Owner>();
-  if (owners.size > 10_000) owners.clear();
-  if (row) owners.set(deploymentId, row);
-  return row ?? null;
-}
 
 /** Lines accepted per workspace in the current minute, per isolate (an approximate cap, docs/deploy.md). */
 const minuteCounts = new Map<string, { minute: number; n: number }>();
