@@ -189,7 +189,7 @@ export const runtimeLogsV1 = sqliteTable(
     time: integer("time").notNull(),
     insertedAt: integer("inserted_at").notNull(),
     workspaceId: text("workspace_id").notNull(),
-    severity: text("severity").notNull(),
+    severity: text("severity", { enum: ["debug", "info", "warn", "error"] }).notNull(), // a TypeScript union only: no CHECK in SQLite
     message: text("message").notNull(),
     projectId: text("project_id").notNull(),
     appId: text("app_id").notNull(),

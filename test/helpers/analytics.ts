@@ -1,4 +1,4 @@
-import type { AnalyticsMessage, RatelimitEvent, VerificationEvent } from "../../workers/lib/analytics/events";
+import type { AnalyticsMessage, RatelimitEvent, VerificationEvent } from "../../workers/lib/analytics/messages";
 
 let seq = 0;
 

@@ -20,7 +20,7 @@ export interface Env {
   /** "1" in local development (npm start, test harnesses): the portal may use a loopback request's own origin. */
   LOCAL_DEV?: string;
   /** Analytics pipeline (docs/analytics.md): events Queue, its dead-letter queue, AE datasets. */
-  ANALYTICS_QUEUE?: Queue<import("./analytics/events").AnalyticsMessage>;
+  ANALYTICS_QUEUE?: Queue<import("./analytics/messages").AnalyticsMessage>;
   ANALYTICS_DLQ?: Queue<unknown>;
   AE_VERIFICATIONS?: AnalyticsEngineDataset;
   AE_RATELIMITS?: AnalyticsEngineDataset;

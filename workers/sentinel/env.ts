@@ -1,4 +1,4 @@
-import type { GatewayRequestRow } from "../lib/deploy/requestLog";
+import type { GatewayRequestRow, RuntimeLogRow } from "../lib/analytics/messages";
 import type { GatewayVerifyInput, GatewayVerifyResult } from "../lib/deploy/gatewayVerify";
 
 /** The API Worker's RPC surface as the Sentinel uses it (service binding `API`, entrypoint ApiEntrypoint). */
@@ -7,7 +7,7 @@ export interface ApiRpc {
   recordGatewayRequests(rows: GatewayRequestRow[]): Promise<void>;
   /** a code deployment's env (decrypted variables + system vars); ok false: it must not start */
   deploymentEnv(deploymentId: string): Promise<import("../lib/deploy/appEnv").AppEnvResult>;
-  recordRuntimeLogs(rows: import("../lib/deploy/runtimeLogs").RuntimeLogRow[]): Promise<void>;
+  recordRuntimeLogs(rows: RuntimeLogRow[]): Promise<void>;
 }
 
 /** Bindings of the Sentinel Worker (wrangler.sentinel.toml). */

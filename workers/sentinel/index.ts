@@ -1,6 +1,5 @@
 import { watchClient } from "./clientGone";
-import type { GatewayRequestRow } from "../lib/deploy/requestLog";
-import { headerLines, MAX_LOGGED_BODY, redactBody, redactedQuery } from "../lib/deploy/requestLog";
+import type { GatewayRequestRow } from "../lib/analytics/messages";
 import { baseDomain } from "../lib/deploy/hostnames";
 import { newId } from "../lib/ids";
 import type { SentinelEnv } from "./env";
@@ -14,6 +13,7 @@ import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { limitHeaders } from "./ratelimitHeaders";
 import { loadSnapshot, resolveRoute, routeTtl, type Route } from "./routing";
 import { forward } from "./proxy";
+import { headerLines, MAX_LOGGED_BODY, redactBody, redactedQuery } from "./redact";
 import { cpuTimeOf } from "./runtimeLogs";
 import { specFor } from "./specs";
 import { validateRequest } from "./openapi";

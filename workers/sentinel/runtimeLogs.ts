@@ -1,5 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { formatLogLine, severityOf, type RuntimeLogRow } from "../lib/deploy/runtimeLogs";
+import type { RuntimeLogRow } from "../lib/analytics/messages";
 import type { SentinelEnv } from "./env";
 
 /**
@@ -18,7 +18,42 @@ export interface TailProps {
   region: string;
 }
 
-export function rowsOfTraceItems(events: TraceItem[], p: TailProps, now = Date.now()): RuntimeLogRow[] {
+/** console.debug → debug, log/info → info, warn → warn, error/exceptions → error. */
+export function severityOf(level: string): RuntimeLogRow["severity"] {
+  if (level === "debug" || level === "trace") return "debug";
+  if (level === "warn") return "warn";
+  if (level === "error") return "error";
+  return "info";
+}
+
+/** One console call's arguments as a line, and a JSON line's fields as attributes. */
+export function formatLogLine(parts: unknown[]): { message: string; attributes: string } {
+  const message = parts.map((p) => (typeof p === "string" ? p : safeJson(p))).join(" ");
+  let attributes = "{}";
+  if (parts.length === 1 && parts[0] && typeof parts[0] === "object" && !Array.isArray(parts[0])) attributes = safeJson(parts[0]);
+  else if (parts.length === 1 && typeof parts[0] === "string") {
+    const t = parts[0].trim();
+    if (t.startsWith("{")) {
+      try {
+        const v = JSON.parse(t);
+        if (v && typeof v === "object" && !Array.isArray(v)) attributes = JSON.stringify(v);
+      } catch {
+        /* a line that only looks like JSON */
+      }
+    }
+  }
+  return { message, attributes };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function rowsOfTraceItems(events: Pick<TraceItem, "logs" | "exceptions">[], p: TailProps, now = Date.now()): RuntimeLogRow[] {
   const rows: RuntimeLogRow[] = [];
   const base = { workspace_id: p.workspaceId, project_id: p.projectId, app_id: p.appId, environment_id: p.environmentId, deployment_id: p.deploymentId, region: p.region, inserted_at: now };
   for (const ev of events) {

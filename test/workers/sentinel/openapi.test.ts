@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileSpec, parseSpecText, SpecError, validateRequest } from "../../../workers/sentinel/openapi";
 import { Rejection } from "../../../workers/sentinel/errors";
-import { redactBody } from "../../../workers/lib/deploy/requestLog";
+import { redactBody } from "../../../workers/sentinel/redact";
 
 const doc = {
   openapi: "3.0.3",

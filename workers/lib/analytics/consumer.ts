@@ -1,8 +1,8 @@
 /**
  * The analytics Queue consumer (docs/analytics.md). One invocation handles one batch:
  *
- * - every message is checked; a malformed one (it can never succeed) goes straight to the
- *   dead-letter queue and is acknowledged;
+ * - every message is checked against the Queue's contract (./messages.ts); a malformed one (it
+ *   can never succeed) goes straight to the dead-letter queue and is acknowledged;
  * - the good ones are written in ONE D1 batch (one transaction): raw rows with INSERT OR IGNORE
  *   keyed by the event id, tagged with this invocation's batch id; the per-minute/hour/day/month
  *   aggregates are then derived from the rows carrying that batch id only. A redelivered event
@@ -12,10 +12,11 @@
  *   hold back the others; retries back off exponentially and after `max_retries` (wrangler.toml)
  *   Cloudflare moves the message to the dead-letter queue.
  */
+import { getTableColumns, getTableName } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { gatewayRequestsV1, keyVerificationsV1, ratelimitsV1, runtimeLogsV1 } from "../../../schema/analytics";
 import type { Env } from "../env";
-import type { AnalyticsMessage, RatelimitEvent, VerificationEvent } from "./events";
-import { insertGatewayRequest, parseGatewayRequestMessage, type GatewayRequestMessage } from "../deploy/requestLog";
-import { insertRuntimeLog, parseRuntimeLogMessage, type RuntimeLogMessage } from "../deploy/runtimeLogs";
+import { parseMessage, type AnalyticsMessage, type AnalyticsMessageOf, type InsertRow, type RatelimitEvent, type TableRow, type VerificationEvent } from "./messages";
 
 const DAY = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -96,45 +97,12 @@ async function deadLetter(env: Env, msg: Message<unknown>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// validation
-
-const isStr = (v: unknown): v is string => typeof v === "string";
-const optStr = (v: unknown): v is string | null | undefined => v === undefined || v === null || typeof v === "string";
-const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const optNum = (v: unknown) => v === undefined || v === null || isNum(v);
-
-/** Returns the message when its shape is one we can write, else null (poison). */
-export function parseMessage(body: unknown): AnalyticsMessage | null {
-  if (!body || typeof body !== "object") return null;
-  const m = body as Record<string, unknown>;
-  if (m.v !== 1 || !isStr(m.id) || m.id.length === 0 || m.id.length > 128) return null;
-  // gateway request logs travel the same Queue (lib/deploy/requestLog)
-  if (m.type === "gateway_request") return parseGatewayRequestMessage(body) as unknown as AnalyticsMessage | null;
-  // runtime logs of code deployments (lib/deploy/runtimeLogs)
-  if (m.type === "runtime_log") return parseRuntimeLogMessage(body) as unknown as AnalyticsMessage | null;
-  const e = m.event as Record<string, unknown> | undefined;
-  if (!e || typeof e !== "object") return null;
-  if (!isStr(e.requestId) || !isNum(e.time) || !isStr(e.workspaceId) || e.workspaceId === "") return null;
-  if (m.type === "verification") {
-    if (!isStr(e.keySpaceId) || !isStr(e.keyId) || !isStr(e.outcome)) return null;
-    if (!optStr(e.identityId) || !optStr(e.externalId) || !optStr(e.region) || !optStr(e.source) || !optStr(e.appId)) return null;
-    if (!Array.isArray(e.tags) || !e.tags.every(isStr)) return null;
-    if (!optNum(e.spentCredits) || !optNum(e.latency)) return null;
-    return body as AnalyticsMessage;
-  }
-  if (m.type === "ratelimit") {
-    if (!isStr(e.namespaceId) || !isStr(e.identifier) || typeof e.passed !== "boolean") return null;
-    if (!optNum(e.cost) || !optNum(e.limit) || !optNum(e.duration) || !optNum(e.remaining) || !optNum(e.reset) || !optNum(e.latency)) return null;
-    if (!optStr(e.overrideId)) return null;
-    return body as AnalyticsMessage;
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
 // writing
 
-function verificationRow(id: string, e: VerificationEvent) {
+/** A raw row as the consumer writes it: every column but the batch id, which the insert adds. */
+type RawRow<T extends SQLiteTable> = Omit<TableRow<T>, "batch_id">;
+
+function verificationRow(id: string, e: VerificationEvent): RawRow<typeof keyVerificationsV1> {
   return {
     event_id: id,
     request_id: e.requestId,
@@ -154,7 +122,7 @@ function verificationRow(id: string, e: VerificationEvent) {
   };
 }
 
-function ratelimitRow(id: string, e: RatelimitEvent) {
+function ratelimitRow(id: string, e: RatelimitEvent): RawRow<typeof ratelimitsV1> {
   return {
     event_id: id,
     request_id: e.requestId,
@@ -163,9 +131,9 @@ function ratelimitRow(id: string, e: RatelimitEvent) {
     namespace_id: e.namespaceId,
     identifier: e.identifier,
     passed: e.passed ? 1 : 0,
-    cost: Math.trunc(e.cost ?? 1),
-    max_requests: Math.trunc(e.limit ?? 0),
-    duration: Math.trunc(e.duration ?? 0),
+    cost: Math.trunc(e.cost),
+    max_requests: Math.trunc(e.limit),
+    duration: Math.trunc(e.duration),
     remaining: Math.trunc(e.remaining ?? 0),
     reset_at: Math.trunc(e.reset ?? 0),
     override_id: e.overrideId ?? "",
@@ -173,10 +141,19 @@ function ratelimitRow(id: string, e: RatelimitEvent) {
   };
 }
 
-function insertIgnore(d1: D1Database, table: string, row: Record<string, unknown>, batchId: string) {
-  const cols = ["batch_id", ...Object.keys(row)];
-  const sql = `INSERT OR IGNORE INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`;
-  return d1.prepare(sql).bind(batchId, ...Object.values(row));
+const columnNames = new WeakMap<SQLiteTable, Set<string>>();
+
+/**
+ * INSERT OR IGNORE of one row, keyed by the table's primary key. Only the table's own columns
+ * are written (a row is typed, but a value may carry more at run time); absent ones take their
+ * default.
+ */
+function insertIgnore<T extends SQLiteTable>(d1: D1Database, table: T, row: InsertRow<T>): D1PreparedStatement {
+  let known = columnNames.get(table);
+  if (!known) columnNames.set(table, (known = new Set(Object.values(getTableColumns(table)).map((c) => c.name))));
+  const cols = Object.entries(row).filter(([name, value]) => known.has(name) && value !== undefined);
+  const sql = `INSERT OR IGNORE INTO ${getTableName(table)} (${cols.map(([name]) => name).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`;
+  return d1.prepare(sql).bind(...cols.map(([, value]) => value));
 }
 
 /** Adds this batch's new raw rows into one aggregate table. */
@@ -207,11 +184,30 @@ function rollup(
 export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promise<string[]> {
   const d1 = env.ANALYTICS_DB;
   const batchId = crypto.randomUUID();
-  const verifications = messages.filter((m): m is Extract<AnalyticsMessage, { type: "verification" }> => m.type === "verification");
-  const ratelimits = messages.filter((m): m is Extract<AnalyticsMessage, { type: "ratelimit" }> => m.type === "ratelimit");
+  const verifications: AnalyticsMessageOf<"verification">[] = [];
+  const ratelimits: AnalyticsMessageOf<"ratelimit">[] = [];
   const stmts: D1PreparedStatement[] = [];
+  for (const m of messages) {
+    switch (m.type) {
+      case "verification":
+        verifications.push(m);
+        break;
+      case "ratelimit":
+        ratelimits.push(m);
+        break;
+      // request and runtime logs: raw rows only, idempotent by request id / log id
+      case "gateway_request":
+        stmts.push(insertIgnore(d1, gatewayRequestsV1, m.event));
+        break;
+      case "runtime_log":
+        stmts.push(insertIgnore(d1, runtimeLogsV1, m.event));
+        break;
+      default:
+        m satisfies never;
+    }
+  }
   if (verifications.length) {
-    for (const m of verifications) stmts.push(insertIgnore(d1, "key_verifications_v1", verificationRow(m.id, m.event), batchId));
+    for (const m of verifications) stmts.push(insertIgnore(d1, keyVerificationsV1, { ...verificationRow(m.id, m.event), batch_id: batchId }));
     for (const g of GRAINS) {
       stmts.push(
         rollup(d1, "key_verifications_v1", `key_verifications_per_${g}_v1`, g, VERIFICATION_DIMS, [
@@ -222,7 +218,7 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
     }
   }
   if (ratelimits.length) {
-    for (const m of ratelimits) stmts.push(insertIgnore(d1, "ratelimits_v1", ratelimitRow(m.id, m.event), batchId));
+    for (const m of ratelimits) stmts.push(insertIgnore(d1, ratelimitsV1, { ...ratelimitRow(m.id, m.event), batch_id: batchId }));
     for (const g of GRAINS) {
       stmts.push(
         rollup(d1, "ratelimits_v1", `ratelimits_per_${g}_v1`, g, RATELIMIT_DIMS, [
@@ -235,15 +231,12 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
       );
     }
   }
-  // gateway request logs (lib/deploy/requestLog): raw rows only, idempotent by request id
-  for (const m of messages as unknown as GatewayRequestMessage[]) if (m.type === "gateway_request") stmts.push(insertGatewayRequest(d1, m.event));
-  for (const m of messages as unknown as RuntimeLogMessage[]) if (m.type === "runtime_log") stmts.push(insertRuntimeLog(d1, m.event));
   const newIdsStmt = d1
     .prepare("SELECT event_id FROM key_verifications_v1 WHERE batch_id = ?1 UNION ALL SELECT event_id FROM ratelimits_v1 WHERE batch_id = ?1")
     .bind(batchId);
   stmts.push(newIdsStmt);
-  const results = await d1.batch(stmts);
-  const fresh = new Set(((results[results.length - 1]?.results ?? []) as { event_id: string }[]).map((r) => r.event_id));
+  const results = await d1.batch<{ event_id: string }>(stmts);
+  const fresh = new Set((results[results.length - 1]?.results ?? []).map((r) => r.event_id));
   writeAnalyticsEngine(env, messages.filter((m) => fresh.has(m.id)));
   return [...fresh];
 }
@@ -301,7 +294,6 @@ export const RETENTION_TABLES: { table: string; grain: Grain | "raw" }[] = [
   { table: "ratelimits_v1", grain: "raw" },
   ...GRAINS.map((g) => ({ table: `ratelimits_per_${g}_v1`, grain: g })),
   { table: "gateway_requests_v1", grain: "raw" },
-  // runtime logs of code deployments (lib/deploy/runtimeLogs)
   { table: "runtime_logs_v1", grain: "raw" },
 ];
 

@@ -6,59 +6,16 @@
  * them to Analytics Engine and to the D1 analytics tables.
  */
 import type { Env } from "../env";
+import { writeEvents } from "./consumer";
+import type { AnalyticsMessage, RatelimitEvent, VerificationEvent } from "./messages";
 
-export interface VerificationEvent {
-  requestId: string;
-  /** Unix ms when the verification finished */
-  time: number;
-  workspaceId: string;
-  /** keyspace of the key (ks_…), not the api_… id */
-  keySpaceId: string;
-  keyId: string;
-  identityId?: string | null;
-  /** the identity's externalId, denormalised at write time */
-  externalId?: string | null;
-  /** the verify code: VALID, RATE_LIMITED, … */
-  outcome: string;
-  /** region / PoP that served the request (request.cf.colo) */
-  region?: string;
-  tags: string[];
-  spentCredits?: number;
-  /** "api" (keys.verifyKey) or "gateway" (Sentinel key-auth policy) */
-  source?: "api" | "gateway" | string;
-  /** the gateway app that verified the key; only with source "gateway" */
-  appId?: string | null;
-  /** verification latency in ms */
-  latency?: number;
-}
-
-export interface RatelimitEvent {
-  requestId: string;
-  time: number;
-  workspaceId: string;
-  namespaceId: string;
-  namespaceName: string;
-  identifier: string;
-  passed: boolean;
-  cost: number;
-  limit: number;
-  duration: number;
-  remaining?: number;
-  /** Unix ms when the window resets */
-  reset?: number;
-  overrideId?: string | null;
-  latency?: number;
-}
+// the emitters' parameter types; the Queue's whole contract is ./messages.ts
+export type { RatelimitEvent, VerificationEvent };
 
 export interface EventContext {
   env: Env;
   waitUntil(p: Promise<unknown>): void;
 }
-
-/** What travels through the Queue: one event per message, with its idempotency id. */
-export type AnalyticsMessage =
-  | { v: 1; type: "verification"; id: string; event: VerificationEvent }
-  | { v: 1; type: "ratelimit"; id: string; event: RatelimitEvent };
 
 /** Cloudflare Queues accept at most 100 messages per sendBatch. */
 const MAX_SEND_BATCH = 100;
@@ -111,14 +68,13 @@ function enqueue(ctx: EventContext, msg: AnalyticsMessage): void {
 }
 
 /**
- * Sends messages to the analytics Queue. Without a Queue binding (a deployment that did not
+ * Sends messages of any kind to the analytics Queue. Without a Queue binding (a deployment that did not
  * configure one) the events are written directly, so nothing is lost.
  */
 export async function publish(env: Env, messages: AnalyticsMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const queue = env.ANALYTICS_QUEUE;
   if (!queue) {
-    const { writeEvents } = await import("./consumer");
     await writeEvents(env, messages);
     return;
   }
@@ -129,7 +85,6 @@ export async function publish(env: Env, messages: AnalyticsMessage[]): Promise<v
     } catch (err) {
       // the Queue refused the batch: store the events directly rather than lose them
       console.error("analytics: Queue send failed, writing events directly", err);
-      const { writeEvents } = await import("./consumer");
       await writeEvents(env, chunk);
     }
   }

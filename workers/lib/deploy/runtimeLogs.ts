@@ -1,3 +1,5 @@
+import { publish } from "../analytics/events";
+import { parseRuntimeLogRow, type AnalyticsMessageOf, type RuntimeLogRow } from "../analytics/messages";
 import { defineTableSet } from "../analytics/sql/tables";
 import type { Env } from "../env";
 import { ownerOf } from "./requestLog";
@@ -8,25 +10,8 @@ import { ownerOf } from "./requestLog";
  * exception into a row and hands it to the API Worker (ApiEntrypoint.recordRuntimeLogs), which
  * checks the row's owner, applies the workspace caps and ships it through the analytics Queue;
  * the consumer writes `runtime_logs_v1` once per log id. analytics.getRuntimeLogs queries it.
+ * The row's type: lib/analytics/messages.ts.
  */
-export interface RuntimeLogRow {
-  log_id: string;
-  time: number;
-  inserted_at: number;
-  workspace_id: string;
-  severity: "debug" | "info" | "warn" | "error";
-  message: string;
-  project_id: string;
-  app_id: string;
-  environment_id: string;
-  deployment_id: string;
-  region: string;
-  /** JSON object; a JSON log line's own fields, else `{}` */
-  attributes_text: string;
-}
-
-const COLUMNS: (keyof RuntimeLogRow)[] = ["log_id", "time", "inserted_at", "workspace_id", "severity", "message", "project_id", "app_id", "environment_id", "deployment_id", "region", "attributes_text"];
-const SEVERITIES = new Set(["debug", "info", "warn", "error"]);
 
 /** Caps per workspace (docs/deploy.md "Limits"); Worker vars RUNTIME_LOG_LINES_PER_MINUTE / RUNTIME_LOG_MAX_LINE_BYTES override. */
 export const DEFAULT_LOG_LINES_PER_MINUTE = 6000;
@@ -37,75 +22,11 @@ export function logCaps(env: Record<string, unknown>) {
   return { linesPerMinute: n(env.RUNTIME_LOG_LINES_PER_MINUTE, DEFAULT_LOG_LINES_PER_MINUTE), maxLineBytes: n(env.RUNTIME_LOG_MAX_LINE_BYTES, DEFAULT_LOG_MAX_LINE_BYTES) };
 }
 
-/** console.debug → debug, log/info → info, warn → warn, error/exceptions → error. */
-export function severityOf(level: string): RuntimeLogRow["severity"] {
-  if (level === "debug" || level === "trace") return "debug";
-  if (level === "warn") return "warn";
-  if (level === "error") return "error";
-  return "info";
-}
-
-/** One console call's arguments as a line, and a JSON line's fields as attributes. */
-export function formatLogLine(parts: unknown[]): { message: string; attributes: string } {
-  const message = parts.map((p) => (typeof p === "string" ? p : safeJson(p))).join(" ");
-  let attributes = "{}";
-  if (parts.length === 1 && parts[0] && typeof parts[0] === "object" && !Array.isArray(parts[0])) attributes = safeJson(parts[0]);
-  else if (parts.length === 1 && typeof parts[0] === "string") {
-    const t = parts[0].trim();
-    if (t.startsWith("{")) {
-      try {
-        const v = JSON.parse(t);
-        if (v && typeof v === "object" && !Array.isArray(v)) attributes = JSON.stringify(v);
-      } catch {
-        /* a line that only looks like JSON */
-      }
-    }
-  }
-  return { message, attributes };
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 function truncate(s: string, maxBytes: number): string {
   const bytes = new TextEncoder().encode(s);
   if (bytes.byteLength <= maxBytes) return s;
   return new TextDecoder().decode(bytes.subarray(0, maxBytes)).replace(/\uFFFD$/, "") + "…[truncated]";
 }
-
-export function parseRuntimeLogRow(v: unknown): RuntimeLogRow | null {
-  if (!v || typeof v !== "object") return null;
-  const r = v as Record<string, unknown>;
-  for (const c of COLUMNS) {
-    if (c === "time" || c === "inserted_at" ? typeof r[c] !== "number" || !Number.isFinite(r[c]) : typeof r[c] !== "string") return null;
-  }
-  if (!r.log_id || !r.workspace_id || !SEVERITIES.has(r.severity as string)) return null;
-  return r as unknown as RuntimeLogRow;
-}
-
-export interface RuntimeLogMessage {
-  v: 1;
-  type: "runtime_log";
-  id: string;
-  event: RuntimeLogRow;
-}
-
-export function parseRuntimeLogMessage(body: unknown): RuntimeLogMessage | null {
-  const m = body as Record<string, unknown> | null;
-  if (!m || m.v !== 1 || m.type !== "runtime_log" || typeof m.id !== "string") return null;
-  return parseRuntimeLogRow(m.event) ? (m as unknown as RuntimeLogMessage) : null;
-}
-
-export function insertRuntimeLog(d1: D1Database, row: RuntimeLogRow): D1PreparedStatement {
-  const sql = `INSERT OR IGNORE INTO runtime_logs_v1 (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
-  return d1.prepare(sql).bind(...COLUMNS.map((c) => row[c]));
-}
-
 
 /** Lines accepted per workspace in the current minute, per isolate (an approximate cap, docs/deploy.md). */
 const minuteCounts = new Map<string, { minute: number; n: number }>();
@@ -129,7 +50,7 @@ function withinRate(workspaceId: string, now: number, perMinute: number): boolea
 export async function shipRuntimeLogs(env: Env, rows: unknown[]): Promise<void> {
   const caps = logCaps(env);
   const parsed = (Array.isArray(rows) ? rows.slice(0, 1000) : []).map(parseRuntimeLogRow).filter((r): r is RuntimeLogRow => r !== null);
-  const good: RuntimeLogMessage[] = [];
+  const good: AnalyticsMessageOf<"runtime_log">[] = [];
   const now = Date.now();
   for (const r of parsed) {
     const o = await ownerOf(env.DB, r.deployment_id);
@@ -139,8 +60,7 @@ export async function shipRuntimeLogs(env: Env, rows: unknown[]): Promise<void> 
     good.push({ v: 1, type: "runtime_log", id: `log_${r.log_id}`, event: row });
   }
   if (good.length === 0) return;
-  const { publish } = await import("../analytics/events");
-  await publish(env, good as unknown as Parameters<typeof publish>[1]);
+  await publish(env, good);
 }
 
 /** `runtime_logs_v1` for analytics.getRuntimeLogs (workspace filter injected). */

@@ -1,7 +1,8 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../../../workers/api/index";
-import { consumeAnalyticsBatch, enforceAnalyticsRetention, parseMessage, retryDelaySeconds, writeEvents } from "../../../../workers/lib/analytics/consumer";
+import { consumeAnalyticsBatch, enforceAnalyticsRetention, retryDelaySeconds, writeEvents } from "../../../../workers/lib/analytics/consumer";
+import { parseMessage, type AnalyticsMessage, type GatewayRequestRow, type RatelimitEvent, type RuntimeLogRow } from "../../../../workers/lib/analytics/messages";
 import { ratelimit, verification } from "../../../helpers/analytics";
 
 const GRAINS = ["minute", "hour", "day", "month"] as const;
@@ -181,5 +182,73 @@ describe("analytics queue consumer", () => {
     expect(points[0]!.indexes).toEqual([w]);
     expect(points[0]!.blobs).toContain("key_ae");
     expect(points[0]!.blobs).toContain('["x=1"]');
+  });
+});
+
+describe("the analytics message contract", () => {
+  const gatewayRow = (w: string): GatewayRequestRow => ({
+    request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`, time: Date.now(), workspace_id: w, project_id: "proj_1", app_id: "app_1",
+    environment_id: "env_1", deployment_id: "dep_1", instance_id: "o.example", region: "local", method: "GET", host: "a.localhost", path: "/",
+    query_string: "", query_params: "{}", request_headers: "[]", request_body: "", response_status: 200, response_headers: "[]",
+    response_body: "", user_agent: "", ip_address: "", total_latency: 3, instance_latency: 2, gateway_latency: 1,
+  });
+  const runtimeRow = (w: string): RuntimeLogRow => ({
+    log_id: crypto.randomUUID(), time: Date.now(), inserted_at: Date.now(), workspace_id: w, severity: "info", message: "hello",
+    project_id: "proj_1", app_id: "app_1", environment_id: "env_1", deployment_id: "dep_1", region: "local", attributes_text: "{}",
+  });
+  const rowCount = async (table: string, w: string) =>
+    (await env.ANALYTICS_DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE workspace_id = ?`).bind(w).first<{ n: number }>())!.n;
+
+  it("every kind on the Queue is written: verification, rate limit, gateway request, runtime log", async () => {
+    const w = ws();
+    const g = gatewayRow(w);
+    const r = runtimeRow(w);
+    const bodies = [
+      verification({ workspaceId: w }),
+      ratelimit({ workspaceId: w }),
+      { v: 1, type: "gateway_request", id: `evt_${g.request_id}`, event: g },
+      { v: 1, type: "runtime_log", id: `log_${r.log_id}`, event: r },
+    ];
+    const batch = createMessageBatch<unknown>("keyforge-analytics", bodies.map((body, i) => ({ id: `k${i}`, timestamp: new Date(), attempts: 1, body })));
+    const ctx = createExecutionContext();
+    await worker.queue!(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["k0", "k1", "k2", "k3"]);
+    for (const table of ["key_verifications_v1", "ratelimits_v1", "gateway_requests_v1", "runtime_logs_v1"]) expect(await rowCount(table, w), table).toBe(1);
+    const stored = await env.ANALYTICS_DB.prepare("SELECT cpu_time, total_latency FROM gateway_requests_v1 WHERE request_id = ?").bind(g.request_id).first();
+    expect(stored).toEqual({ cpu_time: null, total_latency: 3 });
+  });
+
+  it("a rate-limit message of the older, looser shape (no cost, limit, duration or namespace name) is still stored with its defaults", async () => {
+    const w = ws();
+    const { cost, limit, duration, namespaceName, ...older } = ratelimit({ workspaceId: w, passed: false }).event as RatelimitEvent;
+    void [cost, limit, duration, namespaceName];
+    const body = { v: 1, type: "ratelimit", id: `evt_old_${crypto.randomUUID()}`, event: { ...older, remaining: null, reset: null } };
+    const msg = parseMessage(body);
+    expect(msg).not.toBeNull();
+    await writeEvents(env, [msg!]);
+    const row = await env.ANALYTICS_DB.prepare("SELECT passed, cost, max_requests, duration, remaining, reset_at FROM ratelimits_v1 WHERE workspace_id = ?").bind(w).first();
+    expect(row).toEqual({ passed: 0, cost: 1, max_requests: 0, duration: 0, remaining: 0, reset_at: 0 });
+  });
+
+  it("a row's extra properties never reach the SQL, whether the message was checked or not", async () => {
+    const w = ws();
+    const smuggled = { ...gatewayRow(w), "x) VALUES (1); --": 1, batch_id: "forged" };
+    const body = { v: 1, type: "gateway_request", id: "evt_smuggled", event: smuggled };
+    const checked = parseMessage(body);
+    expect(checked?.type === "gateway_request" && Object.keys(checked.event)).not.toContain("batch_id");
+    expect(Object.keys(parseMessage({ ...verification({ workspaceId: w }), extra: 1 })!)).toEqual(["v", "type", "id", "event"]);
+    // writeEvents trusts its caller's types; a value carrying more than its type still writes only the table's columns
+    await writeEvents(env, [body as AnalyticsMessage]);
+    expect(await rowCount("gateway_requests_v1", w)).toBe(1);
+  });
+
+  it("refuses a row kind whose row misses a column or has a severity outside the four", () => {
+    const w = ws();
+    const { path, ...noPath } = gatewayRow(w);
+    void path;
+    expect(parseMessage({ v: 1, type: "gateway_request", id: "evt_1", event: noPath })).toBeNull();
+    expect(parseMessage({ v: 1, type: "runtime_log", id: "log_1", event: { ...runtimeRow(w), severity: "fatal" } })).toBeNull();
+    expect(parseMessage({ v: 1, type: "runtime_log", id: "log_1", event: runtimeRow(w) })).not.toBeNull();
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { call, newWorkspace } from "../../../helpers/harness";
 import { db } from "../../../../workers/lib/db";
 import { deleteUnreferencedBundles, storeBundle } from "../../../../workers/lib/deploy/bundle";
-import { formatLogLine, shipRuntimeLogs, type RuntimeLogRow } from "../../../../workers/lib/deploy/runtimeLogs";
+import type { RuntimeLogRow } from "../../../../workers/lib/analytics/messages";
+import { shipRuntimeLogs } from "../../../../workers/lib/deploy/runtimeLogs";
 import { checkOutboundDestination } from "../../../../workers/lib/deploy/outbound";
 import type { Env } from "../../../../workers/lib/env";
 
@@ -72,12 +73,6 @@ describe("runtime log rows", () => {
     await shipRuntimeLogs({ ...e, ANALYTICS_QUEUE: undefined, RUNTIME_LOG_LINES_PER_MINUTE: "3" }, rows);
     const n = await env.ANALYTICS_DB.prepare("SELECT count(*) AS n FROM runtime_logs_v1 WHERE workspace_id = ?1").bind(mine.workspaceId).first<{ n: number }>();
     expect(n?.n).toBe(3);
-  });
-
-  it("JSON log lines become attributes_text", () => {
-    expect(formatLogLine(['{"user":"u1","n":2}'])).toEqual({ message: '{"user":"u1","n":2}', attributes: '{"user":"u1","n":2}' });
-    expect(formatLogLine([{ a: 1 }])).toEqual({ message: '{"a":1}', attributes: '{"a":1}' });
-    expect(formatLogLine(["plain", 3])).toEqual({ message: "plain 3", attributes: "{}" });
   });
 });
 

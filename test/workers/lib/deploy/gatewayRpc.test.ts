@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { call, newApi, newWorkspace } from "../../../helpers/harness";
 import { gatewayVerifyKey } from "../../../../workers/lib/deploy/gatewayVerify";
-import { shipGatewayRequests, type GatewayRequestRow } from "../../../../workers/lib/deploy/requestLog";
+import type { GatewayRequestRow } from "../../../../workers/lib/analytics/messages";
+import { shipGatewayRequests } from "../../../../workers/lib/deploy/requestLog";
 
 async function deployment(policies: unknown[] = []) {
   const { rootKey, workspaceId } = await newWorkspace();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { call, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
-import { shipGatewayRequests, type GatewayRequestRow } from "../../../../../workers/lib/deploy/requestLog";
+import type { GatewayRequestRow } from "../../../../../workers/lib/analytics/messages";
+import { shipGatewayRequests } from "../../../../../workers/lib/deploy/requestLog";
 
 /** A project with one deployment and `n` logged requests (written without the Queue). */
 async function projectWithLogs(rootKey: string, slug: string, paths: string[]) {
