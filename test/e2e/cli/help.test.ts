@@ -4,8 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM module of the CLI
 import { GROUPS, operationId } from "../../../cli/src/operations.js";
-import path from "node:path";
-import { CLI, CLI_NODE, ROOT, runCli, tempHome } from "./run";
+import { CLI_NODE, ROOT, runCli, tempHome } from "./run";
 
 const home = tempHome();
 

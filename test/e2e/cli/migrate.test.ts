@@ -24,6 +24,10 @@ function legacyKeys(count: number, tag: string) {
     return { i, plaintext, hash: sha256b64(plaintext) };
   });
 }
+function legacyPair(tag: string) {
+  const [a, b] = legacyKeys(2, tag);
+  return [a!, b!] as const;
+}
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 
@@ -69,18 +73,18 @@ describe("unkey api keys migrate-keys", () => {
     expect(out.data.failed).toEqual([]);
     expect(out.meta.requestIds).toHaveLength(8);
     const byHash = new Map(out.data.migrated.map((m: any) => [m.hash, m.keyId]));
-    expect(byHash.get(keys[1999].hash)).toMatch(/^key_/);
+    expect(byHash.get(keys[1999]!.hash)).toMatch(/^key_/);
   });
 
   it("the migrated keys verify with their plaintext", async () => {
-    for (const k of [keys[0], keys[1], keys[777], keys[1998], keys[1999]]) {
+    for (const k of [keys[0]!, keys[1]!, keys[777]!, keys[1998]!, keys[1999]!]) {
       const r = await cli(["api", "keys", "verify-key", "--key", k.plaintext, "--output", "json"]);
       expect(r.code, r.stdout).toBe(0);
       const data = r.json().data;
       expect(data).toMatchObject({ valid: true, code: "VALID" });
       if (k.i % 2) expect(data).toMatchObject({ name: `legacy-${k.i}`, meta: { n: k.i } });
     }
-    const wrong = await cli(["api", "keys", "verify-key", "--key", keys[0].plaintext + "x", "--output", "json"]);
+    const wrong = await cli(["api", "keys", "verify-key", "--key", keys[0]!.plaintext + "x", "--output", "json"]);
     expect(wrong.json().data).toMatchObject({ valid: false, code: "NOT_FOUND" });
   });
 
@@ -90,7 +94,7 @@ describe("unkey api keys migrate-keys", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Migrated 0 of 2000 keys in 20 request\(s\)/m);
     expect(r.stdout).toMatch(/^Failed: 2000$/m);
-    expect(r.stdout).toContain(`  ${keys[0].hash}  hash already in use`);
+    expect(r.stdout).toContain(`  ${keys[0]!.hash}  hash already in use`);
     expect(readFileSync(failedFile, "utf8").trim().split("\n")).toHaveLength(2000);
   });
 
@@ -105,7 +109,7 @@ describe("unkey api keys migrate-keys", () => {
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^Migrated 30 of 30 keys in 1 request\(s\)/m);
     expect(r.stdout).toMatch(/^Failed: 0$/m);
-    const v = await cli(["api", "keys", "verify-key", "--key", csvKeys[0].plaintext, "--permissions", "docs.read AND docs.write", "--output", "json"]);
+    const v = await cli(["api", "keys", "verify-key", "--key", csvKeys[0]!.plaintext, "--permissions", "docs.read AND docs.write", "--output", "json"]);
     expect(v.json().data).toMatchObject({ valid: true, name: "csv-0", meta: { source: "csv" }, identity: { externalId: "tenant_0" } });
   });
 
@@ -127,7 +131,7 @@ describe("unkey api keys migrate-keys", () => {
 
   it("checks the whole file before sending and names the bad lines", async () => {
     const broken = path.join(home, "broken.jsonl");
-    const [a, b] = legacyKeys(2, "broken");
+    const [a, b] = legacyPair("broken");
     writeFileSync(broken, [JSON.stringify({ hash: a.hash }), "{not json", "", JSON.stringify({ name: "no hash" }), JSON.stringify({ hash: b.hash })].join("\n"));
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", broken]);
     expect(r.code).toBe(1);
@@ -139,7 +143,7 @@ describe("unkey api keys migrate-keys", () => {
   });
 
   it("reports a malformed or repeated hash with its own reason, does not send it, and migrates the rest", async () => {
-    const [a, b] = legacyKeys(2, "shape");
+    const [a, b] = legacyPair("shape");
     const f = path.join(home, "shapes.jsonl");
     const hex = createHash("sha256").update("hex-key").digest("hex");
     writeFileSync(f, [{ hash: a.hash }, { hash: "not-a-hash" }, { hash: a.hash }, { hash: hex }, { hash: b.hash }].map((k) => JSON.stringify(k)).join("\n"));
@@ -168,7 +172,7 @@ describe("unkey api keys migrate-keys", () => {
   });
 
   it("--keys-json with a malformed hash names it and sends nothing", async () => {
-    const [k] = legacyKeys(1, "inline-bad");
+    const k = legacyKeys(1, "inline-bad")[0]!;
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--hash", "sha256_hex", "--keys-json", JSON.stringify([{ hash: "abc" }, { hash: k.hash }])]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("--keys-json: 2 key(s) cannot be migrated; nothing was sent.");
@@ -180,7 +184,7 @@ describe("unkey api keys migrate-keys", () => {
 
   it("stops with the API's error when the migration does not exist", async () => {
     const one = path.join(home, "one.jsonl");
-    writeFileSync(one, JSON.stringify({ hash: legacyKeys(1, "x")[0].hash }) + "\n");
+    writeFileSync(one, JSON.stringify({ hash: legacyKeys(1, "x")[0]!.hash }) + "\n");
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", "mig_doesnotexist", "--api-id", apiId, "--file", one]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Not found: The requested Migration does not exist/);
@@ -189,7 +193,7 @@ describe("unkey api keys migrate-keys", () => {
   });
 
   it("sends --keys-json in one request and prints the envelope, as Unkey's CLI does", async () => {
-    const [k] = legacyKeys(1, "inline");
+    const k = legacyKeys(1, "inline")[0]!;
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--keys-json", JSON.stringify([{ hash: k.hash }]), "--output", "json"]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.json()).toMatchObject({ meta: { requestId: expect.stringMatching(/^req_/) }, data: { migrated: [{ hash: k.hash }], failed: [] } });

@@ -27,22 +27,23 @@ export interface Block {
 /** The shell blocks of a Markdown text, each with the `<!-- doc-test: … -->` comments above it. */
 export function extractBlocks(file: string, text: string): Block[] {
   const lines = text.split("\n");
+  const line = (n: number) => lines[n] ?? "";
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = FENCE.exec(lines[i]);
+    const open = FENCE.exec(line(i));
     if (!open) continue;
-    const indent = open[1].length;
+    const indent = (open[1] ?? "").length;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]); j++) body.push(lines[j].slice(Math.min(indent, lines[j].search(/\S|$/))));
+    for (; j < lines.length && !/^\s*```\s*$/.test(line(j)); j++) body.push(line(j).slice(Math.min(indent, line(j).search(/\S|$/))));
     const block: Block = { file, line: i + 1, code: body.join("\n"), mode: "run", env: [] };
     // directives: the HTML comments directly above the fence (blank lines between are allowed)
     for (let k = i - 1; k >= 0; k--) {
-      const l = lines[k].trim();
+      const l = line(k).trim();
       if (l === "") continue;
       const m = /^<!--\s*doc-test:\s*(\S+)\s*(.*?)\s*-->$/.exec(l);
       if (!m) break;
-      const [, directive, arg] = m;
+      const [, directive, arg = ""] = m;
       if (directive === "syntax" || directive === "skip") Object.assign(block, { mode: directive, reason: arg || undefined });
       else if (directive === "expect-fail") block.mode = "expect-fail";
       else if (directive === "env") block.env.unshift(arg);

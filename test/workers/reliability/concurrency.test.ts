@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, evictDurableObject, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, evictDurableObject, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { consumeAnalyticsBatch } from "../../../workers/lib/analytics/consumer";
 import { usageLimiter } from "../../../workers/lib/keys/credits";

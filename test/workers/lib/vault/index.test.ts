@@ -59,7 +59,8 @@ describe("vault", () => {
     const ws = `ws_vault_${crypto.randomUUID().slice(0, 8)}`;
     const sealed = await encryptKey(e, d, ws, "sk_x", "key:k");
     const bytes = Uint8Array.from(atob(sealed.encrypted.slice("v2:".length)), (ch) => ch.charCodeAt(0));
-    bytes[bytes.length - 1] ^= 1;
+    const last = bytes.length - 1;
+    bytes[last] = (bytes[last] ?? 0) ^ 1;
     const tampered = "v2:" + btoa(String.fromCharCode(...bytes));
     const out = await decryptKeys(e, d, ws, [{ keyId: "t", encrypted: tampered, encryptionKeyId: sealed.encryptionKeyId, boundTo: "key:k" }]);
     expect(out.size).toBe(0);

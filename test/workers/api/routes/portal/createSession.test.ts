@@ -4,6 +4,8 @@ import { call, errorType, newApi, newWorkspace, rootKeyWith } from "../../../../
 import { sha256Base64 } from "../../../../../workers/lib/crypto";
 import { portalWorld } from "./fixtures";
 
+type AuditRow = { actor_type: string; actor_id: string; actor_meta: string; targets: string; meta: string; user_agent: string };
+
 describe("portal.createSession", () => {
   it("returns a ps_ id and a portal URL carrying a pst_ code, stored only as a hash, with no-store headers", async () => {
     const w = await portalWorld();
@@ -34,7 +36,7 @@ describe("portal.createSession", () => {
     const res = await call("portal.createSession", { portal: w.slug, externalId: "user_alice", scopes: ["keys:read", "keys:reroll"] }, w.ws.rootKey);
     const log = await env.DB.prepare("SELECT * FROM audit_logs WHERE workspace_id = ? AND event = 'portal.session.create'")
       .bind(w.ws.workspaceId)
-      .first<Record<string, string>>();
+      .first<AuditRow>();
     expect(log).not.toBeNull();
     expect(log!.actor_type).toBe("rootkey");
     const targets = JSON.parse(log!.targets);

@@ -4,6 +4,8 @@ import { call, errorType } from "../../../../helpers/harness";
 import { sha256Base64 } from "../../../../../workers/lib/crypto";
 import { mintCode, portalWorld } from "./fixtures";
 
+type AuditRow = { actor_type: string; actor_id: string; actor_meta: string; targets: string; meta: string; user_agent: string };
+
 const INVALID = "Session is invalid, expired, or has already been used.";
 
 describe("portal.exchangeCode", () => {
@@ -31,7 +33,7 @@ describe("portal.exchangeCode", () => {
     await call("portal.exchangeCode", { code }, null, { "user-agent": "exchange-test" });
     const log = await env.DB.prepare("SELECT * FROM audit_logs WHERE workspace_id = ? AND event = 'portal.session.exchange'")
       .bind(w.ws.workspaceId)
-      .all<Record<string, string>>();
+      .all<AuditRow>();
     expect(log.results).toHaveLength(1);
     expect(log.results[0]).toMatchObject({ actor_type: "system", actor_id: sessionId, user_agent: "exchange-test" });
     expect(JSON.parse(log.results[0]!.targets)).toEqual([{ type: "portalSession", id: sessionId }]);

@@ -4,6 +4,8 @@ import { call, errorType } from "../../../../helpers/harness";
 import { sha256Base64 } from "../../../../../workers/lib/crypto";
 import { portalCall, portalWorld, signIn } from "./fixtures";
 
+type AuditRow = { actor_type: string; actor_id: string; actor_meta: string; targets: string; meta: string; user_agent: string };
+
 const keyRow = (id: string) => env.DB.prepare("SELECT * FROM keys WHERE id = ?").bind(id).first<Record<string, any>>();
 
 describe("portal.rerollKey", () => {
@@ -50,7 +52,7 @@ describe("portal.rerollKey", () => {
     const res = await portalCall("portal.rerollKey", { keyId: w.alice.keyId, expiration: 60_000 }, token);
     const log = await env.DB.prepare("SELECT * FROM audit_logs WHERE workspace_id = ? AND event = 'key.reroll'")
       .bind(w.ws.workspaceId)
-      .first<Record<string, string>>();
+      .first<AuditRow>();
     expect(log).toMatchObject({ actor_type: "portalEndUser", actor_id: "user_alice" });
     expect(JSON.parse(log!.actor_meta)).toMatchObject({ portalId: w.portalId, portalSessionId: sessionId });
     const targets = JSON.parse(log!.targets).map((t: { id: string }) => t.id);
