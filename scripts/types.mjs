@@ -19,9 +19,14 @@ const WORKERS = [
   { name: "SentinelBindings", out: "workers/sentinel/worker-configuration.d.ts", configs: ["wrangler.sentinel.toml", "wrangler.toml"] },
 ];
 
+// The secrets are typed by hand in env.ts: wrangler would add whatever a developer's .dev.vars,
+// .env or (with CLOUDFLARE_INCLUDE_PROCESS_ENV) shell holds, so the output would differ per machine.
+const NO_SECRETS = ["--env-file=/dev/null"];
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_INCLUDE_PROCESS_ENV: "false" };
+
 for (const w of WORKERS) {
-  const args = ["wrangler", "types", w.out, ...w.configs.flatMap((c) => ["-c", c]), `--env-interface=${w.name}`, "--include-runtime=false", "--strict-vars=false"];
-  const run = spawnSync("npx", args, { cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const args = ["wrangler", "types", w.out, ...w.configs.flatMap((c) => ["-c", c]), `--env-interface=${w.name}`, "--include-runtime=false", "--strict-vars=false", ...NO_SECRETS];
+  const run = spawnSync("npx", args, { cwd: root, encoding: "utf8", env });
   if (run.status !== 0) {
     process.stderr.write(run.stdout + run.stderr);
     process.exit(run.status ?? 1);
