@@ -61,7 +61,7 @@ export default defineConfig({
         resolve: { alias: packageAliases },
         test: {
           name: "workers",
-          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts", "test/packages/**/*.test.ts"],
+          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/packages/**/*.test.ts"],
           setupFiles: ["./test/setup/applyMigrations.ts"],
           testTimeout: 30_000,
         },
