@@ -41,3 +41,10 @@ export function appWorkerBinding(env: SentinelEnv, name: string): Fetcher | unde
   const binding: unknown = Reflect.get(env, name);
   return typeof binding === "object" && binding !== null && "fetch" in binding && typeof binding.fetch === "function" ? (binding as Fetcher) : undefined;
 }
+
+/**
+ * Compile-time check that the API Worker's ApiEntrypoint (what the generated `API` binding
+ * type names) offers the surface the Sentinel calls: a changed signature fails the typecheck.
+ */
+type Holds<T extends true> = T;
+export type ApiRpcIsServed = Holds<InstanceType<typeof import("../api/index").ApiEntrypoint> extends ApiRpc ? true : false>;
