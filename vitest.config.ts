@@ -64,7 +64,7 @@ export default defineConfig({
         resolve: { alias: packageAliases },
         test: {
           name: "workers",
-          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/schema/**/*.test.ts", "test/packages/**/*.test.ts"],
+          include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/packages/**/*.test.ts"],
           setupFiles: ["./test/setup/applyMigrations.ts"],
           isolate: false,
           testTimeout: 30_000,

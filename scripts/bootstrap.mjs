@@ -50,11 +50,11 @@ try {
     headers: { authorization: `Bearer ${values.ADMIN_KEY}`, "content-type": "application/json" },
     body: JSON.stringify({ name }),
   });
-} catch (err) {
+} catch (/** @type {any} */ err) {
   console.error(`Could not reach ${url} (${err.cause?.code ?? err.message}). Is \`npm start\` running?`);
   process.exit(1);
 }
-const body = await res.json();
+const body = /** @type {any} */ (await res.json());
 if (!res.ok) {
   console.error(`createWorkspace failed (${res.status}): ${body.error?.detail ?? JSON.stringify(body)}`);
   process.exit(1);

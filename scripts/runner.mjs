@@ -41,7 +41,7 @@ async function harness(spec) {
     };
     onStopSignals(stop);
     process.on("disconnect", stop); // the test process is gone: do not outlive it
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     process.send?.({ error: err instanceof RunnerError ? err.message : String(err?.stack ?? err) });
     process.exitCode = 1;
     process.disconnect?.();
@@ -100,7 +100,7 @@ async function main() {
       onMigrations: (binding, files) => console.log(`Applied D1 migrations to ${binding}: ${files.join(", ")}`),
       onRequest: (which, req, status, ms) => console.log(`[${which}] ${req.method} ${req.url.split("?")[0]} ${status} (${ms} ms)`),
     });
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     console.error(err instanceof RunnerError ? err.message : err);
     process.exit(1);
   }
@@ -114,7 +114,7 @@ async function main() {
   try {
     await probe(`${runner.url}/v2/liveness`);
     await probe(`${runner.sentinelUrl}/`);
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     console.error(`Not ready: ${err.message}`);
     await runner.stop();
     process.exit(1);
@@ -159,7 +159,7 @@ or
  * stop must lose no analytics event). runner.stop() disposes Miniflare itself.
  */
 function onStopSignals(stop) {
-  for (const signal of ["SIGINT", "SIGTERM"]) {
+  for (const signal of /** @type {NodeJS.Signals[]} */ (["SIGINT", "SIGTERM"])) {
     for (const l of process.listeners(signal)) process.off(signal, l);
     process.on(signal, stop);
   }
@@ -178,7 +178,7 @@ function watchSources(runner) {
       console.log("Change detected: rebuilding…");
       await runner.reload(await prepare({ outDir: BUNDLE_DIR }));
       console.log(`Reloaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    } catch (err) {
+    } catch (/** @type {any} */ err) {
       console.error(`Reload failed (still serving the last good build until the next change):\n${err.message ?? err}`);
     }
     running = false;

@@ -43,6 +43,7 @@ export function jsonArray(out) {
 }
 
 function parseArgs(argv) {
+  /** @type {{ dryRun: boolean; configs: string[]; help?: boolean }} */
   const out = { dryRun: false, configs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -99,7 +100,8 @@ export function setIdInToml(text, { table, matchKey, matchValue, idKey, id }) {
   const anyHeader = /^\s*\[/;
   const keyLine = (key) => new RegExp(`^(\\s*)${key}\\s*=\\s*(["'])(.*?)\\2\\s*(#.*)?$`);
   const out = [];
-  let block = null; // { start, matchIdx, idIdx, matches }
+  /** @type {{ matches: boolean; matchIdx: number; idIdx?: number } | null} */
+  let block = null;
   const flush = () => {
     if (!block || !block.matches) return;
     const idLine = `${idKey} = "${id}"`;
@@ -112,7 +114,7 @@ export function setIdInToml(text, { table, matchKey, matchValue, idKey, id }) {
   for (const line of lines) {
     if (anyHeader.test(line)) {
       flush();
-      block = header.test(line) ? { matches: false } : null;
+      block = header.test(line) ? { matches: false, matchIdx: -1 } : null;
       out.push(line);
       continue;
     }
@@ -145,6 +147,7 @@ function main() {
   const log = (s = "") => process.stdout.write(s + "\n");
 
   /** Runs (or, dry, prints) one wrangler command; returns { ok, out }. */
+  /** @param {string[]} argv @param {{ input?: string; config?: string; okIf?: RegExp }} [opts] */
   const wrangler = (argv, { input, config, okIf } = {}) => {
     const full = config ? [...argv, "-c", config] : argv;
     log(`$ wrangler ${full.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ")}`);
@@ -295,7 +298,7 @@ function main() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     main();
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     process.stderr.write(`setup:cloudflare: ${err.message}\n`);
     process.exitCode = 1;
   }

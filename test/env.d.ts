@@ -5,6 +5,11 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       TEST_ANALYTICS_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      // the test-only bindings vitest.config.ts adds
+      RPC_CLIENT: Fetcher;
+      KEYFORGE: Service<typeof import("../workers/api/index").ApiEntrypoint>;
+      FUZZ_RUNS: string;
+      RATELIMIT_ACCURACY: string;
     }
   }
 }

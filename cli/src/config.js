@@ -27,12 +27,12 @@ export function readConfig(file) {
   let text;
   try {
     text = readFileSync(file, "utf8");
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     throw new CliError(`cannot read config file ${file}: ${err.message}`);
   }
   try {
     return parseToml(text);
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     throw new CliError(`config file ${file} is not valid TOML: ${err.message.split("\n")[0]}`);
   }
 }
@@ -41,6 +41,9 @@ export function readConfig(file) {
  * Stores the root key (and, when given, the API URL): the directory is created with mode 0700,
  * the file is written with mode 0600 (and re-chmodded, in case it existed with looser bits).
  * Other settings in the file stay.
+ * @param {string} file
+ * @param {string} rootKey
+ * @param {{ apiUrl?: string }} [opts]
  */
 export function storeRootKey(file, rootKey, { apiUrl } = {}) {
   const dir = path.dirname(file);

@@ -87,7 +87,7 @@ function readConfig(file) {
   const text = readFileSync(file, "utf8");
   try {
     return file.endsWith(".toml") ? parseToml(text) : parseJsonc(text);
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     throw new CliError(`cannot read ${file}: ${err.message.split("\n")[0]}`);
   }
 }

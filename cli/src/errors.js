@@ -4,6 +4,10 @@
  * failures worth retrying (unreachable server, 429, 5xx).
  */
 export class CliError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ lines?: string[]; envelope?: unknown; status?: number; transient?: boolean }} [opts]
+   */
   constructor(message, { lines, envelope, status, transient = false } = {}) {
     super(message);
     this.name = "CliError";

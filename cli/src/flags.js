@@ -61,7 +61,7 @@ export function parseInt64(flagName, raw) {
 export function parseJsonFlag(flagName, raw) {
   try {
     return JSON.parse(raw);
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     throw new CliError(`invalid JSON for --${flagName}: ${err.message}`);
   }
 }

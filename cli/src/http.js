@@ -8,6 +8,7 @@ const TIMEOUT_MS = 60_000;
  * Sends one RPC call. Resolves to `{ status, body, requestId, tookMs }` for every HTTP answer
  * that carries JSON (success or error envelope); throws a CliError when the server cannot be
  * reached or does not answer with JSON.
+ * @param {{ apiUrl: string; operationId: string; body?: unknown; token: string; timeoutMs?: number; onUploadProgress?: (sent: number, total: number) => void }} call
  */
 export async function callApi({ apiUrl, operationId, body, token, timeoutMs = TIMEOUT_MS, onUploadProgress }) {
   const url = `${apiUrl}/v2/${operationId}`;
@@ -27,7 +28,7 @@ export async function callApi({ apiUrl, operationId, body, token, timeoutMs = TI
       ...(onUploadProgress ? { body: progressStream(json, onUploadProgress), duplex: "half" } : { body: json }),
       signal: AbortSignal.timeout(timeoutMs),
     });
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     const reason = err?.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (err?.cause?.code ?? err?.cause?.message ?? err.message);
     throw new CliError(`cannot reach ${apiUrl}: ${reason}`, { transient: true });
   }
@@ -72,7 +73,7 @@ export async function getStatus(url, timeoutMs = 10_000) {
     const res = await fetch(url, { method: "GET", signal: AbortSignal.timeout(timeoutMs), headers: { "user-agent": `unkey-cli/${VERSION}` } });
     await res.arrayBuffer();
     return { status: res.status, tookMs: Math.round(performance.now() - started) };
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     const reason = err?.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (err?.cause?.code ?? err?.cause?.message ?? err.message);
     return { error: reason, tookMs: Math.round(performance.now() - started) };
   }

@@ -121,7 +121,7 @@ export async function main(argv) {
   const args = normaliseArgs(argv.slice(2), longOptionNames(program));
   try {
     await program.parseAsync(args, { from: "user" });
-  } catch (err) {
+  } catch (/** @type {any} */ err) {
     if (err instanceof CommanderError) {
       // help and version exit 0; every parse error (already printed by commander) exits 1
       process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0 ? 0 : 1;

@@ -90,7 +90,7 @@ function csvValue(kind, column, raw) {
     case "json":
       try {
         return JSON.parse(raw);
-      } catch (err) {
+      } catch (/** @type {any} */ err) {
         throw new Error(`${column}: invalid JSON (${err.message})`);
       }
   }
@@ -120,7 +120,7 @@ export async function* readKeyFile(file, format) {
         let value;
         try {
           value = JSON.parse(trimmed);
-        } catch (err) {
+        } catch (/** @type {any} */ err) {
           throw new Error(`invalid JSON (${err.message})`);
         }
         yield { line: lineNo, key: checkKey(typeof value === "string" ? { hash: value } : value) };
@@ -146,7 +146,7 @@ export async function* readKeyFile(file, format) {
         key[FIELD_OF[col] ?? col] = csvValue(CSV_COLUMNS[col], col, col === "hash" ? raw.trim() : raw);
       });
       yield { line: lineNo, key: checkKey(key) };
-    } catch (err) {
+    } catch (/** @type {any} */ err) {
       yield { line: lineNo, error: err.message };
     }
   }

@@ -73,7 +73,7 @@ async function post(op, body, token, host) {
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(host ? { host } : {}) },
     body: JSON.stringify(body),
   });
-  const json = await res.json().catch(() => null);
+  const json = /** @type {any} */ (await res.json().catch(() => null));
   return { status: res.status, body: json, ms: performance.now() - started };
 }
 

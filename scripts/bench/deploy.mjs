@@ -35,7 +35,7 @@ try {
 
   const call = async (op, body, token) => {
     const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-    const json = await res.json();
+    const json = /** @type {any} */ (await res.json());
     if (res.status >= 300) throw new Error(`${op}: ${res.status} ${JSON.stringify(json)}`);
     return json.data;
   };
@@ -62,7 +62,7 @@ try {
     child.stdout.on("data", (d) => (s += d));
     child.on("exit", (code) => (code === 0 ? resolve(s) : reject(new Error(s))));
   });
-  const codeHost = /http:\/\/(\S+)/.exec(out)[1];
+  const codeHost = /** @type {RegExpExecArray} */ (/http:\/\/(\S+)/.exec(out))[1];
   let first;
   do first = await get({ host: codeHost });
   while (first.status !== 200);

@@ -2,7 +2,7 @@
 // The peer a self-hoster would pick: a minimal Node HTTP server answering the same
 // `ratelimit.limit` contract with rate-limiter-flexible over Redis. argv: <port> <redisPort>
 import { createServer } from "node:http";
-import Redis from "ioredis";
+import { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 
 const [port, redisPort] = process.argv.slice(2).map(Number);
@@ -33,7 +33,7 @@ createServer((req, res) => {
       try {
         const r = await limiter.consume(identifier, cost);
         send(200, { meta: { requestId: "req_peer" }, data: { success: true, limit, remaining: r.remainingPoints, reset: Date.now() + r.msBeforeNext } });
-      } catch (r) {
+      } catch (/** @type {any} */ r) {
         if (r instanceof Error) throw r;
         send(200, { meta: { requestId: "req_peer" }, data: { success: false, limit, remaining: 0, reset: Date.now() + r.msBeforeNext } });
       }

@@ -62,7 +62,7 @@ function log(...a) {
 
 async function post(url, body, token, headers = {}) {
   const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json().catch(() => null) };
+  return { status: res.status, body: /** @type {any} */ (await res.json().catch(() => null)) };
 }
 
 // The scenario travels in a file: 10,000 request bodies on the command line exceed the
@@ -108,6 +108,7 @@ log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 async function startStack() {
   const readyFile = path.join(work, `ready-${Date.now()}.json`);
   const logFile = path.join(work, "server.log");
+  /** @type {Record<string, any>[]} the runner's workers spec (scripts/lib/runner.mjs) */
   const workers = [
     { worker: 0, vars: { ADMIN_KEY }, noQueueConsumers: !args["with-consumer"] },
     { worker: 0, name: "keyforge-api-cold", vars: { ADMIN_KEY, CACHE_MODE: "keys-off" }, routes: ["cold.bench/*"], noQueueConsumers: true },
@@ -140,18 +141,18 @@ async function startStack() {
     url,
     logs: () => readFileSync(logFile, "utf8"),
     stop: () =>
-      new Promise((resolve) => {
+      /** @type {Promise<void>} */ (new Promise((resolve) => {
         if (exited) return resolve();
         proc.once("exit", () => resolve());
         proc.kill("SIGTERM");
         setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
-      }),
+      })),
   };
 }
 
 const stack = await startStack();
 cleanups.push(() => stack.stop());
-const routes = new Set(Object.keys((await (await fetch(`${stack.url}/openapi.json`)).json()).paths));
+const routes = new Set(Object.keys(/** @type {any} */ (await (await fetch(`${stack.url}/openapi.json`)).json()).paths));
 const has = (op) => routes.has(`/v2/${op}`);
 const auth = { authorization: `Bearer ${seeded.rootKey}`, "content-type": "application/json" };
 

@@ -80,16 +80,16 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
           res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
         } catch (err) {
           ures.destroy();
-          return res.destroy(err);
+          return res.destroy(/** @type {Error} */ (err));
         }
         ures.pipe(res);
         ures.on("end", () => onRequest?.(req, ures.statusCode, Date.now() - started));
       });
-    } catch (err) {
+    } catch (/** @type {any} */ err) {
       // a request head Node refuses to send on is the client's fault; it must never end the runner
       return badRequest(res, `The request head cannot be forwarded (${err.code ?? err.message}).`);
     }
-    upstream.on("error", (err) => {
+    upstream.on("error", (/** @type {NodeJS.ErrnoException} */ err) => {
       if (!res.headersSent) {
         res.writeHead(502, { "content-type": "text/plain" });
         res.end(`runner: upstream error (${err.code ?? err.message})\n`);
@@ -122,20 +122,23 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
   // front is closing at that very moment ("other side closed"); as load balancers do (65 s)
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise((resolve, reject) => {
+  /** @type {Promise<void>} */
+  const listening = new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
+  await listening;
+  const address = /** @type {import("node:net").AddressInfo} */ (server.address());
   return {
     server,
-    port: server.address().port,
-    url: `http://${host}:${server.address().port}`,
+    port: address.port,
+    url: `http://${host}:${address.port}`,
     /** Stops accepting; requests in flight get up to graceMs to finish, then every socket closes. */
     close: ({ graceMs = 0 } = {}) =>
-      new Promise((resolve) => {
+      /** @type {Promise<void>} */ (new Promise((resolve) => {
         const force = () => {
           server.closeAllConnections?.();
           agent.destroy();
@@ -148,6 +151,6 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
         });
         server.closeIdleConnections?.();
         if (graceMs === 0) force();
-      }),
+      })),
   };
 }

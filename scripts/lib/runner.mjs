@@ -56,11 +56,12 @@ function spawnAsync(script, args, env) {
  * Bundles each config with `wrangler deploy --dry-run` into outDir/<worker name>/ and records
  * the Miniflare options wrangler derives from it. Returns (and writes outDir/prepared.json)
  * { workers: [{ config, name, bundleDir, options, d1: [{ binding, id, migrationsDir }] }] }.
+ * @param {{ outDir: string; configs?: string[] }} opts
  */
-export async function prepare({ outDir, configs = [API_CONFIG, SENTINEL_CONFIG] } = {}) {
+export async function prepare({ outDir, configs = [API_CONFIG, SENTINEL_CONFIG] }) {
   mkdirSync(outDir, { recursive: true });
   buildAssets(); // wrangler.toml [assets]: the /reference renderer, copied from node_modules
-  const tomls = configs.map((c) => parse(readFileSync(path.resolve(ROOT, c), "utf8")));
+  const tomls = configs.map((c) => /** @type {Record<string, any>} */ (parse(readFileSync(path.resolve(ROOT, c), "utf8"))));
   const [options] = await Promise.all([
     spawnAsync(path.join(ROOT, "scripts/lib/wranglerOptions.mjs"), configs).then((out) => JSON.parse(out)),
     ...configs.map((c, i) => spawnAsync(WRANGLER, ["deploy", "--dry-run", "--outdir", path.join(outDir, tomls[i].name), "-c", c])),
@@ -97,6 +98,8 @@ export function outboundNetwork(allowLocalDestinations) {
 /**
  * v4-shaped Miniflare options of one prepared Worker: its bundle as the script, plus extra vars,
  * service bindings and the outbound service.
+ * @param {{ options: Record<string, any>; name: string; bundleDir: string }} w a prepared Worker
+ * @param {{ vars?: Record<string, string>; services?: Record<string, unknown>; routes?: string[]; name?: string; noQueueConsumers?: boolean; outbound?: boolean; directSocket?: boolean }} [extra]
  */
 export function workerOptions(w, { vars = {}, services = {}, routes, name, noQueueConsumers = false, outbound = true, directSocket = false } = {}) {
   const o = structuredClone(w.options);
@@ -192,6 +195,8 @@ function portInUse(which, port, envName) {
  */
 export async function startRunner(opts = {}) {
   const host = opts.host ?? "127.0.0.1";
+  /** @typedef {{ host: string; port: number; headers?: Record<string, string> }} Target */
+  /** @type {{ api: Target | null; sentinel: Target | null }} where the fronts forward (set once Miniflare is ready) */
   let targets = { api: null, sentinel: null };
   const fronts = [];
   const closeFronts = (o) => Promise.all(fronts.map((f) => f.close(o)));
@@ -201,7 +206,7 @@ export async function startRunner(opts = {}) {
       const f = await startFront({ host, port, token: opts.token, target: () => targets[which], onRequest: opts.onRequest && ((req, s, ms) => opts.onRequest(which, req, s, ms)) });
       fronts.push(f);
       return f;
-    } catch (err) {
+    } catch (/** @type {any} */ err) {
       await closeFronts();
       if (err.code === "EADDRINUSE") throw portInUse(which === "api" ? "API" : "Sentinel", port, envName);
       throw err;
@@ -219,6 +224,8 @@ export async function startRunner(opts = {}) {
 
     const build = (p) => {
       const [api, sentinel] = p.workers;
+      // Miniflare v4 options as wrangler derived them (prepared.json): plain JSON, not typed
+      /** @type {any[]} */
       const workers = [workerOptions(api, { vars: { ...local, ...opts.vars } })];
       if (sentinel) workers.push(workerOptions(sentinel, { vars: { ...local, ...opts.sentinelVars }, services: opts.sentinelServices, directSocket: true }));
       workers.push(...(opts.extraWorkers ?? []), egressWorker(!!opts.allowLocalDestinations));
@@ -237,7 +244,9 @@ export async function startRunner(opts = {}) {
     const ready = async (p) => {
       const entry = await mf.ready;
       await migrateAll(mf, p, opts.onMigrations);
+      /** @type {{ api: string; sentinel: string | null }} */
       const internal = { api: entry.href.replace(/\/$/, ""), sentinel: null };
+      /** @type {{ api: Target; sentinel: Target | null }} */
       const next = { api: { host: entry.hostname, port: Number(entry.port) }, sentinel: null };
       if (p.workers[1]) {
         const direct = await mf.unsafeGetDirectURL(p.workers[1].name);

@@ -10,6 +10,8 @@ const CLI = path.join(ROOT, "scripts/runner.mjs");
 /**
  * spec: startRunner's options (JSON-able) plus { preparedDir } (bundles from prepare()).
  * Returns { url, sentinelUrl, internal, stateDir, pid, proc, logs(), stop(), kill(signal) }.
+ * @param {Record<string, unknown>} spec
+ * @param {{ timeoutMs?: number; env?: Record<string, string>; onOutput?: (chunk: string) => void }} [opts]
  */
 export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutput } = {}) {
   const proc = spawn(process.execPath, [CLI, "--spec", JSON.stringify(spec)], {
@@ -21,7 +23,7 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
   });
   const killGroup = (signal) => {
     try {
-      process.kill(-proc.pid, signal);
+      process.kill(-(/** @type {number} */ (proc.pid)), signal);
     } catch {
       proc.kill(signal);
     }
@@ -31,8 +33,9 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
     output += d;
     onOutput?.(d);
   };
-  proc.stdout.on("data", collect);
-  proc.stderr.on("data", collect);
+  // stdio "pipe": both streams exist
+  proc.stdout?.on("data", collect);
+  proc.stderr?.on("data", collect);
   let exited = false;
   proc.on("exit", () => (exited = true));
   const ready = await new Promise((resolve, reject) => {
@@ -40,7 +43,7 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
       killGroup("SIGKILL");
       reject(new Error(`the runner did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
-    proc.on("message", (m) => {
+    proc.on("message", (/** @type {{ ready?: unknown; error?: string }} */ m) => {
       clearTimeout(timer);
       if (m.ready) resolve(m.ready);
       else reject(new Error(`the runner failed to start: ${m.error}\n${output}`));
@@ -51,12 +54,12 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
     });
   });
   const stop = () =>
-    new Promise((resolve) => {
+    /** @type {Promise<void>} */ (new Promise((resolve) => {
       if (exited) return resolve();
       proc.once("exit", () => resolve());
       proc.kill("SIGTERM");
       // a clean stop drains for a few seconds (scripts/lib/runner.mjs); past that, the whole group
       setTimeout(() => killGroup("SIGKILL"), 15_000).unref();
-    });
+    }));
   return { ...ready, proc, logs: () => output, stop, kill: (signal = "SIGKILL") => killGroup(signal) };
 }

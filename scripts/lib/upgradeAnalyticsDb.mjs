@@ -18,7 +18,10 @@ const GRAINS = ["minute", "hour", "day", "month"];
 const VERIFICATION_DIMS = ["workspace_id", "time", "key_space_id", "identity_id", "external_id", "key_id", "outcome", "source", "app_id", "tags"];
 const RATELIMIT_DIMS = ["workspace_id", "time", "namespace_id", "identifier"];
 
-/** Every moved table: `key` = conflict target, `add` = measures summed on conflict (rollups). */
+/**
+ * Every moved table: `key` = conflict target, `add` = measures summed on conflict (rollups).
+ * @type {{ name: string; key: string[]; add?: string[] }[]}
+ */
 export const MOVED_TABLES = [
   { name: "key_verifications_v1", key: ["event_id"] },
   ...GRAINS.map((g) => ({ name: `key_verifications_per_${g}_v1`, key: VERIFICATION_DIMS, add: ["count", "spent_credits"] })),
@@ -54,6 +57,7 @@ export function localNeedsUpgrade(persistTo) {
   return false;
 }
 
+/** @param {{ config?: string; persistTo?: string; remote?: boolean; batchSize?: number; log?: (line: string) => void }} [opts] */
 export function upgradeAnalyticsDb({ config = "wrangler.toml", persistTo, remote = false, batchSize = 2000, log = console.log } = {}) {
   if (!remote && !localNeedsUpgrade(persistTo ?? path.join(ROOT, ".wrangler", "state"))) return { moved: 0 };
   const where = remote ? ["--remote"] : ["--local", ...(persistTo ? ["--persist-to", persistTo] : [])];

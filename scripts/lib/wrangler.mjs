@@ -40,6 +40,7 @@ export function wranglerSync(args, opts = {}) {
  * older version left in DB move there (upgradeAnalyticsDb), then the main database, whose
  * migrations drop the old analytics tables once they are empty.
  */
+/** @param {{ config?: string; persistTo?: string }} [opts] */
 export function applyLocalMigrations({ config = "wrangler.toml", persistTo } = {}) {
   const apply = (binding) => {
     const args = ["d1", "migrations", "apply", binding, "--local", "-c", config];
@@ -53,13 +54,14 @@ export function applyLocalMigrations({ config = "wrangler.toml", persistTo } = {
   return apply("DB");
 }
 
+/** @returns {Promise<number>} */
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on("error", reject);
     srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import("node:net").AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -70,6 +72,7 @@ export async function freePort() {
  * registry is the checkout's own (.wrangler/registry) unless WRANGLER_REGISTRY_PATH says
  * otherwise, so it never binds to another checkout's Workers.
  * Returns { url, port, proc, stop(), logs() }.
+ * @param {{ configs?: string[]; port?: number; persistTo?: string; vars?: Record<string, string>; readyPath?: string; timeoutMs?: number; extraArgs?: string[]; stdio?: "pipe" | "inherit" }} [opts]
  */
 export async function startWrangler({
   configs = ["wrangler.toml"],
@@ -118,13 +121,13 @@ export async function startWrangler({
     // the answer, the Queue delivers within max_batch_timeout (1 s), the consumer writes in ms
     // (docs/analytics.md → What a crash or a stop can lose). `drainMs: 0` stops at once.
     stop: ({ drainMs = 1500 } = {}) =>
-      new Promise((resolve) => {
+      /** @type {Promise<void>} */ (new Promise((resolve) => {
         if (exited) return resolve();
         proc.once("exit", () => resolve());
         setTimeout(() => {
           proc.kill("SIGTERM");
           setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
         }, drainMs);
-      }),
+      })),
   };
 }

@@ -5,5 +5,6 @@
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
+// @ts-expect-error envFiles is read by wrangler (options?.envFiles) but missing from its declared options
 const out = process.argv.slice(2).map((config) => unstable_getMiniflareWorkerOptions(path.resolve(config), undefined, { envFiles: [] }).workerOptions);
 process.stdout.write(JSON.stringify(out));

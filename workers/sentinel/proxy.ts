@@ -1,7 +1,7 @@
 import type { Upstream } from "../../schema/deploy";
 import { forwardProblem } from "../lib/destinations";
 import { Rejection } from "./errors";
-import type { SentinelEnv } from "./env";
+import { appWorkerBinding, type SentinelEnv } from "./env";
 import type { DeploymentSnapshot } from "./routing";
 import { codeWorker } from "./code";
 
@@ -45,11 +45,11 @@ export async function forward(env: SentinelEnv, snap: DeploymentSnapshot, inboun
     }
   }
   if ("worker" in upstream) {
-    const binding = env[upstream.worker] as { fetch?: unknown } | undefined;
-    if (!binding || typeof binding.fetch !== "function") {
+    const binding = appWorkerBinding(env, upstream.worker);
+    if (!binding) {
       throw new Rejection("upstream:service_unavailable", `The Worker upstream '${upstream.worker}' is not bound to the Sentinel (add a service binding named ${upstream.worker} to wrangler.sentinel.toml).`);
     }
-    target = binding as { fetch(r: Request): Promise<Response> };
+    target = binding;
     url = inbound.toString();
   } else {
     target = { fetch: (r: Request) => fetch(r) };

@@ -77,6 +77,7 @@ export function registerDeploy(program) {
     print(`Branch: ${branch}${commit ? `  Commit: ${commit.slice(0, 7)}${g.dirty && !opts.commit ? " (dirty)" : ""}` : ""}`);
 
     // build first: a broken bundle should not create anything
+    /** @type {any} the built bundle (undefined for an image URL) */
     let bundle;
     let vars = {};
     if (!isUrl) {
@@ -88,7 +89,7 @@ export function registerDeploy(program) {
       let text;
       try {
         text = readFileSync(opts.envFile, "utf8");
-      } catch (err) {
+      } catch (/** @type {any} */ err) {
         throw new CliError(`cannot read --env-file ${opts.envFile}: ${err.message}`);
       }
       vars = { ...vars, ...parseEnvFile(text) };

@@ -155,6 +155,7 @@ async function migrateFile({ opts, opId, settings, token, getAlgorithm }) {
   // `concurrency` workers pull batches from one reader of the file (an async generator queues
   // their next() calls); the first error stops them all once their batch in flight is done
   const source = batches(file, format, batchSize, skipped);
+  /** @type {unknown} the first error a worker hit: the others stop at their next batch */
   let fatal;
   const worker = async () => {
     while (!interrupted && !fatal) {

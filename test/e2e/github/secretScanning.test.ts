@@ -76,7 +76,9 @@ describe("GitHub secret scanning partner endpoint", () => {
     const v = await post("keys.verifyKey", { key }, ws.rootKey);
     expect(v.body.data).toMatchObject({ valid: false, code: "DISABLED" });
     const logs = await post("audit.listLogs", { events: ["key.leaked"] }, ws.rootKey);
-    if (logs.status === 200) expect(logs.body.data.length).toBe(1);
+    expect(logs.status).toBe(200);
+    expect(logs.body.data).toHaveLength(1);
+    expect(logs.body.data[0].event).toBe("key.leaked");
   });
 
   it("rejects a bad signature with 401 and a malformed request with 400", async () => {

@@ -68,3 +68,30 @@ describe("the Sentinel's route of a host", () => {
     expect(routeTtl("nope")).toBe(1000);
   });
 });
+
+describe("which deployment a host routes to", () => {
+  it("a deployment's own hostname stays pinned to it; the live and environment hostnames follow the newest deployment", async () => {
+    const app = await liveApp("rt-pin");
+    const got = await call("deployments.getDeployment", { deploymentId: app.first }, app.rootKey);
+    const [pinned, live, environment] = got.body.data.domains as string[];
+    const second = await app.deploy();
+    expect((await resolve(pinned!, 0)).deploymentId).toBe(app.first);
+    expect((await resolve(live!, 0)).deploymentId).toBe(second);
+    expect((await resolve(environment!, 0)).deploymentId).toBe(second);
+  });
+
+  it("reads the Host case-insensitively, without its port or a trailing dot", async () => {
+    const app = await liveApp("rt-spelling");
+    for (const spelling of [app.live.toUpperCase(), `${app.live}:8788`, `${app.live}.`]) {
+      expect((await resolve(spelling, 0)).deploymentId).toBe(app.first);
+    }
+  });
+
+  it("refuses hosts that name no route: the base domain itself, a nested label, an IPv6 literal, no Host", async () => {
+    const app = await liveApp("rt-refuse");
+    for (const host of ["localhost", `x.${app.live}`, "[::1]:8788", "unknown-host.localhost"]) {
+      await expect(resolve(host, 0)).rejects.toMatchObject({ code: "routing:config_not_found" });
+    }
+    await expect(resolveRoute(env.DB, null, "localhost", 0)).rejects.toMatchObject({ code: "routing:config_not_found" });
+  });
+});

@@ -61,7 +61,7 @@ export interface BundleCaps {
   maxStoredBytes: number;
 }
 
-export function bundleCaps(env: Record<string, unknown>): BundleCaps {
+export function bundleCaps(env: { DEPLOY_MAX_BUNDLES?: string; DEPLOY_MAX_BUNDLE_STORAGE_BYTES?: string }): BundleCaps {
   const n = (v: unknown, d: number) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d);
   return { maxBundles: n(env.DEPLOY_MAX_BUNDLES, DEFAULT_MAX_BUNDLES_PER_WORKSPACE), maxStoredBytes: n(env.DEPLOY_MAX_BUNDLE_STORAGE_BYTES, DEFAULT_MAX_BUNDLE_STORAGE_BYTES) };
 }
@@ -132,7 +132,7 @@ export interface StoredBundleRef {
  * Validates and stores an uploaded bundle (idempotent by hash). Refuses a bundle over 10 MiB
  * gzip-compressed (413) and one that would pass the workspace's caps (403).
  */
-export async function storeBundle(env: { BUNDLES?: R2Bucket } & Record<string, unknown>, d: Database, workspaceId: string, input: z.infer<typeof BundleInput>, at: string): Promise<StoredBundleRef> {
+export async function storeBundle(env: { BUNDLES?: R2Bucket } & Parameters<typeof bundleCaps>[0], d: Database, workspaceId: string, input: z.infer<typeof BundleInput>, at: string): Promise<StoredBundleRef> {
   const { bundle, json } = canonicalBundle(input);
   checkBundleShape(bundle, at);
   const gz = await gzipSize(json);

@@ -10,7 +10,7 @@ import { sha256Hex } from "../crypto";
  */
 export const DEFAULT_BASE_DOMAIN = "localhost";
 
-export function baseDomain(env: Record<string, unknown>): string {
+export function baseDomain(env: { SENTINEL_BASE_DOMAIN?: string }): string {
   const v = typeof env.SENTINEL_BASE_DOMAIN === "string" ? env.SENTINEL_BASE_DOMAIN.trim().toLowerCase() : "";
   return v.replace(/^\.+|\.+$/g, "") || DEFAULT_BASE_DOMAIN;
 }

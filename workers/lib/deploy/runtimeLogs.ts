@@ -17,7 +17,7 @@ import { ownerOf } from "./requestLog";
 export const DEFAULT_LOG_LINES_PER_MINUTE = 6000;
 export const DEFAULT_LOG_MAX_LINE_BYTES = 16 * 1024;
 
-export function logCaps(env: Record<string, unknown>) {
+export function logCaps(env: { RUNTIME_LOG_LINES_PER_MINUTE?: string; RUNTIME_LOG_MAX_LINE_BYTES?: string }) {
   const n = (v: unknown, d: number) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Math.trunc(Number(v)) : d);
   return { linesPerMinute: n(env.RUNTIME_LOG_LINES_PER_MINUTE, DEFAULT_LOG_LINES_PER_MINUTE), maxLineBytes: n(env.RUNTIME_LOG_MAX_LINE_BYTES, DEFAULT_LOG_MAX_LINE_BYTES) };
 }
