@@ -15,6 +15,7 @@ import { loadSnapshot, resolveRoute, routeTtl, type Route } from "./routing";
 import { forward } from "./proxy";
 import { headerLines, MAX_LOGGED_BODY, redactBody, redactedQuery } from "./redact";
 import { cpuTimeOf } from "./runtimeLogs";
+import { shipRequestLog } from "./requestLogBatch";
 import { specFor } from "./specs";
 import { validateRequest } from "./openapi";
 import type { RequestFacts } from "./match";
@@ -236,5 +237,5 @@ async function logRequest(
     gateway_latency: total - instance,
     cpu_time: await cpuTime,
   };
-  await env.API.recordGatewayRequests([row]);
+  await shipRequestLog(env.API, row);
 }

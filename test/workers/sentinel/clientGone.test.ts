@@ -24,6 +24,22 @@ describe("Sentinel request log status when the client goes away", () => {
     expect(await w.outcome).toBe(201);
   });
 
+  it("an upstream that fails mid-body keeps its status: the client did not go away", async () => {
+    let fail!: (e: Error) => void;
+    const broken = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("part"));
+        fail = (e) => c.error(e);
+      },
+    });
+    const w = watchClient(broken, 200, undefined);
+    const reader = w.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("part");
+    fail(new Error("upstream deadline"));
+    await expect(reader.read()).rejects.toThrow();
+    expect(await w.outcome).toBe(200);
+  });
+
   it("an aborted request signal is 499, and no body keeps the status", async () => {
     const gone = new AbortController();
     gone.abort();
