@@ -21,7 +21,7 @@
  */
 import { ApiError } from "../../errors";
 import type { Expr, FromItem, IntervalUnit, OrderItem, Query, Select, SetExpr } from "./ast";
-import { evalTimeBound, forEachChild, parseTimeLiteral, walkQuery } from "./check";
+import { evalConstant, forEachChild, parseTimeLiteral, walkQuery } from "./check";
 import type { ColumnType, TableDef, TableSet } from "./tables";
 import { COST_LIMITS, tooComplex } from "./cost";
 import { AGGREGATES, checkCall, FUNCTIONS, unsupported, type FnCtx, type FnExpr, type MsMode } from "./functions";
@@ -741,6 +741,12 @@ function sinceOf(s: Select, now: number): number | undefined {
   if (s.from?.k !== "table" || !s.where) return undefined;
   let since: number | undefined;
   const isTimeCol = (e: Expr) => e.k === "col" && e.parts[e.parts.length - 1] === "time";
+  // exact: the bound the compiled SQL applies (Unkey's lax rule reads toStartOfMonth(now()) as now,
+  // which would count almost none of the rows the query reads)
+  const evalTimeBound = (x: Expr, at: number) => {
+    const c = evalConstant(x, at, true);
+    return c && c.t !== "iv" ? c.v : undefined;
+  };
   const visit = (e: Expr): void => {
     let v: number | undefined;
     if (e.k === "bin" && e.op === "AND") {
@@ -828,73 +834,23 @@ function fillSpec(o: OrderItem, cols: OutputColumn[], now: number): FillSpec {
   if (!col) throw bad("WITH FILL needs to order by a selected column");
   const bound = (e: Expr | undefined) => {
     if (!e) return undefined;
-    const v = evalConst(e, now);
-    if (v === undefined) throw bad("WITH FILL FROM/TO must be constant times or numbers");
-    return v;
+    const c = evalConstant(e, now, true);
+    if (!c || c.t === "iv") throw bad("WITH FILL FROM/TO must be constant times or numbers");
+    return c.v;
   };
-  let step: FillSpec["step"] = isTime(col.t) ? (col.t === "date" ? DAY : 1000) : 1;
+  // a plain number steps DateTime by seconds and Date by days, as in ClickHouse
+  const unit = col.t === "date" ? DAY : isTime(col.t) ? 1000 : 1;
+  let step: FillSpec["step"] = unit;
   if (o.fill!.step) {
-    const s = o.fill!.step;
-    if (s.k === "interval" && MONTH_UNITS[s.unit] && s.n.k === "num") step = { months: Number(s.n.v) * MONTH_UNITS[s.unit]! };
-    else {
-      const v = s.k === "interval" && s.n.k === "num" && FIXED_UNIT_MS[s.unit] ? Number(s.n.v) * FIXED_UNIT_MS[s.unit]! : evalConst(s, now);
-      if (v === undefined || !(v > 0)) throw bad("WITH FILL STEP must be a positive constant");
-      step = v;
+    const c = evalConstant(o.fill!.step, now, true);
+    if (c?.t === "iv" && c.months) step = { months: c.months };
+    else if (c?.t === "iv") step = c.v;
+    else if (c) step = c.v * unit;
+    if (typeof step === "number" ? !(step > 0) || (c === undefined) : !(step.months > 0 && Number.isInteger(step.months))) {
+      throw bad("WITH FILL STEP must be a positive constant");
     }
   }
-  if (typeof step === "object" && !(step.months > 0)) throw bad("WITH FILL STEP must be a positive constant");
   return { column: col.name, from: bound(o.fill!.from), to: bound(o.fill!.to), step, desc: o.desc };
-}
-
-/** Evaluates a constant time/number expression the way the compiler would (ms). */
-function evalConst(e: Expr, now: number): number | undefined {
-  switch (e.k) {
-    case "num":
-      return Number.isFinite(Number(e.v)) ? Number(e.v) : undefined;
-    case "str":
-      return parseTimeLiteral(e.v);
-    case "fn": {
-      const n = e.name.toLowerCase();
-      const a = e.args[0] ? evalConst(e.args[0], now) : undefined;
-      if (n === "now" || n === "now64") return now;
-      if (n === "today") return Math.floor(now / DAY) * DAY;
-      if (a === undefined) return undefined;
-      const d = new Date(a);
-      switch (n) {
-        case "todate":
-        case "tostartofday":
-          return Math.floor(a / DAY) * DAY;
-        case "tostartofhour":
-          return Math.floor(a / 3_600_000) * 3_600_000;
-        case "tostartofminute":
-          return Math.floor(a / 60_000) * 60_000;
-        case "tostartofmonth":
-          return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-        case "tostartofyear":
-          return Date.UTC(d.getUTCFullYear(), 0, 1);
-        case "todatetime":
-        case "fromunixtimestamp64milli":
-          return a;
-        default:
-          return undefined;
-      }
-    }
-    case "bin": {
-      if (e.op !== "+" && e.op !== "-") return undefined;
-      const base = evalConst(e.l, now);
-      if (base === undefined || e.r.k !== "interval" || e.r.n.k !== "num") return undefined;
-      const n = Number(e.r.n.v) * (e.op === "-" ? -1 : 1);
-      const months = MONTH_UNITS[e.r.unit];
-      if (months !== undefined) {
-        const d = new Date(base);
-        return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n * months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
-      }
-      const unit = FIXED_UNIT_MS[e.r.unit];
-      return unit === undefined ? undefined : base + n * unit;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /**
