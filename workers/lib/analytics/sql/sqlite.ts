@@ -113,7 +113,7 @@ interface Scope {
   sources: Source[];
   aliases: Map<string, Expr>;
   expanding: Set<string>;
-  arrayJoins: { arg: string; alias: string; len: number }[];
+  arrayJoins: { key: string; arg: string; alias: string; len: number }[];
   lambdas: Map<string, Compiled>[];
   /** CTEs visible here (for subqueries in expressions) */
   ctes: Map<string, CteInfo>;
@@ -605,10 +605,14 @@ class Compiler {
         }
       },
       arrayJoin: (arr) => {
-        let aj = sc.arrayJoins.find((x) => x.arg === arr.sql);
+        // one join per arrayJoin expression, however often it is compiled (a select alias is
+        // compiled again in GROUP BY): keyed by the argument as written, since its SQL carries
+        // fresh names (arrayFilter's json_each alias) and would otherwise join the array twice
+        const key = sc.lambdas.length === 0 ? `ast:${JSON.stringify(e.args[0])}` : `sql:${arr.sql}`;
+        let aj = sc.arrayJoins.find((x) => x.key === key);
         if (!aj) {
           // an array of unknown size (e.g. a JSON value) may hold as many elements as a result has rows
-          aj = { arg: arr.sql, alias: this.fresh("aj"), len: arr.len ?? this.policy.maxRows };
+          aj = { key, arg: arr.sql, alias: this.fresh("aj"), len: arr.len ?? this.policy.maxRows };
           sc.arrayJoins.push(aj);
         }
         return { sql: `${q(aj.alias)}.value`, t: "any" };

@@ -119,6 +119,13 @@ describe("retention with the extension functions", () => {
   });
 });
 
+describe("arrayJoin", () => {
+  it("joins an aliased arrayJoin(arrayFilter(…)) once, though GROUP BY compiles the alias again", () => {
+    const { sql } = compile("SELECT arrayJoin(arrayFilter(t -> startsWith(t, 'path:'), tags)) AS p, count() AS n FROM key_verifications_v1 GROUP BY p ORDER BY p");
+    expect(sql.match(/CROSS JOIN json_each/g)).toHaveLength(1);
+  });
+});
+
 describe("WITH FILL specs", () => {
   it("steps by INTERVAL units, calendar months, and numbers in the column's unit (seconds for DateTime, days for Date)", () => {
     const hour = compile(
