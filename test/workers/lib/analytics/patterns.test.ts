@@ -368,6 +368,33 @@ describe("countIf / sumIf and HAVING", () => {
   });
 });
 
+describe("HAVING on an alias computed from other aliases (an error or block rate)", () => {
+  it("per key on key_verifications_v1 and per identifier on ratelimits_v1", async () => {
+    const v30 = V.filter((s) => s.ago <= 30 * DAY);
+    const keys = [...new Set(v30.map((s) => s.key))].sort();
+    const rate = (xs: { bad: boolean }[]) => Math.round((xs.filter((x) => x.bad).length / xs.length) * 100 * 100) / 100;
+    const vRates = keys
+      .map((key_id) => ({ key_id, error_rate: rate(v30.filter((s) => s.key === key_id).map((s) => ({ bad: s.outcome !== "VALID" }))) }))
+      .filter((r) => r.error_rate > 20)
+      .sort((a, b) => b.error_rate - a.error_rate || a.key_id.localeCompare(b.key_id));
+    expect(vRates.length).toBeGreaterThan(0);
+    expect(
+      await verifications(
+        "SELECT key_id, count() AS total, countIf(outcome != 'VALID') AS errors, round(errors / total * 100, 2) AS error_rate FROM key_verifications_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id HAVING error_rate > 20 ORDER BY error_rate DESC, key_id",
+      ).then((rows) => rows.map(({ key_id, error_rate }) => ({ key_id, error_rate }))),
+    ).toEqual(vRates);
+    const r30 = R.filter((s) => s.ago <= 30 * DAY);
+    const rRates = ["user_a", "user_b"]
+      .map((identifier) => ({ identifier, block_rate: rate(r30.filter((s) => s.identifier === identifier).map((s) => ({ bad: !s.passed }))) }))
+      .filter((r) => r.block_rate > 30);
+    expect(
+      await ratelimits(
+        "SELECT identifier, count() AS total, countIf(passed = 0) AS blocked, round(blocked / total * 100, 2) AS block_rate FROM ratelimits_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY identifier HAVING block_rate > 30 ORDER BY identifier",
+      ).then((rows) => rows.map(({ identifier, block_rate }) => ({ identifier, block_rate }))),
+    ).toEqual(rRates);
+  });
+});
+
 describe("retention with the extension functions, against D1", () => {
   it.each([
     [VERIFICATIONS, "SELECT count() FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 60 DAY) * 1000"],
