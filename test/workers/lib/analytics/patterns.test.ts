@@ -4,6 +4,7 @@ import { D1AnalyticsStore, runAnalyticsQuery, type Row } from "../../../../worke
 import { writeEvents } from "../../../../workers/lib/analytics/consumer";
 import { RATELIMITS, VERIFICATIONS, type TableSet } from "../../../../workers/lib/analytics/sql/tables";
 import { ratelimit, verification } from "../../../helpers/analytics";
+import DOC from "../../../../docs/analytics.md?raw";
 
 /**
  * Every query pattern Unkey's analytics documentation uses (issue #17 item 9), written as our own
@@ -413,5 +414,20 @@ describe("retention with the extension functions, against D1", () => {
       code: "user/bad_request/invalid_analytics_query",
       status: 400,
     });
+  });
+});
+
+describe("docs/analytics.md → Supported query patterns", () => {
+  it("every example query in the section runs on D1 (the retention of the 12-month one, a year)", async () => {
+    const section = DOC.slice(DOC.indexOf("### Supported query patterns"));
+    const block = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
+    // one query per paragraph after its `--` comment line
+    const queries = block.split(/\n(?=--)/).map((p) => p.split("\n").filter((l) => !l.startsWith("--")).join("\n").trim());
+    const statements = queries.flatMap((q) => q.split(/\n(?=SELECT )/));
+    expect(statements.length).toBeGreaterThanOrEqual(8);
+    for (const sql of statements) {
+      const set = /\bratelimits_/.test(sql) ? RATELIMITS : VERIFICATIONS;
+      await expect(run(set, sql), sql).resolves.toBeInstanceOf(Array);
+    }
   });
 });
