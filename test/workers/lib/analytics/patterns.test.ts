@@ -84,12 +84,12 @@ function series<S>(seeds: S[], bucket: (s: S) => number, value: (s: S) => number
   for (const s of seeds) m.set(bucket(s), (m.get(bucket(s)) ?? 0) + value(s));
   return [...m.entries()].sort((a, b) => a[0] - b[0]);
 }
-/** a series with every step from `from` to `to` (inclusive), missing steps 0 */
+/** WITH FILL FROM `from` TO `to`: every step before `to` (exclusive, as ClickHouse), missing ones 0; rows from `to` on as they are */
 function filled(pairs: [number, number][], from: number, to: number, next: (t: number) => number): [number, number][] {
   const m = new Map(pairs);
   const out: [number, number][] = [];
-  for (let t = from; t <= to; t = next(t)) out.push([t, m.get(t) ?? 0]);
-  return out;
+  for (let t = from; t < to; t = next(t)) out.push([t, m.get(t) ?? 0]);
+  return [...out, ...pairs.filter(([t]) => t >= to)];
 }
 const nextMonth = (t: number) => {
   const d = new Date(t);
@@ -267,6 +267,11 @@ describe("WITH FILL on hour, day and month series", () => {
     const r = await ratelimits(`SELECT time, SUM(total) AS n, SUM(passed) AS ok FROM ratelimits_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time ${DAY_FILL}`);
     expect(pairs(r, "time", "n")).toEqual(filled(series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom), dayFrom, dayTo, (t) => t + DAY));
     expect(r.find((x) => x.n === 0)).toEqual({ time: expect.any(Number), n: 0, ok: 0 });
+    // TO is exclusive: through tomorrow, not the day after
+    const ahead = await verifications(
+      "SELECT time, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time WITH FILL FROM toDate(now() - INTERVAL 9 DAY) TO toDate(now() + INTERVAL 2 DAY) STEP INTERVAL 1 DAY",
+    );
+    expect(ahead.map((x) => x.time)).toEqual(Array.from({ length: 11 }, (_, i) => dayFrom + i * DAY));
   });
 
   it("months, on both monthly rollups over 12 months", async () => {

@@ -859,7 +859,7 @@ function fillSpec(o: OrderItem, cols: OutputColumn[], now: number): FillSpec {
 
 /**
  * Applies WITH FILL to ordered result rows: inserts a row with default values (0 / '' / [])
- * for each missing step between FROM (or the first row) and TO (or the last row).
+ * for each missing step from FROM (or the first row) up to TO, exclusive (or the last row).
  */
 export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn[], spec: FillSpec, maxRows: number): Record<string, unknown>[] {
   const next = (v: number, dir: 1 | -1) =>
@@ -886,7 +886,9 @@ export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn
   while (out.length <= maxRows) {
     // rows that sort before the fill cursor (or are not numbers) pass through
     while (i < rows.length && !(before(cur, values[i]!) || cur === values[i])) out.push(rows[i++]!);
-    const within = dir === 1 ? cur <= end : cur >= end;
+    // an explicit TO is exclusive, as in ClickHouse (`FROM 0 TO 10` fills 0…9); without one the
+    // series runs to the last row's value
+    const within = dir === 1 ? (spec.to !== undefined ? cur < end : cur <= end) : cur >= end;
     if (!within) break;
     if (i < rows.length && values[i] === cur) {
       while (i < rows.length && values[i] === cur) out.push(rows[i++]!);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Select } from "../../../../../workers/lib/analytics/sql/ast";
 import { ALLOWED_FUNCTIONS, checkQuery, checkRetention, evalConstant, parseAnalyticsQuery } from "../../../../../workers/lib/analytics/sql/check";
 import { FUNCTIONS } from "../../../../../workers/lib/analytics/sql/functions";
-import { compileSqlite, tableReads, type RowPolicy } from "../../../../../workers/lib/analytics/sql/sqlite";
+import { applyFill, compileSqlite, tableReads, type RowPolicy } from "../../../../../workers/lib/analytics/sql/sqlite";
 import { RATELIMITS, VERIFICATIONS } from "../../../../../workers/lib/analytics/sql/tables";
 import { ApiError } from "../../../../../workers/lib/errors";
 
@@ -127,6 +127,15 @@ describe("arrayJoin", () => {
 });
 
 describe("WITH FILL specs", () => {
+  it("fills from FROM up to TO, exclusive as in ClickHouse; rows at or past TO pass through", () => {
+    const cols = [{ name: "t", t: "num" as const }, { name: "n", t: "num" as const }];
+    const spec = { column: "t", from: 0, to: 5, step: 1, desc: false };
+    expect(applyFill([{ t: 1, n: 7 }], cols, spec, 100).map((r) => r.t)).toEqual([0, 1, 2, 3, 4]);
+    expect(applyFill([{ t: 1, n: 7 }, { t: 5, n: 1 }, { t: 9, n: 2 }], cols, spec, 100).map((r) => r.t)).toEqual([0, 1, 2, 3, 4, 5, 9]);
+    // without TO: up to the last row
+    expect(applyFill([{ t: 1, n: 7 }, { t: 3, n: 1 }], cols, { ...spec, to: undefined }, 100).map((r) => r.t)).toEqual([0, 1, 2, 3]);
+  });
+
   it("steps by INTERVAL units, calendar months, and numbers in the column's unit (seconds for DateTime, days for Date)", () => {
     const hour = compile(
       "SELECT toStartOfHour(toDateTime(time / 1000)) AS h, count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 6 HOUR) * 1000 GROUP BY h ORDER BY h WITH FILL FROM toStartOfHour(now() - INTERVAL 5 HOUR) TO toStartOfHour(now()) STEP INTERVAL 1 HOUR",
