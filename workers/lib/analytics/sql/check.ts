@@ -509,7 +509,12 @@ function calendarStart(ms: number, unit: string, weekMode: number): number {
 
 function evalCall(e: Extract<Expr, { k: "fn" }>, now: number, exact: boolean): ConstValue | undefined {
   const name = e.name.toLowerCase();
-  const a = (i: number) => (e.args[i] ? evalConstant(e.args[i]!, now, exact) : undefined);
+  // each argument evaluated at most once, so a case reading it twice can never make nesting exponential
+  const memo = new Map<number, ConstValue | undefined>();
+  const a = (i: number) => {
+    if (!memo.has(i)) memo.set(i, e.args[i] ? evalConstant(e.args[i]!, now, exact) : undefined);
+    return memo.get(i);
+  };
   const time = (v: number | undefined, t: "dt" | "date" = "dt"): ConstValue | undefined => (v === undefined ? undefined : { v, t });
   const num = (v: number | undefined): ConstValue | undefined => (v === undefined ? undefined : { v, t: "num" });
   if (INTERVAL_FNS[name]) return interval(a(0), INTERVAL_FNS[name]!, exact);
