@@ -272,6 +272,12 @@ describe("WITH FILL on hour, day and month series", () => {
       "SELECT time, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time WITH FILL FROM toDate(now() - INTERVAL 9 DAY) TO toDate(now() + INTERVAL 2 DAY) STEP INTERVAL 1 DAY",
     );
     expect(ahead.map((x) => x.time)).toEqual(Array.from({ length: 11 }, (_, i) => dayFrom + i * DAY));
+    // descending, as ClickHouse writes it: FROM the newest day, TO (exclusive) the oldest, a negative STEP
+    const back = await ratelimits(
+      "SELECT time, SUM(total) AS n FROM ratelimits_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time DESC WITH FILL FROM toDate(now()) TO toDate(now() - INTERVAL 9 DAY) STEP INTERVAL -1 DAY",
+    );
+    const asc = filled(series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom), dayFrom + DAY, dayTo + DAY, (t) => t + DAY);
+    expect(pairs(back, "time", "n")).toEqual([...asc.reverse(), ...series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t === dayFrom)]);
   });
 
   it("months, on both monthly rollups over 12 months", async () => {

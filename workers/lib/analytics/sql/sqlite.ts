@@ -62,8 +62,10 @@ export interface CompiledQuery {
 export interface FillSpec {
   /** output column to fill */
   column: string;
+  /** where the series starts (inclusive) and stops (exclusive), in the ORDER BY's direction */
   from?: number;
   to?: number;
+  /** size of one step (ms or calendar months); it goes down when `desc` */
   step: number | { months: number };
   desc: boolean;
 }
@@ -842,19 +844,28 @@ function fillSpec(o: OrderItem, cols: OutputColumn[], now: number): FillSpec {
     if (!c || c.t === "iv") throw bad("WITH FILL FROM/TO must be constant times or numbers");
     return c.v;
   };
-  // a plain number steps DateTime by seconds and Date by days, as in ClickHouse
+  // a plain number steps DateTime by seconds and Date by days, as in ClickHouse; the step's sign
+  // follows the direction (ascending > 0, descending < 0, default ±1 unit)
   const unit = col.t === "date" ? DAY : isTime(col.t) ? 1000 : 1;
   let step: FillSpec["step"] = unit;
   if (o.fill!.step) {
     const c = evalConstant(o.fill!.step, now, true);
-    if (c?.t === "iv" && c.months) step = { months: c.months };
-    else if (c?.t === "iv") step = c.v;
-    else if (c) step = c.v * unit;
-    if (typeof step === "number" ? !(step > 0) || (c === undefined) : !(step.months > 0 && Number.isInteger(step.months))) {
-      throw bad("WITH FILL STEP must be a positive constant");
-    }
+    if (!c) throw bad("WITH FILL STEP must be a constant number or INTERVAL");
+    const months = c.t === "iv" && c.months ? c.months : undefined;
+    const signed = months ?? (c.t === "iv" ? c.v : c.v * unit);
+    if (signed === 0) throw bad("WITH FILL STEP value cannot be zero");
+    if (!o.desc && signed < 0) throw bad("WITH FILL STEP value cannot be negative for sorting in ascending direction");
+    if (o.desc && signed > 0) throw bad("WITH FILL STEP value cannot be positive for sorting in descending direction");
+    if (months !== undefined && !Number.isInteger(months)) throw bad("WITH FILL STEP must be a whole number of months");
+    step = months !== undefined ? { months: Math.abs(months) } : Math.abs(signed);
   }
-  return { column: col.name, from: bound(o.fill!.from), to: bound(o.fill!.to), step, desc: o.desc };
+  const from = bound(o.fill!.from);
+  const to = bound(o.fill!.to);
+  if (from !== undefined && to !== undefined) {
+    if (!o.desc && to < from) throw bad("WITH FILL TO value cannot be less than FROM value for sorting in ascending direction");
+    if (o.desc && from < to) throw bad("WITH FILL FROM value cannot be less than TO value for sorting in descending direction");
+  }
+  return { column: col.name, from, to, step, desc: o.desc };
 }
 
 /**
@@ -871,8 +882,9 @@ export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn
         })();
   const dir: 1 | -1 = spec.desc ? -1 : 1;
   const values = rows.map((r) => Number(r[spec.column]));
-  let start = spec.desc ? spec.to ?? values[0] : spec.from ?? values[0];
-  const end = spec.desc ? spec.from ?? values[values.length - 1] : spec.to ?? values[values.length - 1];
+  // FROM is where the series starts (its high end when descending), TO where it stops
+  let start = spec.from ?? values[0];
+  const end = spec.to ?? values[values.length - 1];
   if (start === undefined || end === undefined || !Number.isFinite(start) || !Number.isFinite(end)) return rows;
   const blank = (v: number) => {
     const r: Record<string, unknown> = {};
@@ -886,9 +898,9 @@ export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn
   while (out.length <= maxRows) {
     // rows that sort before the fill cursor (or are not numbers) pass through
     while (i < rows.length && !(before(cur, values[i]!) || cur === values[i])) out.push(rows[i++]!);
-    // an explicit TO is exclusive, as in ClickHouse (`FROM 0 TO 10` fills 0…9); without one the
-    // series runs to the last row's value
-    const within = dir === 1 ? (spec.to !== undefined ? cur < end : cur <= end) : cur >= end;
+    // an explicit TO is exclusive, as in ClickHouse (`FROM 0 TO 10` fills 0…9, `DESC … FROM 10
+    // TO 0 STEP -1` fills 10…1); without one the series runs to the last row's value
+    const within = spec.to !== undefined ? (dir === 1 ? cur < end : cur > end) : dir === 1 ? cur <= end : cur >= end;
     if (!within) break;
     if (i < rows.length && values[i] === cur) {
       while (i < rows.length && values[i] === cur) out.push(rows[i++]!);

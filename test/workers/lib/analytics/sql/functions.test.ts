@@ -134,6 +134,8 @@ describe("WITH FILL specs", () => {
     expect(applyFill([{ t: 1, n: 7 }, { t: 5, n: 1 }, { t: 9, n: 2 }], cols, spec, 100).map((r) => r.t)).toEqual([0, 1, 2, 3, 4, 5, 9]);
     // without TO: up to the last row
     expect(applyFill([{ t: 1, n: 7 }, { t: 3, n: 1 }], cols, { ...spec, to: undefined }, 100).map((r) => r.t)).toEqual([0, 1, 2, 3]);
+    // descending: FROM is the high end, TO (exclusive) the low one
+    expect(applyFill([{ t: 7, n: 1 }, { t: 2, n: 1 }], cols, { column: "t", from: 8, to: 3, step: 1, desc: true }, 100).map((r) => r.t)).toEqual([8, 7, 6, 5, 4, 2]);
   });
 
   it("steps by INTERVAL units, calendar months, and numbers in the column's unit (seconds for DateTime, days for Date)", () => {
@@ -149,7 +151,12 @@ describe("WITH FILL specs", () => {
     expect(compile("SELECT time FROM key_verifications_per_hour_v1 ORDER BY time WITH FILL STEP 3600").fill!.step).toBe(HOUR);
     expect(compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP 1").fill!.step).toBe(DAY);
     expect(compile("SELECT count AS c FROM key_verifications_per_day_v1 ORDER BY c WITH FILL STEP 5").fill!.step).toBe(5);
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP -1")).detail).toBe("WITH FILL STEP must be a positive constant");
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP -1")).detail).toBe("WITH FILL STEP value cannot be negative for sorting in ascending direction");
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time DESC WITH FILL STEP INTERVAL 1 DAY")).detail).toBe("WITH FILL STEP value cannot be positive for sorting in descending direction");
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP 0")).detail).toBe("WITH FILL STEP value cannot be zero");
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL FROM today() TO today() - 3")).detail).toBe("WITH FILL TO value cannot be less than FROM value for sorting in ascending direction");
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time DESC WITH FILL FROM today() - 3 TO today() STEP -1")).detail).toBe("WITH FILL FROM value cannot be less than TO value for sorting in descending direction");
+    expect(compile("SELECT time FROM key_verifications_per_month_v1 ORDER BY time DESC WITH FILL STEP INTERVAL -1 MONTH").fill).toMatchObject({ step: { months: 1 }, desc: true });
     expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL FROM key_id")).detail).toBe("WITH FILL FROM/TO must be constant times or numbers");
   });
 });
