@@ -83,6 +83,14 @@ describe("@unkey/api analytics.getRatelimits against wrangler dev", () => {
     ]);
     const perMinute = await unkey.analytics.getRatelimits({ query: "SELECT SUM(total) AS total, SUM(total_tokens) AS tokens FROM ratelimits_per_minute_v1" });
     expect(perMinute.data).toEqual([{ total: 5, tokens: 5 }]);
+    // Unkey's documented raw-table range (our extension), filled per minute up to now
+    const lastHour = await unkey.analytics.getRatelimits({
+      query:
+        "SELECT toStartOfMinute(toDateTime(time / 1000)) AS minute, count() AS n FROM ratelimits_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000 GROUP BY minute ORDER BY minute WITH FILL TO toStartOfMinute(now()) + 60 STEP 60",
+    });
+    const minutes = lastHour.data as { minute: number; n: number }[];
+    expect(minutes.reduce((a, r) => a + r.n, 0)).toBe(5);
+    expect(minutes.every((r, i) => i === 0 || r.minute - minutes[i - 1]!.minute === 60_000)).toBe(true);
     // the cost bounds hold here too
     const ten = `[${Array.from({ length: 10 }, (_, i) => i).join(", ")}]`;
     const copies = Array.from({ length: 8 }, (_, i) => `t AS t${i}`).join(" CROSS JOIN ");

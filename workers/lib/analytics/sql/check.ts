@@ -5,7 +5,7 @@
  * analytics error code Unkey answers with; nothing here ever produces a 500.
  */
 import { ApiError } from "../../errors";
-import type { Expr, FromItem, OrderItem, Query, Select, SetExpr } from "./ast";
+import type { Expr, FromItem, IntervalUnit, OrderItem, Query, Select, SetExpr } from "./ast";
 import { MAX_DEPTH, parseStatement, splitStatements, SqlSyntaxError, SqlTooComplexError, tokenize } from "./parser";
 import { checkStructure, tooComplex } from "./cost";
 import type { TableSet } from "./tables";
@@ -27,7 +27,12 @@ const NON_SELECT = new Set(
   ).split(" "),
 );
 
-/** The functions a query may call (case-insensitive), as Unkey's analytics allow-list. */
+/**
+ * The functions a query may call (case-insensitive): Unkey's analytics allow-list, plus our
+ * extensions `toUnixTimestamp` and `fromUnixTimestamp`, which Unkey's documentation uses for
+ * raw-table ranges (`time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000`) but its server
+ * refuses (docs/analytics.md → Extensions).
+ */
 export const ALLOWED_FUNCTIONS = new Set(
   [
     // aggregate
@@ -38,6 +43,8 @@ export const ALLOWED_FUNCTIONS = new Set(
     "fromUnixTimestamp64Milli", "toUnixTimestamp64Milli", "toIntervalDay", "toIntervalWeek", "toIntervalMonth",
     "toIntervalYear", "toIntervalHour", "toIntervalMinute", "toIntervalSecond", "toIntervalMillisecond",
     "toIntervalMicrosecond", "toIntervalNanosecond", "toIntervalQuarter",
+    // extensions
+    "toUnixTimestamp", "fromUnixTimestamp",
     // string
     "lower", "upper", "substring", "concat", "length", "trim", "startsWith", "endsWith",
     // json
@@ -383,19 +390,21 @@ export function forEachChild(e: Expr, f: (c: Expr) => void): void {
 // ---- retention ------------------------------------------------------------------------------
 
 const DAY = 86_400_000;
-const UNIT_MS: Record<string, number> = {
+/** Unkey's retention arithmetic: MONTH = 30 days, YEAR = 365 days, sub-millisecond units 0. */
+const LAX_UNIT_MS: Record<IntervalUnit, number> = {
   NANOSECOND: 0, MICROSECOND: 0, MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY, WEEK: 7 * DAY,
   MONTH: 30 * DAY, QUARTER: 90 * DAY, YEAR: 365 * DAY,
 };
-const INTERVAL_FNS: Record<string, string> = {
+const EXACT_UNIT_MS: Partial<Record<IntervalUnit, number>> = {
+  NANOSECOND: 1e-6, MICROSECOND: 1e-3, MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY, WEEK: 7 * DAY,
+};
+const MONTHS: Partial<Record<IntervalUnit, number>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
+const INTERVAL_FNS: Record<string, IntervalUnit> = {
   tointervalnanosecond: "NANOSECOND", tointervalmicrosecond: "MICROSECOND", tointervalmillisecond: "MILLISECOND",
   tointervalsecond: "SECOND", tointervalminute: "MINUTE", tointervalhour: "HOUR", tointervalday: "DAY",
   tointervalweek: "WEEK", tointervalmonth: "MONTH", tointervalquarter: "QUARTER", tointervalyear: "YEAR",
 };
-const WRAPPERS = new Set([
-  "tostartofminute", "tostartofhour", "tostartofday", "tostartofweek", "tostartofmonth", "tostartofquarter", "tostartofyear",
-  "todate", "todatetime", "todatetime64", "formatdatetime", "tounixtimestamp64milli", "fromunixtimestamp64milli",
-]);
+const BUCKET_MS: Record<string, number> = { tostartofminute: 60_000, tostartofhour: 3_600_000, tostartofday: DAY };
 
 /** Parses the time-literal forms a bound may use: RFC 3339, `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD` (UTC). */
 export function parseTimeLiteral(s: string): number | undefined {
@@ -409,73 +418,242 @@ export function parseTimeLiteral(s: string): number | undefined {
   return Number.isNaN(v) ? undefined : v;
 }
 
-function intervalMs(e: Expr, now: number): number | undefined {
-  if (e.k === "interval") {
-    const n = evalNumber(e.n);
-    return n === undefined ? undefined : n * UNIT_MS[e.unit]!;
-  }
-  if (e.k === "fn" && INTERVAL_FNS[e.name.toLowerCase()] && e.args.length === 1) {
-    const n = evalNumber(e.args[0]!);
-    return n === undefined ? undefined : n * UNIT_MS[INTERVAL_FNS[e.name.toLowerCase()]!]!;
-  }
-  void now;
-  return undefined;
+/**
+ * A constant's value as the compiler computes it: times and numbers as Unix ms / plain numbers,
+ * intervals as fixed ms plus calendar months. `iv` values only exist to be added to a time.
+ */
+export interface ConstValue {
+  v: number;
+  t: "num" | "dt" | "date" | "iv";
+  /** calendar months of an interval (exact mode) */
+  months?: number;
 }
 
-function evalNumber(e: Expr): number | undefined {
-  if (e.k === "num") {
-    const n = Number(e.v);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  if (e.k === "str" && /^-?\d+(\.\d+)?$/.test(e.v.trim())) return Number(e.v);
-  return undefined;
+/**
+ * Evaluates a constant expression (no columns), or undefined when it cannot.
+ *
+ * - `exact`: as the compiled SQL would (roundings, calendar months), for WITH FILL bounds and
+ *   the row estimate's lower time bound;
+ * - lax (Unkey's retention rule): roundings (`toStartOf*`, `toDate`, `date_trunc`,
+ *   `formatDateTime`) are their argument, `today()` is now, MONTH is 30 days, YEAR 365, so a
+ *   query Unkey's server accepts is accepted here too.
+ *
+ * Unit conversions are always honest: a number given to `toDateTime`/`fromUnixTimestamp` is
+ * seconds, `toUnixTimestamp` returns seconds, so `toUnixTimestamp(now() - INTERVAL 1 DAY) * 1000`
+ * is the millisecond bound it is meant to be.
+ */
+export function evalConstant(e: Expr, now: number, exact: boolean): ConstValue | undefined {
+  const out = evalInner(e, now, exact);
+  return out && Number.isFinite(out.v) ? out : undefined;
 }
 
-/** A time bound's value in Unix ms, or undefined when it cannot be evaluated (then it is allowed). */
-export function evalTimeBound(e: Expr, now: number): number | undefined {
+function evalInner(e: Expr, now: number, exact: boolean): ConstValue | undefined {
+  const ev = (x: Expr | undefined) => (x ? evalConstant(x, now, exact) : undefined);
   switch (e.k) {
-    case "num":
-      return evalNumber(e);
-    case "str":
-      return parseTimeLiteral(e.v);
-    case "fn": {
-      const name = e.name.toLowerCase();
-      if (name === "now" || name === "now64" || name === "today") return now;
-      if (name === "date_trunc") return e.args[1] ? evalTimeBound(e.args[1], now) : undefined;
-      if (WRAPPERS.has(name)) return e.args[0] ? evalTimeBound(e.args[0], now) : undefined;
+    case "num": {
+      const v = Number(e.v);
+      return { v, t: "num" };
+    }
+    case "str": {
+      const ms = parseTimeLiteral(e.v);
+      if (ms !== undefined) return { v: ms, t: "dt" };
+      return /^-?\d+(\.\d+)?$/.test(e.v.trim()) ? { v: Number(e.v), t: "num" } : undefined;
+    }
+    case "un": {
+      const x = ev(e.e);
+      if (!x || e.op === "NOT") return undefined;
+      return e.op === "-" ? (x.t === "num" ? { v: -x.v, t: "num" } : undefined) : x;
+    }
+    case "interval":
+      return interval(ev(e.n), e.unit, exact);
+    case "fn":
+      return evalCall(e, now, exact);
+    case "bin":
+      return evalBinary(e.op, ev(e.l), ev(e.r));
+    default:
+      return undefined;
+  }
+}
+
+function interval(n: ConstValue | undefined, unit: IntervalUnit, exact: boolean): ConstValue | undefined {
+  if (!n || n.t !== "num") return undefined;
+  if (!exact) return { v: n.v * LAX_UNIT_MS[unit], t: "iv" };
+  const months = MONTHS[unit];
+  return months !== undefined ? { v: 0, t: "iv", months: n.v * months } : { v: n.v * EXACT_UNIT_MS[unit]!, t: "iv" };
+}
+
+/** A value read as Unix ms the way the compiler's asMs reads it. */
+function asMs(x: ConstValue | undefined, numbers: "seconds" | "fractional-seconds" | "ms"): number | undefined {
+  if (!x || x.t === "iv") return undefined;
+  if (x.t !== "num") return x.v;
+  if (numbers === "seconds") return Math.trunc(x.v) * 1000;
+  if (numbers === "fractional-seconds") return Math.trunc(x.v * 1000);
+  return Math.trunc(x.v);
+}
+
+const utc = (ms: number) => new Date(ms);
+
+function calendarStart(ms: number, unit: string, weekMode: number): number {
+  const d = utc(ms);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  if (unit === "month") return Date.UTC(y, m, 1);
+  if (unit === "quarter") return Date.UTC(y, m - (m % 3), 1);
+  if (unit === "year") return Date.UTC(y, 0, 1);
+  // week: Sunday (mode 0) or Monday (mode 1)
+  const day = Math.floor(ms / DAY) * DAY;
+  const dow = d.getUTCDay();
+  const back = weekMode === 1 ? (dow + 6) % 7 : dow;
+  return day - back * DAY;
+}
+
+function evalCall(e: Extract<Expr, { k: "fn" }>, now: number, exact: boolean): ConstValue | undefined {
+  const name = e.name.toLowerCase();
+  // each argument evaluated at most once, so a case reading it twice can never make nesting exponential
+  const memo = new Map<number, ConstValue | undefined>();
+  const a = (i: number) => {
+    if (!memo.has(i)) memo.set(i, e.args[i] ? evalConstant(e.args[i]!, now, exact) : undefined);
+    return memo.get(i);
+  };
+  const time = (v: number | undefined, t: "dt" | "date" = "dt"): ConstValue | undefined => (v === undefined ? undefined : { v, t });
+  const num = (v: number | undefined): ConstValue | undefined => (v === undefined ? undefined : { v, t: "num" });
+  if (INTERVAL_FNS[name]) return interval(a(0), INTERVAL_FNS[name]!, exact);
+  switch (name) {
+    case "now":
+    case "now64":
+      return { v: now, t: "dt" };
+    case "today":
+      return { v: exact ? Math.floor(now / DAY) * DAY : now, t: "date" };
+    case "tostartofminute":
+    case "tostartofhour":
+    case "tostartofday": {
+      const v = asMs(a(0), "ms");
+      const size = BUCKET_MS[name]!;
+      return time(v === undefined || !exact ? v : Math.floor(v / size) * size);
+    }
+    case "tostartofweek":
+    case "tostartofmonth":
+    case "tostartofquarter":
+    case "tostartofyear": {
+      const v = asMs(a(0), "ms");
+      const mode = name === "tostartofweek" && e.args[1]?.k === "num" ? Number(e.args[1].v) % 2 : 0;
+      return time(v === undefined || !exact ? v : calendarStart(v, name.slice("tostartof".length), mode), "date");
+    }
+    case "date_trunc": {
+      const v = asMs(a(1), "ms");
+      if (v === undefined || !exact) return time(v);
+      const unit = e.args[0]?.k === "str" ? e.args[0].v.toLowerCase() : "";
+      const fixed: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: DAY };
+      if (fixed[unit]) return time(Math.floor(v / fixed[unit]) * fixed[unit], unit === "day" ? "date" : "dt");
+      if (unit === "week") return time(calendarStart(v, "week", 1), "date");
+      if (unit === "month" || unit === "quarter" || unit === "year") return time(calendarStart(v, unit, 0), "date");
       return undefined;
     }
-    case "bin": {
-      if (e.op !== "+" && e.op !== "-") return undefined;
-      const base = evalTimeBound(e.l, now);
-      const iv = intervalMs(e.r, now);
-      if (base === undefined || iv === undefined) return undefined;
-      return e.op === "+" ? base + iv : base - iv;
+    case "todate": {
+      const v = asMs(a(0), "seconds");
+      return time(v === undefined || !exact ? v : Math.floor(v / DAY) * DAY, "date");
+    }
+    case "todatetime":
+      return time(asMs(a(0), "seconds"));
+    case "todatetime64":
+      return time(asMs(a(0), "fractional-seconds"));
+    case "formatdatetime":
+      // a string: only Unkey's lax rule reads it as its argument
+      return exact ? undefined : time(asMs(a(0), "ms"));
+    case "fromunixtimestamp64milli":
+      return time(a(0)?.t === "num" ? Math.trunc(a(0)!.v) : undefined);
+    case "tounixtimestamp64milli":
+      return num(asMs(a(0), "ms"));
+    case "fromunixtimestamp":
+      // with a format it is a string
+      return e.args.length === 1 && a(0)?.t === "num" ? time(Math.trunc(a(0)!.v) * 1000) : undefined;
+    case "tounixtimestamp": {
+      const v = asMs(a(0), "seconds");
+      return num(v === undefined ? undefined : Math.trunc(v / 1000));
+    }
+    case "toint32":
+    case "toint64": {
+      const x = a(0);
+      if (!x || x.t === "iv") return undefined;
+      return num(x.t === "num" ? Math.trunc(x.v) : Math.trunc(x.v / 1000));
+    }
+    case "tofloat64": {
+      const x = a(0);
+      return x?.t === "num" ? x : undefined;
     }
     default:
       return undefined;
   }
 }
 
+function shift(base: ConstValue, iv: ConstValue, sign: 1 | -1): ConstValue | undefined {
+  let v = base.v + sign * iv.v;
+  if (iv.months) {
+    const d = utc(v);
+    v = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + sign * iv.months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  }
+  return { v, t: base.t === "num" ? "num" : base.t };
+}
+
+/** Binary arithmetic with the compiler's typing: Date ± n is days, DateTime ± n seconds. */
+function evalBinary(op: string, l: ConstValue | undefined, r: ConstValue | undefined): ConstValue | undefined {
+  if (!l || !r) return undefined;
+  const isTime = (x: ConstValue) => x.t === "dt" || x.t === "date";
+  const unit = (x: ConstValue) => (x.t === "date" ? DAY : 1000);
+  if (op === "+" || op === "-") {
+    const sign = op === "+" ? 1 : -1;
+    if (l.t === "iv" && r.t !== "iv" && op === "+") [l, r] = [r, l];
+    if (r.t === "iv") return l.t === "iv" ? undefined : shift(l, r, sign);
+    if (l.t === "iv") return undefined;
+    if (isTime(l) && isTime(r)) return op === "-" ? { v: Math.trunc((l.v - r.v) / unit(l)), t: "num" } : undefined;
+    if (isTime(l)) return { v: l.v + sign * r.v * unit(l), t: l.t };
+    if (isTime(r)) return op === "+" ? { v: l.v * unit(r) + r.v, t: r.t } : undefined;
+    return { v: l.v + sign * r.v, t: "num" };
+  }
+  if (l.t === "iv" || r.t === "iv") return undefined;
+  // times are their ms numbers in other arithmetic, as in the compiled SQL
+  if (op === "*") return { v: l.v * r.v, t: "num" };
+  if (op === "/") return r.v === 0 ? undefined : { v: l.v / r.v, t: "num" };
+  return undefined;
+}
+
+/** A time bound's value in Unix ms under Unkey's retention rule, or undefined when it cannot be evaluated. */
+export function evalTimeBound(e: Expr, now: number): number | undefined {
+  const c = evalConstant(e, now, false);
+  return c && c.t !== "iv" ? c.v : undefined;
+}
+
 const isTimeColumn = (e: Expr, timeColumn: string) => e.k === "col" && e.parts[e.parts.length - 1] === timeColumn;
 
-/** Every explicit lower bound on a `time` column anywhere in the query. */
-export function timeLowerBounds(q: Query, now: number, timeColumn = "time"): number[] {
-  const out: number[] = [];
-  const push = (x: Expr) => {
-    const v = evalTimeBound(x, now);
-    if (v !== undefined) out.push(v);
-  };
+/** Every explicit lower bound on a `time` column anywhere in the query, as written. */
+function lowerBoundExprs(q: Query, timeColumn: string): Expr[] {
+  const out: Expr[] = [];
   walkQuery(q, {
     expr: (e) => {
       if (e.k === "bin") {
-        if (isTimeColumn(e.l, timeColumn) && (e.op === ">=" || e.op === ">" || e.op === "=")) push(e.r);
-        if (isTimeColumn(e.r, timeColumn) && (e.op === "<=" || e.op === "<" || e.op === "=")) push(e.l);
-      } else if (e.k === "between" && !e.not && isTimeColumn(e.e, timeColumn)) push(e.lo);
+        if (isTimeColumn(e.l, timeColumn) && (e.op === ">=" || e.op === ">" || e.op === "=")) out.push(e.r);
+        if (isTimeColumn(e.r, timeColumn) && (e.op === "<=" || e.op === "<" || e.op === "=")) out.push(e.l);
+      } else if (e.k === "between" && !e.not && isTimeColumn(e.e, timeColumn)) out.push(e.lo);
     },
   });
   return out;
 }
+
+/** Every explicit lower bound on a `time` column anywhere in the query that can be evaluated. */
+export function timeLowerBounds(q: Query, now: number, timeColumn = "time"): number[] {
+  return lowerBoundExprs(q, timeColumn)
+    .map((x) => evalTimeBound(x, now))
+    .filter((v): v is number => v !== undefined);
+}
+
+/** Our extension functions (docs/analytics.md): a bound using them must be evaluable. */
+const EXTENSION_TIME_FNS = new Set(["tounixtimestamp", "fromunixtimestamp"]);
+
+const usesExtensionTimeFn = (x: Expr) => {
+  let found = false;
+  walkExpr(x, { expr: (e) => void (found ||= e.k === "fn" && EXTENSION_TIME_FNS.has(e.name.toLowerCase())) });
+  return found;
+};
 
 const ymd = (ms: number) => {
   const d = new Date(ms);
@@ -485,7 +663,16 @@ const ymd = (ms: number) => {
 /** Step 12: an explicit lower bound older than the retention window is a 400. */
 export function checkRetention(q: Query, retentionDays: number, now: number): void {
   const oldest = now - retentionDays * DAY;
-  for (const bound of timeLowerBounds(q, now)) {
+  for (const x of lowerBoundExprs(q, "time")) {
+    const bound = evalTimeBound(x, now);
+    if (bound === undefined) {
+      // Unkey lets an unevaluable bound through (the row policy still clamps the rows); a bound
+      // written with our extension functions is one we must be able to read, so it fails closed
+      if (usesExtensionTimeFn(x)) {
+        throw bad("Cannot tell how far back this time bound reaches: a bound using toUnixTimestamp or fromUnixTimestamp must be a constant such as toUnixTimestamp(now() - INTERVAL 1 DAY) * 1000");
+      }
+      continue;
+    }
     if (bound < oldest) {
       throw new ApiError(
         "user/bad_request/query_range_exceeds_retention",

@@ -21,9 +21,10 @@
  */
 import { ApiError } from "../../errors";
 import type { Expr, FromItem, IntervalUnit, OrderItem, Query, Select, SetExpr } from "./ast";
-import { evalTimeBound, forEachChild, parseTimeLiteral, walkQuery } from "./check";
+import { evalConstant, forEachChild, parseTimeLiteral, walkQuery } from "./check";
 import type { ColumnType, TableDef, TableSet } from "./tables";
 import { COST_LIMITS, tooComplex } from "./cost";
+import { AGGREGATES, checkCall, FUNCTIONS, unsupported, type FnCtx, type FnExpr, type MsMode } from "./functions";
 
 export interface RowPolicy {
   workspaceId: string;
@@ -61,13 +62,15 @@ export interface CompiledQuery {
 export interface FillSpec {
   /** output column to fill */
   column: string;
+  /** where the series starts (inclusive) and stops (exclusive), in the ORDER BY's direction */
   from?: number;
   to?: number;
+  /** size of one step (ms or calendar months); it goes down when `desc` */
   step: number | { months: number };
   desc: boolean;
 }
 
-interface Compiled {
+export interface Compiled {
   sql: string;
   t: T;
   iv?: { n: string; unit: IntervalUnit };
@@ -88,11 +91,6 @@ const FIXED_UNIT_MS: Partial<Record<IntervalUnit, number>> = {
 const MONTH_UNITS: Partial<Record<IntervalUnit, number>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
 
 const bad = (detail: string) => new ApiError("user/bad_request/invalid_analytics_query", detail);
-const unsupported = (fn: string, why = "") =>
-  new ApiError(
-    "user/bad_request/invalid_analytics_function",
-    `Function '${fn}' is not supported by this analytics store${why ? `: ${why}` : ""}`,
-  );
 const unknownIdentifier = (name: string) => bad(`Unknown identifier '${name}' in analytics query`);
 
 const q = (id: string) => `"${id.replaceAll('"', '""')}"`;
@@ -117,7 +115,7 @@ interface Scope {
   sources: Source[];
   aliases: Map<string, Expr>;
   expanding: Set<string>;
-  arrayJoins: { arg: string; alias: string; len: number }[];
+  arrayJoins: { key: string; arg: string; alias: string; len: number }[];
   lambdas: Map<string, Compiled>[];
   /** CTEs visible here (for subqueries in expressions) */
   ctes: Map<string, CteInfo>;
@@ -567,305 +565,64 @@ class Compiler {
 
   // ---- functions ------------------------------------------------------------------------
 
-  private call(e: Extract<Expr, { k: "fn" }>, sc: Scope): Compiled {
+  private call(e: FnExpr, sc: Scope): Compiled {
     const name = e.name.toLowerCase();
-    const argc = (min: number, max = min) => {
-      if (e.args.length < min || e.args.length > max) {
-        throw bad(`Function '${name}' takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${e.args.length}`);
-      }
-    };
+    const spec = FUNCTIONS.get(name);
+    if (!spec) throw unsupported(name);
+    checkCall(e, name, spec);
+    return spec.compile(this.fnCtx(e, name, sc));
+  }
+
+  /** What a function entry (./functions.ts) may ask of the compiler, for one call. */
+  private fnCtx(e: FnExpr, name: string, sc: Scope): FnCtx {
     const arg = (i: number) => this.expr(e.args[i]!, sc);
-    if (e.params && !["quantile"].includes(name)) throw bad(`Function '${name}' takes no parameters`);
-    if (e.over && !["count", "sum", "avg", "min", "max"].includes(name)) throw unsupported(name, "it cannot be used as a window function");
-    if (e.distinct && !["count", "sum", "avg", "min", "max", "grouparray", "uniq", "uniqexact"].includes(name)) {
-      throw bad(`DISTINCT is not supported inside '${name}'`);
-    }
-    if (e.starArg && name !== "count") throw bad(`'*' is only allowed in count(*)`);
-
-    const aggregate = (build: () => string, t: T, wrap?: (s: string) => string): Compiled => {
-      if (sc.inAggregate && !e.over) throw bad(`Aggregate function '${name}' cannot be nested inside another aggregate`);
-      const prev = sc.inAggregate;
-      sc.inAggregate = true;
-      let core: string;
-      try {
-        core = build();
-      } finally {
-        sc.inAggregate = prev;
-      }
-      if (e.over) core = `${core} OVER (${this.window(e.over, sc)})`;
-      return { sql: wrap ? wrap(core) : core, t };
-    };
-    const distinct = e.distinct ? "DISTINCT " : "";
-
-    switch (name) {
-      // -- aggregates
-      case "count":
-        if (e.starArg || e.args.length === 0) return aggregate(() => "COUNT(*)", "num");
-        argc(1);
-        return aggregate(() => `COUNT(${distinct}${arg(0).sql})`, "num");
-      case "sum":
-        argc(1);
-        return aggregate(() => `SUM(${distinct}${arg(0).sql})`, "num", (s) => `COALESCE(${s}, 0)`);
-      case "avg":
-        argc(1);
-        return aggregate(() => `AVG(${distinct}${arg(0).sql})`, "num");
-      case "min":
-      case "max":
-      case "any": {
-        argc(1);
-        // the argument is compiled once; its type is the result's type
-        let t: T = "any";
-        const fn = name === "any" ? "MIN" : name.toUpperCase();
-        const out = aggregate(() => {
-          const x = arg(0);
-          t = x.t;
-          return `${fn}(${name === "any" ? "" : distinct}${x.sql})`;
-        }, "any");
-        return { ...out, t };
-      }
-      case "uniq":
-      case "uniqexact":
-        argc(1);
-        return aggregate(() => `COUNT(DISTINCT ${arg(0).sql})`, "num");
-      case "countif":
-        argc(1);
-        return aggregate(() => `COUNT(CASE WHEN ${arg(0).sql} THEN 1 END)`, "num");
-      case "sumif":
-        argc(2);
-        return aggregate(() => `SUM(CASE WHEN ${arg(1).sql} THEN ${arg(0).sql} ELSE 0 END)`, "num", (s) => `COALESCE(${s}, 0)`);
-      case "grouparray":
-        argc(1);
-        return { ...aggregate(() => `json_group_array(${distinct}${arg(0).sql})`, "arr"), len: this.policy.maxRows };
-      case "groupuniqarray":
-        argc(1);
-        return { ...aggregate(() => `json_group_array(DISTINCT ${arg(0).sql})`, "arr"), len: this.policy.maxRows };
-      case "quantile":
-        throw unsupported(name, "SQLite has no quantile aggregate");
-
-      // -- time
-      case "now":
-      case "now64":
-        argc(0, 1);
-        return { sql: String(this.policy.now), t: "dt" };
-      case "today":
-        argc(0);
-        return { sql: String(Math.floor(this.policy.now / DAY) * DAY), t: "date" };
-      case "todate": {
-        argc(1, 2);
-        const x = this.asMs(e.args[0]!, sc, "seconds");
-        return { sql: `((${x} / ${DAY}) * ${DAY})`, t: "date" };
-      }
-      case "todatetime":
-        argc(1, 2);
-        return { sql: this.asMs(e.args[0]!, sc, "seconds"), t: "dt" };
-      case "todatetime64":
-        argc(1, 3);
-        return { sql: this.asMs(e.args[0]!, sc, "fractional-seconds"), t: "dt" };
-      case "fromunixtimestamp64milli":
-        argc(1, 2);
-        return { sql: `CAST(${arg(0).sql} AS INTEGER)`, t: "dt" };
-      case "tounixtimestamp64milli":
-        argc(1);
-        return { sql: this.asMs(e.args[0]!, sc, "ms"), t: "num" };
-      case "tostartofminute":
-      case "tostartofhour":
-      case "tostartofday": {
-        argc(1, 2);
-        const size = name === "tostartofminute" ? 60_000 : name === "tostartofhour" ? 3_600_000 : DAY;
-        const x = this.asMs(e.args[0]!, sc, "ms");
-        return { sql: `((${x} / ${size}) * ${size})`, t: "dt" };
-      }
-      case "tostartofweek": {
-        argc(1, 3);
-        const mode = e.args[1] ? literalInt(e.args[1], "toStartOfWeek mode") : 0;
-        return { sql: startOf(this.asMs(e.args[0]!, sc, "ms"), "week", mode % 2 === 1 ? 1 : 0), t: "date" };
-      }
-      case "tostartofmonth":
-      case "tostartofquarter":
-      case "tostartofyear": {
-        argc(1, 2);
-        const unit = name.slice("tostartof".length) as "month" | "quarter" | "year";
-        return { sql: startOf(this.asMs(e.args[0]!, sc, "ms"), unit, 0), t: "date" };
-      }
-      case "date_trunc": {
-        argc(2, 3);
-        if (e.args[0]!.k !== "str") throw bad("date_trunc needs the unit as a string literal");
-        const unit = e.args[0]!.v.toLowerCase();
-        const x = this.asMs(e.args[1]!, sc, "ms");
-        const fixed: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: DAY };
-        if (fixed[unit]) return { sql: `((${x} / ${fixed[unit]}) * ${fixed[unit]})`, t: unit === "day" ? "date" : "dt" };
-        if (unit === "week") return { sql: startOf(x, "week", 1), t: "date" };
-        if (unit === "month" || unit === "quarter" || unit === "year") return { sql: startOf(x, unit, 0), t: "date" };
-        throw bad(`Unknown date_trunc unit '${e.args[0]!.v}'`);
-      }
-      case "formatdatetime": {
-        argc(2, 3);
-        if (e.args[1]!.k !== "str") throw bad("formatDateTime needs the format as a string literal");
-        const fmt = translateFormat(e.args[1]!.v);
-        return { sql: `strftime(${lit(fmt)}, ${this.asMs(e.args[0]!, sc, "ms")} / 1000, 'unixepoch')`, t: "str" };
-      }
-      case "tointervalnanosecond":
-      case "tointervalmicrosecond":
-      case "tointervalmillisecond":
-      case "tointervalsecond":
-      case "tointervalminute":
-      case "tointervalhour":
-      case "tointervalday":
-      case "tointervalweek":
-      case "tointervalmonth":
-      case "tointervalquarter":
-      case "tointervalyear":
-        argc(1);
-        return this.interval(arg(0).sql, name.slice("tointerval".length).toUpperCase() as IntervalUnit);
-
-      // -- strings
-      case "lower":
-      case "upper":
-      case "trim":
-        argc(1);
-        return { sql: `${name.toUpperCase()}(${arg(0).sql})`, t: "str" };
-      case "length": {
-        argc(1);
-        const x = arg(0);
-        return { sql: x.t === "arr" ? `json_array_length(${x.sql})` : `LENGTH(${x.sql})`, t: "num" };
-      }
-      case "substring":
-        argc(2, 3);
-        return { sql: `SUBSTR(${e.args.map((_, i) => arg(i).sql).join(", ")})`, t: "str" };
-      case "concat":
-        if (e.args.length < 1) throw bad("Function 'concat' needs at least one argument");
-        return { sql: `(${e.args.map((_, i) => arg(i).sql).join(" || ")})`, t: "str" };
-      case "startswith": {
-        argc(2);
-        const s = arg(0).sql;
-        const p = arg(1).sql;
-        return { sql: `(SUBSTR(${s}, 1, LENGTH(${p})) = ${p})`, t: "bool" };
-      }
-      case "endswith": {
-        argc(2);
-        const s = arg(0).sql;
-        const p = arg(1).sql;
-        return { sql: `(LENGTH(${p}) = 0 OR SUBSTR(${s}, -LENGTH(${p})) = ${p})`, t: "bool" };
-      }
-      case "jsonextractstring": {
-        if (e.args.length < 1) throw bad("JSONExtractString needs a JSON argument");
-        const path = e.args.slice(1).map((a) => {
-          if (a.k === "str") return `.${JSON.stringify(a.v)}`;
-          if (a.k === "num" && /^-?\d+$/.test(a.v)) {
-            const i = Number(a.v);
-            return i > 0 ? `[${i - 1}]` : `[#${i}]`;
-          }
-          throw bad("JSONExtractString needs literal keys");
-        });
-        const x = arg(0).sql;
-        const p = lit(`$${path.join("")}`);
-        return { sql: `COALESCE(CASE WHEN json_valid(${x}) AND json_type(${x}, ${p}) = 'text' THEN json_extract(${x}, ${p}) END, '')`, t: "str" };
-      }
-
-      // -- math
-      case "round":
-        argc(1, 2);
-        return { sql: `ROUND(${e.args.map((_, i) => arg(i).sql).join(", ")})`, t: "num" };
-      case "floor":
-      case "ceil": {
-        argc(1, 2);
-        const fn = name === "floor" ? "FLOOR" : "CEIL";
-        if (e.args.length === 1) return { sql: `${fn}(${arg(0).sql})`, t: "num" };
-        const digits = literalInt(e.args[1]!, `${name} precision`);
-        const scale = 10 ** digits;
-        return { sql: `(${fn}(${arg(0).sql} * ${scale}) / ${scale})`, t: "num" };
-      }
-      case "abs":
-        argc(1);
-        return { sql: `ABS(${arg(0).sql})`, t: "num" };
-
-      // -- conditional
-      case "if": {
-        argc(3);
-        const a = arg(1);
-        return { sql: `(CASE WHEN ${arg(0).sql} THEN ${a.sql} ELSE ${arg(2).sql} END)`, t: a.t };
-      }
-      case "coalesce": {
-        if (e.args.length === 0) throw bad("Function 'coalesce' needs at least one argument");
-        const xs = e.args.map((_, i) => arg(i));
-        return { sql: xs.length === 1 ? xs[0]!.sql : `COALESCE(${xs.map((x) => x.sql).join(", ")})`, t: xs[0]!.t };
-      }
-      case "case":
-        throw bad("Use CASE WHEN … THEN … END");
-
-      // -- conversion
-      case "tostring": {
-        argc(1, 2);
-        const x = arg(0);
-        if (x.t === "dt") return { sql: `strftime('%Y-%m-%d %H:%M:%S', ${x.sql} / 1000, 'unixepoch')`, t: "str" };
-        if (x.t === "date") return { sql: `strftime('%Y-%m-%d', ${x.sql} / 1000, 'unixepoch')`, t: "str" };
-        return { sql: `CAST(${x.sql} AS TEXT)`, t: "str" };
-      }
-      case "toint32":
-      case "toint64": {
-        argc(1);
-        const x = arg(0);
-        if (isTime(x.t)) return { sql: `(${x.sql} / 1000)`, t: "num" };
-        return { sql: `CAST(${x.sql} AS INTEGER)`, t: "num" };
-      }
-      case "tofloat64":
-        argc(1);
-        return { sql: `CAST(${arg(0).sql} AS REAL)`, t: "num" };
-
-      // -- arrays
-      case "has": {
-        argc(2);
-        const a = this.array(e.args[0]!, sc, name);
-        const j = this.fresh("j");
-        return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${q(j)} WHERE ${q(j)}.value = ${arg(1).sql}))`, t: "bool" };
-      }
-      case "hasany":
-      case "hasall": {
-        argc(2);
-        const a = this.array(e.args[0]!, sc, name);
-        const b = this.array(e.args[1]!, sc, name);
-        const ja = q(this.fresh("j"));
-        const jb = q(this.fresh("j"));
-        if (name === "hasany") {
-          return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${ja} WHERE ${ja}.value IN (SELECT ${jb}.value FROM json_each(${b}) AS ${jb})))`, t: "bool" };
-        }
-        return { sql: `(NOT EXISTS (SELECT 1 FROM json_each(${b}) AS ${jb} WHERE ${jb}.value NOT IN (SELECT ${ja}.value FROM json_each(${a}) AS ${ja})))`, t: "bool" };
-      }
-      case "arrayfilter": {
-        argc(2);
-        const fn = e.args[0]!;
-        if (fn.k !== "lambda" || fn.params.length !== 1) throw bad("arrayFilter needs a one-parameter lambda such as x -> startsWith(x, 'path=')");
-        const arr = this.arrayOf(e.args[1]!, sc, name);
-        const a = arr.sql;
-        const j = q(this.fresh("j"));
-        sc.lambdas.push(new Map([[fn.params[0]!, { sql: `${j}.value`, t: "any" as T }]]));
-        let pred: string;
+    return {
+      e,
+      name,
+      distinct: e.distinct ? "DISTINCT " : "",
+      now: this.policy.now,
+      maxRows: this.policy.maxRows,
+      arg,
+      ms: (i, mode) => this.asMs(e.args[i]!, sc, mode),
+      array: (i) => this.arrayOf(e.args[i]!, sc, name),
+      aggregate: (build, t, wrap) => {
+        if (sc.inAggregate && !e.over) throw bad(`Aggregate function '${name}' cannot be nested inside another aggregate`);
+        const prev = sc.inAggregate;
+        sc.inAggregate = true;
+        let core: string;
         try {
-          pred = this.expr(fn.body, sc).sql;
+          core = build();
+        } finally {
+          sc.inAggregate = prev;
+        }
+        if (e.over) core = `${core} OVER (${this.window(e.over, sc)})`;
+        return { sql: wrap ? wrap(core) : core, t };
+      },
+      lambda: (param, value, body) => {
+        sc.lambdas.push(new Map([[param, value]]));
+        try {
+          return this.expr(body, sc);
         } finally {
           sc.lambdas.pop();
         }
-        return { sql: `(SELECT json_group_array(${j}.value) FROM json_each(${a}) AS ${j} WHERE ${pred})`, t: "arr", len: arr.len };
-      }
-      case "arrayjoin": {
-        argc(1);
-        if (sc.inAggregate) throw bad("arrayJoin cannot be used inside an aggregate");
-        const arr = this.arrayOf(e.args[0]!, sc, name);
-        const a = arr.sql;
-        let aj = sc.arrayJoins.find((x) => x.arg === a);
+      },
+      arrayJoin: (arr) => {
+        // one join per arrayJoin expression, however often it is compiled (a select alias is
+        // compiled again in GROUP BY): keyed by the argument as written, since its SQL carries
+        // fresh names (arrayFilter's json_each alias) and would otherwise join the array twice
+        const key = sc.lambdas.length === 0 ? `ast:${JSON.stringify(e.args[0])}` : `sql:${arr.sql}`;
+        let aj = sc.arrayJoins.find((x) => x.key === key);
         if (!aj) {
           // an array of unknown size (e.g. a JSON value) may hold as many elements as a result has rows
-          aj = { arg: a, alias: this.fresh("aj"), len: arr.len ?? this.policy.maxRows };
+          aj = { key, arg: arr.sql, alias: this.fresh("aj"), len: arr.len ?? this.policy.maxRows };
           sc.arrayJoins.push(aj);
         }
         return { sql: `${q(aj.alias)}.value`, t: "any" };
-      }
-    }
-    throw unsupported(name);
-  }
-
-  private array(e: Expr, sc: Scope, fn: string): string {
-    return this.arrayOf(e, sc, fn).sql;
+      },
+      interval: (n, unit) => this.interval(n, unit),
+      fresh: (prefix) => this.fresh(prefix),
+      inAggregate: () => !!sc.inAggregate,
+    };
   }
 
   private arrayOf(e: Expr, sc: Scope, fn: string): Compiled {
@@ -878,7 +635,7 @@ class Compiler {
    * An argument as Unix ms: times stay, string literals are parsed, other strings go through
    * unixepoch(), numbers are read as `numbers` says (toDateTime(n) takes seconds).
    */
-  private asMs(e: Expr, sc: Scope, numbers: "seconds" | "fractional-seconds" | "ms"): string {
+  private asMs(e: Expr, sc: Scope, numbers: MsMode): string {
     if (e.k === "str") {
       const ms = parseTimeLiteral(e.v);
       if (ms === undefined) throw bad(`Cannot read '${e.v}' as a date or time`);
@@ -919,22 +676,6 @@ function number(v: string): string {
   return neg ? `(-${out})` : out;
 }
 
-function literalInt(e: Expr, what: string): number {
-  if (e.k === "num" && /^-?\d+$/.test(e.v) && Math.abs(Number(e.v)) <= 1000) return Number(e.v);
-  throw bad(`${what} must be a small integer literal`);
-}
-
-/** Start of a calendar unit for a ms expression. Weeks start on Sunday (mode 0) or Monday (1). */
-function startOf(ms: string, unit: "week" | "month" | "quarter" | "year", weekMode: 0 | 1): string {
-  const s = `(${ms}) / 1000`;
-  let mods: string;
-  if (unit === "week") mods = `'start of day', '-6 days', 'weekday ${weekMode}'`;
-  else if (unit === "month") mods = "'start of month'";
-  else if (unit === "year") mods = "'start of year'";
-  else mods = `'start of month', printf('-%d months', (CAST(strftime('%m', ${s}, 'unixepoch') AS INTEGER) - 1) % 3)`;
-  return `(CAST(unixepoch(${s}, 'unixepoch', ${mods}) AS INTEGER) * 1000)`;
-}
-
 /** time ± interval. Calendar units use SQLite's date modifiers, fixed units plain ms arithmetic. */
 function shiftTime(l: Compiled, r: Compiled, op: "+" | "-"): Compiled {
   const t: T = isTime(l.t) ? l.t : l.t === "num" || l.t === "any" ? l.t : "dt";
@@ -973,27 +714,6 @@ export function likeToGlob(p: string): string {
 }
 const globLiteral = (c: string) => (c === "*" || c === "?" || c === "[" || c === "]" ? `[${c}]` : c);
 
-/** ClickHouse formatDateTime specifiers → strftime. */
-function translateFormat(fmt: string): string {
-  const map: Record<string, string> = {
-    Y: "%Y", y: "%y", m: "%m", d: "%d", e: "%d", H: "%H", i: "%M", M: "%m", S: "%S", s: "%S", F: "%Y-%m-%d", T: "%H:%M:%S",
-    D: "%m/%d/%y", j: "%j", w: "%w", u: "%u", "%": "%%", R: "%H:%M", n: "\n", t: "\t",
-  };
-  let out = "";
-  for (let i = 0; i < fmt.length; i++) {
-    const c = fmt[i]!;
-    if (c !== "%") {
-      out += c;
-      continue;
-    }
-    const spec = fmt[++i];
-    const tr = spec !== undefined ? map[spec] : undefined;
-    if (tr === undefined) throw unsupported("formatDateTime", `format '%${spec ?? ""}' cannot be translated`);
-    out += tr;
-  }
-  return out;
-}
-
 /** Compiles a checked query for D1 with the policy applied. */
 export function compileSqlite(qr: Query, set: TableSet, policy: RowPolicy, tableRows?: Map<string, number>): CompiledQuery {
   const fillItem = topOrderFill(qr);
@@ -1027,6 +747,12 @@ function sinceOf(s: Select, now: number): number | undefined {
   if (s.from?.k !== "table" || !s.where) return undefined;
   let since: number | undefined;
   const isTimeCol = (e: Expr) => e.k === "col" && e.parts[e.parts.length - 1] === "time";
+  // exact: the bound the compiled SQL applies (Unkey's lax rule reads toStartOfMonth(now()) as now,
+  // which would count almost none of the rows the query reads)
+  const evalTimeBound = (x: Expr, at: number) => {
+    const c = evalConstant(x, at, true);
+    return c && c.t !== "iv" ? c.v : undefined;
+  };
   const visit = (e: Expr): void => {
     let v: number | undefined;
     if (e.k === "bin" && e.op === "AND") {
@@ -1078,8 +804,6 @@ export function boundedCountSql(def: TableDef, policy: RowPolicy, since: number 
 const maxLen = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : Math.max(a, b));
 const lensOf = (cols: OutputColumn[]) => new Map(cols.filter((c) => c.len !== undefined).map((c) => [c.name, c.len!]));
 
-const AGGREGATES = new Set(["count", "sum", "avg", "min", "max", "any", "uniq", "uniqexact", "countif", "sumif", "grouparray", "groupuniqarray", "quantile"]);
-
 /** Whether an expression aggregates (outside subqueries and window functions): one output row without GROUP BY. */
 function hasAggregate(e: Expr): boolean {
   if (e.k === "fn" && !e.over && AGGREGATES.has(e.name.toLowerCase())) return true;
@@ -1116,78 +840,37 @@ function fillSpec(o: OrderItem, cols: OutputColumn[], now: number): FillSpec {
   if (!col) throw bad("WITH FILL needs to order by a selected column");
   const bound = (e: Expr | undefined) => {
     if (!e) return undefined;
-    const v = evalConst(e, now);
-    if (v === undefined) throw bad("WITH FILL FROM/TO must be constant times or numbers");
-    return v;
+    const c = evalConstant(e, now, true);
+    if (!c || c.t === "iv") throw bad("WITH FILL FROM/TO must be constant times or numbers");
+    return c.v;
   };
-  let step: FillSpec["step"] = isTime(col.t) ? (col.t === "date" ? DAY : 1000) : 1;
+  // a plain number steps DateTime by seconds and Date by days, as in ClickHouse; the step's sign
+  // follows the direction (ascending > 0, descending < 0, default ±1 unit)
+  const unit = col.t === "date" ? DAY : isTime(col.t) ? 1000 : 1;
+  let step: FillSpec["step"] = unit;
   if (o.fill!.step) {
-    const s = o.fill!.step;
-    if (s.k === "interval" && MONTH_UNITS[s.unit] && s.n.k === "num") step = { months: Number(s.n.v) * MONTH_UNITS[s.unit]! };
-    else {
-      const v = s.k === "interval" && s.n.k === "num" && FIXED_UNIT_MS[s.unit] ? Number(s.n.v) * FIXED_UNIT_MS[s.unit]! : evalConst(s, now);
-      if (v === undefined || !(v > 0)) throw bad("WITH FILL STEP must be a positive constant");
-      step = v;
-    }
+    const c = evalConstant(o.fill!.step, now, true);
+    if (!c) throw bad("WITH FILL STEP must be a constant number or INTERVAL");
+    const months = c.t === "iv" && c.months ? c.months : undefined;
+    const signed = months ?? (c.t === "iv" ? c.v : c.v * unit);
+    if (signed === 0) throw bad("WITH FILL STEP value cannot be zero");
+    if (!o.desc && signed < 0) throw bad("WITH FILL STEP value cannot be negative for sorting in ascending direction");
+    if (o.desc && signed > 0) throw bad("WITH FILL STEP value cannot be positive for sorting in descending direction");
+    if (months !== undefined && !Number.isInteger(months)) throw bad("WITH FILL STEP must be a whole number of months");
+    step = months !== undefined ? { months: Math.abs(months) } : Math.abs(signed);
   }
-  if (typeof step === "object" && !(step.months > 0)) throw bad("WITH FILL STEP must be a positive constant");
-  return { column: col.name, from: bound(o.fill!.from), to: bound(o.fill!.to), step, desc: o.desc };
-}
-
-/** Evaluates a constant time/number expression the way the compiler would (ms). */
-function evalConst(e: Expr, now: number): number | undefined {
-  switch (e.k) {
-    case "num":
-      return Number.isFinite(Number(e.v)) ? Number(e.v) : undefined;
-    case "str":
-      return parseTimeLiteral(e.v);
-    case "fn": {
-      const n = e.name.toLowerCase();
-      const a = e.args[0] ? evalConst(e.args[0], now) : undefined;
-      if (n === "now" || n === "now64") return now;
-      if (n === "today") return Math.floor(now / DAY) * DAY;
-      if (a === undefined) return undefined;
-      const d = new Date(a);
-      switch (n) {
-        case "todate":
-        case "tostartofday":
-          return Math.floor(a / DAY) * DAY;
-        case "tostartofhour":
-          return Math.floor(a / 3_600_000) * 3_600_000;
-        case "tostartofminute":
-          return Math.floor(a / 60_000) * 60_000;
-        case "tostartofmonth":
-          return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-        case "tostartofyear":
-          return Date.UTC(d.getUTCFullYear(), 0, 1);
-        case "todatetime":
-        case "fromunixtimestamp64milli":
-          return a;
-        default:
-          return undefined;
-      }
-    }
-    case "bin": {
-      if (e.op !== "+" && e.op !== "-") return undefined;
-      const base = evalConst(e.l, now);
-      if (base === undefined || e.r.k !== "interval" || e.r.n.k !== "num") return undefined;
-      const n = Number(e.r.n.v) * (e.op === "-" ? -1 : 1);
-      const months = MONTH_UNITS[e.r.unit];
-      if (months !== undefined) {
-        const d = new Date(base);
-        return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n * months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
-      }
-      const unit = FIXED_UNIT_MS[e.r.unit];
-      return unit === undefined ? undefined : base + n * unit;
-    }
-    default:
-      return undefined;
+  const from = bound(o.fill!.from);
+  const to = bound(o.fill!.to);
+  if (from !== undefined && to !== undefined) {
+    if (!o.desc && to < from) throw bad("WITH FILL TO value cannot be less than FROM value for sorting in ascending direction");
+    if (o.desc && from < to) throw bad("WITH FILL FROM value cannot be less than TO value for sorting in descending direction");
   }
+  return { column: col.name, from, to, step, desc: o.desc };
 }
 
 /**
  * Applies WITH FILL to ordered result rows: inserts a row with default values (0 / '' / [])
- * for each missing step between FROM (or the first row) and TO (or the last row).
+ * for each missing step from FROM (or the first row) up to TO, exclusive (or the last row).
  */
 export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn[], spec: FillSpec, maxRows: number): Record<string, unknown>[] {
   const next = (v: number, dir: 1 | -1) =>
@@ -1199,8 +882,9 @@ export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn
         })();
   const dir: 1 | -1 = spec.desc ? -1 : 1;
   const values = rows.map((r) => Number(r[spec.column]));
-  let start = spec.desc ? spec.to ?? values[0] : spec.from ?? values[0];
-  const end = spec.desc ? spec.from ?? values[values.length - 1] : spec.to ?? values[values.length - 1];
+  // FROM is where the series starts (its high end when descending), TO where it stops
+  let start = spec.from ?? values[0];
+  const end = spec.to ?? values[values.length - 1];
   if (start === undefined || end === undefined || !Number.isFinite(start) || !Number.isFinite(end)) return rows;
   const blank = (v: number) => {
     const r: Record<string, unknown> = {};
@@ -1214,7 +898,9 @@ export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn
   while (out.length <= maxRows) {
     // rows that sort before the fill cursor (or are not numbers) pass through
     while (i < rows.length && !(before(cur, values[i]!) || cur === values[i])) out.push(rows[i++]!);
-    const within = dir === 1 ? cur <= end : cur >= end;
+    // an explicit TO is exclusive, as in ClickHouse (`FROM 0 TO 10` fills 0…9, `DESC … FROM 10
+    // TO 0 STEP -1` fills 10…1); without one the series runs to the last row's value
+    const within = spec.to !== undefined ? (dir === 1 ? cur < end : cur > end) : dir === 1 ? cur <= end : cur >= end;
     if (!within) break;
     if (i < rows.length && values[i] === cur) {
       while (i < rows.length && values[i] === cur) out.push(rows[i++]!);

@@ -83,6 +83,20 @@ describe("analytics query cost bounds", () => {
     expect(once.status).toBe(200);
   });
 
+  it("a rounded lower time bound narrows the row estimate to where it rounds to, not to its argument", async () => {
+    const ws = await newWorkspace("rounded bound");
+    await writeEvents(env, Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_z" })));
+    // read as now() (Unkey's retention rule), the bound left almost no rows to count, and the
+    // correlated subquery below ran once per row of the month unestimated
+    for (const bound of ["toStartOfMonth(now())", "toUnixTimestamp(toStartOfDay(now())) * 1000"]) {
+      const res = await query(
+        ws.rootKey,
+        `SELECT key_id, (SELECT count() FROM key_verifications_v1 b WHERE b.time <= a.time) AS before FROM key_verifications_v1 a WHERE a.time >= ${bound}`,
+      );
+      expect(res.status, bound).toBe(422);
+    }
+  });
+
   it("more joins than the bound answer 400 naming the limit", async () => {
     const ws = await newWorkspace("joins");
     const copies = Array.from({ length: 10 }, (_, i) => `key_verifications_per_day_v1 AS t${i}`).join(" CROSS JOIN ");

@@ -17,6 +17,16 @@ async function setup() {
 }
 
 const COUNT = "SELECT COUNT(*) AS n FROM ratelimits_v1";
+const EXTENSION_ABUSE = [
+  "SELECT toUnixTimestamp('not a date') FROM TABLE",
+  "SELECT toUnixTimestamp(sqlite_version()) FROM TABLE",
+  "SELECT fromUnixTimestamp(1, '%Q') FROM TABLE",
+  "SELECT fromUnixTimestamp(1e400) AS x FROM TABLE",
+  "SELECT fromUnixTimestamp(-9223372036854775808) AS x FROM TABLE",
+  "SELECT toUnixTimestamp(fromUnixTimestamp(0x7fffffffffffffff)) AS x FROM TABLE",
+  "SELECT toUnixTimestamp((SELECT name FROM sqlite_master)) FROM TABLE",
+  "SELECT count() FROM TABLE WHERE time >= toUnixTimestamp(now()) * 1000 - length(request_id)",
+];
 
 describe("analytics.getRatelimits", () => {
   it("answers SQL over ratelimits_v1 with Unkey's column names", async () => {
@@ -72,6 +82,30 @@ describe("analytics.getRatelimits", () => {
     expect(table.body.error!.type).toBe(errorType("user/bad_request/invalid_analytics_table"));
     const cols = await call("analytics.getRatelimits", { query: "SELECT max_requests FROM ratelimits_v1" }, ws.rootKey);
     expect(cols.status).toBe(400);
+  });
+
+  it("reads toUnixTimestamp(…) * 1000 ranges (our extension), keeps refusing ranges beyond retention with them, and never answers 5xx to their misuse", async () => {
+    const { ws } = await setup();
+    const range = await call(
+      "analytics.getRatelimits",
+      { query: "SELECT countIf(passed = 1) AS passed, count() AS n FROM ratelimits_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000" },
+      ws.rootKey,
+    );
+    expect(range.status).toBe(200);
+    expect(range.body.data).toEqual([{ passed: 5, n: 6 }]);
+    for (const query of [
+      "SELECT count() FROM ratelimits_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 45 DAY) * 1000",
+      "SELECT SUM(total) FROM ratelimits_per_day_v1 WHERE time >= fromUnixTimestamp(1704067200)",
+    ]) {
+      const res = await call("analytics.getRatelimits", { query }, ws.rootKey);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error!.type).toBe(errorType("user/bad_request/query_range_exceeds_retention"));
+    }
+    for (const query of EXTENSION_ABUSE.map((q) => q.replace("TABLE", "ratelimits_v1"))) {
+      const res = await call("analytics.getRatelimits", { query }, ws.rootKey);
+      expect(res.status, query).toBeLessThan(500);
+      expect(JSON.stringify(res.body)).not.toContain("workspace_id =");
+    }
   });
 
   it("shares the cost bounds: a cross-join product answers 422", async () => {

@@ -23,6 +23,16 @@ async function setup() {
 }
 
 const COUNT = "SELECT COUNT(*) AS n FROM key_verifications_v1";
+const EXTENSION_ABUSE = [
+  "SELECT toUnixTimestamp('not a date') FROM TABLE",
+  "SELECT toUnixTimestamp(sqlite_version()) FROM TABLE",
+  "SELECT fromUnixTimestamp(1, '%Q') FROM TABLE",
+  "SELECT fromUnixTimestamp(1e400) AS x FROM TABLE",
+  "SELECT fromUnixTimestamp(-9223372036854775808) AS x FROM TABLE",
+  "SELECT toUnixTimestamp(fromUnixTimestamp(0x7fffffffffffffff)) AS x FROM TABLE",
+  "SELECT toUnixTimestamp((SELECT name FROM sqlite_master)) FROM TABLE",
+  "SELECT count() FROM TABLE WHERE time >= toUnixTimestamp(now()) * 1000 - length(request_id)",
+];
 
 describe("analytics.getVerifications", () => {
   it("answers rows keyed by column alias in the data array", async () => {
@@ -86,6 +96,36 @@ describe("analytics.getVerifications", () => {
       expect(res.status, query).toBe(status);
       expect(res.body.error!.type).toBe(errorType(code));
       expect(res.body.error!.errors).toEqual([]);
+      expect(JSON.stringify(res.body)).not.toContain("workspace_id =");
+    }
+  });
+
+  it("reads toUnixTimestamp(…) * 1000 ranges (our extension), keeps refusing ranges beyond retention with them, and never answers 5xx to their misuse", async () => {
+    const { ws } = await setup();
+    const range = await call(
+      "analytics.getVerifications",
+      { query: "SELECT outcome, count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000 GROUP BY outcome ORDER BY outcome" },
+      ws.rootKey,
+    );
+    expect(range.status).toBe(200);
+    expect(range.body.data).toEqual([
+      { outcome: "RATE_LIMITED", n: 6 },
+      { outcome: "VALID", n: 4 },
+    ]);
+    for (const query of [
+      "SELECT count() FROM key_verifications_v1 WHERE toUnixTimestamp(now() - INTERVAL 45 DAY) * 1000 <= time",
+      "SELECT SUM(count) FROM key_verifications_per_month_v1 WHERE time >= fromUnixTimestamp(toUnixTimestamp(now()) - 365 * 86400)",
+    ]) {
+      const res = await call("analytics.getVerifications", { query }, ws.rootKey);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error!.type).toBe(errorType("user/bad_request/query_range_exceeds_retention"));
+    }
+    const unreadable = await call("analytics.getVerifications", { query: "SELECT count() FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now()) * 1000 % 7" }, ws.rootKey);
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error!.type).toBe(errorType("user/bad_request/invalid_analytics_query"));
+    for (const query of EXTENSION_ABUSE.map((q) => q.replace("TABLE", "key_verifications_v1"))) {
+      const res = await call("analytics.getVerifications", { query }, ws.rootKey);
+      expect(res.status, query).toBeLessThan(500);
       expect(JSON.stringify(res.body)).not.toContain("workspace_id =");
     }
   });
