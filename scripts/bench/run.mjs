@@ -163,6 +163,8 @@ function want(name) {
 }
 
 /** Checks one request answers as expected, warms caches for a second, then measures. */
+const EDGE_HEADERS = { "cf-ray": "8f0e7a6b5c4d3e2f-BENCH", "cf-connecting-ip": "198.51.100.7" };
+
 async function scenario(name, o) {
   if (!want(name)) return;
   if (o.requires && !o.requires.every(has)) {
@@ -170,7 +172,8 @@ async function scenario(name, o) {
     return;
   }
   const url = o.url;
-  const headers = o.headers ?? auth;
+  // what Cloudflare's edge adds to every request (the Workers read the colo from CF-Ray); the peer gets none
+  const headers = o.target === "peer" ? (o.headers ?? auth) : { ...EDGE_HEADERS, ...(o.headers ?? auth) };
   if (o.check) {
     const body = o.bodies ? o.bodies[0] : o.body;
     const probe = await probeOnce(url, o.method ?? "POST", headers, body);

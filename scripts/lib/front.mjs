@@ -23,7 +23,8 @@ export function peerAddress(socket) {
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
 
 /**
- * Raw header list [k, v, k, v…] without the client's CF-Connecting-IP and MF-* headers, plus ours.
+ * Raw header list [k, v, k, v…] without the client's CF-Connecting-IP, CF-Ray (the Workers read
+ * the colo from it, workers/lib/colo.ts; the edge replaces a client's) and MF-* headers, plus ours.
  * For a plain request (`tunnel` false) also without hop-by-hop headers and those `Connection` names.
  */
 function rewriteHeaders(rawHeaders, socket, extra, tunnel = false) {
@@ -36,7 +37,7 @@ function rewriteHeaders(rawHeaders, socket, extra, tunnel = false) {
   const out = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
-    if (name === "cf-connecting-ip" || name.startsWith("mf-") || name === PROBE) continue;
+    if (name === "cf-connecting-ip" || name === "cf-ray" || name.startsWith("mf-") || name === PROBE) continue;
     if (!tunnel && (HOP_BY_HOP.has(name) || named.has(name))) continue;
     out.push(rawHeaders[i], rawHeaders[i + 1]);
   }

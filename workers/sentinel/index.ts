@@ -7,6 +7,7 @@ import { Rejection, renderRejection } from "./errors";
 import { runPolicies, type EngineResult } from "./engine";
 import { encodePrincipal } from "./principal";
 import { clientIp as clientIpOf } from "../lib/clientIp";
+import { coloOf } from "../lib/colo";
 import { forwardableHeaders, REFUSED_METHODS, responseHeaders, withoutReserved } from "./headers";
 import { forwardedUrl, normalisePath } from "./path";
 import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
@@ -59,8 +60,7 @@ interface Meta {
 }
 
 function regionOf(request: Request, env: SentinelEnv): string {
-  const colo = (request as Request & { cf?: { colo?: string } }).cf?.colo;
-  return `cloudflare::${env.SENTINEL_REGION || colo || "local"}`;
+  return `cloudflare::${env.SENTINEL_REGION || coloOf(request) || "local"}`;
 }
 
 /** What the gateway refuses before routing: methods it never forwards, header blocks that are too large. */

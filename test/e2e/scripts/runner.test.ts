@@ -18,7 +18,7 @@ async function call(base: string, op: string, body: unknown, token: string, head
 }
 
 /** A request to a Sentinel with the given Host header (fetch cannot set Host). */
-function through(sentinel: string, host: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+function through(sentinel: string, host: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const { port } = new URL(sentinel);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, path: p, headers: { accept: "application/json", ...headers, host } }, (res) => {
@@ -30,7 +30,9 @@ function through(sentinel: string, host: string, p: string, headers: Record<stri
         try {
           body = JSON.parse(text);
         } catch {}
-        resolve({ status: res.statusCode ?? 0, body });
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") h.set(k, v);
+        resolve({ status: res.statusCode ?? 0, body, headers: h });
       });
     });
     req.on("error", reject);
@@ -155,6 +157,14 @@ describe("client IP: a client-sent CF-Connecting-IP never survives", () => {
     expect(res.status).toBe(200);
     expect(res.body.headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(res.body.headers["cf-connecting-ip"]).not.toBe("203.0.113.7");
+  });
+
+  it("a client-sent CF-Ray (where the Workers read the colo) does not choose the region", async () => {
+    const g = await gateway(server.url, "clientray");
+    const res = await through(server.sentinelUrl, g.host, "/ip", { authorization: `Bearer ${g.key}`, "CF-Ray": "0123456789abcdef-EVIL" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-unkey-region")).not.toContain("EVIL");
+    expect(res.body.headers["cf-ray"]).toBeUndefined();
   });
 });
 
