@@ -1,12 +1,12 @@
 import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
 export const apiIdSchema = z.string().min(8).max(255).regex(/^[a-zA-Z0-9_]+$/);
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apis.getApi",
   summary: "Get an API",
   description: "Returns an API's id and name, plus its keyspace id. Needs `api.*.read_api` or `api.<apiId>.read_api`.",

@@ -1,10 +1,9 @@
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { clientIp } from "../../../lib/clientIp";
 import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
-import { cacheFor } from "../../../lib/services";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-const base = rpcRoute({
+const base = defineRoute({
   operationId: "keys.verifyKey",
   summary: "Verify a key",
   description:
@@ -43,7 +42,7 @@ export const register = (app: App) =>
       {
         env: c.env,
         waitUntil: (p) => c.executionCtx.waitUntil(p),
-        cache: cacheFor(c),
+        cache: c.var.scope.cache,
         requestId: c.get("requestId"),
         callerIp: clientIp(c.req.raw, c.env),
         idempotencyKey: c.req.header("idempotency-key")?.trim() || null,

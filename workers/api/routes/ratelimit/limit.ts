@@ -1,10 +1,11 @@
 import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { createNamespaces, findNamespace, matchOverride, namespaceGone } from "../../../lib/ratelimit/namespaces";
-import { compact, ok, rpcRoute, z, type App } from "../../rpc";
+import { compact, ok, defineRoute, z, type App } from "../../route";
 import { LimitRequest, record, runChecks } from "./shared";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.limit",
   summary: "Check and spend a rate limit",
   description:
@@ -27,18 +28,18 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    let ns = await findNamespace(c, root.workspaceId, body.namespace);
+    let ns = await findNamespace(c.var.scope, root.workspaceId, body.namespace);
     if (!ns) {
       requirePermission(root, "ratelimit.*.create_namespace");
       // a new namespace's own `limit` permission cannot be held yet: without ratelimit.*.limit the
       // request would fail right after creating it, so refuse before writing anything
       requirePermission(root, "ratelimit.*.limit");
-      ns = (await createNamespaces(c, root.workspaceId, [body.namespace])).get(body.namespace)!;
+      ns = (await createNamespaces(c.var.scope, root.workspaceId, [body.namespace])).get(body.namespace)!;
     }
     if (ns.deleted) throw namespaceGone();
     requirePermission(root, or(`ratelimit.${ns.id}.limit`, "ratelimit.*.limit"));
 
-    const override = await matchOverride(c, ns.id, body.identifier);
+    const override = await matchOverride(c.var.scope, ns.id, body.identifier);
     const limit = override ? override.limit : body.limit;
     const duration = override ? override.duration : body.duration;
     const now = Date.now();

@@ -1,5 +1,6 @@
 import { and, or, type Requirement } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import {
   createNamespaces,
   findNamespace,
@@ -7,7 +8,7 @@ import {
   namespaceGone,
   type Namespace,
 } from "../../../lib/ratelimit/namespaces";
-import { compact, ok, rpcRoute, z, type App } from "../../rpc";
+import { compact, ok, defineRoute, z, type App } from "../../route";
 import { LimitRequest, record, runChecks } from "./shared";
 
 const MultiLimitBody = z
@@ -16,7 +17,7 @@ const MultiLimitBody = z
   .max(100)
   .openapi("V2RatelimitMultiLimitRequestBody");
 
-const base = rpcRoute({
+const base = defineRoute({
   operationId: "ratelimit.multiLimit",
   summary: "Check several rate limits at once, all or nothing",
   description:
@@ -42,7 +43,7 @@ const base = rpcRoute({
   }),
 });
 
-// The request body is a top-level JSON array, which rpcRoute (objects only) cannot declare.
+// The request body is a top-level JSON array, which defineRoute (objects only) cannot declare.
 export const route = {
   ...base,
   request: { body: { required: true, content: { "application/json": { schema: MultiLimitBody } } } },
@@ -57,7 +58,7 @@ export const register = (app: App) =>
     const missing: string[] = [];
     await Promise.all(
       names.map(async (n) => {
-        const ns = await findNamespace(c, root.workspaceId, n);
+        const ns = await findNamespace(c.var.scope, root.workspaceId, n);
         if (ns) found.set(n, ns);
         else missing.push(n);
       }),
@@ -68,7 +69,7 @@ export const register = (app: App) =>
       requirePermission(root, "ratelimit.*.limit");
       // …and a deleted namespace among the others would end the request in 410 anyway
       if ([...found.values()].some((ns) => ns.deleted)) throw namespaceGone();
-      for (const [n, ns] of await createNamespaces(c, root.workspaceId, missing)) found.set(n, ns);
+      for (const [n, ns] of await createNamespaces(c.var.scope, root.workspaceId, missing)) found.set(n, ns);
     }
     const namespaces = names.map((n) => found.get(n)!);
     const ids = [...new Set(namespaces.map((ns) => ns.id))];
@@ -76,7 +77,7 @@ export const register = (app: App) =>
     requirePermission(root, or(each, "ratelimit.*.limit"));
     if (namespaces.some((ns) => ns.deleted)) throw namespaceGone();
 
-    const overrides = await Promise.all(items.map((i) => matchOverride(c, found.get(i.namespace)!.id, i.identifier)));
+    const overrides = await Promise.all(items.map((i) => matchOverride(c.var.scope, found.get(i.namespace)!.id, i.identifier)));
     const now = Date.now();
     const checks = items.map((item, k) => {
       const ns = found.get(item.namespace)!;

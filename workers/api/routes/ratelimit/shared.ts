@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../../lib/env";
-import { z } from "../../rpc";
+import { z } from "../../route";
 import { ApiError } from "../../../lib/errors";
 import { recordRatelimit, type RatelimitEvent } from "../../../lib/analytics/events";
 import { noteExceeded } from "../../../lib/ratelimit/exceeded";
