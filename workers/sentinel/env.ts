@@ -1,5 +1,5 @@
 import type { GatewayRequestRow } from "../lib/deploy/requestLog";
-import type { GatewayVerifyInput, GatewayVerifyResult } from "../lib/deploy/gatewayVerify";
+import type { GatewayVerifyInput, GatewayVerifyResult } from "../api/rpc/gatewayVerifyKey";
 
 /** The API Worker's RPC surface as the Sentinel uses it (service binding `API`, entrypoint ApiEntrypoint). */
 export interface ApiRpc {

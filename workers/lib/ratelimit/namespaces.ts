@@ -6,6 +6,9 @@ import { auditInserts } from "../audit";
 import { compareWildcards, wildcardMatch } from "./wildcard";
 import type { RequestScope } from "../scope";
 
+/** What the lookups need of a request scope. */
+type Stores = Pick<RequestScope, "db" | "cache">;
+
 /**
  * Rate-limit namespaces and overrides: lookups behind the tiered cache, creation, invalidation.
  *
@@ -30,7 +33,7 @@ export interface Override {
 
 const MISSING = Symbol("missing");
 
-async function loadNamespace(scope: RequestScope, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
+async function loadNamespace(scope: Stores, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
   const n = schema.ratelimitNamespaces;
   const rows = await scope.db
     .select({ id: n.id, name: n.name, deletedAt: n.deletedAt })
@@ -43,7 +46,7 @@ async function loadNamespace(scope: RequestScope, workspaceId: string, nameOrId:
 }
 
 /** The namespace of the workspace with this id or name (deleted ones included), or null. */
-export async function findNamespace(scope: RequestScope, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
+export async function findNamespace(scope: Stores, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
   try {
     return await scope.cache.swr("ratelimitNamespace", `${workspaceId}:${nameOrId}`, async () => {
       const ns = await loadNamespace(scope, workspaceId, nameOrId);
@@ -144,7 +147,7 @@ const exactIndex = new WeakMap<OverrideSet, Map<string, Override>>();
  * The override that applies to `identifier`: the exact one if stored, else the first matching
  * wildcard in `compareWildcards` order, else null.
  */
-export async function matchOverride(scope: RequestScope, namespaceId: string, identifier: string): Promise<Override | null> {
+export async function matchOverride(scope: Stores, namespaceId: string, identifier: string): Promise<Override | null> {
   const cache = scope.cache;
   const d = scope.db;
   const set = await cache.swr("ratelimitOverrides", namespaceId, async (): Promise<OverrideSet> => {

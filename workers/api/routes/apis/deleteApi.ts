@@ -7,7 +7,7 @@ import { auditInserts } from "../../../lib/audit";
 import { invalidateKeyspace } from "../../../lib/keys/invalidate";
 import { ApiError } from "../../../lib/errors";
 import { ok, defineRoute, z, type App } from "../../route";
-import { apiIdSchema } from "./getApi";
+import { apiIdSchema } from "./schemas";
 
 export const route = defineRoute({
   operationId: "apis.deleteApi",

@@ -3,8 +3,7 @@ import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
 import { ok, defineRoute, z, type App } from "../../route";
-
-export const apiIdSchema = z.string().min(8).max(255).regex(/^[a-zA-Z0-9_]+$/);
+import { apiIdSchema } from "./schemas";
 
 export const route = defineRoute({
   operationId: "apis.getApi",

@@ -6,7 +6,7 @@ import { getApiOrThrow } from "../../../lib/apis";
 import { auditInserts } from "../../../lib/audit";
 import { invalidateKeyspace } from "../../../lib/keys/invalidate";
 import { ok, defineRoute, z, type App } from "../../route";
-import { apiIdSchema } from "./getApi";
+import { apiIdSchema } from "./schemas";
 
 export const route = defineRoute({
   operationId: "apis.updateApi",

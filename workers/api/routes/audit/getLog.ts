@@ -3,7 +3,7 @@ import { db, schema } from "../../../lib/db";
 import { authorize } from "../../middleware/auth";
 import { ApiError } from "../../../lib/errors";
 import { ok, defineRoute, z, type App } from "../../route";
-import { AuditLog, READ_AUDIT_LOGS, toAuditLog } from "./shared";
+import { AuditLog, READ_AUDIT_LOGS, toAuditLog } from "./schemas";
 
 const DAY = 86_400_000;
 

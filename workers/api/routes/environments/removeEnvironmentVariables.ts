@@ -7,7 +7,7 @@ import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { ok, defineRoute, z, type App } from "../../route";
-import { VariableKey } from "./setEnvironmentVariables";
+import { VariableKey } from "./schemas";
 
 export const route = defineRoute({
   operationId: "environments.removeEnvironmentVariables",

@@ -10,8 +10,7 @@ import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { sealVariable } from "../../../lib/deploy/variables";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { ok, defineRoute, z, type App } from "../../route";
-
-export const VariableKey = z.string().min(1).max(256).regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+import { VariableKey } from "./schemas";
 
 /** Names the platform sets itself; they cannot be overridden. */
 const SYSTEM = new Set([

@@ -5,8 +5,7 @@ import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeT
 import { attachPermissionsToKey, canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireCreatePermission, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, defineRoute, z, type App } from "../../route";
-
-export const keyIdField = z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/);
+import { keyIdField } from "./schemas";
 
 export const route = defineRoute({
   operationId: "keys.addPermissions",

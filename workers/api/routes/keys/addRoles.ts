@@ -5,9 +5,7 @@ import { keyRolesQuery, Role, rolesWithPermissions, writeThenRead } from "../../
 import { attachRolesToKey, resolveRoles } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, defineRoute, z, type App } from "../../route";
-import { keyIdField } from "./addPermissions";
-
-export const roleNames = z.array(z.string().min(1).max(128)).max(100);
+import { keyIdField, roleNames } from "./schemas";
 
 export const route = defineRoute({
   operationId: "keys.addRoles",

@@ -6,7 +6,7 @@ import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeT
 import { canonicalPermissionSlugs, detachPermissionsFromKey, existingPermissions } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, defineRoute, z, type App } from "../../route";
-import { keyIdField } from "./addPermissions";
+import { keyIdField } from "./schemas";
 
 export const route = defineRoute({
   operationId: "keys.removePermissions",

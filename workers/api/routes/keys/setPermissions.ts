@@ -11,7 +11,7 @@ import {
 } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireCreatePermission, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, defineRoute, z, type App } from "../../route";
-import { keyIdField } from "./addPermissions";
+import { keyIdField } from "./schemas";
 
 export const route = defineRoute({
   operationId: "keys.setPermissions",

@@ -5,8 +5,7 @@ import { keyRolesQuery, Role, rolesWithPermissions, writeThenRead } from "../../
 import { attachRolesToKey, detachRolesFromKey, resolveRoles } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
 import { ok, defineRoute, z, type App } from "../../route";
-import { keyIdField } from "./addPermissions";
-import { roleNames } from "./addRoles";
+import { keyIdField, roleNames } from "./schemas";
 
 export const route = defineRoute({
   operationId: "keys.setRoles",

@@ -1,6 +1,5 @@
 import { rootKeyAuth } from "../../middleware/auth";
-import { clientIp } from "../../../lib/clientIp";
-import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyDeps, verifyKey } from "../../../lib/keys/verify";
 import { ok, defineRoute, z, type App } from "../../route";
 
 const base = defineRoute({
@@ -37,20 +36,6 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const cf = (c.req.raw as { cf?: { colo?: string } }).cf;
-    const data = await verifyKey(
-      {
-        env: c.env,
-        waitUntil: (p) => c.executionCtx.waitUntil(p),
-        cache: c.var.scope.cache,
-        requestId: c.get("requestId"),
-        callerIp: clientIp(c.req.raw, c.env),
-        idempotencyKey: c.req.header("idempotency-key")?.trim() || null,
-        region: cf?.colo,
-        source: "api",
-      },
-      root,
-      body,
-    );
-    return ok(c, data);
+    const deps = verifyDeps(c.var.scope, { idempotencyKey: c.req.header("idempotency-key")?.trim() || null, source: "api" });
+    return ok(c, await verifyKey(deps, root, body));
   });

@@ -3,7 +3,7 @@ import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
-import { ApiError } from "../../../lib/errors";
+import { isUniqueViolation, ApiError } from "../../../lib/errors";
 import { permissionSlug } from "../../../lib/rbac/model";
 import { ok, defineRoute, z, type App } from "../../route";
 
@@ -23,9 +23,6 @@ export const route = defineRoute({
 
 export const permissionExists = (slug: string) =>
   new ApiError("unkey/data/permission_already_exists", `A permission with slug '${slug}' already exists in this workspace`);
-
-/** D1 reports a violated unique index as an error whose message names the constraint. */
-export const isUniqueViolation = (e: unknown) => /UNIQUE constraint failed/i.test(String((e as Error)?.message ?? e));
 
 export const register = (app: App) =>
   app.openapi(route, async (c) => {

@@ -4,13 +4,12 @@ import { newId } from "../../../lib/ids";
 import { requirePermission } from "../../../lib/auth/rootKey";
 import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
-import { ApiError } from "../../../lib/errors";
+import { ApiError, isUniqueViolation } from "../../../lib/errors";
 import { permissionSlug } from "../../../lib/rbac/model";
 import { canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole } from "../../../lib/rbac/rolePermissions";
 import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
 import { ok, defineRoute, z, type App } from "../../route";
-import { isUniqueViolation } from "./createPermission";
 
 export const route = defineRoute({
   operationId: "permissions.createRole",

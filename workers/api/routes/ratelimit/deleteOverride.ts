@@ -6,7 +6,7 @@ import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { invalidateOverride, liveNamespaceOr404, overrideNotFound } from "../../../lib/ratelimit/namespaces";
 import { ok, defineRoute, z, type App } from "../../route";
-import { NamespaceAndIdentifier } from "./shared";
+import { NamespaceAndIdentifier } from "./schemas";
 
 export const route = defineRoute({
   operationId: "ratelimit.deleteOverride",

@@ -4,7 +4,7 @@ import { rootKeyAuth } from "../../middleware/auth";
 import { grantsResource } from "../../../lib/rbac/keyAccess";
 import { liveNamespaceOr404, matchOverride, overrideNotFound } from "../../../lib/ratelimit/namespaces";
 import { ok, defineRoute, type App } from "../../route";
-import { NamespaceAndIdentifier, RatelimitOverride } from "./shared";
+import { NamespaceAndIdentifier, RatelimitOverride } from "./schemas";
 
 export const route = defineRoute({
   operationId: "ratelimit.getOverride",

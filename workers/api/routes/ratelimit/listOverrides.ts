@@ -3,7 +3,7 @@ import { requirePermission } from "../../../lib/auth/rootKey";
 import { rootKeyAuth } from "../../middleware/auth";
 import { findNamespace, listOverrides, namespaceNotFound } from "../../../lib/ratelimit/namespaces";
 import { page, paginate, defineRoute, z, type App } from "../../route";
-import { RatelimitOverride } from "./shared";
+import { RatelimitOverride } from "./schemas";
 
 export const route = defineRoute({
   operationId: "ratelimit.listOverrides",

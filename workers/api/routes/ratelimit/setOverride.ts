@@ -7,7 +7,7 @@ import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { invalidateOverride, liveNamespaceOr404 } from "../../../lib/ratelimit/namespaces";
 import { ok, defineRoute, z, type App } from "../../route";
-import { NamespaceAndIdentifier } from "./shared";
+import { NamespaceAndIdentifier } from "./schemas";
 
 export const route = defineRoute({
   operationId: "ratelimit.setOverride",

@@ -1,10 +1,4 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../../../lib/env";
 import { z } from "../../route";
-import { ApiError } from "../../../lib/errors";
-import { recordRatelimit, type RatelimitEvent } from "../../../lib/analytics/events";
-import { noteExceeded } from "../../../lib/ratelimit/exceeded";
-import { limitAll, type Check, type Outcome } from "../../../lib/ratelimit/limiter";
 
 /** Body of one rate-limit check (ratelimit.limit, and each multiLimit item). */
 export const LimitRequest = z.object({
@@ -28,25 +22,3 @@ export const NamespaceAndIdentifier = z.object({
   namespace: z.string().min(1).max(512).openapi({ description: "Namespace id (`rlns_…`) or name." }),
   identifier: z.string().min(1).max(512).openapi({ description: "Identifier or pattern; `*` matches any run of characters." }),
 });
-
-/** Runs checks for the public endpoints: a limiter failure is a 500, never a silent pass. */
-export async function runChecks(checks: Check[], c: Context<AppEnv>, now: number): Promise<Outcome> {
-  try {
-    return await limitAll(c.env, checks, now);
-  } catch (err) {
-    console.error(`[${c.get("requestId")}] ratelimit: limiter unavailable`, err);
-    throw new ApiError("unkey/application/unexpected_error", "The rate limiter is temporarily unavailable. Please retry.");
-  }
-}
-
-export function record(
-  c: Context<AppEnv>,
-  e: Omit<RatelimitEvent, "requestId">,
-) {
-  try {
-    recordRatelimit({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p) }, { requestId: c.get("requestId"), ...e });
-    if (!e.passed) noteExceeded(c.env, (p) => c.executionCtx.waitUntil(p), e);
-  } catch (err) {
-    console.error("ratelimit: could not record event", err);
-  }
-}
