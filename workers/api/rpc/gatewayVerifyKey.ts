@@ -3,7 +3,7 @@ import type { TieredCache } from "../../lib/cache";
 import type { RequestScope } from "../../lib/scope";
 import { queryKeyspace } from "../../lib/keys/loader";
 import { verifyDeps, verifyKey, type VerifyKeyResult } from "../../lib/keys/verify";
-import type { StoredPolicy } from "../../lib/deploy/gateway";
+import { storedKeyspaceIds, type StoredPolicy } from "../../lib/deploy/gateway";
 import { rpcFailure, type RpcEnvelope } from "./envelope";
 
 /**
@@ -66,7 +66,7 @@ export async function gatewayVerifyKey(scope: RequestScope, input: GatewayVerify
     const rule = await ruleOf(env.DB, input.deploymentId, input.policyId);
     if (!rule) throw new ApiError("unkey/data/policy_not_found", "The deployment has no such keyauth policy.");
     const ka = rule.keyauth;
-    const apiIds = await apisOfKeyspaces(cache, env.DB, rule.workspaceId, ka.keySpaceIds ?? ka.keyspaces);
+    const apiIds = await apisOfKeyspaces(cache, env.DB, rule.workspaceId, storedKeyspaceIds(ka));
     const permissions = new Set(apiIds.map((id) => `api.${id}.verify_key`));
     let keyspaceId = "";
     const result = await verifyKey(
