@@ -1,4 +1,3 @@
-import { db } from "../../../lib/db";
 import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
@@ -18,6 +17,6 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const { apiId } = c.req.valid("json");
     const root = await authorize(c, apiAction(apiId, "read_api"));
-    const api = await getApiOrThrow(db(c.env.DB), root.workspaceId, apiId);
+    const api = await getApiOrThrow(c.var.scope.db, root.workspaceId, apiId);
     return ok(c, { id: api.id, name: api.name, keySpaceId: api.keyspaceId });
   });
