@@ -6,7 +6,7 @@ import type { Env } from "../../../workers/lib/env";
 const request = (headers: Record<string, string>) => new Request("http://api.test/v2/keys.verifyKey", { method: "POST", headers });
 
 describe("request scope", () => {
-  it("reads the caller's address, user agent and region from the request only when asked, once", () => {
+  it("reads the caller's address, user agent and region from the request only when asked (the address once)", () => {
     let reads = 0;
     const req = request({ "cf-connecting-ip": "203.0.113.7", "user-agent": "sdk/1" });
     const get = req.headers.get.bind(req.headers);
