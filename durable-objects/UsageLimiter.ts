@@ -2,6 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/lib/env";
 import { emitKeyEvent } from "../workers/lib/webhooks/keyEvents";
 import { creditsTransitions, type CreditsEndpoint } from "../workers/lib/webhooks/credits";
+// the refill calendar is a pure rule of lib/keys; this object only keeps the balance
+import { applyDueRefill, type CreditsRefill } from "../workers/lib/keys/refill";
+export type { CreditsRefill };
 
 /**
  * The credits of one key (`idFromName(keyId)`): the authority for `remaining`.
@@ -22,12 +25,6 @@ import { creditsTransitions, type CreditsEndpoint } from "../workers/lib/webhook
 export const IDEMPOTENCY_WINDOW_MS = 15 * 60 * 1000;
 /** How long after a change the balance is written back to D1 (changes in between are batched). */
 export const WRITE_BACK_DELAY_MS = 1000;
-
-export interface CreditsRefill {
-  interval: "daily" | "monthly";
-  amount: number;
-  refillDay: number | null;
-}
 
 export interface CreditsState {
   found: boolean;
@@ -69,40 +66,6 @@ export interface UpdateRequest {
 export type UpdateResult =
   | { ok: true; remaining: number | null; refill: CreditsRefill | null }
   | { ok: false; reason: "not_found" | "unlimited" };
-
-const DAY = 86_400_000;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-}
-
-/** The latest scheduled refill instant at or before `now`. */
-export function lastRefillBoundary(refill: CreditsRefill, now: number): number {
-  const d = new Date(now);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth();
-  const today = Date.UTC(y, m, d.getUTCDate());
-  if (refill.interval === "daily") return today;
-  const day = refill.refillDay ?? 1;
-  const thisMonth = Date.UTC(y, m, Math.min(day, daysInMonth(y, m)));
-  if (thisMonth <= now) return thisMonth;
-  const py = m === 0 ? y - 1 : y;
-  const pm = m === 0 ? 11 : m - 1;
-  return Date.UTC(py, pm, Math.min(day, daysInMonth(py, pm)));
-}
-
-/**
- * Applies a refill that became due since the last one (or since creation). Returns whether the
- * state changed. Pure, so reads elsewhere can show the balance a refill would give.
- */
-export function applyDueRefill(s: Pick<CreditsState, "remaining" | "refill" | "lastRefillAt" | "createdAt">, now: number): boolean {
-  if (!s.refill) return false;
-  const since = s.lastRefillAt ?? s.createdAt;
-  if (lastRefillBoundary(s.refill, now) <= since) return false;
-  if (s.remaining === null || s.remaining < s.refill.amount) s.remaining = s.refill.amount;
-  s.lastRefillAt = now;
-  return true;
-}
 
 type KeyRow = {
   remaining: number | null;

@@ -6,6 +6,7 @@ import type { AppEnv } from "../lib/env";
 import { ApiError, STORAGE_RETRY_AFTER_SECONDS, errorContentType, isStorageFailure } from "../lib/errors";
 import { toFieldErrors, toPolicyFieldErrors, type ZodIssueLike } from "../lib/validation";
 import { newId } from "../lib/ids";
+import { createScope } from "../lib/scope";
 import { headerBytes, MAX_HEADER_BYTES } from "../lib/headerLimit";
 import { registerRoutes } from "./routes";
 import { referencePage } from "./reference";
@@ -38,6 +39,8 @@ export function createApp() {
   app.use("*", async (c, next) => {
     const requestId = newId("req", 12);
     c.set("requestId", requestId);
+    // the services' view of this request (lib/scope.ts); auth fills in the actor
+    c.set("scope", createScope({ env: c.env, waitUntil: (p) => c.executionCtx.waitUntil(p), requestId, request: c.req.raw }));
     await next();
     c.res.headers.set("X-Unkey-Request-Id", requestId);
   });

@@ -2,13 +2,15 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "../lib/env";
 import { createApp } from "./app";
 import { deleteUnreferencedBundles } from "../lib/deploy/bundle";
-import { verifyKeyRpc, type RpcVerifyKeyInput } from "../lib/keys/verifyRpc";
+import { verifyKeyRpc, type RpcVerifyKeyInput } from "./rpc/verifyKey";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention } from "../lib/analytics/consumer";
-import { gatewayVerifyKey, type GatewayVerifyInput } from "../lib/deploy/gatewayVerify";
+import { gatewayVerifyKey, type GatewayVerifyInput } from "./rpc/gatewayVerifyKey";
 import { shipGatewayRequests } from "../lib/deploy/requestLog";
 import { deploymentEnv } from "../lib/deploy/appEnv";
 import { shipRuntimeLogs } from "../lib/deploy/runtimeLogs";
-import { limitRpc, type RpcLimitInput } from "../lib/ratelimit/rpc";
+import { limitRpc, type RpcLimitInput } from "./rpc/limit";
+import { newId } from "../lib/ids";
+import { createScope, type RequestScope } from "../lib/scope";
 import { consumeWebhookBatch, webhookHousekeeping } from "../lib/webhooks/deliver";
 import { emitExpiryEvents } from "../lib/webhooks/expiry";
 
@@ -40,8 +42,23 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
-/** RPC surface for service bindings: `env.API.verifyKey({...})` from another Worker. */
+/**
+ * RPC surface for service bindings: `env.API.verifyKey({...})` from another Worker. Each method
+ * builds its request scope and hands it to an adapter in ./rpc/ (the RPC twin of a route).
+ */
 export class ApiEntrypoint extends WorkerEntrypoint<Env> {
+  /** One scope per call. */
+  private scope(requestId: string = newId("req", 12)): RequestScope {
+    return createScope({
+      env: this.env,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+      requestId,
+      actor: { kind: "system", name: "service-binding" },
+      callerIp: null,
+      userAgent: null,
+    });
+  }
+
   async liveness() {
     return { message: "OK" };
   }
@@ -52,21 +69,24 @@ export class ApiEntrypoint extends WorkerEntrypoint<Env> {
    * `{ meta, data }` or `{ meta, error }`.
    */
   async verifyKey(input: RpcVerifyKeyInput) {
-    return verifyKeyRpc(this.env, this.ctx, input);
+    return verifyKeyRpc(this.scope(), input);
   }
 
   /** The Sentinel's keyauth policy: verify for a route's workspace, limited to the policy's keyspaces. */
   async gatewayVerifyKey(input: GatewayVerifyInput) {
-    return gatewayVerifyKey(this.env, this.ctx, input);
+    // the Sentinel's request id, so its logs and the verification event match
+    return gatewayVerifyKey(this.scope(typeof input?.requestId === "string" && input.requestId ? input.requestId : undefined), input);
   }
 
   /**
    * One sliding-window rate-limit check on the RateLimiter objects, for other Workers (the
    * Sentinel's ratelimit policy): `{ workspaceId, namespace, identifier, limit, duration, cost? }`
-   * → `{ success, limit, remaining, reset }`. See workers/lib/ratelimit/rpc.ts.
+   * → `{ success, limit, remaining, reset, overrideId? }`; an `rlns_…` namespace's overrides apply.
+   * See workers/api/rpc/limit.ts.
    */
   async limit(input: RpcLimitInput) {
-    return limitRpc(this.env, this.ctx, input);
+    // the rate-limit event carries the caller's request id, or none
+    return limitRpc(this.scope(typeof input?.requestId === "string" ? input.requestId : ""), input);
   }
 
   /**

@@ -3,11 +3,10 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { App } from "./rpc";
+import type { App } from "./route";
 import type { AppEnv } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { authenticateRootKey } from "../lib/auth/rootKey";
-import { cacheFor } from "../lib/services";
 import { mcpToolsFromOpenApi, type McpServerKind, type McpToolDef } from "../lib/mcp/tools";
 
 /** Unkey's header names for the root key, per server; `Authorization: Bearer` works on both. */
@@ -45,7 +44,7 @@ export function registerMcp(app: App) {
   async function serve(c: Context<AppEnv>, kind: McpServerKind): Promise<Response> {
     const rootKey = mcpRootKey(c, kind);
     // a bad key is refused before any MCP message, as an HTTP error in our envelope
-    await authenticateRootKey(c.env, cacheFor(c), rootKey);
+    await authenticateRootKey(c.env, c.var.scope.cache, rootKey);
     const byName = toolsOf(kind);
 
     const server = new Server(

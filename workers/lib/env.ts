@@ -52,7 +52,7 @@ export type AppEnv = {
   Bindings: Env;
   Variables: {
     requestId: string;
-    /** set by rootKeyAuth */
-    rootKey?: import("./auth/rootKey").RootKeyContext;
+    /** built per request in workers/api/app.ts; root-key and portal auth set its actor */
+    scope: import("./scope").RequestScope;
   };
 };

@@ -176,3 +176,6 @@ export function isStorageFailure(err: unknown): boolean {
 
 /** Seconds a client should wait before retrying after a storage failure. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/** D1 reports a violated unique index as an error whose message names the constraint. */
+export const isUniqueViolation = (e: unknown) => /UNIQUE constraint failed/i.test(String((e as Error)?.message ?? e));

@@ -4,7 +4,7 @@ import { getCookie, deleteCookie } from "hono/cookie";
 import type { AppEnv } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { sha256Base64, timingSafeEqual } from "../lib/crypto";
-import { enforceWorkspaceRateLimit } from "../lib/auth/workspaceRateLimit";
+import { enforceWorkspaceRateLimit } from "../api/middleware/auth";
 import { inspectSessionToken, SESSION_COOKIE, type PortalSession } from "../lib/portal/sessions";
 import { fromPortal, portalOrigin } from "../lib/portal/origin";
 import { Message, Page, type Tab } from "./layout";
@@ -45,7 +45,7 @@ export function fmtTime(ms: number | null | undefined): string {
 export async function pageSession(c: Ctx): Promise<PageSession | Response> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return notSignedIn(c);
-  const found = await inspectSessionToken(c, token);
+  const found = await inspectSessionToken(c.var.scope, token);
   if (found.state === "unknown") return notSignedIn(c);
   if (found.state === "expired") {
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
@@ -62,6 +62,7 @@ export async function pageSession(c: Ctx): Promise<PageSession | Response> {
       401,
     );
   }
+  c.var.scope.actor = { kind: "portalUser", session: found.session };
   try {
     await enforceWorkspaceRateLimit(c, found.session.workspace);
   } catch (err) {

@@ -2,7 +2,8 @@ import type { Env } from "../lib/env";
 import type { StoredPolicy } from "../lib/deploy/gateway";
 import type { KeyLocationT, LoggingRuleT, RatelimitIdentifierT } from "../lib/deploy/policies";
 import { ruleType } from "../lib/deploy/policies";
-import { limitAll } from "../lib/ratelimit/limiter";
+import { checkLimits } from "../lib/ratelimit/service";
+import { createScope } from "../lib/scope";
 import { Rejection } from "./errors";
 import { policyMatches, type RequestFacts } from "./match";
 import { buildPrincipal, principalField, type Principal } from "./principal";
@@ -36,7 +37,11 @@ export interface EngineContext {
   clientIp: string;
   req: RequestFacts;
   now: () => number;
+  /** the invocation's waitUntil (tests may leave it out) */
+  waitUntil?: (p: Promise<unknown>) => void;
 }
+
+const ignore = (p: Promise<unknown>) => void p.catch(() => {});
 
 export async function runPolicies(ctx: EngineContext, policies: StoredPolicy[], validateOpenapi: () => Promise<void>): Promise<EngineResult> {
   const out: EngineResult = {
@@ -128,16 +133,17 @@ async function keyauth(ctx: EngineContext, policy: StoredPolicy, out: EngineResu
   if (!key) throw new Rejection("client:missing_credentials");
   // the API reads the rule from the deployment's snapshot: the Sentinel only names it
   const res = await ctx.env.API.gatewayVerifyKey({ deploymentId: ctx.route.deploymentId, policyId: policy.id, key, requestId: ctx.requestId, ip: ctx.clientIp });
-  if (!res.ok) {
-    if (res.status === 400) throw new Rejection("config:invalid_configuration", `The keyauth policy is invalid: ${res.detail}`);
-    throw new Rejection("platform:internal_server_error", `Key verification failed: ${res.detail}`);
+  if ("error" in res) {
+    if (res.error.status === 400) throw new Rejection("config:invalid_configuration", `The keyauth policy is invalid: ${res.error.detail}`);
+    throw new Rejection("platform:internal_server_error", `Key verification failed: ${res.error.detail}`);
   }
-  for (const rl of res.result.ratelimits ?? []) {
+  const verified = res.data;
+  for (const rl of verified.result.ratelimits ?? []) {
     out.limit = mergeLimit(out.limit, { limit: rl.limit, remaining: rl.remaining, reset: rl.reset, denied: rl.exceeded });
   }
-  switch (res.result.code) {
+  switch (verified.result.code) {
     case "VALID":
-      return buildPrincipal(res);
+      return buildPrincipal(verified);
     case "INSUFFICIENT_PERMISSIONS":
       throw new Rejection("client:insufficient_permissions");
     case "RATE_LIMITED":
@@ -171,11 +177,15 @@ async function ratelimit(ctx: EngineContext, p: StoredPolicy, out: EngineResult)
     throw new Rejection("client:rate_limited", "The rate limit identifier could not be resolved for this request.");
   }
   const identifier = parts.length === 1 ? parts[0]! : parts.map((x) => (x ? escapePart(x) : "unknown")).join(":");
-  const now = ctx.now();
-  const res = await limitAll(
-    ctx.env as unknown as Env,
-    [{ owner: { kind: "namespace", workspaceId: ctx.route.workspaceId, namespace: `gateway:${p.id}`, identifier }, bucket: "", limit: rule.limit, duration: Math.max(MIN_WINDOW_MS, rule.windowMs), cost: 1 }],
-    now,
+  // the API's rate-limit service (lib/ratelimit/service.ts) on the shared RateLimiter objects:
+  // a policy counts under its own counter name, which has no stored overrides (no lookup);
+  // the gateway request log records the outcome, so no rate-limit event is sent from here
+  const scope = createScope({ env: ctx.env as unknown as Env, waitUntil: ctx.waitUntil ?? ignore, requestId: ctx.requestId });
+  const res = await checkLimits(
+    scope,
+    ctx.route.workspaceId,
+    [{ namespace: { stored: false, name: `gateway:${p.id}` }, identifier, limit: rule.limit, duration: Math.max(MIN_WINDOW_MS, rule.windowMs), cost: 1 }],
+    { record: false, now: ctx.now() },
   );
   const r = res.results[0]!;
   out.limit = mergeLimit(out.limit, { limit: r.limit, remaining: r.remaining, reset: r.reset, denied: !res.passed });

@@ -1,6 +1,6 @@
 import type { SentinelBindings } from "./worker-configuration";
 import type { GatewayRequestRow, RuntimeLogRow } from "../lib/analytics/messages";
-import type { GatewayVerifyInput, GatewayVerifyResult } from "../lib/deploy/gatewayVerify";
+import type { GatewayVerifyInput, GatewayVerifyResult } from "../api/rpc/gatewayVerifyKey";
 
 /** The API Worker's RPC surface as the Sentinel uses it (service binding `API`, entrypoint ApiEntrypoint). */
 export interface ApiRpc {

@@ -87,7 +87,7 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const facts: RequestFacts = { method: request.method.toUpperCase(), path, url, headers: inbound };
   // 3. policies
   let bodySchema: Record<string, unknown> | null = null;
-  const result = await runPolicies({ env, route, requestId: meta.requestId, clientIp, req: facts, now: Date.now }, snap.policies, async () => {
+  const result = await runPolicies({ env, route, requestId: meta.requestId, clientIp, req: facts, now: Date.now, waitUntil: (p) => ctx.waitUntil(p) }, snap.policies, async () => {
     const spec = await specFor(env, snap, url);
     if (spec) bodySchema = (await validateRequest(spec, facts, request)).bodySchema;
   });

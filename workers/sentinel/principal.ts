@@ -1,4 +1,4 @@
-import type { GatewayVerifyOk } from "../lib/deploy/gatewayVerify";
+import type { GatewayVerifyData } from "../api/rpc/gatewayVerifyKey";
 
 /**
  * The Principal (sentinel-deploy §1.5): compact one-line JSON in `X-Unkey-Principal`, with
@@ -23,9 +23,9 @@ export interface Principal {
   };
 }
 
-export function buildPrincipal(v: GatewayVerifyOk): Principal {
+export function buildPrincipal(v: GatewayVerifyData): Principal {
   const r = v.result;
-  const key: Principal["source"]["key"] = { keyId: r.keyId!, keySpaceId: v.keySpaceId, meta: {} };
+  const key: Principal["source"]["key"] = { keyId: r.keyId!, keySpaceId: v.keyspaceId, meta: {} };
   if (r.name) key.name = r.name;
   if (r.expires !== undefined) key.expiresAt = r.expires;
   if (r.credits !== undefined) key.credits = r.credits;

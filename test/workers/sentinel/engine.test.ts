@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { StoredPolicy } from "../../../workers/lib/deploy/gateway";
-import type { GatewayVerifyInput, GatewayVerifyResult } from "../../../workers/lib/deploy/gatewayVerify";
+import type { GatewayVerifyInput, GatewayVerifyResult } from "../../../workers/api/rpc/gatewayVerifyKey";
 import { runPolicies, type EngineContext } from "../../../workers/sentinel/engine";
 import type { ApiRpc, SentinelEnv } from "../../../workers/sentinel/env";
 import { Rejection } from "../../../workers/sentinel/errors";
@@ -18,8 +18,8 @@ function fakeApi() {
   const api: Pick<ApiRpc, "gatewayVerifyKey"> = {
     async gatewayVerifyKey(input): Promise<GatewayVerifyResult> {
       calls.push(input);
-      if (input.key !== "good") return { ok: true, keySpaceId: "ks_1", result: { valid: false, code: "NOT_FOUND" } };
-      return { ok: true, keySpaceId: "ks_1", result: { valid: true, code: "VALID", keyId: "key_1", meta: {} } };
+      if (input.key !== "good") return { meta: { requestId: input.requestId }, data: { keyspaceId: "ks_1", result: { valid: false, code: "NOT_FOUND" } } };
+      return { meta: { requestId: input.requestId }, data: { keyspaceId: "ks_1", result: { valid: true, code: "VALID", keyId: "key_1", meta: {} } } };
     },
   };
   return { api, calls };

@@ -6,8 +6,7 @@ import { routeKeyForHost } from "../../../workers/lib/deploy/hostnames";
 describe("Principal", () => {
   it("uses the identity's external id as subject and omits empty parts", () => {
     const p = buildPrincipal({
-      ok: true,
-      keySpaceId: "ks_1",
+      keyspaceId: "ks_1",
       result: { valid: true, code: "VALID", keyId: "key_1", enabled: true, meta: { a: 1 }, roles: ["admin"], permissions: [], identity: { id: "id_1", externalId: "user_42" } },
     });
     expect(p).toEqual({
@@ -17,13 +16,13 @@ describe("Principal", () => {
       identity: { externalId: "user_42", meta: {} },
       source: { key: { keyId: "key_1", keySpaceId: "ks_1", meta: { a: 1 }, roles: ["admin"] } },
     });
-    const anon = buildPrincipal({ ok: true, keySpaceId: "ks_1", result: { valid: true, code: "VALID", keyId: "key_2", credits: 0, expires: 5 } });
+    const anon = buildPrincipal({ keyspaceId: "ks_1", result: { valid: true, code: "VALID", keyId: "key_2", credits: 0, expires: 5 } });
     expect(anon).toEqual({ version: "v1", subject: "key_2", type: "API_KEY", source: { key: { keyId: "key_2", keySpaceId: "ks_1", expiresAt: 5, credits: 0, meta: {} } } });
     expect(Object.keys(JSON.parse(encodePrincipal(p)))).toEqual(["version", "subject", "type", "identity", "source"]);
   });
 
   it("is one line of JSON with <, > and & escaped", () => {
-    const p = buildPrincipal({ ok: true, keySpaceId: "ks", result: { valid: true, code: "VALID", keyId: "k", meta: { html: "<b>&</b>" } } });
+    const p = buildPrincipal({ keyspaceId: "ks", result: { valid: true, code: "VALID", keyId: "k", meta: { html: "<b>&</b>" } } });
     const s = encodePrincipal(p);
     expect(s).not.toMatch(/[<>&\n]/);
     expect(JSON.parse(s).source.key.meta.html).toBe("<b>&</b>");

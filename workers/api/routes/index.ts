@@ -1,4 +1,4 @@
-import type { App } from "../rpc";
+import type { App } from "../route";
 import { registerLiveness } from "./liveness/liveness";
 import { registerApis } from "./apis";
 import { registerWorkspaces } from "./workspaces";

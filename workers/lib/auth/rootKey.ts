@@ -1,12 +1,9 @@
-import type { Context } from "hono";
 import { eq } from "drizzle-orm";
-import type { AppEnv, Env } from "../env";
+import type { Env } from "../env";
 import type { TieredCache } from "../cache";
 import { ApiError } from "../errors";
 import { sha256Base64 } from "../crypto";
 import { db, schema } from "../db";
-import { cacheFor } from "../services";
-import { enforceWorkspaceRateLimit } from "./workspaceRateLimit";
 import { describeMissing, satisfies, type Grants, type Requirement } from "./permissions";
 
 export interface RootKeyContext extends Grants {
@@ -106,34 +103,9 @@ export async function rootKeyHash(token: string): Promise<string> {
 /** The context handed to handlers, built once per cached row (it holds no per-request state). */
 const contexts = new WeakMap<RootKeyRow, RootKeyContext>();
 
-/** Reads `Authorization: Bearer <token>`; the missing-header 400 wins over every auth error. */
-export function bearerToken(c: Context<AppEnv>): string {
-  const header = c.req.header("authorization");
-  if (header === undefined || header.trim() === "") {
-    throw new ApiError("unkey/application/invalid_input", "Authorization header for 'bearer' scheme", {
-      errors: [
-        {
-          location: "header.Authorization",
-          message: "missing Authorization header",
-          fix: "Send your root key as 'Authorization: Bearer <ROOT_KEY>'",
-        },
-      ],
-    });
-  }
-  const trimmed = header.trim();
-  const token = trimmed.startsWith("Bearer ") ? trimmed.slice(7).trim() : "";
-  if (!token) {
-    throw new ApiError(
-      "unkey/authentication/malformed",
-      "You must provide a valid root key in the Authorization header in the format 'Bearer ROOT_KEY'. Your authorization header is missing the 'Bearer ' prefix.",
-    );
-  }
-  return token;
-}
-
 /**
  * The checks of keys-and-apis §7.3 on a root key token, without any HTTP context: shared by
- * HTTP routes (rootKeyAuth) and service-binding RPC. The workspace rate limit is the caller's.
+ * HTTP routes (workers/api/middleware/auth.ts) and service-binding RPC. The workspace rate limit is the caller's.
  */
 export async function authenticateRootKey(env: Env, cache: TieredCache, token: string): Promise<RootKeyContext> {
   const hash = await rootKeyHash(token);
@@ -169,29 +141,9 @@ export async function authenticateRootKey(env: Env, cache: TieredCache, token: s
   return ctx;
 }
 
-/**
- * Authenticates the root key of this request, then applies the workspace API rate limit.
- * Memoised on the context so a handler may call it more than once.
- */
-export async function rootKeyAuth(c: Context<AppEnv>): Promise<RootKeyContext> {
-  const existing = c.get("rootKey");
-  if (existing) return existing;
-  const root = await authenticateRootKey(c.env, cacheFor(c), bearerToken(c));
-  c.set("rootKey", root);
-  await enforceWorkspaceRateLimit(c, root.workspace);
-  return root;
-}
-
 /** Throws the standard 403 unless the root key satisfies `req`. */
 export function requirePermission(root: Grants, req: Requirement): void {
   if (!satisfies(root, req)) {
     throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(req, root));
   }
-}
-
-/** Authenticate and check in one call, for routes that check permissions before any lookup. */
-export async function authorize(c: Context<AppEnv>, req?: Requirement): Promise<RootKeyContext> {
-  const root = await rootKeyAuth(c);
-  if (req) requirePermission(root, req);
-  return root;
 }

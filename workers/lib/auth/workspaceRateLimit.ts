@@ -1,5 +1,4 @@
-import type { Context } from "hono";
-import type { AppEnv, Env } from "../env";
+import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { limitAll } from "../ratelimit/limiter";
 
@@ -35,12 +34,6 @@ export async function workspaceRateLimit(env: Env, workspace: RateLimitedWorkspa
   };
   if (!result.success) throw limited(limit, { ...headers, "Retry-After": String(resetSeconds) });
   return headers;
-}
-
-/** The HTTP form: counts the request and puts the RateLimit-* headers on the response. */
-export async function enforceWorkspaceRateLimit(c: Context<AppEnv>, workspace: RateLimitedWorkspace): Promise<void> {
-  const headers = await workspaceRateLimit(c.env, workspace);
-  for (const [k, v] of Object.entries(headers ?? {})) c.header(k, v);
 }
 
 function limited(limit: number, headers?: Record<string, string>) {

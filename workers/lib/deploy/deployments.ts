@@ -1,6 +1,4 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
-import { compact } from "../../api/rpc";
+import { compact } from "../compact";
 import type { AppRow, DeploymentRow, EnvironmentRow, ProjectRow } from "./resources";
 
 export const DEPLOYMENT_STATUSES = [
@@ -56,18 +54,4 @@ export function deploymentResponse(dep: DeploymentRow, ctx: { project: ProjectRo
     createdAt: dep.createdAt,
     updatedAt: dep.updatedAt,
   });
-}
-
-/** Success envelope with a status other than 200 (201 created, 202 accepted). */
-export function okWith<T>(c: Context<AppEnv>, data: T, status: 201 | 202) {
-  return c.json({ meta: { requestId: c.get("requestId") }, data }, status);
-}
-
-/**
- * rpcRoute declares 200 as the success status; endpoints answering 201/202 move that
- * response to their status so /openapi.json tells SDKs the truth.
- */
-export function withSuccessStatus<R extends { responses: Record<number, unknown> }>(route: R, status: 201 | 202): R {
-  const { 200: success, ...rest } = route.responses as Record<number, unknown>;
-  return { ...route, responses: { [status]: success, ...rest } } as unknown as R;
 }

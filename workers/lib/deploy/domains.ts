@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db";
 import { schema } from "../db";
 import { ApiError, invalidInput } from "../errors";
-import { compact } from "../../api/rpc";
+import { compact } from "../compact";
 
 export type DomainRow = typeof schema.customDomains.$inferSelect;
 

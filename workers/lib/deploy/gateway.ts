@@ -7,7 +7,17 @@ import type { Policy } from "./policies";
 import { chunks } from "./resources";
 
 /** Stored keyauth rules also carry the resolved keyspace ids the Sentinel checks against. */
-export type StoredPolicy = Policy & { keyauth?: Policy["keyauth"] & { keySpaceIds?: string[] } };
+/**
+ * A policy as a deployment snapshot stores it: keyauth also holds the keyspace ids its
+ * `keyspaces` (API or keyspace ids) resolved to. Snapshots written before the field was renamed
+ * carry `keySpaceIds`; they are immutable, so both are read (storedKeyspaceIds).
+ */
+export type StoredPolicy = Policy & { keyauth?: Policy["keyauth"] & { keyspaceIds?: string[]; keySpaceIds?: string[] } };
+
+/** The keyspaces a stored keyauth rule verifies against (see StoredPolicy). */
+export function storedKeyspaceIds(ka: NonNullable<StoredPolicy["keyauth"]>): string[] {
+  return ka.keyspaceIds ?? ka.keySpaceIds ?? ka.keyspaces;
+}
 
 /**
  * Checks what the schema cannot: permission queries parse, and every keyspace (given as a
@@ -49,7 +59,7 @@ export async function resolvePolicies(d: Database, workspaceId: string, policies
     const missing = ids.filter((k) => !map.has(k));
     if (missing.length > 0) throw new ApiError("unkey/data/key_space_not_found", `These keyspaces do not exist in this workspace: ${missing.join(", ")}.`);
   }
-  return policies.map((p) => (p.keyauth ? { ...p, keyauth: { ...p.keyauth, keySpaceIds: [...new Set(p.keyauth.keyspaces.map((k) => map.get(k)!))] } } : p));
+  return policies.map((p) => (p.keyauth ? { ...p, keyauth: { ...p.keyauth, keyspaceIds: [...new Set(p.keyauth.keyspaces.map((k) => map.get(k)!))] } } : p));
 }
 
 /** The management-API view of a stored policy (internal fields dropped, empty match omitted). */
@@ -58,7 +68,7 @@ export function policyResponse(p: StoredPolicy) {
   const out: Record<string, unknown> = { ...rest };
   if (match && match.length > 0) out.match = match;
   if (keyauth) {
-    const { keySpaceIds: _internal, ...ka } = keyauth;
+    const { keyspaceIds: _internal, keySpaceIds: _legacy, ...ka } = keyauth;
     out.keyauth = ka;
   }
   return out;

@@ -1,6 +1,4 @@
-import type { Context } from "hono";
 import { and, eq } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { db, schema } from "../db";
 import { auditInserts } from "../audit";
 import { ApiError, invalidInput } from "../errors";
@@ -10,6 +8,7 @@ import { emitWebhookEvent } from "../webhooks/emit";
 import { appWorkerBindings, destinationPolicy, upstreamProblem } from "../destinations";
 import { runCodeLifecycle } from "./build";
 import { generatedDeploymentRoute, newDeploymentId, slugsOf, type AppRow, type DeploymentRow, type EnvironmentRow, type ProjectRow } from "./resources";
+import type { RequestScope } from "../scope";
 
 /**
  * Creating and re-pointing deployments. A deployment of an upstream needs no build: it is
@@ -59,15 +58,17 @@ export function describeUpstream(u: Upstream): string {
 }
 
 export async function createDeployment(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   root: RootKeyContext,
   ctx: { project: ProjectRow; app: AppRow; environment: EnvironmentRow },
   input: NewDeployment,
+  /** the origin this request reached the API at: never an allowed upstream */
+  requestOrigin: string,
 ): Promise<string> {
-  const d = db(c.env.DB);
+  const d = scope.db;
   const { project, app, environment } = ctx;
   // the destination policy (docs/sentinel.md): also re-applied to a redeployed upstream stored before it
-  const problem = upstreamProblem(input.upstream, destinationPolicy(c.env, [new URL(c.req.url).origin]), appWorkerBindings(c.env));
+  const problem = upstreamProblem(input.upstream, destinationPolicy(scope.env, [requestOrigin]), appWorkerBindings(scope.env));
   if (problem) {
     const location = input.upstreamLocation ?? ("url" in input.upstream ? "/body/upstream/url" : "/body/upstream/worker");
     throw invalidInput(`The upstream ${problem}.`, [{ location, message: `not an allowed destination: ${problem}`, fix: "use a public http(s) origin, or a Worker binding listed in APP_WORKER_BINDINGS" }]);
@@ -113,7 +114,7 @@ export async function createDeployment(
     d.insert(schema.deployments).values(row),
     d.insert(schema.gatewayRoutes).values(generatedDeploymentRoute(row, slugs, now)).onConflictDoNothing(),
     ...pointer,
-    ...auditInserts(c, root.workspaceId, [
+    ...auditInserts(scope, root.workspaceId, [
       {
         event: "deployment.create",
         description: `Created deployment ${id} of ${describeUpstream(row.upstream)}${takesTraffic ? "" : " (not serving: the app is rolled back)"}`,
@@ -125,39 +126,39 @@ export async function createDeployment(
       },
     ]),
   ]);
-  if (isCode) c.executionCtx.waitUntil(runCodeLifecycle(c.env, id).catch((e) => console.error(`lifecycle of ${id} failed`, e)));
+  if (isCode) scope.waitUntil(runCodeLifecycle(scope.env, id).catch((e) => console.error(`lifecycle of ${id} failed`, e)));
   return id;
 }
 
 type Found = { deployment: DeploymentRow; project: ProjectRow; app: AppRow; environment: EnvironmentRow };
 
 /** Promote: make a ready production deployment current and clear the rolled-back state. */
-export async function promote(c: Context<AppEnv>, root: RootKeyContext, f: Found) {
+export async function promote(scope: RequestScope, root: RootKeyContext, f: Found) {
   const { deployment: dep, app, environment } = f;
   if (environment.kind !== "production") throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be promoted.");
   if (dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be promoted.`);
   if (!app.currentDeploymentId) throw new ApiError("unkey/application/deployment_no_current", "The app has no current deployment to promote over.");
   if (app.currentDeploymentId === dep.id && !app.isRolledBack) throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
-  await switchCurrent(c, root, f, false, "deployment.promote", `Promoted deployment ${dep.id}`);
+  await switchCurrent(scope, root, f, false, "deployment.promote", `Promoted deployment ${dep.id}`);
 }
 
 /** Rollback: point production at an earlier ready deployment and hold it there. */
-export async function rollback(c: Context<AppEnv>, root: RootKeyContext, f: Found) {
+export async function rollback(scope: RequestScope, root: RootKeyContext, f: Found) {
   const { deployment: dep, app, environment } = f;
   if (environment.kind !== "production") throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be rolled back to.");
   if (dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be rolled back to.`);
   if (app.currentDeploymentId === dep.id) throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
-  await switchCurrent(c, root, f, true, "deployment.rollback", `Rolled back to deployment ${dep.id}`);
+  await switchCurrent(scope, root, f, true, "deployment.rollback", `Rolled back to deployment ${dep.id}`);
 }
 
 /** One batch: the environment and app pointers move together, so no request sees half a switch. */
-async function switchCurrent(c: Context<AppEnv>, root: RootKeyContext, f: Found, rolledBack: boolean, event: string, description: string) {
-  const d = db(c.env.DB);
+async function switchCurrent(scope: RequestScope, root: RootKeyContext, f: Found, rolledBack: boolean, event: string, description: string) {
+  const d = scope.db;
   const now = Date.now();
   await d.batch([
     d.update(schema.environments).set({ currentDeploymentId: f.deployment.id, updatedAt: now }).where(eq(schema.environments.id, f.environment.id)),
     d.update(schema.deployApps).set({ currentDeploymentId: f.deployment.id, isRolledBack: rolledBack, updatedAt: now }).where(eq(schema.deployApps.id, f.app.id)),
-    ...auditInserts(c, root.workspaceId, [
+    ...auditInserts(scope, root.workspaceId, [
       {
         event,
         description,
@@ -169,8 +170,8 @@ async function switchCurrent(c: Context<AppEnv>, root: RootKeyContext, f: Found,
       },
     ]),
   ]);
-  c.executionCtx.waitUntil(
-    emitWebhookEvent(c.env, root.workspaceId, {
+  scope.waitUntil(
+    emitWebhookEvent(scope.env, root.workspaceId, {
       type: rolledBack ? "deployment.rolled_back" : "deployment.promoted",
       data: deploymentEventData(f, { previousDeploymentId: f.app.currentDeploymentId }),
     }),
@@ -191,19 +192,19 @@ export function deploymentEventData(f: { deployment: DeploymentRow; project: Pro
 }
 
 /** Stop / start a preview deployment (its hostnames answer 503 while stopped). */
-export async function setPreviewRunning(c: Context<AppEnv>, root: RootKeyContext, f: Found, running: boolean) {
+export async function setPreviewRunning(scope: RequestScope, root: RootKeyContext, f: Found, running: boolean) {
   const { deployment: dep, environment } = f;
   if (environment.kind === "production") throw new ApiError("unkey/application/deployment_is_production", "Production deployments cannot be stopped or started.");
   if (running && dep.status !== "stopped") throw new ApiError("unkey/application/deployment_not_stopped", `The deployment is ${dep.status}; only stopped deployments can be started.`);
   if (!running && dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_running", `The deployment is ${dep.status}; only ready deployments can be stopped.`);
-  const d = db(c.env.DB);
+  const d = scope.db;
   const now = Date.now();
   await d.batch([
     d
       .update(schema.deployments)
       .set({ status: running ? "ready" : "stopped", updatedAt: now })
       .where(and(eq(schema.deployments.id, dep.id), eq(schema.deployments.status, running ? "stopped" : "ready"))),
-    ...auditInserts(c, root.workspaceId, [
+    ...auditInserts(scope, root.workspaceId, [
       { event: running ? "deployment.wake" : "deployment.stop", description: `${running ? "Started" : "Stopped"} deployment ${dep.id}`, targets: [{ type: "deployment", id: dep.id }] },
     ]),
   ]);

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Database } from "../db";
 import { schema } from "../db";
 import { ApiError } from "../errors";
-import { compact } from "../../api/rpc";
+import { compact } from "../compact";
 import type { EnvironmentSettings } from "../../../schema/deploy";
 import { base58 } from "../crypto";
 import { DEFAULT_CPU_MS_PER_REQUEST, DEFAULT_SUBREQUESTS_PER_REQUEST } from "./runtime";

@@ -1,10 +1,9 @@
-import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { schema, type Database } from "../db";
 import { newId } from "../ids";
 import { auditInsertWhen } from "../audit";
+import type { RequestScope } from "../scope";
 
 export type IdentityRow = typeof schema.identities.$inferSelect;
 
@@ -38,7 +37,7 @@ export async function findIdentityByExternalId(d: Database, workspaceId: string,
  *   (workspace_id, external_id) WHERE deleted_at IS NULL allows only one).
  */
 export async function planIdentityLink(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   externalId: string,
@@ -53,7 +52,7 @@ export async function planIdentityLink(
       .values({ id, workspaceId, externalId, meta: {}, createdAt: now })
       .onConflictDoNothing(),
     auditInsertWhen(
-      c,
+      scope,
       workspaceId,
       {
         event: "identity.create",

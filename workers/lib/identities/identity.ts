@@ -1,8 +1,6 @@
-import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
 import { db, schema, type Database } from "../db";
 import { ApiError, invalidInput } from "../errors";
 import { newId } from "../ids";
@@ -12,6 +10,7 @@ import type { RatelimitInput } from "../keys/write";
 import { describeMissing, or as anyOf, satisfies, type Requirement } from "../auth/permissions";
 import type { RootKeyContext } from "../auth/rootKey";
 import { grantsResource } from "../rbac/keyAccess";
+import type { RequestScope } from "../scope";
 
 /**
  * Identities (ratelimit-identities-rbac §3): lookups by id or externalId, the Identity response
@@ -112,10 +111,10 @@ export function identityRatelimitInserts(
 }
 
 /** Drops cached verification data of every key linked to the identity (limits or meta changed). */
-export async function invalidateIdentityKeys(c: Context<AppEnv>, identityId: string) {
-  const rows = await db(c.env.DB)
+export async function invalidateIdentityKeys(scope: RequestScope, identityId: string) {
+  const rows = await scope.db
     .select({ hash: schema.keys.hash })
     .from(schema.keys)
     .where(eq(schema.keys.identityId, identityId));
-  await invalidateKeys(c, ...rows.map((r) => r.hash));
+  await invalidateKeys(scope, ...rows.map((r) => r.hash));
 }

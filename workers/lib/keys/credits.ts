@@ -10,7 +10,8 @@ import type {
   UsageLimiter,
 } from "../../../durable-objects/UsageLimiter";
 
-export { applyDueRefill, IDEMPOTENCY_WINDOW_MS } from "../../../durable-objects/UsageLimiter";
+export { IDEMPOTENCY_WINDOW_MS } from "../../../durable-objects/UsageLimiter";
+export { applyDueRefill } from "./refill";
 export type { Answer, CreditsRefill, SpendResult, UpdateResult };
 
 /**

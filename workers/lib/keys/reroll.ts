@@ -1,7 +1,5 @@
-import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, sql } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { db, rawStatement, schema } from "../db";
 import { auditInserts, type Actor } from "../audit";
 import { ApiError } from "../errors";
@@ -12,6 +10,7 @@ import { invalidateKeys } from "./invalidate";
 import { readCredits } from "./credits";
 import type { KeyWithApi } from "./lookup";
 import { background, emitKeyEvent } from "../webhooks/keyEvents";
+import type { RequestScope } from "../scope";
 
 /** When the old key of a reroll stops working: now, or now + grace rounded up to a full minute. */
 export function rerollExpiry(now: number, expiration: number): number {
@@ -34,17 +33,17 @@ export function rerollPrefix(start: string, keyspaceDefault: string | null): str
  * encrypted old key may be re-encrypted. Returns the new id and plaintext.
  */
 export async function rerollKey(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   old: KeyWithApi,
   expiration: number,
   actor?: Actor,
 ): Promise<{ keyId: string; key: string }> {
-  const d = db(c.env.DB);
+  const d = scope.db;
   const { key: oldKey, api, keyspace } = old;
   const ws = oldKey.workspaceId;
   const [ciphertext] = await d.select().from(schema.encryptedKeys).where(eq(schema.encryptedKeys.keyId, oldKey.id)).limit(1);
   if (ciphertext) {
-    if (!vaultConfigured(c.env)) throw vaultMissing();
+    if (!vaultConfigured(scope.env)) throw vaultMissing();
     if (!keyspace.storeEncryptedKeys) {
       throw new ApiError("unkey/application/precondition_failed", "This API does not support key encryption.");
     }
@@ -58,7 +57,7 @@ export async function rerollKey(
   let remaining = oldKey.remaining;
   if (remaining !== null) {
     try {
-      const live = await readCredits(c.env, oldKey.id);
+      const live = await readCredits(scope.env, oldKey.id);
       if (live.found && live.remaining !== null) remaining = live.remaining;
     } catch (err) {
       console.error(`live credits of ${oldKey.id} unavailable; using the stored balance`, err);
@@ -105,12 +104,12 @@ export async function rerollKey(
     );
   }
   if (ciphertext) {
-    const sealed = await encryptKey(c.env, d, ws, key, boundToKey(keyId));
+    const sealed = await encryptKey(scope.env, d, ws, key, boundToKey(keyId));
     writes.push(d.insert(schema.encryptedKeys).values({ keyId, workspaceId: ws, ...sealed, createdAt: now }));
   }
   writes.push(
     ...auditInserts(
-      c,
+      scope,
       ws,
       [
         {
@@ -128,14 +127,14 @@ export async function rerollKey(
     ),
   );
   await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  await invalidateKeys(c, oldKey.hash);
-  background(c.executionCtx, emitKeyEvent(c.env, "key.rerolled", keyId, { previousKeyId: oldKey.id, previousKeyExpires: expiration }));
+  await invalidateKeys(scope, oldKey.hash);
+  background(scope, emitKeyEvent(scope.env, "key.rerolled", keyId, { previousKeyId: oldKey.id, previousKeyExpires: expiration }));
   return { keyId, key };
 }
 
 /** Whether the key has a stored ciphertext (rerolling it needs the encrypt grant). */
-export async function hasCiphertext(c: Context<AppEnv>, keyId: string): Promise<boolean> {
-  const rows = await db(c.env.DB)
+export async function hasCiphertext(scope: RequestScope, keyId: string): Promise<boolean> {
+  const rows = await scope.db
     .select({ keyId: schema.encryptedKeys.keyId })
     .from(schema.encryptedKeys)
     .where(eq(schema.encryptedKeys.keyId, keyId))

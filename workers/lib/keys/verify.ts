@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import type { TieredCache } from "../cache";
+import type { RequestScope } from "../scope";
 import { ApiError, invalidInput } from "../errors";
 import { sha256Base64, sha256Hex } from "../crypto";
 import { apiAction, satisfies, type Grants } from "../auth/permissions";
@@ -117,6 +118,37 @@ export interface VerifyDeps {
   appId?: string | null;
   /** called with the key's keyspace once it passed the workspace and permission checks (the Sentinel's Principal needs it) */
   onKeyspace?: (keyspaceId: string) => void;
+}
+
+/** What verification is asked for beyond the request scope, per entry point. */
+export interface VerifyOptions {
+  /** the end user's address when the caller names it (RPC); default the scope's caller */
+  callerIp?: string | null;
+  idempotencyKey?: string | null;
+  /** analytics source: "api" (default) or "gateway" */
+  source?: string;
+  appId?: string | null;
+  onKeyspace?: (keyspaceId: string) => void;
+}
+
+/**
+ * The one place verification's dependencies are assembled from a request scope: the HTTP
+ * route, ApiEntrypoint.verifyKey and ApiEntrypoint.gatewayVerifyKey all call it. Reads only
+ * what the scope already holds (no awaits on the verify path).
+ */
+export function verifyDeps(scope: Pick<RequestScope, "env" | "waitUntil" | "cache" | "requestId" | "callerIp" | "region">, o: VerifyOptions = {}): VerifyDeps {
+  return {
+    env: scope.env,
+    waitUntil: scope.waitUntil,
+    cache: scope.cache,
+    requestId: scope.requestId,
+    callerIp: o.callerIp !== undefined ? o.callerIp : scope.callerIp,
+    idempotencyKey: o.idempotencyKey ?? null,
+    region: scope.region,
+    source: o.source ?? "api",
+    appId: o.appId ?? null,
+    onKeyspace: o.onKeyspace,
+  };
 }
 
 /** The authenticated caller: a root key acting on its workspace. */

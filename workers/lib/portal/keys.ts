@@ -1,12 +1,11 @@
 import { and, asc, eq, gte, inArray, isNull } from "drizzle-orm";
-import type { Context } from "hono";
-import type { AppEnv } from "../env";
 import { db, schema, type Database } from "../db";
 import type { KeyWithApi } from "../keys/lookup";
 import { rerollExpiry, rerollKey } from "../keys/reroll";
 import { ApiError } from "../errors";
 import type { KeyRow } from "../keys/response";
 import type { PortalSession } from "./sessions";
+import type { RequestScope } from "../scope";
 
 /**
  * The ownership guard of the portal: a session reaches only live keys that belong to its
@@ -66,9 +65,9 @@ export async function findOwnedKey(d: Database, session: PortalSession, keyId: s
  * secret; the old key lives `expiration` ms more, rounded up to a minute). The audit event
  * `key.reroll` names the end user (type `portalEndUser`, id = externalId) as the actor.
  */
-export async function rerollOwnedKey(c: Context<AppEnv>, session: PortalSession, keyId: string, expiration: number) {
-  const old = await findOwnedKey(db(c.env.DB), session, keyId);
-  const result = await rerollKey(c, old, expiration, {
+export async function rerollOwnedKey(scope: RequestScope, session: PortalSession, keyId: string, expiration: number) {
+  const old = await findOwnedKey(scope.db, session, keyId);
+  const result = await rerollKey(scope, old, expiration, {
     type: "portalEndUser",
     id: session.externalId,
     meta: { portalId: session.portal.id, portalSessionId: session.id },

@@ -1,20 +1,15 @@
-import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { db, schema } from "../db";
 import { newId } from "../ids";
-import { clientIp } from "../clientIp";
 import { sha256Base64 } from "../crypto";
 import { ApiError } from "../errors";
-import { auditInserts } from "../audit";
-import { cacheFor } from "../services";
+import { auditInserts, auditStatement } from "../audit";
 import { and as allOf, apiAction, satisfies, type Requirement } from "../auth/permissions";
-import { enforceWorkspaceRateLimit } from "../auth/workspaceRateLimit";
 import type { RootKeyContext } from "../auth/rootKey";
 import { findApi } from "../apis";
 import { findPortal, portalNotFound } from "./portals";
 import { portalBaseUrl } from "./origin";
+import type { RequestScope } from "../scope";
 
 /** The fixed scope vocabulary of portal sessions. */
 export const PORTAL_SCOPES = ["keys:read", "keys:create", "keys:reroll", "analytics:read"] as const;
@@ -66,10 +61,10 @@ export interface CreateSessionInput {
  * keyspace resolution, then the scope ceiling; the session row and its audit event land in one
  * batch. Returns the session id and the single-use URL.
  */
-export async function createPortalSession(c: Context<AppEnv>, root: RootKeyContext, input: CreateSessionInput) {
+export async function createPortalSession(scope: RequestScope, root: RootKeyContext, input: CreateSessionInput, requestUrl: string) {
   // first: without a configured address there is nowhere to send the user (412, nothing written)
-  const base = portalBaseUrl(c.env, c.req.url);
-  const d = db(c.env.DB);
+  const base = portalBaseUrl(scope.env, requestUrl);
+  const d = scope.db;
   const portal = await findPortal(d, root.workspaceId, input.portal);
   if (!portal) throw portalNotFound();
   if (!satisfies(root, { or: ["portal.*.create_portal_session", `portal.${portal.id}.create_portal_session`] })) {
@@ -84,11 +79,11 @@ export async function createPortalSession(c: Context<AppEnv>, root: RootKeyConte
     throw new ApiError("unkey/application/unexpected_error", "Portal configuration is invalid.");
   }
   const scopes = [...new Set(input.scopes)];
-  for (const scope of scopes) {
-    if (!satisfies(root, scopeCeiling(scope, api.id, api.keyspace.storeEncryptedKeys))) {
+  for (const granted of scopes) {
+    if (!satisfies(root, scopeCeiling(granted, api.id, api.keyspace.storeEncryptedKeys))) {
       throw new ApiError(
         "unkey/authorization/insufficient_permissions",
-        `You do not have permission to grant the "${scope}" scope to a portal session.`,
+        `You do not have permission to grant the "${granted}" scope to a portal session.`,
       );
     }
   }
@@ -109,7 +104,7 @@ export async function createPortalSession(c: Context<AppEnv>, root: RootKeyConte
       returnUrl: input.returnUrl ?? null,
       createdAt: now,
     }),
-    ...auditInserts(c, root.workspaceId, [
+    ...auditInserts(scope, root.workspaceId, [
       {
         event: "portal.session.create",
         description: `Created portal session ${id} for ${input.externalId}`,
@@ -130,9 +125,9 @@ const CODE_INVALID = "Session is invalid, expired, or has already been used.";
  * unredeemed; one conditional UPDATE makes redemption single-use even under concurrency, and
  * the audit event is written in the same batch only if that UPDATE took effect.
  */
-export async function redeemCode(c: Context<AppEnv>, code: string) {
+export async function redeemCode(scope: RequestScope, code: string) {
   if (code.trim() === "") throw new ApiError("unkey/authentication/portal_token_missing", "code is required.");
-  const d = db(c.env.DB);
+  const d = scope.db;
   const ps = schema.portalSessions;
   const codeHash = await sha256Base64(code);
   const now = Date.now();
@@ -150,7 +145,7 @@ export async function redeemCode(c: Context<AppEnv>, code: string) {
       .update(ps)
       .set({ accessTokenHash: tokenHash, accessTokenCreatedAt: now, accessTokenExpiresAt: expiresAt })
       .where(and(eq(ps.exchangeCodeHash, codeHash), isNull(ps.accessTokenHash), isNull(ps.revokedAt), gt(ps.exchangeCodeExpiresAt, now))),
-    auditIfRedeemed(c, row, tokenHash),
+    auditIfRedeemed(scope, row, tokenHash),
   ]);
   if (changes(update) !== 1) throw new ApiError("unkey/authentication/portal_session_not_found", CODE_INVALID);
   return { accessToken, expiresAt, sessionId: row.id };
@@ -159,24 +154,23 @@ export async function redeemCode(c: Context<AppEnv>, code: string) {
 /**
  * The `portal.session.exchange` audit row (actor: the system, id = the session), inserted only
  * if the session now carries this token, i.e. only when the redemption in the same batch won.
- * Built as INSERT … SELECT … WHERE EXISTS with the query builder: drizzle's D1 batch cannot
- * carry raw `db.run(sql)` statements with parameters.
+ * (INSERT … SELECT … WHERE EXISTS).
  */
-function auditIfRedeemed(c: Context<AppEnv>, row: { id: string; workspaceId: string; externalId: string }, tokenHash: string) {
-  const remoteIp = clientIp(c.req.raw, c.env);
-  const userAgent = c.req.header("user-agent") ?? null;
-  const targets = JSON.stringify([{ type: "portalSession", id: row.id }]);
-  const meta = JSON.stringify({ externalId: row.externalId });
-  // columns in the table's order: id, workspace_id, bucket, source, event, time, description, actor_type,
-  // actor_id, actor_name, actor_meta, remote_ip, user_agent, meta, targets, correlation_id
-  return db(c.env.DB)
-    .insert(schema.auditLogs)
-    .select(
-      sql`SELECT ${newId("log")}, ${row.workspaceId}, 'unkey_mutations', 'platform', 'portal.session.exchange', ${Date.now()},
-        ${`Exchanged the code of portal session ${row.id} for an access token`}, 'system', ${row.id}, NULL, NULL,
-        ${remoteIp}, ${userAgent}, ${meta}, ${targets}, NULL
-      WHERE EXISTS (SELECT 1 FROM portal_sessions WHERE id = ${row.id} AND access_token_hash = ${tokenHash})`,
-    );
+function auditIfRedeemed(scope: RequestScope, row: { id: string; workspaceId: string; externalId: string }, tokenHash: string) {
+  return auditStatement(
+    scope.db,
+    {
+      workspaceId: row.workspaceId,
+      event: "portal.session.exchange",
+      description: `Exchanged the code of portal session ${row.id} for an access token`,
+      targets: [{ type: "portalSession", id: row.id }],
+      meta: { externalId: row.externalId },
+      actor: { type: "system", id: row.id },
+      remoteIp: scope.callerIp,
+      userAgent: scope.userAgent,
+    },
+    { where: sql`EXISTS (SELECT 1 FROM portal_sessions WHERE id = ${row.id} AND access_token_hash = ${tokenHash})` },
+  );
 }
 
 function changes(result: unknown): number {
@@ -257,8 +251,8 @@ async function loadSession(d1: D1Database, tokenHash: string): Promise<CachedSes
  * its portal still enabled and its workspace still enabled. Reads are cached (namespace
  * `portalSession`); expiry is checked on every call, so caching only delays revocation.
  */
-export async function sessionForToken(c: Context<AppEnv>, token: string): Promise<PortalSession | null> {
-  const found = await inspectSessionToken(c, token);
+export async function sessionForToken(scope: RequestScope, token: string): Promise<PortalSession | null> {
+  const found = await inspectSessionToken(scope, token);
   return found.state === "active" ? found.session : null;
 }
 
@@ -272,10 +266,10 @@ export type TokenInspection =
  * disabled) apart from an unknown token, so the pages can send the user back to the
  * session's return URL.
  */
-export async function inspectSessionToken(c: Context<AppEnv>, token: string): Promise<TokenInspection> {
+export async function inspectSessionToken(scope: RequestScope, token: string): Promise<TokenInspection> {
   if (!/^pat_[A-Za-z0-9]{24}$/.test(token)) return { state: "unknown" };
   const hash = await sha256Base64(token);
-  const s = await cacheFor(c).swr("portalSession", hash, () => loadSession(c.env.DB, hash));
+  const s = await scope.cache.swr("portalSession", hash, () => loadSession(scope.env.DB, hash));
   if (!s) return { state: "unknown" };
   if (s.revokedAt !== null || s.expiresAt <= Date.now() || !s.portalEnabled || !s.workspace.enabled) {
     return { state: "expired", returnUrl: s.returnUrl };
@@ -288,29 +282,8 @@ export async function inspectSessionToken(c: Context<AppEnv>, token: string): Pr
 }
 
 /** Forget cached session reads (after a portal's sessions were deleted or revoked). */
-export async function forgetSessions(c: Context<AppEnv>, tokenHashes: string[]) {
-  await cacheFor(c).remove("portalSession", ...tokenHashes);
-}
-
-const SESSION_INVALID = "The portal session is invalid or has expired.";
-
-/**
- * Authentication of the cookie-only portal routes (§3.5): any Authorization header makes the
- * request unauthenticated; an empty cookie is a missing token; an unknown, expired or revoked
- * one is a 401. The workspace's API rate limit applies afterwards, as for root keys.
- */
-export async function portalSessionAuth(c: Context<AppEnv>): Promise<PortalSession> {
-  const missing = (detail: string) => new ApiError("unkey/authentication/missing", detail);
-  if (c.req.header("authorization") !== undefined) {
-    throw missing("Portal routes authenticate with the portal_session cookie only; do not send an Authorization header.");
-  }
-  const token = getCookie(c, SESSION_COOKIE);
-  if (token === undefined) throw missing("Send the portal_session cookie set by the portal.");
-  if (token.trim() === "") throw new ApiError("unkey/authentication/portal_token_missing", "A valid portal session token is required.");
-  const session = await sessionForToken(c, token);
-  if (!session) throw new ApiError("unkey/authentication/portal_session_not_found", SESSION_INVALID);
-  await enforceWorkspaceRateLimit(c, session.workspace);
-  return session;
+export async function forgetSessions(scope: RequestScope, tokenHashes: string[]) {
+  await scope.cache.remove("portalSession", ...tokenHashes);
 }
 
 export function hasScope(session: PortalSession, scope: PortalScope): boolean {
@@ -327,17 +300,17 @@ export function requireScope(session: PortalSession, scope: PortalScope): void {
  * Ends a session at the end user's request (sign out): sets `revoked_at` and forgets the
  * cached read here. Audited as `portal.session.revoke` (our event; Unkey has no sign-out).
  */
-export async function revokeSession(c: Context<AppEnv>, session: PortalSession, token: string) {
-  const d = db(c.env.DB);
+export async function revokeSession(scope: RequestScope, session: PortalSession, token: string) {
+  const d = scope.db;
   const hash = await sha256Base64(token);
   await d.batch([
     d.update(schema.portalSessions).set({ revokedAt: Date.now() }).where(eq(schema.portalSessions.id, session.id)),
     ...auditInserts(
-      c,
+      scope,
       session.workspaceId,
       [{ event: "portal.session.revoke", description: `Signed out of portal session ${session.id}`, targets: [{ type: "portalSession", id: session.id }] }],
       { type: "portalEndUser", id: session.externalId },
     ),
   ]);
-  await forgetSessions(c, [hash]);
+  await forgetSessions(scope, [hash]);
 }

@@ -1,12 +1,13 @@
-import type { Context } from "hono";
 import { and, asc, eq, gte, isNull, like, or } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { db, schema } from "../db";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { auditInserts } from "../audit";
-import { cacheFor } from "../services";
 import { compareWildcards, wildcardMatch } from "./wildcard";
+import type { RequestScope } from "../scope";
+
+/** What the lookups need of a request scope. */
+type Stores = Pick<RequestScope, "db" | "cache">;
 
 /**
  * Rate-limit namespaces and overrides: lookups behind the tiered cache, creation, invalidation.
@@ -32,9 +33,9 @@ export interface Override {
 
 const MISSING = Symbol("missing");
 
-async function loadNamespace(c: Context<AppEnv>, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
+async function loadNamespace(scope: Stores, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
   const n = schema.ratelimitNamespaces;
-  const rows = await db(c.env.DB)
+  const rows = await scope.db
     .select({ id: n.id, name: n.name, deletedAt: n.deletedAt })
     .from(n)
     .where(and(eq(n.workspaceId, workspaceId), or(eq(n.id, nameOrId), eq(n.name, nameOrId))))
@@ -45,10 +46,10 @@ async function loadNamespace(c: Context<AppEnv>, workspaceId: string, nameOrId: 
 }
 
 /** The namespace of the workspace with this id or name (deleted ones included), or null. */
-export async function findNamespace(c: Context<AppEnv>, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
+export async function findNamespace(scope: Stores, workspaceId: string, nameOrId: string): Promise<Namespace | null> {
   try {
-    return await cacheFor(c).swr("ratelimitNamespace", `${workspaceId}:${nameOrId}`, async () => {
-      const ns = await loadNamespace(c, workspaceId, nameOrId);
+    return await scope.cache.swr("ratelimitNamespace", `${workspaceId}:${nameOrId}`, async () => {
+      const ns = await loadNamespace(scope, workspaceId, nameOrId);
       if (!ns) throw MISSING;
       return ns;
     });
@@ -64,7 +65,7 @@ export async function findNamespace(c: Context<AppEnv>, workspaceId: string, nam
  * Returns every requested name mapped to its namespace.
  */
 export async function createNamespaces(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   workspaceId: string,
   names: string[],
 ): Promise<Map<string, Namespace>> {
@@ -73,12 +74,12 @@ export async function createNamespaces(
   for (let attempt = 0; attempt < 3 && missing.length > 0; attempt++) {
     const now = Date.now();
     const created = missing.map((name) => ({ id: newId("rlns"), name }));
-    const d = db(c.env.DB);
+    const d = scope.db;
     try {
       await d.batch([
         d.insert(schema.ratelimitNamespaces).values(created.map((x) => ({ ...x, workspaceId, createdAt: now }))),
         ...auditInserts(
-          c,
+          scope,
           workspaceId,
           created.map((x) => ({
             event: "ratelimitNamespace.create",
@@ -94,7 +95,7 @@ export async function createNamespaces(
       // someone else created (some of) them: take theirs, retry the rest
       const still: string[] = [];
       for (const name of missing) {
-        const ns = await loadNamespace(c, workspaceId, name);
+        const ns = await loadNamespace(scope, workspaceId, name);
         if (ns) out.set(name, ns);
         else still.push(name);
       }
@@ -102,12 +103,12 @@ export async function createNamespaces(
     }
   }
   if (missing.length > 0) throw new Error("could not create ratelimit namespaces");
-  await cacheFor(c).remove("ratelimitNamespace", ...names.map((n) => `${workspaceId}:${n}`));
+  await scope.cache.remove("ratelimitNamespace", ...names.map((n) => `${workspaceId}:${n}`));
   return out;
 }
 
-export async function invalidateNamespace(c: Context<AppEnv>, workspaceId: string, ns: { id: string; name: string }) {
-  await cacheFor(c).remove("ratelimitNamespace", `${workspaceId}:${ns.id}`, `${workspaceId}:${ns.name}`);
+export async function invalidateNamespace(scope: RequestScope, workspaceId: string, ns: { id: string; name: string }) {
+  await scope.cache.remove("ratelimitNamespace", `${workspaceId}:${ns.id}`, `${workspaceId}:${ns.name}`);
 }
 
 export const namespaceNotFound = () =>
@@ -120,8 +121,8 @@ export const overrideNotFound = () =>
   new ApiError("unkey/data/ratelimit_override_not_found", "This override does not exist.");
 
 /** A live namespace or the 404 the override routes answer (missing, deleted or foreign). */
-export async function liveNamespaceOr404(c: Context<AppEnv>, workspaceId: string, nameOrId: string): Promise<Namespace> {
-  const ns = await findNamespace(c, workspaceId, nameOrId);
+export async function liveNamespaceOr404(scope: RequestScope, workspaceId: string, nameOrId: string): Promise<Namespace> {
+  const ns = await findNamespace(scope, workspaceId, nameOrId);
   if (!ns || ns.deleted) throw namespaceNotFound();
   return ns;
 }
@@ -146,9 +147,9 @@ const exactIndex = new WeakMap<OverrideSet, Map<string, Override>>();
  * The override that applies to `identifier`: the exact one if stored, else the first matching
  * wildcard in `compareWildcards` order, else null.
  */
-export async function matchOverride(c: Context<AppEnv>, namespaceId: string, identifier: string): Promise<Override | null> {
-  const cache = cacheFor(c);
-  const d = db(c.env.DB);
+export async function matchOverride(scope: Stores, namespaceId: string, identifier: string): Promise<Override | null> {
+  const cache = scope.cache;
+  const d = scope.db;
   const set = await cache.swr("ratelimitOverrides", namespaceId, async (): Promise<OverrideSet> => {
     const rows = await d
       .select(cols)
@@ -188,12 +189,12 @@ function strip(r: { id: string; identifier: string; limit: number; duration: num
 }
 
 /** After a write to the override stored under `identifier`. */
-export async function invalidateOverride(c: Context<AppEnv>, namespaceId: string, identifier: string) {
-  await cacheFor(c).remove("ratelimitOverrides", namespaceId, `${namespaceId}:=${identifier}`);
+export async function invalidateOverride(scope: RequestScope, namespaceId: string, identifier: string) {
+  await scope.cache.remove("ratelimitOverrides", namespaceId, `${namespaceId}:=${identifier}`);
 }
 
-export async function listOverrides(c: Context<AppEnv>, namespaceId: string, cursor: string | undefined, limit: number) {
-  return db(c.env.DB)
+export async function listOverrides(scope: RequestScope, namespaceId: string, cursor: string | undefined, limit: number) {
+  return scope.db
     .select(cols)
     .from(o)
     .where(and(eq(o.namespaceId, namespaceId), isNull(o.deletedAt), cursor ? gte(o.id, cursor) : undefined))

@@ -1,8 +1,7 @@
-import type { Context } from "hono";
 import { sql } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import type { Database } from "../db";
 import { invalidateKeys } from "../keys/invalidate";
+import type { RequestScope } from "../scope";
 
 /**
  * Keeping verification in step with RBAC changes.
@@ -47,9 +46,9 @@ export async function hashesOfKeysWithPermission(d: Database, permissionId: stri
 }
 
 /** Drops the cached verification state of these keys at this location. */
-export async function invalidateKeyHashes(c: Context<AppEnv>, hashes: string[]): Promise<void> {
+export async function invalidateKeyHashes(scope: RequestScope, hashes: string[]): Promise<void> {
   const list = [...new Set(hashes)].slice(0, MAX_INVALIDATIONS);
   for (let i = 0; i < list.length; i += CHUNK) {
-    await invalidateKeys(c, ...list.slice(i, i + CHUNK));
+    await invalidateKeys(scope, ...list.slice(i, i + CHUNK));
   }
 }

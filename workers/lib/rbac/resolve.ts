@@ -1,12 +1,10 @@
-import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { rawStatement, schema, type Database } from "../db";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
-import { clientIp } from "../clientIp";
-import { actorOf } from "../audit";
+import { bulkAudit } from "../audit";
+import type { RequestScope } from "../scope";
 
 /**
  * Roles and permissions named in key writes (createKey, updateKey, migrateKeys, and the
@@ -72,7 +70,7 @@ export async function existingPermissions(d: Database, workspaceId: string, slug
  * one row per slug (unique index + ON CONFLICT DO NOTHING); only the winner's event is kept.
  */
 export async function planPermissionCreation(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   slugs: string[],
@@ -89,7 +87,7 @@ export async function planPermissionCreation(
       rawStatement(d, sql`INSERT INTO permissions (id, workspace_id, name, slug, created_at)
         SELECT json_extract(value, '$[0]'), ${workspaceId}, json_extract(value, '$[1]'), json_extract(value, '$[1]'), ${now}
         FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`),
-      bulkAudit(c, d, workspaceId, {
+      bulkAudit(scope, d, workspaceId, {
         event: "permission.create",
         description: sql`'Created permission ' || json_extract(value, '$[0]')`,
         targets: sql`json_array(json_object('type', 'permission', 'id', json_extract(value, '$[0]'), 'name', json_extract(value, '$[1]')))`,
@@ -105,7 +103,7 @@ export async function planPermissionCreation(
  * `role.create` audit events; concurrent creators converge on one row per name.
  */
 export async function planRoleCreation(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   names: string[],
@@ -127,7 +125,7 @@ export async function planRoleCreation(
       rawStatement(d, sql`INSERT INTO roles (id, workspace_id, name, created_at)
         SELECT json_extract(value, '$[0]'), ${workspaceId}, json_extract(value, '$[1]'), ${now}
         FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`),
-      bulkAudit(c, d, workspaceId, {
+      bulkAudit(scope, d, workspaceId, {
         event: "role.create",
         description: sql`'Created role ' || json_extract(value, '$[0]')`,
         targets: sql`json_array(json_object('type', 'role', 'id', json_extract(value, '$[0]'), 'name', json_extract(value, '$[1]')))`,
@@ -144,7 +142,7 @@ export async function planRoleCreation(
  * event per slug in `auditSlugs` (default: all).
  */
 export function attachPermissionsToKey(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   keyId: string,
@@ -162,7 +160,7 @@ export function attachPermissionsToKey(
   const audited = unique(auditSlugs);
   if (audited.length > 0) {
     out.push(
-      bulkAudit(c, d, workspaceId, {
+      bulkAudit(scope, d, workspaceId, {
         event: "authorization.connect_permission_and_key",
         description: sql`'Attached ' || p.id || ' to ' || ${keyId}`,
         targets: sql`json_array(json_object('type', 'key', 'id', ${keyId}), json_object('type', 'permission', 'id', p.id, 'name', p.slug))`,
@@ -176,7 +174,7 @@ export function attachPermissionsToKey(
 
 /** Links roles (by name, resolved at batch time) to a key, with `authorization.connect_role_and_key` events. */
 export function attachRolesToKey(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   keyId: string,
@@ -194,7 +192,7 @@ export function attachRolesToKey(
   const audited = unique(auditNames);
   if (audited.length > 0) {
     out.push(
-      bulkAudit(c, d, workspaceId, {
+      bulkAudit(scope, d, workspaceId, {
         event: "authorization.connect_role_and_key",
         description: sql`'Connected ' || r.id || ' and ' || ${keyId}`,
         targets: sql`json_array(json_object('type', 'key', 'id', ${keyId}), json_object('type', 'role', 'id', r.id, 'name', r.name))`,
@@ -208,7 +206,7 @@ export function attachRolesToKey(
 
 /** Removes the key's direct permissions with these ids, with `authorization.disconnect_permission_and_key` events. */
 export function detachPermissionsFromKey(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   keyId: string,
@@ -217,7 +215,7 @@ export function detachPermissionsFromKey(
   if (permissions.length === 0) return [];
   const ids = JSON.stringify(permissions.map((p) => p.id));
   return [
-    bulkAudit(c, d, workspaceId, {
+    bulkAudit(scope, d, workspaceId, {
       event: "authorization.disconnect_permission_and_key",
       description: sql`'Disconnected ' || p.id || ' from ' || ${keyId}`,
       targets: sql`json_array(json_object('type', 'key', 'id', ${keyId}), json_object('type', 'permission', 'id', p.id, 'name', p.slug))`,
@@ -230,7 +228,7 @@ export function detachPermissionsFromKey(
 
 /** Removes the key's roles with these ids, with `authorization.disconnect_role_and_key` events. */
 export function detachRolesFromKey(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   keyId: string,
@@ -239,7 +237,7 @@ export function detachRolesFromKey(
   if (roles.length === 0) return [];
   const ids = JSON.stringify(roles.map((r) => r.id));
   return [
-    bulkAudit(c, d, workspaceId, {
+    bulkAudit(scope, d, workspaceId, {
       event: "authorization.disconnect_role_and_key",
       description: sql`'Disconnected ' || r.id || ' and ' || ${keyId}`,
       targets: sql`json_array(json_object('type', 'key', 'id', ${keyId}), json_object('type', 'role', 'id', r.id, 'name', r.name))`,
@@ -248,24 +246,4 @@ export function detachRolesFromKey(
     }),
     rawStatement(d, sql`DELETE FROM keys_roles WHERE key_id = ${keyId} AND role_id IN (SELECT value FROM json_each(${ids}))`),
   ];
-}
-
-/**
- * One INSERT … SELECT writing an audit event per row of `from` matching `where`, so a list of
- * any length costs one statement. Ids are random (`log_` + 32 hex chars).
- */
-export function bulkAudit(
-  c: Context<AppEnv>,
-  d: Database,
-  workspaceId: string,
-  o: { event: string; description: SQL; targets: SQL; from: SQL; where: SQL },
-): Stmt {
-  const actor = actorOf(c);
-  const remoteIp = clientIp(c.req.raw, c.env);
-  const userAgent = c.req.header("user-agent") ?? null;
-  return rawStatement(d, sql`INSERT INTO audit_logs
-    (id, workspace_id, event, time, description, actor_type, actor_id, actor_name, actor_meta, remote_ip, user_agent, meta, targets, correlation_id)
-    SELECT 'log_' || lower(hex(randomblob(16))), ${workspaceId}, ${o.event}, ${Date.now()}, ${o.description}, ${actor.type}, ${actor.id},
-      ${actor.name ?? null}, ${actor.meta ? JSON.stringify(actor.meta) : null}, ${remoteIp}, ${userAgent}, NULL, ${o.targets}, NULL
-    FROM ${o.from} WHERE ${o.where}`);
 }

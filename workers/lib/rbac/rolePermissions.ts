@@ -1,9 +1,8 @@
-import type { Context } from "hono";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sql } from "drizzle-orm";
-import type { AppEnv } from "../env";
 import { rawStatement, type Database } from "../db";
-import { bulkAudit } from "./resolve";
+import { bulkAudit } from "../audit";
+import type { RequestScope } from "../scope";
 
 type Stmt = BatchItem<"sqlite">;
 
@@ -13,7 +12,7 @@ type Stmt = BatchItem<"sqlite">;
  * `authorization.connect_role_and_permission` event per slug in `auditSlugs` (the links that are new).
  */
 export function attachPermissionsToRole(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   roleId: string,
@@ -31,7 +30,7 @@ export function attachPermissionsToRole(
   const audited = [...new Set(auditSlugs)];
   if (audited.length > 0) {
     out.push(
-      bulkAudit(c, d, workspaceId, {
+      bulkAudit(scope, d, workspaceId, {
         event: "authorization.connect_role_and_permission",
         description: sql`'Connected ' || ${roleId} || ' and ' || p.id`,
         targets: sql`json_array(json_object('type', 'role', 'id', ${roleId}), json_object('type', 'permission', 'id', p.id, 'name', p.slug))`,
@@ -48,7 +47,7 @@ export function attachPermissionsToRole(
  * `authorization.disconnect_role_and_permissions` event (Unkey's event name, plural as it is).
  */
 export function detachPermissionsFromRole(
-  c: Context<AppEnv>,
+  scope: RequestScope,
   d: Database,
   workspaceId: string,
   roleId: string,
@@ -57,7 +56,7 @@ export function detachPermissionsFromRole(
   if (permissions.length === 0) return [];
   const ids = JSON.stringify(permissions.map((p) => p.id));
   return [
-    bulkAudit(c, d, workspaceId, {
+    bulkAudit(scope, d, workspaceId, {
       event: "authorization.disconnect_role_and_permissions",
       description: sql`'Disconnected ' || ${roleId} || ' and ' || p.id`,
       targets: sql`json_array(json_object('type', 'role', 'id', ${roleId}), json_object('type', 'permission', 'id', p.id, 'name', p.slug))`,

@@ -7,6 +7,7 @@ import { destinationPolicy, webhookUrlProblem } from "../destinations";
 import { webhookHeaders } from "./sign";
 import { enqueue, type WebhookMessage } from "./emit";
 import { boundToEndpoint } from "./endpoints";
+import { auditStatement } from "../audit";
 
 const DAY = 86_400_000;
 /** An endpoint failing this long is disabled; a delivery this old stops retrying on its own. */
@@ -91,21 +92,16 @@ export async function attempt(url: string, headers: Record<string, string>, body
 
 /** A `webhook.disable` audit row written by the platform itself. */
 function disableAudit(d: Database, ep: Endpoint, now: number) {
-  return d.insert(schema.auditLogs).values({
-    id: newId("log"),
+  return auditStatement(d, {
     workspaceId: ep.workspaceId,
     event: "webhook.disable",
     time: now,
     description: `Disabled webhook endpoint ${ep.id}: every delivery failed for 5 days`,
-    actorType: "system",
-    actorId: "webhooks",
-    actorName: "webhook delivery",
-    actorMeta: null,
+    actor: { type: "system", id: "webhooks", name: "webhook delivery" },
     remoteIp: null,
     userAgent: null,
     meta: { url: ep.url, failingSince: ep.failingSince },
     targets: [{ type: "webhook", id: ep.id, name: ep.url }],
-    correlationId: null,
   });
 }
 

@@ -11,7 +11,7 @@ export async function entryPage(c: Ctx) {
   if (code !== undefined) {
     let redeemed: { accessToken: string; expiresAt: number };
     try {
-      redeemed = await redeemCode(c, code);
+      redeemed = await redeemCode(c.var.scope, code);
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) {
         return c.html(
@@ -31,7 +31,7 @@ export async function entryPage(c: Ctx) {
       sameSite: "Strict",
       maxAge: Math.floor(TOKEN_TTL_MS / 1000),
     });
-    const found = await inspectSessionToken(c, redeemed.accessToken);
+    const found = await inspectSessionToken(c.var.scope, redeemed.accessToken);
     const first = found.state === "active" ? visibleTabs(found.session)[0] ?? "docs" : "docs";
     // A page (not a redirect) hands over to the first tab, so the next request is a
     // same-site navigation that carries the SameSite=Strict cookie, and the code leaves

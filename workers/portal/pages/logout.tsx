@@ -10,7 +10,7 @@ export async function logout(c: Ctx) {
   if (s instanceof Response) return s;
   const form = await checkForm(c, s);
   if (form instanceof Response) return form;
-  await revokeSession(c, s.session, s.token);
+  await revokeSession(c.var.scope, s.session, s.token);
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
   return c.html(
     <Message title="Signed out" branding={s.session.portal}>

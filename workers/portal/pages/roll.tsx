@@ -155,7 +155,7 @@ export async function rollKey(c: Ctx) {
   const { expiration } = roll;
   let rolled: Awaited<ReturnType<typeof rerollOwnedKey>>;
   try {
-    rolled = await rerollOwnedKey(c, session, roll.keyId, expiration);
+    rolled = await rerollOwnedKey(c.var.scope, session, roll.keyId, expiration);
   } catch (err) {
     return notFound(c, s, userError(err));
   }

@@ -1,11 +1,11 @@
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { satisfies } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
 import { analyticsStoreFor, runAnalyticsQuery } from "../../../lib/analytics/query";
 import { RATELIMITS } from "../../../lib/analytics/sql/tables";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "analytics.getRatelimits",
   summary: "Query rate-limit analytics with SQL",
   description:

@@ -1,11 +1,11 @@
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { satisfies } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
 import { D1AnalyticsStore, runAnalyticsQuery } from "../../../lib/analytics/query";
 import { RUNTIME_LOGS } from "../../../lib/deploy/runtimeLogs";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "analytics.getRuntimeLogs",
   summary: "Query runtime logs of code deployments with SQL",
   description:

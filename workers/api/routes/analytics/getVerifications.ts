@@ -1,13 +1,13 @@
 import { inArray, and, eq, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { satisfies } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
 import { analyticsStoreFor, runAnalyticsQuery } from "../../../lib/analytics/query";
 import { VERIFICATIONS } from "../../../lib/analytics/sql/tables";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "analytics.getVerifications",
   summary: "Query key verification analytics with SQL",
   description:

@@ -2,7 +2,7 @@ import { register as getVerifications } from "./getVerifications";
 import { register as getRatelimits } from "./getRatelimits";
 import { register as getGatewayRequests } from "./getGatewayRequests";
 import { register as getRuntimeLogs } from "./getRuntimeLogs";
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 
 export function registerAnalytics(app: App) {
   getVerifications(app);

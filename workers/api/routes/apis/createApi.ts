@@ -1,11 +1,11 @@
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { exactly } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apis.createApi",
   summary: "Create an API",
   description:
@@ -25,7 +25,7 @@ export const register = (app: App) =>
     await d.batch([
       d.insert(schema.keyspaces).values({ id: keyspaceId, workspaceId: root.workspaceId, createdAt: now }),
       d.insert(schema.apis).values({ id: apiId, workspaceId: root.workspaceId, keyspaceId, name, createdAt: now }),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "api.create",
           description: `Created API ${apiId}`,

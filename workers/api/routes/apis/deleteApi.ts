@@ -1,15 +1,15 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
 import { auditInserts } from "../../../lib/audit";
 import { invalidateKeyspace } from "../../../lib/keys/invalidate";
 import { ApiError } from "../../../lib/errors";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { apiIdSchema } from "./getApi";
+import { ok, defineRoute, z, type App } from "../../route";
+import { apiIdSchema } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apis.deleteApi",
   summary: "Delete an API",
   description:
@@ -35,7 +35,7 @@ export const register = (app: App) =>
     await d.batch([
       d.update(schema.apis).set({ deletedAt: now }).where(eq(schema.apis.id, apiId)),
       d.update(schema.keyspaces).set({ deletedAt: now }).where(eq(schema.keyspaces.id, api.keyspaceId)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "api.delete",
           description: `Deleted API ${apiId}`,
@@ -46,7 +46,7 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateKeyspace(c, api.keyspaceId);
+    await invalidateKeyspace(c.var.scope, api.keyspaceId);
     return ok(c, {});
   });
 

@@ -1,12 +1,10 @@
-import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
+import { apiIdSchema } from "./schemas";
 
-export const apiIdSchema = z.string().min(8).max(255).regex(/^[a-zA-Z0-9_]+$/);
-
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apis.getApi",
   summary: "Get an API",
   description: "Returns an API's id and name, plus its keyspace id. Needs `api.*.read_api` or `api.<apiId>.read_api`.",
@@ -19,6 +17,6 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const { apiId } = c.req.valid("json");
     const root = await authorize(c, apiAction(apiId, "read_api"));
-    const api = await getApiOrThrow(db(c.env.DB), root.workspaceId, apiId);
+    const api = await getApiOrThrow(c.var.scope.db, root.workspaceId, apiId);
     return ok(c, { id: api.id, name: api.name, keySpaceId: api.keyspaceId });
   });

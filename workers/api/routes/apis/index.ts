@@ -3,7 +3,7 @@ import { register as deleteApi } from "./deleteApi";
 import { register as getApi } from "./getApi";
 import { register as listKeys } from "./listKeys";
 import { register as updateApi } from "./updateApi";
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 
 export function registerApis(app: App) {
   createApi(app);

@@ -1,15 +1,16 @@
 import { and, asc, eq, gte, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { and as both, apiAction, satisfies } from "../../../lib/auth/permissions";
 import { apiNotFound, findApi } from "../../../lib/apis";
 import { KeyResponseData, loadKeyResponses } from "../../../lib/keys/response";
 import { ApiError } from "../../../lib/errors";
 import { vaultConfigured, vaultMissing } from "../../../lib/vault";
 import { findIdentityByExternalId } from "../../../lib/identities/findOrCreate";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apis.listKeys",
   summary: "List an API's keys",
   description:

@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
 import { auditInserts } from "../../../lib/audit";
 import { invalidateKeyspace } from "../../../lib/keys/invalidate";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { apiIdSchema } from "./getApi";
+import { ok, defineRoute, z, type App } from "../../route";
+import { apiIdSchema } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apis.updateApi",
   summary: "Update API settings",
   description:
@@ -45,7 +45,7 @@ export const register = (app: App) =>
     await d.batch([
       d.update(schema.apis).set({ ...apiSet, updatedAt: now }).where(eq(schema.apis.id, api.id)),
       d.update(schema.keyspaces).set({ ...ksSet, updatedAt: now }).where(eq(schema.keyspaces.id, api.keyspaceId)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "api.update",
           description: `Updated API ${api.id}`,
@@ -57,6 +57,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateKeyspace(c, api.keyspaceId);
+    await invalidateKeyspace(c.var.scope, api.keyspaceId);
     return ok(c, {});
   });

@@ -1,14 +1,15 @@
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { defaultSettings, findApp, generatedEnvironmentRoutes, getProjectOrThrow, slugsOf } from "../../../lib/deploy/resources";
 import { AppGit, Name, ResourceIdentifier, Slug } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apps.createApp",
   summary: "Create an app",
   description:
@@ -48,7 +49,7 @@ export const register = (app: App) =>
         envs.map((e) => ({ ...e, workspaceId: root.workspaceId, projectId: project.id, appId, settings: defaultSettings(), policies: [], createdAt: now })),
       ),
       d.insert(schema.gatewayRoutes).values(routes).onConflictDoNothing(),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "app.create",
           description: `Created app ${appId}`,

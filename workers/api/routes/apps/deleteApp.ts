@@ -1,16 +1,17 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getAppOrThrow } from "../../../lib/deploy/resources";
-import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
+import { okWith, withSuccessStatus } from "../../route";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { rpcRoute, z, type App } from "../../rpc";
+import { defineRoute, z, type App } from "../../route";
 
 export const route = withSuccessStatus(
-  rpcRoute({
+  defineRoute({
     operationId: "apps.deleteApp",
     summary: "Delete an app",
     description: "Deletes an app; its hostnames and custom domains stop routing at once. Answers 202. An app with delete protection is refused (412). Needs `app.*.delete_app` or `app.<appId>.delete_app`.",
@@ -35,7 +36,7 @@ export const register = (app: App) =>
       d.update(schema.deployApps).set({ deletedAt: now, updatedAt: now }).where(eq(schema.deployApps.id, target.id)),
       d.delete(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.appId, target.id)),
       d.delete(schema.customDomains).where(eq(schema.customDomains.appId, target.id)),
-      ...auditInserts(c, root.workspaceId, [{ event: "app.delete", description: `Deleted app ${target.id}`, targets: [{ type: "app", id: target.id, name: target.name }, { type: "project", id: project.id }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "app.delete", description: `Deleted app ${target.id}`, targets: [{ type: "app", id: target.id, name: target.name }, { type: "project", id: project.id }] }]),
     ]);
     return okWith(c, {}, 202) as never;
   });

@@ -1,11 +1,12 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { appResponse, getAppOrThrow } from "../../../lib/deploy/resources";
 import { AppData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apps.getApp",
   summary: "Get an app",
   description: "Returns an app of a project (ids or slugs), with its current production deployment and rollback state. Needs `app.*.read_app` or `app.<appId>.read_app`.",

@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createApp } from "./createApp";
 import { register as deleteApp } from "./deleteApp";
 import { register as getApp } from "./getApp";

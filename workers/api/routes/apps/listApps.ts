@@ -1,13 +1,13 @@
 import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
 import { searchFilter } from "../../../lib/search";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { requireSomeScope, allowed, scoped } from "../../../lib/deploy/access";
 import { appResponse, getProjectOrThrow } from "../../../lib/deploy/resources";
 import { AppData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apps.listApps",
   summary: "List apps",
   description: "Lists a project's apps ordered by id, optionally filtered by a search over name and slug. Apps the root key may not read are left out. Needs `app.*.read_app` (or per-app grants).",

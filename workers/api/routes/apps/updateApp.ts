@@ -1,15 +1,16 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { appResponse, findApp, getAppOrThrow } from "../../../lib/deploy/resources";
 import { rebuildGeneratedRoutes } from "../../../lib/deploy/routing";
 import { AppData, Name, ResourceIdentifier, Slug } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "apps.updateApp",
   summary: "Update an app",
   description:
@@ -57,7 +58,7 @@ export const register = (app: App) =>
         .set({ name: updated.name, slug: updated.slug, gitRepository: updated.gitRepository, gitDefaultBranch: updated.gitDefaultBranch, deleteProtection: updated.deleteProtection, updatedAt: now })
         .where(eq(schema.deployApps.id, current.id)),
       ...routes.writes,
-      ...auditInserts(c, root.workspaceId, [{ event: "app.update", description: `Updated app ${current.id}`, targets: [{ type: "app", id: current.id, name: updated.name }, { type: "project", id: project.id }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "app.update", description: `Updated app ${current.id}`, targets: [{ type: "app", id: current.id, name: updated.name }, { type: "project", id: project.id }] }]),
     ]);
     return ok(c, appResponse(updated));
   });

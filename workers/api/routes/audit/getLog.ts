@@ -1,13 +1,13 @@
 import { and, eq, gte } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { ApiError } from "../../../lib/errors";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { AuditLog, READ_AUDIT_LOGS, toAuditLog } from "./shared";
+import { ok, defineRoute, z, type App } from "../../route";
+import { AuditLog, READ_AUDIT_LOGS, toAuditLog } from "./schemas";
 
 const DAY = 86_400_000;
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "audit.getLog",
   summary: "Get one audit log event",
   description:

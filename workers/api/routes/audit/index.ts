@@ -1,6 +1,6 @@
 import { register as getLog } from "./getLog";
 import { register as listLogs } from "./listLogs";
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 
 export function registerAudit(app: App) {
   getLog(app);

@@ -1,14 +1,14 @@
 import { and, desc, eq, gte, inArray, lt, lte, or, type SQL } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { invalidInput } from "../../../lib/errors";
-import { page, rpcRoute, z, type App } from "../../rpc";
-import { AuditLog, READ_AUDIT_LOGS, toAuditLog } from "./shared";
+import { page, defineRoute, z, type App } from "../../route";
+import { AuditLog, READ_AUDIT_LOGS, toAuditLog } from "./schemas";
 
 const DAY = 86_400_000;
 const ids = z.array(z.string().min(1).max(255)).min(1).max(100);
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "audit.listLogs",
   summary: "List audit log events",
   description:

@@ -1,18 +1,19 @@
 import { and, eq, isNull, or as sqlOr } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { ApiError, invalidInput } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { createDeployment, upstreamFromImage } from "../../../lib/deploy/lifecycle";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
-import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
+import { okWith, withSuccessStatus } from "../../route";
 import { Upstream } from "../../../lib/deploy/schemas";
 import { BundleInput, BundleSha256, findBundle, storeBundle } from "../../../lib/deploy/bundle";
 import type { Upstream as StoredUpstream } from "../../../../schema/deploy";
-import { rpcRoute, z, type App } from "../../rpc";
+import { defineRoute, z, type App } from "../../route";
 
 export const route = withSuccessStatus(
-  rpcRoute({
+  defineRoute({
     operationId: "deploy.createDeployment",
     summary: "Create a deployment (CLI)",
     description:
@@ -68,13 +69,13 @@ export const register = (app: App) =>
     if (b.bundle) upstream = { bundle: (await storeBundle(c.env, d, root.workspaceId, b.bundle, "/body/bundle")).sha256 };
     else if (b.bundleSha256) upstream = { bundle: (await findBundle(d, root.workspaceId, b.bundleSha256)).sha256 };
     else upstream = b.upstream ?? upstreamFromImage(b.dockerImage!, "/body/dockerImage");
-    const deploymentId = await createDeployment(c, root, ctx, {
+    const deploymentId = await createDeployment(c.var.scope, root, ctx, {
       upstream,
       upstreamLocation: b.upstream ? undefined : "/body/dockerImage",
       dockerImage: b.dockerImage ?? null,
       git: { commitSha: b.gitCommit?.commitSha, branch: b.branch, message: b.gitCommit?.commitMessage },
       keyspaceId,
       trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
-    });
+    }, new URL(c.req.url).origin);
     return okWith(c, { deploymentId }, 201) as never;
   });

@@ -1,13 +1,14 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { deploymentHostnames, deploymentNotFound, findDeployment } from "../../../lib/deploy/resources";
-import { compact, ok, rpcRoute, z, type App } from "../../rpc";
+import { compact, ok, defineRoute, z, type App } from "../../route";
 
 const STATUS = ["UNSPECIFIED", "PENDING", "STARTING", "BUILDING", "DEPLOYING", "NETWORK", "FINALIZING", "READY", "FAILED", "SKIPPED", "AWAITING_APPROVAL", "STOPPED", "SUPERSEDED", "CANCELLED"] as const;
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "deploy.getDeployment",
   summary: "Get a deployment (CLI)",
   description:

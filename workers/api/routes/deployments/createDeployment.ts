@@ -1,17 +1,17 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { allowed, requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { createDeployment, upstreamFromImage } from "../../../lib/deploy/lifecycle";
 import { deploymentNotFound, environmentNotFound, findDeployment, getEnvironmentOrThrow } from "../../../lib/deploy/resources";
-import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
+import { okWith, withSuccessStatus } from "../../route";
 import { ResourceIdentifier, Upstream } from "../../../lib/deploy/schemas";
 import { invalidInput } from "../../../lib/errors";
 import { BundleInput, BundleSha256, findBundle, storeBundle } from "../../../lib/deploy/bundle";
 import type { Upstream as StoredUpstream } from "../../../../schema/deploy";
-import { rpcRoute, z, type App } from "../../rpc";
+import { defineRoute, z, type App } from "../../route";
 
 export const route = withSuccessStatus(
-  rpcRoute({
+  defineRoute({
     operationId: "deployments.createDeployment",
     summary: "Create a deployment",
     description:
@@ -68,12 +68,12 @@ export const register = (app: App) =>
       dockerImage = prev.deployment.dockerImage;
       upstreamLocation = "/body/deployment/deploymentId";
     }
-    const deploymentId = await createDeployment(c, root, ctx, {
+    const deploymentId = await createDeployment(c.var.scope, root, ctx, {
       upstream: upstream!,
       upstreamLocation,
       dockerImage,
       git: b.git ? { commitSha: b.git.commitSha, branch: b.git.branch } : undefined,
       trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
-    });
+    }, new URL(c.req.url).origin);
     return okWith(c, { deploymentId }, 201) as never;
   });

@@ -1,13 +1,13 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { deploymentHostnames, deploymentNotFound, findDeployment } from "../../../lib/deploy/resources";
 import { deploymentResponse } from "../../../lib/deploy/deployments";
 import { DeploymentData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "deployments.getDeployment",
   summary: "Get a deployment",
   description:

@@ -1,15 +1,15 @@
 import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { satisfies } from "../../../lib/auth/permissions";
 import { ApiError, invalidInput } from "../../../lib/errors";
 import { deploymentNotFound, findDeployment } from "../../../lib/deploy/resources";
 import { chooseInterval, deploymentMetrics, MAX_RANGE_MS, METRICS_SQL } from "../../../lib/deploy/metrics";
 import { ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
 const Percentiles = z.object({ p50: z.number().nullable(), p75: z.number().nullable(), p90: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() });
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "deployments.getMetrics",
   summary: "Get a deployment's request metrics",
   description:

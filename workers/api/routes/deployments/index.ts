@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createDeployment } from "./createDeployment";
 import { register as getDeployment } from "./getDeployment";
 import { register as getMetrics } from "./getMetrics";

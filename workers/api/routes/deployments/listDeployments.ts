@@ -1,15 +1,15 @@
 import { and, desc, eq, inArray, lt, or as sqlOr } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { invalidInput } from "../../../lib/errors";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { findApp, getEnvironmentOrThrow, getProjectOrThrow, hostnamesOfDeployments } from "../../../lib/deploy/resources";
 import { DEPLOYMENT_STATUSES, deploymentResponse } from "../../../lib/deploy/deployments";
 import { DeploymentData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { appNotFound } from "../../../lib/deploy/resources";
-import { page, rpcRoute, z, type App } from "../../rpc";
+import { page, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "deployments.listDeployments",
   summary: "List deployments",
   description:

@@ -2,7 +2,7 @@ import { and, eq, or } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { base58 } from "../../../lib/crypto";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError, invalidInput } from "../../../lib/errors";
 import { allowed, scoped } from "../../../lib/deploy/access";
@@ -10,12 +10,12 @@ import { baseDomain } from "../../../lib/deploy/hostnames";
 import { dnsRecords, normaliseDomain } from "../../../lib/deploy/domains";
 import { environmentNotFound, getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { DnsRecord, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { compact, ok, rpcRoute, z, type App } from "../../rpc";
+import { compact, ok, defineRoute, z, type App } from "../../route";
 
 /** Custom domains a workspace may attach (no plans here: one generous allowance). */
 export const MAX_DOMAINS_PER_WORKSPACE = 100;
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "domains.createDomain",
   summary: "Attach a custom domain",
   description:
@@ -63,7 +63,7 @@ export const register = (app: App) =>
       .batch([
       // no route yet: only a verified claim routes (domains.verifyDomain)
       d.insert(t).values(row),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         { event: "domain.create", description: `Claimed ${domain} for environment ${environment.id}`, targets: [{ type: "domain", id: row.id, name: domain }, { type: "environment", id: environment.id, name: environment.slug }] },
       ]),
       ])

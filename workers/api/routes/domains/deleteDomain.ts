@@ -1,13 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { domainNotFound, findDomain } from "../../../lib/deploy/domains";
 import { EmptyData } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "domains.deleteDomain",
   summary: "Detach a custom domain",
   description: "Detaches a custom domain (by `dom_` id or name); the Sentinel stops routing it at once. DNS records are left for you to remove. Needs `environment.*.delete_domain` or `environment.<environmentId>.delete_domain`; without it the domain is reported as not found.",
@@ -27,7 +27,7 @@ export const register = (app: App) =>
       d.delete(schema.customDomains).where(eq(schema.customDomains.id, row.id)),
       // only this workspace's route: another workspace may hold the verified claim of the name
       d.delete(schema.gatewayRoutes).where(and(eq(schema.gatewayRoutes.hostname, row.domain), eq(schema.gatewayRoutes.kind, "custom"), eq(schema.gatewayRoutes.workspaceId, row.workspaceId))),
-      ...auditInserts(c, root.workspaceId, [{ event: "domain.delete", description: `Detached ${row.domain}`, targets: [{ type: "domain", id: row.id, name: row.domain }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "domain.delete", description: `Detached ${row.domain}`, targets: [{ type: "domain", id: row.id, name: row.domain }] }]),
     ]);
     return ok(c, {});
   });

@@ -1,12 +1,12 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { domainNotFound, domainResponse, findDomain } from "../../../lib/deploy/domains";
 import { DomainData } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "domains.getDomain",
   summary: "Get a custom domain",
   description: "Returns a custom domain by `dom_` id or by name, with its verification status and DNS records. Needs `environment.*.read_domain` or `environment.<environmentId>.read_domain`; without it the domain is reported as not found.",

@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createDomain } from "./createDomain";
 import { register as deleteDomain } from "./deleteDomain";
 import { register as getDomain } from "./getDomain";

@@ -1,15 +1,15 @@
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { searchFilter } from "../../../lib/search";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { domainResponse } from "../../../lib/deploy/domains";
 import { environmentNotFound, getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { DomainData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "domains.listDomains",
   summary: "List custom domains",
   description: "Lists the custom domains of an environment ordered by id, optionally filtered by a search over the name; an environment without domains gives an empty list. Needs `environment.*.read_domain` or `environment.<environmentId>.read_domain`; without it the environment is reported as not found.",

@@ -1,16 +1,16 @@
 import { and, eq, ne } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { allowed, scoped } from "../../../lib/deploy/access";
 import { checkDns, domainNotFound, findDomain } from "../../../lib/deploy/domains";
-import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
+import { okWith, withSuccessStatus } from "../../route";
 import { EmptyData } from "../../../lib/deploy/schemas";
-import { rpcRoute, z, type App } from "../../rpc";
+import { defineRoute, z, type App } from "../../route";
 
 export const route = withSuccessStatus(
-  rpcRoute({
+  defineRoute({
     operationId: "domains.verifyDomain",
     summary: "Verify a custom domain",
     description:
@@ -36,7 +36,7 @@ export const register = (app: App) =>
     if (winner[0]) throw provenElsewhere();
     const result = await checkDns(row, c.env.DNS_RESOLVER_URL);
     const now = Date.now();
-    const audit = auditInserts(c, root.workspaceId, [
+    const audit = auditInserts(c.var.scope, root.workspaceId, [
       { event: "domain.verify", description: `Verification of ${row.domain}: ${result.ok ? "verified" : "pending DNS"}`, targets: [{ type: "domain", id: row.id, name: row.domain }] },
     ]);
     if (!result.ok) {

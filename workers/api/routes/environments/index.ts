@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as getEnvironment } from "./getEnvironment";
 import { register as listEnvironments } from "./listEnvironments";
 import { register as updateSettings } from "./updateSettings";

@@ -1,13 +1,14 @@
 import { and, asc, eq, gte } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { openVariables } from "../../../lib/deploy/variables";
 import { ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { compact, page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { compact, page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "environments.listEnvironmentVariables",
   summary: "List environment variables",
   description:

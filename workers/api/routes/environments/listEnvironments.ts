@@ -1,13 +1,13 @@
 import { desc, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { allowed, requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { baseDomain } from "../../../lib/deploy/hostnames";
 import { environmentHostnames, environmentResponse, getAppOrThrow } from "../../../lib/deploy/resources";
 import { EnvironmentData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "environments.listEnvironments",
   summary: "List environments",
   description: "Lists every environment of an app (production first), without pagination. Needs `environment.*.read_environment` (or per-environment grants).",

@@ -1,14 +1,15 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { VariableKey } from "./setEnvironmentVariables";
+import { ok, defineRoute, z, type App } from "../../route";
+import { VariableKey } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "environments.removeEnvironmentVariables",
   summary: "Remove environment variables",
   description: "Deletes the listed variables of an environment in one step; keys that do not exist are ignored. Needs `environment.*.remove_environment_variables` or `environment.<environmentId>.remove_environment_variables`.",
@@ -28,7 +29,7 @@ export const register = (app: App) =>
     const t = schema.environmentVariables;
     await d.batch([
       d.delete(t).where(and(eq(t.environmentId, environment.id), inArray(t.key, b.variables))),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         { event: "environment.remove_variables", description: `Removed variables of environment ${environment.id}`, targets: [{ type: "environment", id: environment.id, name: environment.slug }], meta: { keys: b.variables } },
       ]),
     ]);

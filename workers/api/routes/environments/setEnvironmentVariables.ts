@@ -1,16 +1,16 @@
 import { and, eq, notInArray } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { invalidInput } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { sealVariable } from "../../../lib/deploy/variables";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-
-export const VariableKey = z.string().min(1).max(256).regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+import { ok, defineRoute, z, type App } from "../../route";
+import { VariableKey } from "./schemas";
 
 /** Names the platform sets itself; they cannot be overridden. */
 const SYSTEM = new Set([
@@ -18,7 +18,7 @@ const SYSTEM = new Set([
   "UNKEY_GIT_BRANCH", "UNKEY_GIT_REPO", "UNKEY_GIT_COMMIT_MESSAGE", "UNKEY_EPHEMERAL_DISK_PATH",
 ]);
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "environments.setEnvironmentVariables",
   summary: "Set environment variables",
   description:
@@ -65,7 +65,7 @@ export const register = (app: App) =>
     await d.batch([
       ...prune,
       ...writes,
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "environment.set_variables",
           description: `Set ${b.variables.length} variable(s) of environment ${environment.id}${b.prune ? " (pruned the rest)" : ""}`,

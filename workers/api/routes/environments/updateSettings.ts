@@ -1,16 +1,17 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { EmptyData, Healthcheck, Region, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
 const specPath = z.string().min(1).max(512).regex(/^(\/[\w-]+)+(\.[\w]+)?$/);
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "environments.updateSettings",
   summary: "Update environment settings",
   description:
@@ -80,7 +81,7 @@ export const register = (app: App) =>
     if (b.regions !== undefined) s.regions = b.regions;
     await d.batch([
       d.update(schema.environments).set({ settings: s, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),
-      ...auditInserts(c, root.workspaceId, [{ event: "environment.update", description: `Updated settings of environment ${environment.id}`, targets: [{ type: "environment", id: environment.id, name: environment.slug }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "environment.update", description: `Updated settings of environment ${environment.id}`, targets: [{ type: "environment", id: environment.id, name: environment.slug }] }]),
     ]);
     return ok(c, {});
   });

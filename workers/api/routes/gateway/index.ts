@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as listPolicies } from "./listPolicies";
 import { register as setPolicies } from "./setPolicies";
 import { register as updatePolicy } from "./updatePolicy";

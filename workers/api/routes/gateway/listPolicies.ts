@@ -1,13 +1,14 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { policyResponse, type StoredPolicy } from "../../../lib/deploy/gateway";
 import { PolicyResponse } from "../../../lib/deploy/policies";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "gateway.listPolicies",
   summary: "List gateway policies",
   description:

@@ -1,16 +1,17 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
 import { resolvePolicies } from "../../../lib/deploy/gateway";
 import { PolicyInput, toStoredPolicy } from "../../../lib/deploy/policies";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "gateway.setPolicies",
   summary: "Replace gateway policies",
   description:
@@ -35,7 +36,7 @@ export const register = (app: App) =>
       : [{ event: "gateway.set_policy", description: `Removed all policies of environment ${environment.id}`, targets: [target] }];
     await d.batch([
       d.update(schema.environments).set({ policies: stored, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),
-      ...auditInserts(c, root.workspaceId, events),
+      ...auditInserts(c.var.scope, root.workspaceId, events),
     ]);
     return ok(c, {});
   });

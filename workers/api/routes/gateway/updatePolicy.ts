@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError, invalidInput } from "../../../lib/errors";
 import { requireSomeScope, scoped } from "../../../lib/deploy/access";
@@ -8,9 +9,9 @@ import { resolvePolicies, type StoredPolicy } from "../../../lib/deploy/gateway"
 import { MatchExpr, RULE_TYPES, policyRuleFields, setRule } from "../../../lib/deploy/policies";
 import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "gateway.updatePolicy",
   summary: "Update one gateway policy",
   description:
@@ -54,7 +55,7 @@ export const register = (app: App) =>
     policies[index] = resolved!;
     await d.batch([
       d.update(schema.environments).set({ policies, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         { event: "gateway.update_policy", description: `Updated policy ${p.id} (${p.name}) of environment ${environment.id}`, targets: [{ type: "policy", id: p.id, name: p.name }, { type: "environment", id: environment.id, name: environment.slug }] },
       ]),
     ]);

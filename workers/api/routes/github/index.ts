@@ -1,6 +1,6 @@
 import { register as secretScanning } from "./secretScanning";
 import { register as installApp } from "./installApp";
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 
 export function registerGithub(app: App) {
   secretScanning(app);

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../../lib/env";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { ApiError } from "../../../lib/errors";
-import { ErrorBody, type App } from "../../rpc";
+import { ErrorBody, type App } from "../../route";
 
 const PATH = "/v2/github.installApp";
 

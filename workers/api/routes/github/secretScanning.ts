@@ -7,11 +7,10 @@ import { db, schema } from "../../../lib/db";
 import { sha256Base64 } from "../../../lib/crypto";
 import { ApiError } from "../../../lib/errors";
 import { auditInserts, type Actor } from "../../../lib/audit";
-import { cacheFor } from "../../../lib/services";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { verifyGithubSignature } from "../../../lib/github/signature";
 import { DEFAULT_GITHUB_KEYS_URL, githubPublicKeys } from "../../../lib/github/publicKeys";
-import { ErrorBody, type App } from "../../rpc";
+import { ErrorBody, type App } from "../../route";
 import { emitWebhookEvent } from "../../../lib/webhooks/emit";
 import { emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
@@ -74,7 +73,7 @@ async function handle(c: Context<AppEnv>) {
 
   let keys;
   try {
-    keys = await githubPublicKeys(cacheFor(c), c.env.GITHUB_KEYS_URL ?? DEFAULT_GITHUB_KEYS_URL);
+    keys = await githubPublicKeys(c.var.scope.cache, c.env.GITHUB_KEYS_URL ?? DEFAULT_GITHUB_KEYS_URL);
   } catch {
     throw new ApiError("unkey/application/service_unavailable", "GitHub's signing keys could not be fetched.");
   }
@@ -133,7 +132,7 @@ async function handle(c: Context<AppEnv>) {
         if (disable) events.push(() => emitKeyEvent(c.env, "key.disabled_leaked", k.id, leak));
       }
       writes.push(
-        ...auditInserts(c, hit.workspaceId, [
+        ...auditInserts(c.var.scope, hit.workspaceId, [
           { event: `${kind}.leaked`, description: `GitHub reported ${kind === "rootKey" ? "root key" : "key"} ${hit.id} as leaked${disable ? "; it was disabled" : ""}`, targets: [target], meta },
         ], SYSTEM),
       );
@@ -150,8 +149,8 @@ async function handle(c: Context<AppEnv>) {
     return { token_raw: alert.token, token_type: alert.type, label: "true_positive" as const };
   });
   if (writes.length > 0) await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  if (invalidateRoot.length) await cacheFor(c).remove("rootKeyByHash", ...invalidateRoot);
-  if (invalidateKey.length) await invalidateKeys(c, ...invalidateKey);
+  if (invalidateRoot.length) await c.var.scope.cache.remove("rootKeyByHash", ...invalidateRoot);
+  if (invalidateKey.length) await invalidateKeys(c.var.scope, ...invalidateKey);
   if (events.length) c.executionCtx.waitUntil(Promise.all(events.map((e) => e())));
   return c.json(labels, 201);
 }

@@ -1,13 +1,13 @@
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { ApiError } from "../../../lib/errors";
 import { newId } from "../../../lib/ids";
 import { assertMetaSize, identityRatelimitInserts, requireIdentityAction } from "../../../lib/identities/identity";
 import { assertUniqueRatelimitNames, externalIdSchema, metaSchema, ratelimitsSchema } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "identities.createIdentity",
   summary: "Create an identity",
   description:
@@ -44,7 +44,7 @@ export const register = (app: App) =>
           createdAt: now,
         }),
         ...limits.statements,
-        ...auditInserts(c, root.workspaceId, [
+        ...auditInserts(c.var.scope, root.workspaceId, [
           {
             event: "identity.create",
             description: `Created identity ${identityId} (${body.externalId})`,

@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { findIdentity, identityNotFound, invalidateIdentityKeys, requireIdentityAction } from "../../../lib/identities/identity";
-import { rpcRoute, z, type App } from "../../rpc";
+import { defineRoute, z, type App } from "../../route";
 
-const base = rpcRoute({
+const base = defineRoute({
   operationId: "identities.deleteIdentity",
   summary: "Delete an identity",
   description:
@@ -41,7 +41,7 @@ export const register = (app: App) =>
     await d.batch([
       d.update(schema.identities).set({ deletedAt: now, updatedAt: now }).where(eq(schema.identities.id, row.id)),
       d.delete(schema.ratelimits).where(eq(schema.ratelimits.identityId, row.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "identity.delete",
           description: `Deleted identity ${row.id} (${row.externalId})`,
@@ -49,6 +49,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateIdentityKeys(c, row.id);
+    await invalidateIdentityKeys(c.var.scope, row.id);
     return c.json({ meta: { requestId: c.get("requestId") } }, 200);
   });

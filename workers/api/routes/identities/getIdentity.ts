@@ -1,10 +1,10 @@
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { db } from "../../../lib/db";
 import { findIdentity, identityNotFound, identityRatelimits, requireIdentityAction, toIdentityResponse } from "../../../lib/identities/identity";
 import { Identity } from "../../../lib/keys/response";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "identities.getIdentity",
   summary: "Get an identity",
   description:

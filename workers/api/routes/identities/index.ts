@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createIdentity } from "./createIdentity";
 import { register as getIdentity } from "./getIdentity";
 import { register as listIdentities } from "./listIdentities";

@@ -1,12 +1,12 @@
 import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
 import { searchFilter } from "../../../lib/search";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { db, schema } from "../../../lib/db";
 import { identityRatelimits, requireIdentityAction, toIdentityResponse } from "../../../lib/identities/identity";
 import { Identity } from "../../../lib/keys/response";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "identities.listIdentities",
   summary: "List identities",
   description:

@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, inArray } from "drizzle-orm";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts, type AuditEvent } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import {
@@ -15,9 +15,9 @@ import {
 } from "../../../lib/identities/identity";
 import { Identity } from "../../../lib/keys/response";
 import { assertUniqueRatelimitNames, metaSchema, ratelimitsSchema } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "identities.updateIdentity",
   summary: "Update an identity",
   description:
@@ -98,12 +98,12 @@ export const register = (app: App) =>
         final.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       }
       try {
-        await d.batch([writes[0]!, ...writes.slice(1), ...auditInserts(c, root.workspaceId, events)]);
+        await d.batch([writes[0]!, ...writes.slice(1), ...auditInserts(c.var.scope, root.workspaceId, events)]);
       } catch (err) {
         if (attempt < 2 && String((err as Error)?.message ?? err).includes("UNIQUE")) continue;
         throw err;
       }
-      await invalidateIdentityKeys(c, row.id);
+      await invalidateIdentityKeys(c.var.scope, row.id);
       const updated = { ...row, meta: body.meta !== undefined ? body.meta : row.meta };
       return ok(c, toIdentityResponse(updated, final));
     }

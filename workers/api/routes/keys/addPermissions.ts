@@ -1,14 +1,13 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
 import { attachPermissionsToKey, canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireCreatePermission, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
+import { keyIdField } from "./schemas";
 
-export const keyIdField = z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/);
-
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.addPermissions",
   summary: "Add permissions to a key",
   description:
@@ -33,12 +32,12 @@ export const register = (app: App) =>
     if (existing.length < wanted.length) requireCreatePermission(root);
     const held = new Set(current.map((p) => p.slug));
     const toAttach = wanted.filter((s) => !held.has(s));
-    const creation = await planPermissionCreation(c, d, root.workspaceId, toAttach);
+    const creation = await planPermissionCreation(c.var.scope, d, root.workspaceId, toAttach);
     const after = await writeThenRead(
       d,
-      [...creation.statements, ...attachPermissionsToKey(c, d, root.workspaceId, key.id, toAttach)],
+      [...creation.statements, ...attachPermissionsToKey(c.var.scope, d, root.workspaceId, key.id, toAttach)],
       keyPermissionsQuery(d, key.id),
     );
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     return ok(c, after.map(permissionData));
   });

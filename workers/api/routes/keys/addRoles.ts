@@ -1,15 +1,13 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyRolesQuery, Role, rolesWithPermissions, writeThenRead } from "../../../lib/rbac/model";
 import { attachRolesToKey, resolveRoles } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { keyIdField } from "./addPermissions";
+import { ok, defineRoute, z, type App } from "../../route";
+import { keyIdField, roleNames } from "./schemas";
 
-export const roleNames = z.array(z.string().min(1).max(128)).max(100);
-
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.addRoles",
   summary: "Add roles to a key",
   description:
@@ -31,9 +29,9 @@ export const register = (app: App) =>
     const toAttach = wanted.filter((r) => !held.has(r.id)).map((r) => r.name);
     const after = await writeThenRead(
       d,
-      attachRolesToKey(c, d, root.workspaceId, key.id, toAttach),
+      attachRolesToKey(c.var.scope, d, root.workspaceId, key.id, toAttach),
       keyRolesQuery(d, key.id),
     );
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     return ok(c, await rolesWithPermissions(d, after));
   });

@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction, satisfies } from "../../../lib/auth/permissions";
 import { apiNotFound, findApi } from "../../../lib/apis";
 import { auditInserts } from "../../../lib/audit";
@@ -23,12 +23,12 @@ import {
   ratelimitsSchema,
   roleNamesSchema,
 } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 import { background, emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
 const API_NOT_FOUND = "The specified API was not found.";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.createKey",
   summary: "Create a key",
   description:
@@ -85,12 +85,12 @@ export const register = (app: App) =>
     const writes: BatchItem<"sqlite">[] = [];
     let identityId: ReturnType<typeof sql> | null = null;
     if (body.externalId) {
-      const plan = await planIdentityLink(c, d, root.workspaceId, body.externalId);
+      const plan = await planIdentityLink(c.var.scope, d, root.workspaceId, body.externalId);
       writes.push(...plan.statements);
       identityId = plan.idSql;
     }
     const permissions = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions ?? []);
-    const permPlan = await planPermissionCreation(c, d, root.workspaceId, permissions);
+    const permPlan = await planPermissionCreation(c.var.scope, d, root.workspaceId, permissions);
     writes.push(...permPlan.statements);
     writes.push(
       d.insert(schema.keys).values({
@@ -113,10 +113,10 @@ export const register = (app: App) =>
       writes.push(d.insert(schema.encryptedKeys).values({ keyId, workspaceId: root.workspaceId, ...sealed, createdAt: now }));
     }
     writes.push(...ratelimitInserts(d, root.workspaceId, keyId, body.ratelimits ?? [], now));
-    writes.push(...attachPermissionsToKey(c, d, root.workspaceId, keyId, permissions));
-    writes.push(...attachRolesToKey(c, d, root.workspaceId, keyId, roles.map((r) => r.name)));
+    writes.push(...attachPermissionsToKey(c.var.scope, d, root.workspaceId, keyId, permissions));
+    writes.push(...attachRolesToKey(c.var.scope, d, root.workspaceId, keyId, roles.map((r) => r.name)));
     writes.push(
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "key.create",
           description: `Created key ${keyId}`,

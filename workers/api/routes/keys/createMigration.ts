@@ -1,13 +1,13 @@
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
 import { auditInserts } from "../../../lib/audit";
 import { newId } from "../../../lib/ids";
 import { MIGRATION_ALGORITHMS } from "../../../lib/keys/migrations";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.createMigration",
   summary: "Create a key migration",
   description:
@@ -31,7 +31,7 @@ export const register = (app: App) =>
     const migrationId = newId("mig");
     await d.batch([
       d.insert(schema.keyMigrations).values({ id: migrationId, workspaceId: root.workspaceId, apiId: api.id, algorithm: hash, createdAt: Date.now() }),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "migration.create",
           description: `Created key migration ${migrationId} (${hash}) for API ${api.id}`,

@@ -1,15 +1,16 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { findKeyById } from "../../../lib/keys/lookup";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyIdSchema } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 import { background, emitKeyEvent, keyInfoOf } from "../../../lib/webhooks/keyEvents";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.deleteKey",
   summary: "Delete a key",
   description:
@@ -28,7 +29,7 @@ export const register = (app: App) =>
     const { key, api } = await findKeyById(d, root.workspaceId, keyId);
     requirePermission(root, apiAction(api.id, "delete_key"));
     const now = Date.now();
-    const audit = auditInserts(c, root.workspaceId, [
+    const audit = auditInserts(c.var.scope, root.workspaceId, [
       {
         event: "key.delete",
         description: `${permanent ? "Permanently deleted" : "Deleted"} key ${key.id}`,
@@ -51,7 +52,7 @@ export const register = (app: App) =>
     } else {
       await d.batch([d.update(schema.keys).set({ deletedAt: now, updatedAt: now }).where(eq(schema.keys.id, key.id)), ...audit]);
     }
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     background(c.executionCtx, emitKeyEvent(c.env, "key.deleted", key.id, { permanent }, { info: keyInfoOf(key, api.id) }));
     return ok(c, {});
   });

@@ -1,14 +1,15 @@
 import { db } from "../../../lib/db";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { ApiError } from "../../../lib/errors";
 import { vaultConfigured, vaultMissing } from "../../../lib/vault";
 import { findKeyById } from "../../../lib/keys/lookup";
 import { KeyResponseData, loadKeyResponses, withLiveCredits } from "../../../lib/keys/response";
 import { keyIdSchema } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.getKey",
   summary: "Get a key",
   description:

@@ -1,10 +1,10 @@
 import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction, satisfies } from "../../../lib/auth/permissions";
 import { findMigration, migrationNotFound } from "../../../lib/keys/migrations";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.getMigration",
   summary: "Get a key migration",
   description:

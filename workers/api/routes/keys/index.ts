@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createKey } from "./createKey";
 import { register as getKey } from "./getKey";
 import { register as whoami } from "./whoami";

@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { sql, type SQL } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { getApiOrThrow } from "../../../lib/apis";
 import { auditInserts } from "../../../lib/audit";
@@ -21,7 +21,7 @@ import {
   ratelimitsSchema,
   roleNamesSchema,
 } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
 const KeyToMigrate = z
   .object({
@@ -39,7 +39,7 @@ const KeyToMigrate = z
   .strict()
   .openapi("V2KeysMigrateKeyData");
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.migrateKeys",
   summary: "Import pre-hashed keys",
   description:
@@ -102,14 +102,14 @@ export const register = (app: App) =>
     const setup: BatchItem<"sqlite">[] = [];
     const identitySql = new Map<string, SQL>();
     for (const externalId of new Set(todo.map((p) => p.input.externalId).filter((x): x is string => !!x))) {
-      const plan = await planIdentityLink(c, d, ws, externalId);
+      const plan = await planIdentityLink(c.var.scope, d, ws, externalId);
       setup.push(...plan.statements);
       identitySql.set(externalId, plan.idSql);
     }
     const roleNames = [...new Set(todo.flatMap((p) => p.input.roles ?? []))];
     const slugs = [...new Set(todo.flatMap((p) => p.input.permissions ?? []))];
-    setup.push(...(await planRoleCreation(c, d, ws, roleNames)).statements);
-    setup.push(...(await planPermissionCreation(c, d, ws, slugs)).statements);
+    setup.push(...(await planRoleCreation(c.var.scope, d, ws, roleNames)).statements);
+    setup.push(...(await planPermissionCreation(c.var.scope, d, ws, slugs)).statements);
 
     const migrated: { hash: string; keyId: string }[] = [];
     const writeChunk = async (chunk: typeof todo, withSetup: boolean) => {
@@ -135,9 +135,9 @@ export const register = (app: App) =>
             createdAt: now,
           }),
           ...ratelimitInserts(d, ws, keyId, k.ratelimits ?? [], now),
-          ...attachPermissionsToKey(c, d, ws, keyId, k.permissions ?? []),
-          ...attachRolesToKey(c, d, ws, keyId, k.roles ?? []),
-          ...auditInserts(c, ws, [
+          ...attachPermissionsToKey(c.var.scope, d, ws, keyId, k.permissions ?? []),
+          ...attachRolesToKey(c.var.scope, d, ws, keyId, k.roles ?? []),
+          ...auditInserts(c.var.scope, ws, [
             {
               event: "key.create",
               description: `Migrated key ${keyId}`,

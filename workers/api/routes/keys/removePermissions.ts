@@ -1,14 +1,14 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { ApiError } from "../../../lib/errors";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
 import { canonicalPermissionSlugs, detachPermissionsFromKey, existingPermissions } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { keyIdField } from "./addPermissions";
+import { ok, defineRoute, z, type App } from "../../route";
+import { keyIdField } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.removePermissions",
   summary: "Remove permissions from a key",
   description:
@@ -39,9 +39,9 @@ export const register = (app: App) =>
     const toDetach = current.filter((p) => wantedSet.has(p.slug));
     const after = await writeThenRead(
       d,
-      detachPermissionsFromKey(c, d, root.workspaceId, key.id, toDetach),
+      detachPermissionsFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach),
       keyPermissionsQuery(d, key.id),
     );
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     return ok(c, after.map(permissionData));
   });

@@ -1,12 +1,13 @@
 import { db } from "../../../lib/db";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { findKeyById, KEY_NOT_FOUND } from "../../../lib/keys/lookup";
 import { hasCiphertext, rerollKey } from "../../../lib/keys/reroll";
 import { expiresSchema, keyIdSchema } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.rerollKey",
   summary: "Reroll a key",
   description:
@@ -24,6 +25,6 @@ export const register = (app: App) =>
     const root = await rootKeyAuth(c);
     const old = await findKeyById(db(c.env.DB), root.workspaceId, keyId, { gone: KEY_NOT_FOUND, foreign: KEY_NOT_FOUND });
     requirePermission(root, apiAction(old.api.id, "create_key"));
-    if (await hasCiphertext(c, old.key.id)) requirePermission(root, apiAction(old.api.id, "encrypt_key"));
-    return ok(c, await rerollKey(c, old, expiration));
+    if (await hasCiphertext(c.var.scope, old.key.id)) requirePermission(root, apiAction(old.api.id, "encrypt_key"));
+    return ok(c, await rerollKey(c.var.scope, old, expiration));
   });

@@ -1,5 +1,5 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyPermissionsQuery, Permission, permissionData, permissionSlug, writeThenRead } from "../../../lib/rbac/model";
 import {
@@ -10,10 +10,10 @@ import {
   planPermissionCreation,
 } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireCreatePermission, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { keyIdField } from "./addPermissions";
+import { ok, defineRoute, z, type App } from "../../route";
+import { keyIdField } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.setPermissions",
   summary: "Replace a key's permissions",
   description:
@@ -40,16 +40,16 @@ export const register = (app: App) =>
     const held = new Set(current.map((p) => p.slug));
     const toDetach = current.filter((p) => !wantedSet.has(p.slug));
     const toAttach = wanted.filter((s) => !held.has(s));
-    const creation = await planPermissionCreation(c, d, root.workspaceId, toAttach);
+    const creation = await planPermissionCreation(c.var.scope, d, root.workspaceId, toAttach);
     const after = await writeThenRead(
       d,
       [
         ...creation.statements,
-        ...detachPermissionsFromKey(c, d, root.workspaceId, key.id, toDetach),
-        ...attachPermissionsToKey(c, d, root.workspaceId, key.id, toAttach),
+        ...detachPermissionsFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach),
+        ...attachPermissionsToKey(c.var.scope, d, root.workspaceId, key.id, toAttach),
       ],
       keyPermissionsQuery(d, key.id),
     );
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     return ok(c, after.map(permissionData));
   });

@@ -1,14 +1,13 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { keyRolesQuery, Role, rolesWithPermissions, writeThenRead } from "../../../lib/rbac/model";
 import { attachRolesToKey, detachRolesFromKey, resolveRoles } from "../../../lib/rbac/resolve";
 import { findKeyOrThrow, requireKeyUpdate } from "../../../lib/rbac/keyAccess";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { keyIdField } from "./addPermissions";
-import { roleNames } from "./addRoles";
+import { ok, defineRoute, z, type App } from "../../route";
+import { keyIdField, roleNames } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.setRoles",
   summary: "Replace a key's roles",
   description:
@@ -33,11 +32,11 @@ export const register = (app: App) =>
     const after = await writeThenRead(
       d,
       [
-        ...detachRolesFromKey(c, d, root.workspaceId, key.id, toDetach),
-        ...attachRolesToKey(c, d, root.workspaceId, key.id, toAttach),
+        ...detachRolesFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach),
+        ...attachRolesToKey(c.var.scope, d, root.workspaceId, key.id, toAttach),
       ],
       keyRolesQuery(d, key.id),
     );
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     return ok(c, await rolesWithPermissions(d, after));
   });

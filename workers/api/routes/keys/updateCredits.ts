@@ -1,16 +1,17 @@
 import { db } from "../../../lib/db";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
-import { auditInserts } from "../../../lib/audit";
+import { auditInserts, auditQueries } from "../../../lib/audit";
 import { invalidInput } from "../../../lib/errors";
 import { findKeyById, KEY_GONE, keyNotFound } from "../../../lib/keys/lookup";
 import { invalidateKeys } from "../../../lib/keys/invalidate";
 import { updateCredits } from "../../../lib/keys/credits";
 import { KeyCreditsData } from "../../../lib/keys/response";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 import { background, emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.updateCredits",
   summary: "Change a key's credits",
   description:
@@ -42,7 +43,7 @@ export const register = (app: App) =>
     if (body.operation !== "set" && (body.value === undefined || body.value === null)) {
       throw invalidInput("When specifying an increment or decrement operation, a value must be provided.");
     }
-    const audit = auditInserts(c, root.workspaceId, [
+    const audit = auditInserts(c.var.scope, root.workspaceId, [
       {
         event: "key.update",
         description: `Changed the credits of key ${key.id} (${body.operation}${body.value === undefined ? "" : ` ${body.value}`})`,
@@ -57,13 +58,13 @@ export const register = (app: App) =>
       keyId: key.id,
       operation: body.operation,
       value: body.value,
-      statements: audit.map((s) => (s as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL()),
+      statements: auditQueries(audit),
     });
     if (!result.ok) {
       if (result.reason === "unlimited") throw invalidInput("You cannot increment or decrement a key with unlimited credits.");
       throw keyNotFound(KEY_GONE);
     }
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     const data: z.infer<typeof KeyCreditsData> = { remaining: result.remaining };
     if (result.refill) {
       data.refill = { interval: result.refill.interval, amount: result.refill.amount };

@@ -1,7 +1,8 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, sql, type SQL } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { newId } from "../../../lib/ids";
@@ -30,10 +31,10 @@ import {
   roleNamesSchema,
   UpdateCreditsInput,
 } from "../../../lib/keys/write";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 import { background, emitKeyEvent } from "../../../lib/webhooks/keyEvents";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.updateKey",
   summary: "Update a key",
   description:
@@ -78,7 +79,7 @@ export const register = (app: App) =>
     if (body.enabled !== undefined) set.enabled = body.enabled;
     if (body.externalId === null) set.identityId = null;
     else if (body.externalId !== undefined) {
-      const plan = await planIdentityLink(c, d, ws, body.externalId);
+      const plan = await planIdentityLink(c.var.scope, d, ws, body.externalId);
       writes.push(...plan.statements);
       set.identityId = plan.idSql;
     }
@@ -98,10 +99,10 @@ export const register = (app: App) =>
         .innerJoin(schema.permissions, eq(schema.permissions.id, schema.keysPermissions.permissionId))
         .where(eq(schema.keysPermissions.keyId, key.id));
       const currentSlugs = new Set(current.map((p) => p.slug));
-      const plan = await planPermissionCreation(c, d, ws, wanted);
+      const plan = await planPermissionCreation(c.var.scope, d, ws, wanted);
       writes.push(...plan.statements);
-      writes.push(...detachPermissionsFromKey(c, d, ws, key.id, current.filter((p) => !wanted.includes(p.slug))));
-      writes.push(...attachPermissionsToKey(c, d, ws, key.id, wanted, wanted.filter((s) => !currentSlugs.has(s))));
+      writes.push(...detachPermissionsFromKey(c.var.scope, d, ws, key.id, current.filter((p) => !wanted.includes(p.slug))));
+      writes.push(...attachPermissionsToKey(c.var.scope, d, ws, key.id, wanted, wanted.filter((s) => !currentSlugs.has(s))));
     }
     if (roles !== undefined) {
       const wanted = roles.map((r) => r.name);
@@ -111,8 +112,8 @@ export const register = (app: App) =>
         .innerJoin(schema.roles, eq(schema.roles.id, schema.keysRoles.roleId))
         .where(eq(schema.keysRoles.keyId, key.id));
       const currentNames = new Set(current.map((r) => r.name));
-      writes.push(...detachRolesFromKey(c, d, ws, key.id, current.filter((r) => !wanted.includes(r.name))));
-      writes.push(...attachRolesToKey(c, d, ws, key.id, wanted, wanted.filter((n) => !currentNames.has(n))));
+      writes.push(...detachRolesFromKey(c.var.scope, d, ws, key.id, current.filter((r) => !wanted.includes(r.name))));
+      writes.push(...attachRolesToKey(c.var.scope, d, ws, key.id, wanted, wanted.filter((n) => !currentNames.has(n))));
     }
     if (body.ratelimits !== undefined) {
       const wanted = body.ratelimits ?? [];
@@ -155,7 +156,7 @@ export const register = (app: App) =>
     const { keyId: _k, ...changes } = body;
     writes.splice(keyUpdateAt, 0, d.update(schema.keys).set(set as Record<string, SQL | unknown> as never).where(eq(schema.keys.id, key.id)));
     writes.push(
-      ...auditInserts(c, ws, [
+      ...auditInserts(c.var.scope, ws, [
         {
           event: "key.update",
           description: `Updated key ${key.id}`,
@@ -168,7 +169,7 @@ export const register = (app: App) =>
       ]),
     );
     await d.batch(writes as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-    await invalidateKeys(c, key.hash);
+    await invalidateKeys(c.var.scope, key.hash);
     if (credits) await creditsChanged(c.env, key.id);
     background(c.executionCtx, emitKeyEvent(c.env, "key.updated", key.id));
     return ok(c, {});

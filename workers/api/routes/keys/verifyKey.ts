@@ -1,10 +1,8 @@
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
-import { clientIp } from "../../../lib/clientIp";
-import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyKey } from "../../../lib/keys/verify";
-import { cacheFor } from "../../../lib/services";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { rootKeyAuth } from "../../middleware/auth";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, VerifyKeyBody, VerifyKeyData, verifyDeps, verifyKey } from "../../../lib/keys/verify";
+import { ok, defineRoute, z, type App } from "../../route";
 
-const base = rpcRoute({
+const base = defineRoute({
   operationId: "keys.verifyKey",
   summary: "Verify a key",
   description:
@@ -38,20 +36,6 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const cf = (c.req.raw as { cf?: { colo?: string } }).cf;
-    const data = await verifyKey(
-      {
-        env: c.env,
-        waitUntil: (p) => c.executionCtx.waitUntil(p),
-        cache: cacheFor(c),
-        requestId: c.get("requestId"),
-        callerIp: clientIp(c.req.raw, c.env),
-        idempotencyKey: c.req.header("idempotency-key")?.trim() || null,
-        region: cf?.colo,
-        source: "api",
-      },
-      root,
-      body,
-    );
-    return ok(c, data);
+    const deps = verifyDeps(c.var.scope, { idempotencyKey: c.req.header("idempotency-key")?.trim() || null, source: "api" });
+    return ok(c, await verifyKey(deps, root, body));
   });

@@ -1,12 +1,12 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction, satisfies } from "../../../lib/auth/permissions";
 import { sha256Base64 } from "../../../lib/crypto";
 import { findKeyByHash, KEY_GONE, keyNotFound } from "../../../lib/keys/lookup";
 import { KeyResponseData, loadKeyResponses, withLiveCredits } from "../../../lib/keys/response";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "keys.whoami",
   summary: "Look a key up by its secret",
   description:

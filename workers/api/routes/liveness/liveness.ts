@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ok, type App } from "../../rpc";
+import { ok, type App } from "../../route";
 
 const route = createRoute({
   method: "get",

@@ -1,13 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
-import { ApiError } from "../../../lib/errors";
+import { isUniqueViolation, ApiError } from "../../../lib/errors";
 import { permissionSlug } from "../../../lib/rbac/model";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.createPermission",
   summary: "Create a permission",
   description:
@@ -23,9 +23,6 @@ export const route = rpcRoute({
 
 export const permissionExists = (slug: string) =>
   new ApiError("unkey/data/permission_already_exists", `A permission with slug '${slug}' already exists in this workspace`);
-
-/** D1 reports a violated unique index as an error whose message names the constraint. */
-export const isUniqueViolation = (e: unknown) => /UNIQUE constraint failed/i.test(String((e as Error)?.message ?? e));
 
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
@@ -51,7 +48,7 @@ export const register = (app: App) =>
           description: body.description ?? null,
           createdAt: Date.now(),
         }),
-        ...auditInserts(c, root.workspaceId, [
+        ...auditInserts(c.var.scope, root.workspaceId, [
           {
             event: "permission.create",
             description: `Created ${permissionId} (${body.slug})`,

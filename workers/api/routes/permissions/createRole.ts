@@ -1,17 +1,17 @@
 import { and, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { authorize, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
-import { ApiError } from "../../../lib/errors";
+import { ApiError, isUniqueViolation } from "../../../lib/errors";
 import { permissionSlug } from "../../../lib/rbac/model";
 import { canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole } from "../../../lib/rbac/rolePermissions";
 import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { isUniqueViolation } from "./createPermission";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.createRole",
   summary: "Create a role",
   description:
@@ -42,7 +42,7 @@ export const register = (app: App) =>
     ]);
     if (clash.length > 0) throw roleExists(body.name);
     if (existing.length < slugs.length) requireCreatePermission(root);
-    const creation = await planPermissionCreation(c, d, root.workspaceId, slugs);
+    const creation = await planPermissionCreation(c.var.scope, d, root.workspaceId, slugs);
     const roleId = newId("role");
     try {
       await d.batch([
@@ -53,7 +53,7 @@ export const register = (app: App) =>
           description: body.description ?? null,
           createdAt: Date.now(),
         }),
-        ...auditInserts(c, root.workspaceId, [
+        ...auditInserts(c.var.scope, root.workspaceId, [
           {
             event: "role.create",
             description: `Created ${roleId} (${body.name})`,
@@ -61,7 +61,7 @@ export const register = (app: App) =>
           },
         ]),
         ...creation.statements,
-        ...attachPermissionsToRole(c, d, root.workspaceId, roleId, slugs),
+        ...attachPermissionsToRole(c.var.scope, d, root.workspaceId, roleId, slugs),
       ]);
     } catch (e) {
       // a concurrent create took the name first; the batch wrote nothing

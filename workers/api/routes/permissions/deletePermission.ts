@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { findPermission, permissionNotFound, permissionSlug } from "../../../lib/rbac/model";
 import { hashesOfKeysWithPermission, invalidateKeyHashes } from "../../../lib/rbac/invalidate";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.deletePermission",
   summary: "Delete a permission",
   description:
@@ -29,7 +29,7 @@ export const register = (app: App) =>
       d.delete(schema.keysPermissions).where(eq(schema.keysPermissions.permissionId, found.id)),
       d.delete(schema.rolesPermissions).where(eq(schema.rolesPermissions.permissionId, found.id)),
       d.delete(schema.permissions).where(eq(schema.permissions.id, found.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "permission.delete",
           description: `Deleted ${found.id} (${found.slug})`,
@@ -37,6 +37,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateKeyHashes(c, affected);
+    await invalidateKeyHashes(c.var.scope, affected);
     return ok(c, {});
   });

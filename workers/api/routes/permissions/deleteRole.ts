@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { findRole, roleNotFoundById } from "../../../lib/rbac/model";
 import { hashesOfKeysWithRole, invalidateKeyHashes } from "../../../lib/rbac/invalidate";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.deleteRole",
   summary: "Delete a role",
   description:
@@ -29,7 +29,7 @@ export const register = (app: App) =>
       d.delete(schema.keysRoles).where(eq(schema.keysRoles.roleId, found.id)),
       d.delete(schema.rolesPermissions).where(eq(schema.rolesPermissions.roleId, found.id)),
       d.delete(schema.roles).where(eq(schema.roles.id, found.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "role.delete",
           description: `Deleted ${found.id} (${found.name})`,
@@ -37,6 +37,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateKeyHashes(c, affected);
+    await invalidateKeyHashes(c.var.scope, affected);
     return ok(c, {});
   });

@@ -1,9 +1,9 @@
 import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { findPermission, Permission, permissionData, permissionNotFound, permissionSlug } from "../../../lib/rbac/model";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.getPermission",
   summary: "Get a permission",
   description:

@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createPermission } from "./createPermission";
 import { register as getPermission } from "./getPermission";
 import { register as listPermissions } from "./listPermissions";

@@ -1,11 +1,11 @@
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { Permission, permissionData } from "../../../lib/rbac/model";
 import { searchFilter } from "../../../lib/search";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.listPermissions",
   summary: "List permissions",
   description:

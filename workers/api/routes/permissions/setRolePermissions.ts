@@ -1,15 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { and as and_ } from "../../../lib/auth/permissions";
 import { Permission, permissionData, permissionSlug, roleNotFoundById, rolePermissionsQuery, writeThenRead } from "../../../lib/rbac/model";
 import { canonicalPermissionSlugs, existingPermissions, planPermissionCreation } from "../../../lib/rbac/resolve";
 import { attachPermissionsToRole, detachPermissionsFromRole } from "../../../lib/rbac/rolePermissions";
 import { requireCreatePermission } from "../../../lib/rbac/keyAccess";
 import { hashesOfKeysWithRole, invalidateKeyHashes } from "../../../lib/rbac/invalidate";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "permissions.setRolePermissions",
   summary: "Replace a role's permissions",
   description:
@@ -45,18 +45,18 @@ export const register = (app: App) =>
     const currentSlugs = new Set(current.map((p) => p.slug));
     const toRemove = current.filter((p) => !wantedSet.has(p.slug));
     const toAdd = wanted.filter((s) => !currentSlugs.has(s));
-    const creation = await planPermissionCreation(c, d, root.workspaceId, toAdd);
+    const creation = await planPermissionCreation(c.var.scope, d, root.workspaceId, toAdd);
     const after = await writeThenRead(
       d,
       [
         ...creation.statements,
-        ...detachPermissionsFromRole(c, d, root.workspaceId, role.id, toRemove),
-        ...attachPermissionsToRole(c, d, root.workspaceId, role.id, toAdd),
+        ...detachPermissionsFromRole(c.var.scope, d, root.workspaceId, role.id, toRemove),
+        ...attachPermissionsToRole(c.var.scope, d, root.workspaceId, role.id, toAdd),
       ],
       rolePermissionsQuery(d, role.id),
     );
     if (toAdd.length > 0 || toRemove.length > 0) {
-      await invalidateKeyHashes(c, await hashesOfKeysWithRole(d, role.id));
+      await invalidateKeyHashes(c.var.scope, await hashesOfKeysWithRole(d, role.id));
     }
     return ok(c, after.map(permissionData));
   });

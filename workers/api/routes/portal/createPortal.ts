@@ -1,13 +1,13 @@
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { getApiOrThrow } from "../../../lib/apis";
 import { ApiError } from "../../../lib/errors";
 import { findPortal, portalColor, portalDocs, portalLogoUrl, portalName, portalSlug, DEFAULT_PRIMARY_COLOR } from "../../../lib/portal/portals";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.createPortal",
   summary: "Create a customer portal",
   description:
@@ -49,7 +49,7 @@ export const register = (app: App) =>
           docsMarkdown: body.docsMarkdown ?? null,
           createdAt: now,
         }),
-        ...auditInserts(c, root.workspaceId, [
+        ...auditInserts(c.var.scope, root.workspaceId, [
           {
             event: "portal.create",
             description: `Created portal ${portalId} (${body.slug})`,

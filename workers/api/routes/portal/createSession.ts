@@ -1,10 +1,10 @@
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { invalidInput } from "../../../lib/errors";
 import { portalIdentifier } from "../../../lib/portal/portals";
 import { createPortalSession, PORTAL_SCOPES } from "../../../lib/portal/sessions";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.createSession",
   summary: "Create portal session",
   description: [
@@ -43,7 +43,7 @@ export const register = (app: App) =>
     const body = c.req.valid("json");
     const returnUrl = checkReturnUrl(body.returnUrl);
     const root = await rootKeyAuth(c);
-    const session = await createPortalSession(c, root, { ...body, returnUrl });
+    const session = await createPortalSession(c.var.scope, root, { ...body, returnUrl }, c.req.url);
     c.header("Cache-Control", "no-store");
     c.header("Pragma", "no-cache");
     return ok(c, session);

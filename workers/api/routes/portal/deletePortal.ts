@@ -1,12 +1,12 @@
 import { and, eq, isNotNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { portalForAction, portalIdentifier } from "../../../lib/portal/portals";
 import { forgetSessions } from "../../../lib/portal/sessions";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.deletePortal",
   summary: "Delete a customer portal",
   description:
@@ -29,7 +29,7 @@ export const register = (app: App) =>
     await d.batch([
       d.delete(schema.portalSessions).where(eq(schema.portalSessions.portalId, portal.id)),
       d.delete(schema.portals).where(eq(schema.portals.id, portal.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "portal.delete",
           description: `Deleted portal ${portal.id} (${portal.slug})`,
@@ -37,6 +37,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await forgetSessions(c, open.map((r) => r.hash!));
+    await forgetSessions(c.var.scope, open.map((r) => r.hash!));
     return ok(c, {});
   });

@@ -1,7 +1,7 @@
 import { redeemCode } from "../../../lib/portal/sessions";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.exchangeCode",
   summary: "Exchange portal code",
   description:
@@ -15,7 +15,7 @@ export const route = rpcRoute({
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const { code } = c.req.valid("json");
-    const { accessToken, expiresAt } = await redeemCode(c, code);
+    const { accessToken, expiresAt } = await redeemCode(c.var.scope, code);
     c.header("Cache-Control", "no-store");
     c.header("Pragma", "no-cache");
     return ok(c, { accessToken, expiresAt });

@@ -1,9 +1,9 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { portalForAction, portalIdentifier, portalResponse, PortalResponse } from "../../../lib/portal/portals";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.getPortal",
   summary: "Get a customer portal",
   description:

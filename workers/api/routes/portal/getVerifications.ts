@@ -1,9 +1,10 @@
 import { db } from "../../../lib/db";
-import { portalSessionAuth, requireScope } from "../../../lib/portal/sessions";
+import { requireScope } from "../../../lib/portal/sessions";
+import { portalSessionAuth } from "../../middleware/auth";
 import { VerificationPoint, verificationSeries } from "../../../lib/portal/verifications";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.getVerifications",
   summary: "Get portal verifications",
   description:

@@ -8,7 +8,7 @@ import { register as exchangeCode } from "./exchangeCode";
 import { register as listKeys } from "./listKeys";
 import { register as getVerifications } from "./getVerifications";
 import { register as rerollKey } from "./rerollKey";
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 
 export function registerPortal(app: App) {
   createPortal(app);

@@ -1,10 +1,11 @@
 import { db } from "../../../lib/db";
 import { KeyResponseData, loadKeyResponses } from "../../../lib/keys/response";
 import { listOwnedKeys } from "../../../lib/portal/keys";
-import { portalSessionAuth, requireScope } from "../../../lib/portal/sessions";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { requireScope } from "../../../lib/portal/sessions";
+import { portalSessionAuth } from "../../middleware/auth";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.listKeys",
   summary: "List portal keys",
   description:

@@ -1,11 +1,12 @@
 import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { satisfies } from "../../../lib/auth/permissions";
 import { portalResponse, PortalResponse } from "../../../lib/portal/portals";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.listPortals",
   summary: "List customer portals",
   description:

@@ -1,8 +1,9 @@
 import { rerollOwnedKey } from "../../../lib/portal/keys";
-import { portalSessionAuth, requireScope } from "../../../lib/portal/sessions";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { requireScope } from "../../../lib/portal/sessions";
+import { portalSessionAuth } from "../../middleware/auth";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.rerollKey",
   summary: "Reroll portal key",
   description:
@@ -21,6 +22,6 @@ export const register = (app: App) =>
     const { keyId, expiration } = c.req.valid("json");
     const session = await portalSessionAuth(c);
     requireScope(session, "keys:reroll");
-    const rolled = await rerollOwnedKey(c, session, keyId, expiration);
+    const rolled = await rerollOwnedKey(c.var.scope, session, keyId, expiration);
     return ok(c, { keyId: rolled.keyId, key: rolled.key });
   });

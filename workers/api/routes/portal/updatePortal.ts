@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import {
@@ -13,9 +13,9 @@ import {
   portalName,
   portalSlug,
 } from "../../../lib/portal/portals";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "portal.updatePortal",
   summary: "Update a customer portal",
   description:
@@ -55,7 +55,7 @@ export const register = (app: App) =>
     try {
       await d.batch([
         d.update(schema.portals).set(set).where(eq(schema.portals.id, portal.id)),
-        ...auditInserts(c, root.workspaceId, [
+        ...auditInserts(c.var.scope, root.workspaceId, [
           {
             event: "portal.update",
             description: `Updated portal ${portal.id}`,

@@ -1,13 +1,13 @@
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { findProject } from "../../../lib/deploy/resources";
 import { Name, Slug } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "projects.createProject",
   summary: "Create a project",
   description: "Creates a project, the top of the deployment tree (project → apps → environments → deployments). Slugs are unique within the workspace. Needs `project.*.create_project`.",
@@ -26,7 +26,7 @@ export const register = (app: App) =>
     const id = newId("proj");
     await d.batch([
       d.insert(schema.projects).values({ id, workspaceId: root.workspaceId, name, slug, createdAt: Date.now() }),
-      ...auditInserts(c, root.workspaceId, [{ event: "project.create", description: `Created project ${id}`, targets: [{ type: "project", id, name }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "project.create", description: `Created project ${id}`, targets: [{ type: "project", id, name }] }]),
     ]);
     return ok(c, { id });
   });

@@ -1,17 +1,18 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { or } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { getProjectOrThrow } from "../../../lib/deploy/resources";
-import { okWith, withSuccessStatus } from "../../../lib/deploy/deployments";
+import { okWith, withSuccessStatus } from "../../route";
 import { EmptyData, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { requireSomeScope } from "../../../lib/deploy/access";
-import { rpcRoute, z, type App } from "../../rpc";
+import { defineRoute, z, type App } from "../../route";
 
 export const route = withSuccessStatus(
-  rpcRoute({
+  defineRoute({
     operationId: "projects.deleteProject",
     summary: "Delete a project",
     description: "Deletes a project with its apps; their hostnames stop routing at once. Answers 202. A project with delete protection is refused (412). Needs `project.*.delete_project` or `project.<projectId>.delete_project`.",
@@ -37,7 +38,7 @@ export const register = (app: App) =>
       d.update(schema.deployApps).set({ deletedAt: now, updatedAt: now }).where(and(eq(schema.deployApps.projectId, project.id), isNull(schema.deployApps.deletedAt))),
       d.delete(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.projectId, project.id)),
       d.delete(schema.customDomains).where(eq(schema.customDomains.projectId, project.id)),
-      ...auditInserts(c, root.workspaceId, [{ event: "project.delete", description: `Deleted project ${project.id}`, targets: [{ type: "project", id: project.id, name: project.name }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "project.delete", description: `Deleted project ${project.id}`, targets: [{ type: "project", id: project.id, name: project.name }] }]),
     ]);
     return okWith(c, {}, 202) as never;
   });

@@ -1,12 +1,13 @@
 import { db } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { or } from "../../../lib/auth/permissions";
 import { requireSomeScope } from "../../../lib/deploy/access";
 import { getProjectOrThrow, projectResponse } from "../../../lib/deploy/resources";
 import { ProjectData, ResourceIdentifier } from "../../../lib/deploy/schemas";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "projects.getProject",
   summary: "Get a project",
   description: "Returns a project by id or slug. Needs `project.*.read_project` or `project.<projectId>.read_project`.",

@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createProject } from "./createProject";
 import { register as deleteProject } from "./deleteProject";
 import { register as getProject } from "./getProject";

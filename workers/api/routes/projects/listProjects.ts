@@ -1,12 +1,12 @@
 import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
 import { searchFilter } from "../../../lib/search";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { projectResponse } from "../../../lib/deploy/resources";
 import { ProjectData } from "../../../lib/deploy/schemas";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "projects.listProjects",
   summary: "List projects",
   description: "Lists the workspace's projects ordered by id, optionally filtered by a search over name and slug. Needs `project.*.read_project`.",

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { rootKeyAuth, requirePermission } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { or } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
@@ -8,9 +9,9 @@ import { findProject, getProjectOrThrow, projectResponse } from "../../../lib/de
 import { rebuildGeneratedRoutes } from "../../../lib/deploy/routing";
 import { Name, ProjectData, ResourceIdentifier, Slug } from "../../../lib/deploy/schemas";
 import { requireSomeScope } from "../../../lib/deploy/access";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "projects.updateProject",
   summary: "Update a project",
   description: "Changes a project's name, slug or delete protection; omitted fields stay. A new slug changes the generated hostnames of its apps. Needs `project.*.update_project` or `project.<projectId>.update_project`.",
@@ -41,7 +42,7 @@ export const register = (app: App) =>
         .set({ name: updated.name, slug: updated.slug, deleteProtection: updated.deleteProtection, updatedAt: now })
         .where(and(eq(schema.projects.id, project.id), isNull(schema.projects.deletedAt))),
       ...routeWrites.writes,
-      ...auditInserts(c, root.workspaceId, [{ event: "project.update", description: `Updated project ${project.id}`, targets: [{ type: "project", id: project.id, name: updated.name }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "project.update", description: `Updated project ${project.id}`, targets: [{ type: "project", id: project.id, name: updated.name }] }]),
     ]);
     return ok(c, projectResponse(updated));
   });

@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { invalidateNamespace, liveNamespaceOr404 } from "../../../lib/ratelimit/namespaces";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.deleteNamespace",
   summary: "Delete a rate-limit namespace (extension)",
   description:
@@ -25,13 +26,13 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const ns = await liveNamespaceOr404(c, root.workspaceId, body.namespace);
+    const ns = await liveNamespaceOr404(c.var.scope, root.workspaceId, body.namespace);
     requirePermission(root, or(`ratelimit.${ns.id}.delete_namespace`, "ratelimit.*.delete_namespace"));
     const d = db(c.env.DB);
     const now = Date.now();
     await d.batch([
       d.update(schema.ratelimitNamespaces).set({ deletedAt: now, updatedAt: now }).where(eq(schema.ratelimitNamespaces.id, ns.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "ratelimitNamespace.delete",
           description: `Deleted ratelimit namespace ${ns.id}`,
@@ -39,6 +40,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateNamespace(c, root.workspaceId, ns);
+    await invalidateNamespace(c.var.scope, root.workspaceId, ns);
     return ok(c, {});
   });

@@ -1,13 +1,14 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { invalidateOverride, liveNamespaceOr404, overrideNotFound } from "../../../lib/ratelimit/namespaces";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { NamespaceAndIdentifier } from "./shared";
+import { ok, defineRoute, z, type App } from "../../route";
+import { NamespaceAndIdentifier } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.deleteOverride",
   summary: "Delete a rate-limit override",
   description:
@@ -23,7 +24,7 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const ns = await liveNamespaceOr404(c, root.workspaceId, body.namespace);
+    const ns = await liveNamespaceOr404(c.var.scope, root.workspaceId, body.namespace);
     requirePermission(root, or(`ratelimit.${ns.id}.delete_override`, "ratelimit.*.delete_override"));
     const d = db(c.env.DB);
     const o = schema.ratelimitOverrides;
@@ -36,7 +37,7 @@ export const register = (app: App) =>
     const now = Date.now();
     await d.batch([
       d.update(o).set({ deletedAt: now, updatedAt: now }).where(eq(o.id, row.id)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "ratelimit.delete_override",
           description: `Deleted override ${row.id} for '${body.identifier}'`,
@@ -47,6 +48,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateOverride(c, ns.id, body.identifier);
+    await invalidateOverride(c.var.scope, ns.id, body.identifier);
     return ok(c, {});
   });

@@ -1,12 +1,12 @@
 import { or } from "../../../lib/auth/permissions";
 import { satisfies } from "../../../lib/auth/permissions";
-import { rootKeyAuth } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { grantsResource } from "../../../lib/rbac/keyAccess";
 import { liveNamespaceOr404, matchOverride, overrideNotFound } from "../../../lib/ratelimit/namespaces";
-import { ok, rpcRoute, type App } from "../../rpc";
-import { NamespaceAndIdentifier, RatelimitOverride } from "./shared";
+import { ok, defineRoute, type App } from "../../route";
+import { NamespaceAndIdentifier, RatelimitOverride } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.getOverride",
   summary: "Get the override that applies to an identifier",
   description:
@@ -22,8 +22,8 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const ns = await liveNamespaceOr404(c, root.workspaceId, body.namespace);
-    const found = await matchOverride(c, ns.id, body.identifier);
+    const ns = await liveNamespaceOr404(c.var.scope, root.workspaceId, body.namespace);
+    const found = await matchOverride(c.var.scope, ns.id, body.identifier);
     const allowed =
       found &&
       (satisfies(root, or(`ratelimit.${ns.id}.read_override`, "ratelimit.*.read_override")) ||

@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as limit } from "./limit";
 import { register as multiLimit } from "./multiLimit";
 import { register as setOverride } from "./setOverride";

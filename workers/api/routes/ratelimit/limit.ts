@@ -1,10 +1,9 @@
-import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
-import { createNamespaces, findNamespace, matchOverride, namespaceGone } from "../../../lib/ratelimit/namespaces";
-import { compact, ok, rpcRoute, z, type App } from "../../rpc";
-import { LimitRequest, record, runChecks } from "./shared";
+import { rootKeyAuth } from "../../middleware/auth";
+import { limitForRootKey } from "../../../lib/ratelimit/service";
+import { compact, ok, defineRoute, z, type App } from "../../route";
+import { LimitRequest } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.limit",
   summary: "Check and spend a rate limit",
   description:
@@ -27,31 +26,6 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    let ns = await findNamespace(c, root.workspaceId, body.namespace);
-    if (!ns) {
-      requirePermission(root, "ratelimit.*.create_namespace");
-      // a new namespace's own `limit` permission cannot be held yet: without ratelimit.*.limit the
-      // request would fail right after creating it, so refuse before writing anything
-      requirePermission(root, "ratelimit.*.limit");
-      ns = (await createNamespaces(c, root.workspaceId, [body.namespace])).get(body.namespace)!;
-    }
-    if (ns.deleted) throw namespaceGone();
-    requirePermission(root, or(`ratelimit.${ns.id}.limit`, "ratelimit.*.limit"));
-
-    const override = await matchOverride(c, ns.id, body.identifier);
-    const limit = override ? override.limit : body.limit;
-    const duration = override ? override.duration : body.duration;
-    const now = Date.now();
-    const out = await runChecks(
-      [{ owner: { kind: "namespace", workspaceId: root.workspaceId, namespace: ns.id, identifier: body.identifier }, bucket: "", limit, duration, cost: body.cost }],
-      c,
-      now,
-    );
-    const r = out.results[0]!;
-    record(c, {
-      workspaceId: root.workspaceId, namespaceId: ns.id, namespaceName: ns.name, identifier: body.identifier,
-      passed: r.passed, cost: body.cost, limit, duration, time: now,
-      remaining: r.remaining, reset: r.reset, overrideId: override?.id ?? null, latency: Date.now() - now,
-    });
-    return ok(c, compact({ success: r.passed, limit, remaining: r.remaining, reset: r.reset, overrideId: override?.id }));
+    const r = await limitForRootKey(c.var.scope, root, body);
+    return ok(c, compact({ success: r.passed, limit: r.limit, remaining: r.remaining, reset: r.reset, overrideId: r.overrideId }));
   });

@@ -1,10 +1,11 @@
 import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { findNamespace, listOverrides, namespaceNotFound } from "../../../lib/ratelimit/namespaces";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
-import { RatelimitOverride } from "./shared";
+import { page, paginate, defineRoute, z, type App } from "../../route";
+import { RatelimitOverride } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.listOverrides",
   summary: "List a namespace's overrides",
   description:
@@ -25,10 +26,10 @@ export const register = (app: App) =>
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
     // like the reference server, a deleted namespace's overrides stay listable
-    const ns = await findNamespace(c, root.workspaceId, body.namespace);
+    const ns = await findNamespace(c.var.scope, root.workspaceId, body.namespace);
     if (!ns) throw namespaceNotFound();
     requirePermission(root, or(`ratelimit.${ns.id}.read_override`, "ratelimit.*.read_override"));
-    const rows = await listOverrides(c, ns.id, body.cursor, body.limit);
+    const rows = await listOverrides(c.var.scope, ns.id, body.cursor, body.limit);
     const { items, next } = paginate(rows, body.limit, (r) => r.id);
     return page(
       c,

@@ -1,14 +1,7 @@
-import { and, or, type Requirement } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
-import {
-  createNamespaces,
-  findNamespace,
-  matchOverride,
-  namespaceGone,
-  type Namespace,
-} from "../../../lib/ratelimit/namespaces";
-import { compact, ok, rpcRoute, z, type App } from "../../rpc";
-import { LimitRequest, record, runChecks } from "./shared";
+import { rootKeyAuth } from "../../middleware/auth";
+import { multiLimitForRootKey } from "../../../lib/ratelimit/service";
+import { compact, ok, defineRoute, z, type App } from "../../route";
+import { LimitRequest } from "./schemas";
 
 const MultiLimitBody = z
   .array(LimitRequest.strict())
@@ -16,7 +9,7 @@ const MultiLimitBody = z
   .max(100)
   .openapi("V2RatelimitMultiLimitRequestBody");
 
-const base = rpcRoute({
+const base = defineRoute({
   operationId: "ratelimit.multiLimit",
   summary: "Check several rate limits at once, all or nothing",
   description:
@@ -42,7 +35,7 @@ const base = rpcRoute({
   }),
 });
 
-// The request body is a top-level JSON array, which rpcRoute (objects only) cannot declare.
+// The request body is a top-level JSON array, which defineRoute (objects only) cannot declare.
 export const route = {
   ...base,
   request: { body: { required: true, content: { "application/json": { schema: MultiLimitBody } } } },
@@ -52,60 +45,17 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const items = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const names = [...new Set(items.map((i) => i.namespace))];
-    const found = new Map<string, Namespace>();
-    const missing: string[] = [];
-    await Promise.all(
-      names.map(async (n) => {
-        const ns = await findNamespace(c, root.workspaceId, n);
-        if (ns) found.set(n, ns);
-        else missing.push(n);
-      }),
-    );
-    if (missing.length > 0) {
-      requirePermission(root, "ratelimit.*.create_namespace");
-      // new namespaces can only be used through ratelimit.*.limit: check before writing anything
-      requirePermission(root, "ratelimit.*.limit");
-      // …and a deleted namespace among the others would end the request in 410 anyway
-      if ([...found.values()].some((ns) => ns.deleted)) throw namespaceGone();
-      for (const [n, ns] of await createNamespaces(c, root.workspaceId, missing)) found.set(n, ns);
-    }
-    const namespaces = names.map((n) => found.get(n)!);
-    const ids = [...new Set(namespaces.map((ns) => ns.id))];
-    const each: Requirement = ids.length === 1 ? `ratelimit.${ids[0]}.limit` : and(...ids.map((id) => `ratelimit.${id}.limit`));
-    requirePermission(root, or(each, "ratelimit.*.limit"));
-    if (namespaces.some((ns) => ns.deleted)) throw namespaceGone();
-
-    const overrides = await Promise.all(items.map((i) => matchOverride(c, found.get(i.namespace)!.id, i.identifier)));
-    const now = Date.now();
-    const checks = items.map((item, k) => {
-      const ns = found.get(item.namespace)!;
-      const o = overrides[k];
-      return {
-        owner: { kind: "namespace" as const, workspaceId: root.workspaceId, namespace: ns.id, identifier: item.identifier },
-        bucket: "",
-        limit: o ? o.limit : item.limit,
-        duration: o ? o.duration : item.duration,
-        cost: item.cost,
-      };
-    });
-    const out = await runChecks(checks, c, now);
+    const out = await multiLimitForRootKey(c.var.scope, root, items);
     const limits = items.map((item, k) => {
       const r = out.results[k]!;
-      const ns = found.get(item.namespace)!;
-      record(c, {
-        workspaceId: root.workspaceId, namespaceId: ns.id, namespaceName: ns.name, identifier: item.identifier,
-        passed: out.passed && r.passed, cost: item.cost, limit: checks[k]!.limit, duration: checks[k]!.duration, time: now,
-        remaining: r.remaining, reset: r.reset, overrideId: overrides[k]?.id ?? null, latency: Date.now() - now,
-      });
       return compact({
         namespace: item.namespace,
         identifier: item.identifier,
-        limit: checks[k]!.limit,
+        limit: r.limit,
         remaining: r.remaining,
         reset: r.reset,
         passed: r.passed,
-        overrideId: overrides[k]?.id,
+        overrideId: r.overrideId,
       });
     });
     return ok(c, { passed: out.passed, limits });

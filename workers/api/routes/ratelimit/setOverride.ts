@@ -1,14 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import { or } from "../../../lib/auth/permissions";
-import { requirePermission, rootKeyAuth } from "../../../lib/auth/rootKey";
+import { requirePermission } from "../../../lib/auth/rootKey";
+import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
 import { invalidateOverride, liveNamespaceOr404 } from "../../../lib/ratelimit/namespaces";
-import { ok, rpcRoute, z, type App } from "../../rpc";
-import { NamespaceAndIdentifier } from "./shared";
+import { ok, defineRoute, z, type App } from "../../route";
+import { NamespaceAndIdentifier } from "./schemas";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "ratelimit.setOverride",
   summary: "Set a rate-limit override",
   description:
@@ -28,7 +29,7 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const root = await rootKeyAuth(c);
-    const ns = await liveNamespaceOr404(c, root.workspaceId, body.namespace);
+    const ns = await liveNamespaceOr404(c.var.scope, root.workspaceId, body.namespace);
     requirePermission(root, or(`ratelimit.${ns.id}.set_override`, "ratelimit.*.set_override"));
     const d = db(c.env.DB);
     const o = schema.ratelimitOverrides;
@@ -57,7 +58,7 @@ export const register = (app: App) =>
           // a revived override counts as new for the order among patterns
           set: { limit: body.limit, duration: body.duration, deletedAt: null, updatedAt: now, ...(creating ? { createdAt: now } : {}) },
         }),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "ratelimit.set_override",
           description: `${creating ? "Created" : "Updated"} override ${overrideId} for '${body.identifier}' (${body.limit} per ${body.duration} ms)`,
@@ -68,6 +69,6 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await invalidateOverride(c, ns.id, body.identifier);
+    await invalidateOverride(c.var.scope, ns.id, body.identifier);
     return ok(c, { overrideId });
   });

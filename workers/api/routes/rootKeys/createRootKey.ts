@@ -1,12 +1,12 @@
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { canDelegate } from "../../../lib/auth/permissions";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { mintRootKey } from "../../../lib/rootKeys";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "rootKeys.createRootKey",
   summary: "Create a root key",
   description:
@@ -41,7 +41,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     await d.batch([
       d.insert(schema.rootKeys).values({ ...minted.row, expires: body.expires ?? null }),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "rootKey.create",
           description: `Created root key ${minted.row.id}`,

@@ -1,12 +1,11 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
-import { cacheFor } from "../../../lib/services";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "rootKeys.deleteRootKey",
   summary: "Delete a root key",
   description: "Our extension. Revokes a root key of the workspace at once. Needs `workspace.*.delete_root_key`.",
@@ -27,10 +26,10 @@ export const register = (app: App) =>
     if (!row) throw new ApiError("unkey/data/root_key_not_found", "The requested root key does not exist or has been deleted.");
     await d.batch([
       d.update(t).set({ deletedAt: Date.now() }).where(eq(t.id, keyId)),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         { event: "rootKey.delete", description: `Deleted root key ${keyId}`, targets: [{ type: "rootKey", id: keyId, name: row.name }] },
       ]),
     ]);
-    await cacheFor(c).remove("rootKeyByHash", row.hash);
+    await c.var.scope.cache.remove("rootKeyByHash", row.hash);
     return ok(c, {});
   });

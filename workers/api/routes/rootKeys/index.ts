@@ -2,7 +2,7 @@ import { register as createRootKey } from "./createRootKey";
 import { register as deleteRootKey } from "./deleteRootKey";
 import { register as listRootKeys } from "./listRootKeys";
 import { register as whoami } from "./whoami";
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 
 export function registerRootKeys(app: App) {
   createRootKey(app);

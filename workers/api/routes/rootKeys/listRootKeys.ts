@@ -1,9 +1,9 @@
 import { and, asc, eq, gte, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
-import { compact, page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { authorize } from "../../middleware/auth";
+import { compact, page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "rootKeys.listRootKeys",
   summary: "List root keys",
   description: "Our extension. Lists the workspace's root keys (never their secrets). Needs `workspace.*.read_root_key`.",

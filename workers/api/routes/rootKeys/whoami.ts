@@ -1,7 +1,7 @@
-import { authorize } from "../../../lib/auth/rootKey";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { authorize } from "../../middleware/auth";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "rootKeys.whoami",
   summary: "Describe the calling root key",
   description:

@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { newSigningSecret } from "../../../lib/webhooks/sign";
 import { checkApiIds, checkUrl, CreditsLowThreshold, EventTypes, MAX_ENDPOINTS_PER_WORKSPACE, sealSecret, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.createEndpoint",
   summary: "Register a webhook endpoint",
   description:
@@ -54,7 +54,7 @@ export const register = (app: App) =>
         ...sealed,
         createdAt: Date.now(),
       }),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         { event: "webhook.create", description: `Registered webhook endpoint ${b.url}`, targets: [{ type: "webhook", id, name: b.url }], meta: { events } },
       ]),
     ]);

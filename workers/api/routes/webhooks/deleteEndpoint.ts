@@ -1,11 +1,11 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { EndpointId, getEndpointOrThrow, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.deleteEndpoint",
   summary: "Delete a webhook endpoint",
   description: "Our extension. Deletes the endpoint; its pending deliveries stop (they show `cancelled`). Needs `webhook.*.delete_endpoint`.",
@@ -25,7 +25,7 @@ export const register = (app: App) =>
     await d.batch([
       d.delete(schema.webhookEndpoints).where(eq(schema.webhookEndpoints.id, ep.id)),
       d.update(dt).set({ status: "cancelled", nextRetryAt: null, lastError: "endpoint deleted", updatedAt: now }).where(and(eq(dt.endpointId, ep.id), inArray(dt.status, ["pending", "paused"]))),
-      ...auditInserts(c, root.workspaceId, [{ event: "webhook.delete", description: `Deleted webhook endpoint ${ep.url}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "webhook.delete", description: `Deleted webhook endpoint ${ep.url}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }] }]),
     ]);
     return ok(c, {});
   });

@@ -1,9 +1,9 @@
 import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { EndpointData, EndpointId, endpointResponse, getEndpointOrThrow, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.getEndpoint",
   summary: "Get a webhook endpoint",
   description: "Our extension. One webhook endpoint (never its secret). Needs `webhook.*.read_endpoint`.",

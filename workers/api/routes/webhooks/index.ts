@@ -1,4 +1,4 @@
-import type { App } from "../../rpc";
+import type { App } from "../../route";
 import { register as createEndpoint } from "./createEndpoint";
 import { register as getEndpoint } from "./getEndpoint";
 import { register as listEndpoints } from "./listEndpoints";

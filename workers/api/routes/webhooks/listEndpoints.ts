@@ -1,10 +1,10 @@
 import { and, asc, eq, gte } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { EndpointData, endpointResponse, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { page, paginate, rpcRoute, z, type App } from "../../rpc";
+import { page, paginate, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.listEndpoints",
   summary: "List webhook endpoints",
   description: "Our extension. The workspace's webhook endpoints ordered by id. Needs `webhook.*.read_endpoint`.",

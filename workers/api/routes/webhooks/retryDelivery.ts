@@ -1,12 +1,12 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { ApiError } from "../../../lib/errors";
 import { enqueue } from "../../../lib/webhooks/emit";
 import { DeliveryData, deliveryResponse, getEndpointOrThrow, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.retryDelivery",
   summary: "Re-send a delivery",
   description:

@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { newSigningSecret } from "../../../lib/webhooks/sign";
 import { EndpointId, getEndpointOrThrow, ROTATION_OVERLAP_MS, sealSecret, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.rotateSecret",
   summary: "Rotate a webhook signing secret",
   description:
@@ -32,7 +32,7 @@ export const register = (app: App) =>
         .update(t)
         .set({ ...sealed, previousSecretEncrypted: ep.secretEncrypted, previousSecretKeyId: ep.secretKeyId, previousSecretExpiresAt: expires, updatedAt: now })
         .where(eq(t.id, ep.id)),
-      ...auditInserts(c, root.workspaceId, [{ event: "webhook.update", description: `Rotated the signing secret of webhook endpoint ${ep.id}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }], meta: { rotated: true } }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "webhook.update", description: `Rotated the signing secret of webhook endpoint ${ep.id}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }], meta: { rotated: true } }]),
     ]);
     return ok(c, { secret, previousSecretExpiresAt: expires });
   });

@@ -1,11 +1,11 @@
 import { db } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { ApiError } from "../../../lib/errors";
 import { emitWebhookEvent } from "../../../lib/webhooks/emit";
 import { EndpointId, getEndpointOrThrow, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.sendTest",
   summary: "Send a test event",
   description: "Our extension. Queues a `webhook.test` event to the endpoint (whatever events it subscribes to) and returns its delivery id; follow it with webhooks.listDeliveries. Needs `webhook.*.update_endpoint`.",

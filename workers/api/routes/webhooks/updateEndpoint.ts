@@ -1,12 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { authorize } from "../../../lib/auth/rootKey";
+import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { invalidInput } from "../../../lib/errors";
 import { checkApiIds, checkUrl, CreditsLowThreshold, EndpointData, EndpointId, endpointResponse, EventTypes, getEndpointOrThrow, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "webhooks.updateEndpoint",
   summary: "Update a webhook endpoint",
   description:
@@ -50,7 +50,7 @@ export const register = (app: App) =>
     const t = schema.webhookEndpoints;
     await d.batch([
       d.update(t).set(set).where(and(eq(t.id, current.id), eq(t.workspaceId, root.workspaceId))),
-      ...auditInserts(c, root.workspaceId, [
+      ...auditInserts(c.var.scope, root.workspaceId, [
         { event: "webhook.update", description: `Updated webhook endpoint ${current.id}`, targets: [{ type: "webhook", id: current.id, name: set.url ?? current.url }], meta: { fields: Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined) } },
       ]),
     ]);

@@ -1,11 +1,11 @@
 import { db, schema } from "../../../lib/db";
 import { newId } from "../../../lib/ids";
-import { requireAdmin } from "../../../lib/auth/admin";
+import { requireAdmin } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { mintRootKey } from "../../../lib/rootKeys";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "workspaces.createWorkspace",
   summary: "Create a workspace (operator)",
   description:
@@ -26,7 +26,7 @@ export const register = (app: App) =>
     await d.batch([
       d.insert(schema.workspaces).values({ id: workspaceId, name, createdAt: now }),
       d.insert(schema.rootKeys).values(root.row),
-      ...auditInserts(c, workspaceId, [
+      ...auditInserts(c.var.scope, workspaceId, [
         {
           event: "workspace.create",
           description: `Created workspace ${workspaceId}`,

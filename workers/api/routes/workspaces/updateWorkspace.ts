@@ -1,13 +1,12 @@
 import { eq, and, isNull } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
-import { requireAdmin } from "../../../lib/auth/admin";
+import { requireAdmin } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
-import { cacheFor } from "../../../lib/services";
-import { ok, rpcRoute, z, type App } from "../../rpc";
+import { ok, defineRoute, z, type App } from "../../route";
 import { resumeWebhooks } from "../../../lib/webhooks/deliver";
 
-export const route = rpcRoute({
+export const route = defineRoute({
   operationId: "workspaces.updateWorkspace",
   summary: "Update a workspace (operator)",
   description:
@@ -39,7 +38,7 @@ export const register = (app: App) =>
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     await d.batch([
       d.update(schema.workspaces).set({ ...set, updatedAt: Date.now() }).where(eq(schema.workspaces.id, workspaceId)),
-      ...auditInserts(c, workspaceId, [
+      ...auditInserts(c.var.scope, workspaceId, [
         {
           event: "workspace.update",
           description: `Updated workspace ${workspaceId}`,
@@ -50,11 +49,11 @@ export const register = (app: App) =>
     ]);
     // root-key lookups embed the workspace row: drop them so the change applies at once here
     const hashes = await d.select({ hash: schema.rootKeys.hash }).from(schema.rootKeys).where(eq(schema.rootKeys.workspaceId, workspaceId));
-    await cacheFor(c).remove("rootKeyByHash", ...hashes.map((h) => h.hash));
+    await c.var.scope.cache.remove("rootKeyByHash", ...hashes.map((h) => h.hash));
     // key verification caches the workspace's `enabled` flag with each keyspace's state
     if (set.enabled !== undefined) {
       const keyspaces = await d.select({ id: schema.keyspaces.id }).from(schema.keyspaces).where(eq(schema.keyspaces.workspaceId, workspaceId));
-      await cacheFor(c).remove("keyspaceById", ...keyspaces.map((k) => k.id));
+      await c.var.scope.cache.remove("keyspaceById", ...keyspaces.map((k) => k.id));
     }
     // webhooks paused while the workspace was disabled resume now (docs/webhooks.md)
     if (set.enabled === true) c.executionCtx.waitUntil(resumeWebhooks(c.env, workspaceId));

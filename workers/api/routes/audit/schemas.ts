@@ -1,4 +1,4 @@
-import { compact, z } from "../../rpc";
+import { compact, z } from "../../route";
 import type { schema } from "../../../lib/db";
 
 /** One audit event as the read API returns it (our extension; fields of §2.1 in camelCase). */

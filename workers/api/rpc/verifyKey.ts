@@ -1,10 +1,9 @@
-import type { Env } from "../env";
-import { ApiError } from "../errors";
-import { newId } from "../ids";
-import { authenticateRootKey } from "../auth/rootKey";
-import { workspaceRateLimit } from "../auth/workspaceRateLimit";
-import { newCache } from "../services";
-import { VerifyKeyBody, verifyKey, type VerifyKeyInput, type VerifyKeyResult } from "./verify";
+import { ApiError } from "../../lib/errors";
+import { authenticateRootKey } from "../../lib/auth/rootKey";
+import { workspaceRateLimit } from "../../lib/auth/workspaceRateLimit";
+import type { RequestScope } from "../../lib/scope";
+import { VerifyKeyBody, verifyDeps, verifyKey, type VerifyKeyInput, type VerifyKeyResult } from "../../lib/keys/verify";
+import { rpcFailure, type RpcEnvelope } from "./envelope";
 
 /**
  * keys.verifyKey over a service binding (ApiEntrypoint.verifyKey): the HTTP body plus the root
@@ -21,12 +20,8 @@ export interface RpcVerifyKeyInput extends VerifyKeyInput {
   appId?: string;
 }
 
-export type RpcEnvelope<T> =
-  | { meta: { requestId: string }; data: T }
-  | { meta: { requestId: string }; error: ReturnType<ApiError["toJSON"]> };
-
-export async function verifyKeyRpc(env: Env, ctx: ExecutionContext, input: RpcVerifyKeyInput): Promise<RpcEnvelope<VerifyKeyResult>> {
-  const requestId = newId("req", 12);
+export async function verifyKeyRpc(scope: RequestScope, input: RpcVerifyKeyInput): Promise<RpcEnvelope<VerifyKeyResult>> {
+  const { requestId } = scope;
   try {
     const { rootKey, ip, idempotencyKey, source, appId, ...body } = (input ?? {}) as RpcVerifyKeyInput;
     const parsed = VerifyKeyBody.strict().safeParse(body);
@@ -41,30 +36,21 @@ export async function verifyKeyRpc(env: Env, ctx: ExecutionContext, input: RpcVe
       });
     }
     // the same root-key checks and workspace API rate limit as over HTTP
-    const cache = newCache(env, ctx);
-    const root = await authenticateRootKey(env, cache, rootKey.trim());
-    await workspaceRateLimit(env, root.workspace);
+    const root = await authenticateRootKey(scope.env, scope.cache, rootKey.trim());
+    scope.actor = { kind: "rootKey", rootKey: root };
+    await workspaceRateLimit(scope.env, root.workspace);
     const data = await verifyKey(
-      {
-        env,
-        waitUntil: (p) => ctx.waitUntil(p),
-        cache,
-        requestId,
+      verifyDeps(scope, {
         callerIp: typeof ip === "string" && ip.trim() ? ip.trim() : null,
         idempotencyKey: typeof idempotencyKey === "string" && idempotencyKey.trim() ? idempotencyKey.trim() : null,
         source: typeof source === "string" ? source : "api",
         appId: typeof appId === "string" ? appId : null,
-      },
+      }),
       root,
       parsed.data,
     );
     return { meta: { requestId }, data };
   } catch (err) {
-    const e =
-      err instanceof ApiError
-        ? err
-        : new ApiError("unkey/application/unexpected_error", "An unexpected error occurred. Please contact support with the request id.");
-    if (!(err instanceof ApiError)) console.error(`[${requestId}] rpc verifyKey failed`, err instanceof Error ? err.stack : err);
-    return { meta: { requestId }, error: e.toJSON() };
+    return rpcFailure(requestId, "verifyKey", err);
   }
 }

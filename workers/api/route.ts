@@ -6,6 +6,8 @@ import { fromPortal, isJsonContentType, portalOrigin } from "../lib/portal/origi
 
 export type App = OpenAPIHono<AppEnv>;
 export { z };
+// routes shape their answers with it; it lives in lib because services use it too
+export { compact } from "../lib/compact";
 
 /** The Unkey error envelope, `components.schemas.ErrorResponse`. */
 export const ErrorBody = z
@@ -97,7 +99,7 @@ const fromPortalOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
  * Describes one RPC endpoint: `POST /v2/<group>.<method>` with a JSON body and the Unkey
  * envelope as response. Request bodies reject unknown fields, as Unkey's schemas do.
  */
-export function rpcRoute<B extends z.ZodObject, D extends z.ZodType, P extends boolean = false>(o: {
+export function defineRoute<B extends z.ZodObject, D extends z.ZodType, P extends boolean = false>(o: {
   operationId: `${string}.${string}`;
   summary: string;
   description?: string;
@@ -146,6 +148,20 @@ export function ok<T>(c: Context<AppEnv>, data: T) {
   return c.json({ meta: { requestId: c.get("requestId") }, data }, 200);
 }
 
+/** Success envelope with a status other than 200 (201 created, 202 accepted). */
+export function okWith<T>(c: Context<AppEnv>, data: T, status: 201 | 202) {
+  return c.json({ meta: { requestId: c.get("requestId") }, data }, status);
+}
+
+/**
+ * defineRoute declares 200 as the success status; endpoints answering 201/202 move that
+ * response to their status so /openapi.json tells SDKs the truth.
+ */
+export function withSuccessStatus<R extends { responses: Record<number, unknown> }>(route: R, status: 201 | 202): R {
+  const { 200: success, ...rest } = route.responses as Record<number, unknown>;
+  return { ...route, responses: { [status]: success, ...rest } } as unknown as R;
+}
+
 /** Paginated success envelope; `cursor` only while there is more. */
 export function page<T>(c: Context<AppEnv>, data: T[], next: string | undefined) {
   return c.json(
@@ -156,13 +172,6 @@ export function page<T>(c: Context<AppEnv>, data: T[], next: string | undefined)
     },
     200,
   );
-}
-
-/** Drops keys whose value is undefined or null: Unkey omits empty optional fields. */
-export function compact<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v;
-  return out as { [K in keyof T]: Exclude<T[K], null> };
 }
 
 /**

@@ -1,11 +1,10 @@
-import type { Env } from "../env";
-import { ApiError } from "../errors";
-import { newId } from "../ids";
-import { newCache } from "../services";
-import type { TieredCache } from "../cache";
-import { queryKeyspace } from "../keys/loader";
-import { verifyKey, type VerifyKeyResult } from "../keys/verify";
-import type { StoredPolicy } from "./gateway";
+import { ApiError } from "../../lib/errors";
+import type { TieredCache } from "../../lib/cache";
+import type { RequestScope } from "../../lib/scope";
+import { queryKeyspace } from "../../lib/keys/loader";
+import { verifyDeps, verifyKey, type VerifyKeyResult } from "../../lib/keys/verify";
+import { storedKeyspaceIds, type StoredPolicy } from "../../lib/deploy/gateway";
+import { rpcFailure, type RpcEnvelope } from "./envelope";
 
 /**
  * Key verification for the Sentinel's keyauth policy (ApiEntrypoint.gatewayVerifyKey).
@@ -27,14 +26,14 @@ export interface GatewayVerifyInput {
   ip?: string;
 }
 
-export interface GatewayVerifyOk {
-  ok: true;
+export interface GatewayVerifyData {
   result: VerifyKeyResult;
   /** keyspace of the key (when known), for the Principal */
-  keySpaceId: string;
+  keyspaceId: string;
 }
 
-export type GatewayVerifyResult = GatewayVerifyOk | { ok: false; status: number; code: string; detail: string };
+/** The envelope every ApiEntrypoint method answers with (./envelope.ts). */
+export type GatewayVerifyResult = RpcEnvelope<GatewayVerifyData>;
 
 type Rule = { workspaceId: string; appId: string; keyauth: NonNullable<StoredPolicy["keyauth"]> };
 const rules = new Map<string, Rule | null>();
@@ -57,29 +56,21 @@ async function ruleOf(d1: D1Database, deploymentId: string, policyId: string): P
   return rule;
 }
 
-export async function gatewayVerifyKey(env: Env, ctx: ExecutionContext, input: GatewayVerifyInput): Promise<GatewayVerifyResult> {
+/** `scope`'s request id is the Sentinel's (ApiEntrypoint builds the scope with it). */
+export async function gatewayVerifyKey(scope: RequestScope, input: GatewayVerifyInput): Promise<GatewayVerifyResult> {
   try {
     if (!input || typeof input.deploymentId !== "string" || typeof input.policyId !== "string" || typeof input.key !== "string") {
       throw new ApiError("unkey/application/invalid_input", "gatewayVerifyKey needs deploymentId, policyId and key.");
     }
+    const { env, cache } = scope;
     const rule = await ruleOf(env.DB, input.deploymentId, input.policyId);
     if (!rule) throw new ApiError("unkey/data/policy_not_found", "The deployment has no such keyauth policy.");
     const ka = rule.keyauth;
-    const cache = newCache(env, ctx);
-    const apiIds = await apisOfKeyspaces(cache, env.DB, rule.workspaceId, ka.keySpaceIds ?? ka.keyspaces);
+    const apiIds = await apisOfKeyspaces(cache, env.DB, rule.workspaceId, storedKeyspaceIds(ka));
     const permissions = new Set(apiIds.map((id) => `api.${id}.verify_key`));
-    let keySpaceId = "";
+    let keyspaceId = "";
     const result = await verifyKey(
-      {
-        env,
-        waitUntil: (p) => ctx.waitUntil(p),
-        cache,
-        requestId: input.requestId || newId("req", 12),
-        callerIp: input.ip ?? null,
-        source: "gateway",
-        appId: rule.appId,
-        onKeyspace: (id) => (keySpaceId = id),
-      },
+      verifyDeps(scope, { callerIp: input.ip ?? null, source: "gateway", appId: rule.appId, onKeyspace: (id) => (keyspaceId = id) }),
       { workspaceId: rule.workspaceId, fullAccess: false, permissions },
       {
         key: input.key,
@@ -88,16 +79,14 @@ export async function gatewayVerifyKey(env: Env, ctx: ExecutionContext, input: G
         ratelimits: ka.ratelimits?.map((r) => ({ name: r.name, cost: r.cost ?? 1, limit: r.limit, duration: r.duration })),
       },
     );
-    return { ok: true, result, keySpaceId };
+    return { meta: { requestId: scope.requestId }, data: { result, keyspaceId } };
   } catch (err) {
-    if (err instanceof ApiError) return { ok: false, status: err.status, code: err.code, detail: err.detail };
-    console.error("gatewayVerifyKey failed", err instanceof Error ? err.stack : err);
-    return { ok: false, status: 500, code: "unkey/application/unexpected_error", detail: "verification failed" };
+    return rpcFailure(scope.requestId, "gatewayVerifyKey", err);
   }
 }
 
 /** The APIs of the policy's keyspaces, through the same cache verification uses. */
-async function apisOfKeyspaces(cache: TieredCache, d1: D1Database, workspaceId: string, keySpaceIds: string[]): Promise<string[]> {
-  const states = await Promise.all(keySpaceIds.map((id) => cache.swr("keyspaceById", id, () => queryKeyspace(d1, id))));
+async function apisOfKeyspaces(cache: TieredCache, d1: D1Database, workspaceId: string, keyspaceIds: string[]): Promise<string[]> {
+  const states = await Promise.all(keyspaceIds.map((id) => cache.swr("keyspaceById", id, () => queryKeyspace(d1, id))));
   return states.flatMap((s) => (s && s.workspaceId === workspaceId && s.apiId && !s.deleted ? [s.apiId] : []));
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { call, newApi, newWorkspace } from "../../../helpers/harness";
-import { gatewayVerifyKey } from "../../../../workers/lib/deploy/gatewayVerify";
+import { gatewayVerifyKey } from "../../../../workers/api/rpc/gatewayVerifyKey";
+import { createScope } from "../../../../workers/lib/scope";
 import type { GatewayRequestRow } from "../../../../workers/lib/analytics/messages";
 import { shipGatewayRequests } from "../../../../workers/lib/deploy/requestLog";
 
@@ -18,17 +19,20 @@ async function deployment(policies: unknown[] = []) {
   return { rootKey, workspaceId, apiId, deploymentId, policyIds: listed.map((p) => p.id) };
 }
 
+/** The scope ApiEntrypoint builds for one call, with the Sentinel's request id. */
+const scopeOf = (ctx: ExecutionContext, requestId: string) => createScope({ env, waitUntil: (p) => ctx.waitUntil(p), requestId });
+
 describe("ApiEntrypoint.gatewayVerifyKey", () => {
   it("verifies with the rule of the deployment's snapshot and reports the key's keyspace", async () => {
     const d = await deployment([{ name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], permissionQuery: "orders.read" } }]);
     const ok = (await call("keys.createKey", { apiId: d.apiId, permissions: ["orders.read"] }, d.rootKey)).body.data;
     const without = (await call("keys.createKey", { apiId: d.apiId }, d.rootKey)).body.data;
     const ctx = createExecutionContext();
-    const valid = await gatewayVerifyKey(env, ctx, { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: ok.key, requestId: "req_t1" });
-    expect(valid).toMatchObject({ ok: true, result: { valid: true, code: "VALID", keyId: ok.keyId } });
-    expect(valid.ok && valid.keySpaceId).toMatch(/^ks_/);
-    const denied = await gatewayVerifyKey(env, ctx, { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: without.key, requestId: "req_t2" });
-    expect(denied).toMatchObject({ ok: true, result: { valid: false, code: "INSUFFICIENT_PERMISSIONS" } });
+    const valid = await gatewayVerifyKey(scopeOf(ctx, "req_t1"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: ok.key, requestId: "req_t1" });
+    expect(valid).toMatchObject({ meta: { requestId: "req_t1" }, data: { result: { valid: true, code: "VALID", keyId: ok.keyId } } });
+    expect("data" in valid && valid.data.keyspaceId).toMatch(/^ks_/);
+    const denied = await gatewayVerifyKey(scopeOf(ctx, "req_t2"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: without.key, requestId: "req_t2" });
+    expect(denied).toMatchObject({ data: { result: { valid: false, code: "INSUFFICIENT_PERMISSIONS" } } });
     await waitOnExecutionContext(ctx);
   });
 
@@ -37,8 +41,8 @@ describe("ApiEntrypoint.gatewayVerifyKey", () => {
     const other = await deployment();
     const foreign = (await call("keys.createKey", { apiId: other.apiId }, other.rootKey)).body.data;
     const ctx = createExecutionContext();
-    expect(await gatewayVerifyKey(env, ctx, { deploymentId: d.deploymentId, policyId: "pol_nope", key: foreign.key, requestId: "r" })).toMatchObject({ ok: false, status: 404 });
-    expect(await gatewayVerifyKey(env, ctx, { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: foreign.key, requestId: "r" })).toMatchObject({ ok: true, result: { code: "NOT_FOUND" } });
+    expect(await gatewayVerifyKey(scopeOf(ctx, "r"), { deploymentId: d.deploymentId, policyId: "pol_nope", key: foreign.key, requestId: "r" })).toMatchObject({ error: { status: 404 } });
+    expect(await gatewayVerifyKey(scopeOf(ctx, "r"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: foreign.key, requestId: "r" })).toMatchObject({ data: { result: { code: "NOT_FOUND" } } });
     await waitOnExecutionContext(ctx);
   });
 });

@@ -1,0 +1,44 @@
+import type { LimitScope } from "../../lib/ratelimit/service";
+import { checkLimits, counterNamespace } from "../../lib/ratelimit/service";
+
+/**
+ * Rate limiting for other Workers over a service binding (ApiEntrypoint.limit). The caller is
+ * trusted (it holds the binding) and names the workspace itself. Counters are the same
+ * RateLimiter objects `ratelimit.limit` uses, keyed by (workspace, namespace, identifier): pass
+ * the `rlns_…` id of a namespace to share its counters and overrides with the HTTP API, or any
+ * other string for counters of your own (no overrides). Namespaces are never created here.
+ */
+export interface RpcLimitInput {
+  workspaceId: string;
+  namespace: string;
+  identifier: string;
+  limit: number;
+  /** window in ms, ≥ 1000 */
+  duration: number;
+  /** default 1; 0 only checks */
+  cost?: number;
+  /** request id for the rate-limit event (optional) */
+  requestId?: string;
+}
+
+export interface RpcLimitResult {
+  success: boolean;
+  /** the limit that applied: an override's when one matched */
+  limit: number;
+  remaining: number;
+  /** Unix ms at which the current window ends */
+  reset: number;
+  overrideId?: string;
+}
+
+export async function limitRpc(scope: LimitScope, input: RpcLimitInput): Promise<RpcLimitResult> {
+  for (const [k, v] of [["workspaceId", input?.workspaceId], ["namespace", input?.namespace], ["identifier", input?.identifier]] as const) {
+    if (typeof v !== "string" || v.length === 0) throw new TypeError(`limit: ${k} must be a non-empty string`);
+  }
+  const namespace = await counterNamespace(scope, input.workspaceId, input.namespace);
+  const out = await checkLimits(scope, input.workspaceId, [
+    { namespace, identifier: input.identifier, limit: input.limit, duration: input.duration, cost: input.cost ?? 1 },
+  ]);
+  const r = out.results[0]!;
+  return { success: r.passed, limit: r.limit, remaining: r.remaining, reset: r.reset, ...(r.overrideId ? { overrideId: r.overrideId } : {}) };
+}
