@@ -1,3 +1,4 @@
+import { coloOf } from "./colo";
 import type { Env } from "./env";
 import type { TieredCache } from "./cache";
 import { db, type Database } from "./db";
@@ -99,7 +100,7 @@ class Scope implements RequestScope {
   get region(): string | undefined {
     const { request, region } = this.#init;
     if (region !== undefined) return region;
-    return (request as { cf?: { colo?: string } } | undefined)?.cf?.colo;
+    return request ? coloOf(request) : undefined;
   }
 }
 
