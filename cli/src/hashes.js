@@ -56,12 +56,18 @@ export function failedReason(algorithm, source) {
 export function checkHashes(keys, algorithm, label) {
   const seen = new Map();
   const problems = [];
-  keys.forEach((key, index) => {
+  for (const [index, key] of keys.entries()) {
     const problem = algorithm ? hashProblem(algorithm, key.hash) : anyHashProblem(key.hash);
-    if (problem) return problems.push({ index, problem });
+    if (problem) {
+      problems.push({ index, problem });
+      continue;
+    }
     const id = hashIdentity(algorithm, key.hash);
-    if (seen.has(id)) return problems.push({ index, problem: `repeated: same hash as ${label(seen.get(id))}` });
+    if (seen.has(id)) {
+      problems.push({ index, problem: `repeated: same hash as ${label(seen.get(id))}` });
+      continue;
+    }
     seen.set(id, index);
-  });
+  }
   return problems;
 }

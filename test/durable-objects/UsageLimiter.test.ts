@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { call, newApi, newWorkspace } from "../helpers/harness";
-import { IDEMPOTENCY_WINDOW_MS, UsageLimiter } from "../../durable-objects/UsageLimiter";
+import { IDEMPOTENCY_WINDOW_MS, type UsageLimiter } from "../../durable-objects/UsageLimiter";
 import { applyDueRefill, lastRefillBoundary } from "../../workers/lib/keys/refill";
 import { creditsChanged, usageLimiter } from "../../workers/lib/keys/credits";
 

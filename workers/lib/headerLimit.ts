@@ -8,6 +8,8 @@ export const MAX_HEADER_BYTES = 32 * 1024;
 /** Size of the header block as sent (name, `: `, value, CRLF per field). */
 export function headerBytes(headers: Headers): number {
   let size = 0;
-  headers.forEach((v, k) => (size += k.length + v.length + 4));
+  headers.forEach((v, k) => {
+    size += k.length + v.length + 4;
+  });
   return size;
 }

@@ -15,7 +15,7 @@ export const SERIES = [
 
 type Field = (typeof SERIES)[number]["field"];
 
-export function valueOf(p: VerificationPoint, field: Field): number {
+export function seriesValue(p: VerificationPoint, field: Field): number {
   if (field !== "other") return p[field];
   const known = SERIES.reduce((sum, s) => (s.field === "other" ? sum : sum + p[s.field]), 0);
   return Math.max(0, p.total - known);
@@ -83,12 +83,12 @@ export function UsageChart({ points, bucketLabel }: { points: VerificationPoint[
             <g data-time={p.time} data-total={p.total}>
               <title>
                 {`${bucketLabel(p.time)}: ${p.total} verifications` +
-                  SERIES.filter((s) => valueOf(p, s.field) > 0)
-                    .map((s) => `, ${s.label.toLowerCase()} ${valueOf(p, s.field)}`)
+                  SERIES.filter((s) => seriesValue(p, s.field) > 0)
+                    .map((s) => `, ${s.label.toLowerCase()} ${seriesValue(p, s.field)}`)
                     .join("")}
               </title>
               {SERIES.map((s) => {
-                const v = valueOf(p, s.field);
+                const v = seriesValue(p, s.field);
                 if (v === 0) return null;
                 const y0 = y(acc);
                 acc += v;

@@ -166,6 +166,8 @@ export function Markdown({ source }: { source: string }) {
             return <blockquote>{renderInline(b.text)}</blockquote>;
           case "rule":
             return <hr />;
+          default:
+            return b satisfies never;
         }
       })}
     </div>

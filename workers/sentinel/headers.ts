@@ -60,11 +60,9 @@ export function responseHeaders(upstream: Headers, status: number): Headers {
   const out = new Headers();
   upstream.forEach((v, k) => {
     const n = k.toLowerCase();
-    if (status === 101 && (n === "connection" || n === "upgrade")) return void out.append(k, v);
-    // framing stays the runtime's business
-    if (n === "transfer-encoding") return void out.append(k, v);
-    if (HOP_BY_HOP.has(n) || named.has(n)) return;
-    out.append(k, v);
+    // a 101 keeps its upgrade headers; framing (transfer-encoding) stays the runtime's business
+    const kept = (status === 101 && (n === "connection" || n === "upgrade")) || n === "transfer-encoding" || !(HOP_BY_HOP.has(n) || named.has(n));
+    if (kept) out.append(k, v);
   });
   return out;
 }

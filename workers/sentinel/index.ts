@@ -103,7 +103,9 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const answered = Date.now();
   // 5. answer: the app's response as is, plus our headers
   const headers = responseHeaders(res.headers, res.status);
-  meta.common.forEach((v, k) => headers.set(k, v));
+  meta.common.forEach((v, k) => {
+    headers.set(k, v);
+  });
   for (const [k, v] of Object.entries(limitHeaders(result.limit))) headers.set(k, v);
   // routing + policies, time spent in the gateway (total minus the upstream's share), total
   const total = answered - meta.started;

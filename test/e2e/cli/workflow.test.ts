@@ -123,7 +123,7 @@ describe("unkey CLI against the local server", () => {
   it("prints `<requestId> (took <N>ms)`, a blank line and the data by default", async () => {
     const r = await cli(["api", "apis", "create-api", "--name", "payments"]);
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^req_\w+ \(took \d+ms\)\n\n\{\n  "apiId": "api_\w+"\n\}\n$/);
+    expect(r.stdout).toMatch(/^req_\w+ \(took \d+ms\)\n\n\{\n {2}"apiId": "api_\w+"\n\}\n$/);
     apiId = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).apiId;
   });
 

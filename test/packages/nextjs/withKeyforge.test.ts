@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { withKeyforge, KeyforgeError, type RequestWithUnkeyContext } from "@keyforge/nextjs";
+import { withKeyforge, type KeyforgeError, type RequestWithUnkeyContext } from "@keyforge/nextjs";
 import { call, newApi, newWorkspace } from "../../helpers/harness";
 
 /**

@@ -71,7 +71,7 @@ function bodyFor(op: Op) {
     })
     .map(({ picked, values, extra }) => {
       const o: Record<string, unknown> = {};
-      picked.forEach((p, i) => (o[p] = values[i]));
+      for (const [i, p] of picked.entries()) o[p] = values[i];
       if (extra) o[`zz_${extra[0]}`] = extra[1];
       return JSON.stringify(o);
     });

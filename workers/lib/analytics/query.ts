@@ -103,7 +103,7 @@ export class D1AnalyticsStore implements AnalyticsStore {
     if (reads.length) {
       const stmts = reads.map((r) => this.d1.prepare(boundedCountSql(tables.tables.get(r.table)!, policy, r.since, cap)));
       const results = await this.d1.batch<{ n: number }>(stmts);
-      reads.forEach((r, i) => counts.set(r.key, Number(results[i]?.results[0]?.n ?? cap)));
+      for (const [i, r] of reads.entries()) counts.set(r.key, Number(results[i]?.results[0]?.n ?? cap));
     }
     const compiled = compileSqlite(query, tables, policy, counts);
     checkEstimate(compiled.estimate, compiled.sql.length);

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { db, schema } from "../db";
+import { schema } from "../db";
 import { auditInserts } from "../audit";
 import { ApiError, invalidInput } from "../errors";
 import type { Upstream } from "../../../schema/deploy";

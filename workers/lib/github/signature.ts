@@ -8,7 +8,7 @@ export function derToRaw(der: Uint8Array, size = 32): Uint8Array {
   // SEQUENCE { INTEGER r, INTEGER s }
   let i = 0;
   if (der[i++] !== 0x30) throw new Error("not a DER sequence");
-  let len = der[i++]!;
+  const len = der[i++]!;
   if (len & 0x80) i += len & 0x7f; // long-form length (never for P-256, tolerated)
   const readInt = () => {
     if (der[i++] !== 0x02) throw new Error("expected DER integer");

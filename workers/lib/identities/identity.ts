@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
-import { db, schema, type Database } from "../db";
+import { schema, type Database } from "../db";
 import { ApiError, invalidInput } from "../errors";
 import { newId } from "../ids";
 import { invalidateKeys } from "../keys/invalidate";

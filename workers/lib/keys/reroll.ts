@@ -1,6 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, sql } from "drizzle-orm";
-import { db, rawStatement, schema } from "../db";
+import { rawStatement, schema } from "../db";
 import { auditInserts, type Actor } from "../audit";
 import { ApiError } from "../errors";
 import { generateKey, sha256Base64 } from "../crypto";

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, isNull } from "drizzle-orm";
-import { db, schema, type Database } from "../db";
+import { schema, type Database } from "../db";
 import type { KeyWithApi } from "../keys/lookup";
 import { rerollExpiry, rerollKey } from "../keys/reroll";
 import { ApiError } from "../errors";

@@ -106,7 +106,7 @@ export async function applyKeyRatelimits(
     cost: s.cost,
   }));
   const now = opts.now ?? Date.now();
-  let out;
+  let out: Awaited<ReturnType<typeof limitAll>>;
   try {
     out = await limitAll(env, checks, now);
   } catch (err) {

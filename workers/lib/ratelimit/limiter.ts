@@ -124,7 +124,7 @@ export async function limitAll(env: Env, checks: Check[], now: number): Promise<
   if (list.length === 1) {
     const g = list[0]!;
     const out = await limiterStub(env, g.owner).limit({ now, checks: g.idx.map(toWindow) });
-    g.idx.forEach((i, j) => (results[i] = out.results[j]!));
+    for (const [j, i] of g.idx.entries()) results[i] = out.results[j]!;
     return { passed: out.passed, results };
   }
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, isNull, like, or } from "drizzle-orm";
-import { db, schema } from "../db";
+import { schema } from "../db";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
 import { auditInserts } from "../audit";

@@ -64,7 +64,7 @@ export async function checkLimits(
   const overrides = await Promise.all(checks.map((c) => (c.namespace.stored ? matchOverride(scope, c.namespace.id, c.identifier) : null)));
   const now = opts.now ?? Date.now();
   const applied = checks.map((c, k) => ({ limit: overrides[k]?.limit ?? c.limit, duration: overrides[k]?.duration ?? c.duration }));
-  let out;
+  let out: Awaited<ReturnType<typeof limitAll>>;
   try {
     out = await limitAll(
       scope.env,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, or, sql, type SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { schema, type Database } from "../db";
 import { ApiError } from "../errors";
@@ -13,7 +13,7 @@ import { ApiError } from "../errors";
  */
 
 /** Characters a permission slug may contain; also the request rule for slugs and permission ids. */
-export const SLUG_PATTERN = /^[a-zA-Z0-9_:\-\.\*]+$/;
+export const SLUG_PATTERN = /^[a-zA-Z0-9_:\-.*]+$/;
 
 export const permissionSlug = z
   .string()

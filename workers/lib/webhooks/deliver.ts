@@ -1,7 +1,6 @@
 import { and, eq, inArray, lt } from "drizzle-orm";
 import type { Env } from "../env";
 import { db, schema, type Database } from "../db";
-import { newId } from "../ids";
 import { decryptKeys } from "../vault";
 import { destinationPolicy, webhookUrlProblem } from "../destinations";
 import { webhookHeaders } from "./sign";

@@ -103,7 +103,7 @@ export async function confirmRollPage(c: Ctx) {
   if (!hasScope(session, "keys:reroll")) return noAccess(c, s, "keys");
   const roll = parseRoll(c.req.query("keyId"), c.req.query("expiration"));
   if (!roll) return invalid(c, s);
-  let key;
+  let key: Awaited<ReturnType<typeof findOwnedKey>>["key"];
   try {
     key = (await findOwnedKey(db(c.env.DB), session, roll.keyId)).key;
   } catch (err) {

@@ -2,7 +2,7 @@
 import { db } from "../../lib/db";
 import { hasScope } from "../../lib/portal/sessions";
 import { verificationSeries } from "../../lib/portal/verifications";
-import { SERIES, UsageChart, valueOf } from "../chart";
+import { SERIES, UsageChart, seriesValue } from "../chart";
 import { Page } from "../layout";
 import { DAY, noAccess, pageSession, type Ctx } from "../session";
 
@@ -18,7 +18,7 @@ export async function usagePage(c: Ctx) {
   const days = options.includes(asked) ? asked : (options.at(-1) ?? Math.max(1, retention));
   const end = Math.floor(Date.now() / DAY) * DAY + DAY; // end of today (UTC), exclusive
   const points = await verificationSeries(db(c.env.ANALYTICS_DB), session, { startTime: end - days * DAY, endTime: end });
-  const totals = SERIES.map((x) => ({ ...x, count: points.reduce((sum, p) => sum + valueOf(p, x.field), 0) }));
+  const totals = SERIES.map((x) => ({ ...x, count: points.reduce((sum, p) => sum + seriesValue(p, x.field), 0) }));
   const total = points.reduce((sum, p) => sum + p.total, 0);
   return c.html(
     <Page title="Usage" branding={session.portal} session={session} tab="usage" csrf={s.csrf}>

@@ -225,7 +225,7 @@ describe("window functions over a subquery (7-day moving average)", () => {
     );
     const daily = series(V.filter((s) => floorTo(vt(s), DAY) >= NOW - 20 * DAY), (s) => floorTo(vt(s), DAY));
     expect(pairs(rows, "day", "n")).toEqual(daily);
-    rows.forEach((r, i) => expect(r.avg7).toBeCloseTo(movingAvg(daily)[i]!, 9));
+    for (const [i, r] of rows.entries()) expect(r.avg7).toBeCloseTo(movingAvg(daily)[i]!, 9);
   });
 
   it("on ratelimits_per_day_v1, with a running total beside it", async () => {
@@ -234,7 +234,7 @@ describe("window functions over a subquery (7-day moving average)", () => {
     );
     const daily = series(R.filter((s) => floorTo(vt(s), DAY) >= NOW - 20 * DAY), (s) => floorTo(vt(s), DAY));
     expect(pairs(rows, "day", "n")).toEqual(daily);
-    rows.forEach((r, i) => expect(r.avg7).toBeCloseTo(movingAvg(daily)[i]!, 9));
+    for (const [i, r] of rows.entries()) expect(r.avg7).toBeCloseTo(movingAvg(daily)[i]!, 9);
     expect(rows.map((r) => r.running)).toEqual(daily.map((_, i) => daily.slice(0, i + 1).reduce((a, [, x]) => a + x, 0)));
   });
 });

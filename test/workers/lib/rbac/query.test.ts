@@ -30,7 +30,7 @@ type RefToken = { kind: "perm" | "and" | "or" | "(" | ")"; text: string };
 
 function refTokenize(q: string): RefToken[] | null {
   const out: RefToken[] = [];
-  const re = /[ \t\r\n]+|\(|\)|[\p{L}\p{Nd}._\-:*/]+|[^]/uy;
+  const re = /[ \t\r\n]+|\(|\)|[\p{L}\p{Nd}._\-:*/]+|[\s\S]/uy;
   let m: RegExpExecArray | null;
   while (re.lastIndex < q.length && (m = re.exec(q))) {
     const t = m[0];

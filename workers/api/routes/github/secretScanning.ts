@@ -71,7 +71,7 @@ async function handle(c: Context<AppEnv>) {
     throw new ApiError("unkey/application/invalid_input", "Invalid webhook request: expected signature headers and a non-empty JSON array of {token, type, url, source}.");
   }
 
-  let keys;
+  let keys: Awaited<ReturnType<typeof githubPublicKeys>>;
   try {
     keys = await githubPublicKeys(c.var.scope.cache, c.env.GITHUB_KEYS_URL ?? DEFAULT_GITHUB_KEYS_URL);
   } catch {

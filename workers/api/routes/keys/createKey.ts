@@ -1,5 +1,5 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { sql } from "drizzle-orm";
+import type { sql } from "drizzle-orm";
 import { db, schema } from "../../../lib/db";
 import { rootKeyAuth } from "../../middleware/auth";
 import { apiAction, satisfies } from "../../../lib/auth/permissions";

@@ -63,7 +63,7 @@ export const ALLOWED_FUNCTIONS = new Set(
 /** Parses the text into exactly one SELECT statement, or throws the matching 400. */
 export function parseAnalyticsQuery(text: string): Query {
   if (new TextEncoder().encode(text).length > MAX_QUERY_BYTES) throw bad("Analytics query exceeds the maximum length");
-  let stmts;
+  let stmts: ReturnType<typeof splitStatements>;
   try {
     stmts = splitStatements(tokenize(text));
   } catch (err) {
@@ -296,7 +296,10 @@ function checkSetTables(s: SetExpr, set: TableSet, ctes: Set<string>): void {
     checkSetTables(s.r, set, ctes);
     return;
   }
-  if (s.k === "paren") return checkTables(s.q, set, ctes);
+  if (s.k === "paren") {
+    checkTables(s.q, set, ctes);
+    return;
+  }
   const checkFrom = (f: FromItem) => {
     if (f.k === "table") {
       const name = f.parts.join(".");
@@ -338,7 +341,7 @@ export function forEachChild(e: Expr, f: (c: Expr) => void): void {
       e.args.forEach(f);
       if (e.over) {
         e.over.partitionBy.forEach(f);
-        e.over.orderBy.forEach((o) => f(o.e));
+        for (const o of e.over.orderBy) f(o.e);
       }
       return;
     case "bin":
@@ -365,7 +368,10 @@ export function forEachChild(e: Expr, f: (c: Expr) => void): void {
       return;
     case "case":
       if (e.base) f(e.base);
-      e.whens.forEach(([w, t]) => (f(w), f(t)));
+      for (const [w, t] of e.whens) {
+        f(w);
+        f(t);
+      }
       if (e.else) f(e.else);
       return;
     case "interval":

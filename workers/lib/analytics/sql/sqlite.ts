@@ -883,7 +883,7 @@ export function applyFill(rows: Record<string, unknown>[], columns: OutputColumn
   const dir: 1 | -1 = spec.desc ? -1 : 1;
   const values = rows.map((r) => Number(r[spec.column]));
   // FROM is where the series starts (its high end when descending), TO where it stops
-  let start = spec.from ?? values[0];
+  const start = spec.from ?? values[0];
   const end = spec.to ?? values[values.length - 1];
   if (start === undefined || end === undefined || !Number.isFinite(start) || !Number.isFinite(end)) return rows;
   const blank = (v: number) => {
