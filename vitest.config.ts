@@ -67,6 +67,8 @@ export default defineConfig({
           include: ["test/workers/**/*.test.ts", "test/durable-objects/**/*.test.ts", "test/packages/**/*.test.ts"],
           setupFiles: ["./test/setup/applyMigrations.ts"],
           isolate: false,
+          // the two projects run one after the other (their worker counts differ): this one first
+          sequence: { groupOrder: 0 },
           testTimeout: 30_000,
         },
       },
@@ -83,6 +85,7 @@ export default defineConfig({
           // files wait on the runner's sockets far more than on the CPU: two at a time
           fileParallelism: true,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

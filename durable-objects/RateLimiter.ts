@@ -138,7 +138,12 @@ export class RateLimiter extends DurableObject<Env> {
       for (const w of writes) {
         this.sql.exec(
           "INSERT INTO reservations (id, bucket, duration, seq, cost, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-          req.reservationId, w.bucket, w.duration, w.seq, w.cost, expiresAt,
+          req.reservationId,
+          w.bucket,
+          w.duration,
+          w.seq,
+          w.cost,
+          expiresAt,
         );
       }
       this.scheduleForWrites(writes, req.now);
@@ -156,10 +161,7 @@ export class RateLimiter extends DurableObject<Env> {
   /** Hands a reservation's tokens back. False when it no longer exists. */
   async release(reservationId: string): Promise<boolean> {
     const rows = this.sql
-      .exec<{ bucket: string; duration: number; seq: number; cost: number }>(
-        "SELECT bucket, duration, seq, cost FROM reservations WHERE id = ?",
-        reservationId,
-      )
+      .exec<{ bucket: string; duration: number; seq: number; cost: number }>("SELECT bucket, duration, seq, cost FROM reservations WHERE id = ?", reservationId)
       .toArray();
     this.refund(rows);
     this.sql.exec("DELETE FROM reservations WHERE id = ?", reservationId);
@@ -249,7 +251,11 @@ export class RateLimiter extends DurableObject<Env> {
       this.sql.exec(
         `INSERT INTO windows (bucket, duration, seq, tokens, touched) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (bucket, duration, seq) DO UPDATE SET tokens = tokens + excluded.tokens`,
-        bucket, w.duration, w.seq, w.tokens, w.seq * w.duration,
+        bucket,
+        w.duration,
+        w.seq,
+        w.tokens,
+        w.seq * w.duration,
       );
       writes.push({ bucket, duration: w.duration, seq: w.seq, cost: w.tokens });
     }
@@ -311,12 +317,18 @@ export class RateLimiter extends DurableObject<Env> {
 
   private apply(writes: Write[], now: number) {
     for (const w of writes) {
-      const inserted = this.sql.exec(
-        `INSERT INTO windows (bucket, duration, seq, tokens, touched) VALUES (?, ?, ?, ?, ?)
+      const inserted = this.sql
+        .exec(
+          `INSERT INTO windows (bucket, duration, seq, tokens, touched) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (bucket, duration, seq) DO UPDATE SET tokens = tokens + excluded.tokens, touched = MAX(touched, excluded.touched)
          RETURNING tokens`,
-        w.bucket, w.duration, w.seq, w.cost, now,
-      ).one() as { tokens: number };
+          w.bucket,
+          w.duration,
+          w.seq,
+          w.cost,
+          now,
+        )
+        .one() as { tokens: number };
       // first tokens of a new slice: anything older than the previous slice is dead weight
       if (inserted.tokens === w.cost) {
         this.sql.exec("DELETE FROM windows WHERE bucket = ? AND duration = ? AND seq < ?", w.bucket, w.duration, w.seq - 1);
@@ -329,10 +341,7 @@ export class RateLimiter extends DurableObject<Env> {
   private refund(rows: { bucket: string; duration: number; seq: number; cost: number }[]) {
     for (const r of rows) {
       this.counts.delete(countKey(r.bucket, r.duration, r.seq));
-      this.sql.exec(
-        "UPDATE windows SET tokens = MAX(0, tokens - ?) WHERE bucket = ? AND duration = ? AND seq = ?",
-        r.cost, r.bucket, r.duration, r.seq,
-      );
+      this.sql.exec("UPDATE windows SET tokens = MAX(0, tokens - ?) WHERE bucket = ? AND duration = ? AND seq = ?", r.cost, r.bucket, r.duration, r.seq);
     }
   }
 

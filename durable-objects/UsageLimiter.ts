@@ -63,9 +63,7 @@ export interface UpdateRequest {
   statements?: { sql: string; params: unknown[] }[];
 }
 
-export type UpdateResult =
-  | { ok: true; remaining: number | null; refill: CreditsRefill | null }
-  | { ok: false; reason: "not_found" | "unlimited" };
+export type UpdateResult = { ok: true; remaining: number | null; refill: CreditsRefill | null } | { ok: false; reason: "not_found" | "unlimited" };
 
 type KeyRow = {
   remaining: number | null;
@@ -218,9 +216,7 @@ export class UsageLimiter extends DurableObject<Env> {
       const s = this.state;
       if (s && this.keyId === keyId && (version === undefined || version <= s.version)) return s;
       if (!this.loading) {
-        this.loading = this.ctx
-          .blockConcurrencyWhile(async () => this.adopt(keyId, await this.readRow(keyId)))
-          .finally(() => (this.loading = null));
+        this.loading = this.ctx.blockConcurrencyWhile(async () => this.adopt(keyId, await this.readRow(keyId))).finally(() => (this.loading = null));
       }
       await this.loading;
       const after = this.state;
@@ -252,7 +248,8 @@ export class UsageLimiter extends DurableObject<Env> {
   private rememberBase(remaining: number | null) {
     if (remaining === null) return;
     const cur = this.sql.exec<{ base: number | null }>("SELECT base FROM credits_base WHERE id = 1").toArray()[0]?.base ?? null;
-    if (cur === null || remaining > cur) this.sql.exec("INSERT INTO credits_base (id, base) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base", remaining);
+    if (cur === null || remaining > cur)
+      this.sql.exec("INSERT INTO credits_base (id, base) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET base = excluded.base", remaining);
   }
 
   /**
@@ -295,13 +292,22 @@ export class UsageLimiter extends DurableObject<Env> {
         .all<{ id: string; events: string; credits_low_threshold: string | null }>();
       this.endpoints = {
         at: Date.now(),
-        list: results.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[], threshold: r.credits_low_threshold ? JSON.parse(r.credits_low_threshold) : null })),
+        list: results.map((r) => ({
+          id: r.id,
+          events: JSON.parse(r.events) as string[],
+          threshold: r.credits_low_threshold ? JSON.parse(r.credits_low_threshold) : null,
+        })),
       };
     }
     // from here on no await until the flags are written
     const s = this.state;
     if (!s || !s.found || this.keyId !== keyId) return;
-    const flags = new Set(this.sql.exec<{ endpoint_id: string; kind: string }>("SELECT endpoint_id, kind FROM webhook_flags").toArray().map((r) => `${r.endpoint_id}|${r.kind}`));
+    const flags = new Set(
+      this.sql
+        .exec<{ endpoint_id: string; kind: string }>("SELECT endpoint_id, kind FROM webhook_flags")
+        .toArray()
+        .map((r) => `${r.endpoint_id}|${r.kind}`),
+    );
     const { send, arm, disarm } = creditsTransitions(this.endpoints.list, s.remaining, this.creditsBase(s), flags);
     for (const f of disarm) this.sql.exec("INSERT INTO webhook_flags (endpoint_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING", f.endpointId, f.kind);
     for (const f of arm) this.sql.exec("DELETE FROM webhook_flags WHERE endpoint_id = ? AND kind = ?", f.endpointId, f.kind);
@@ -432,8 +438,7 @@ export class UsageLimiter extends DurableObject<Env> {
       }
       // keep local (unflushed) spends unless an API write superseded them
       const local = this.state;
-      const s: CreditsState =
-        local && this.keyId === req.keyId && local.found && local.version === fromD1.version ? { ...local } : fromD1;
+      const s: CreditsState = local && this.keyId === req.keyId && local.found && local.version === fromD1.version ? { ...local } : fromD1;
       const now = this.now();
       applyDueRefill(s, now);
       const value = req.value;
@@ -452,15 +457,7 @@ export class UsageLimiter extends DurableObject<Env> {
       const update = this.env.DB.prepare(
         `UPDATE keys SET remaining = ?, refill_interval = ?, refill_amount = ?, refill_day = ?, last_refill_at = ?,
            credits_version = credits_version + 1, updated_at = ? WHERE id = ? RETURNING credits_version`,
-      ).bind(
-        s.remaining,
-        s.refill?.interval ?? null,
-        s.refill?.amount ?? null,
-        s.refill?.refillDay ?? null,
-        s.lastRefillAt,
-        now,
-        req.keyId,
-      );
+      ).bind(s.remaining, s.refill?.interval ?? null, s.refill?.amount ?? null, s.refill?.refillDay ?? null, s.lastRefillAt, now, req.keyId);
       const extra = (req.statements ?? []).map((st) => this.env.DB.prepare(st.sql).bind(...st.params));
       const [res] = await this.env.DB.batch([update, ...extra]);
       const version = (res?.results?.[0] as { credits_version?: number } | undefined)?.credits_version;

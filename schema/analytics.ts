@@ -33,10 +33,7 @@ export const keyVerificationsV1 = sqliteTable(
     spentCredits: integer("spent_credits").notNull().default(0),
     latency: real("latency").notNull().default(0),
   },
-  (t) => [
-    index("key_verifications_v1_ws_time_idx").on(t.workspaceId, t.time),
-    index("key_verifications_v1_batch_idx").on(t.batchId),
-  ],
+  (t) => [index("key_verifications_v1_ws_time_idx").on(t.workspaceId, t.time), index("key_verifications_v1_batch_idx").on(t.batchId)],
 );
 
 function verificationAggregate(name: string) {
@@ -56,20 +53,7 @@ function verificationAggregate(name: string) {
       count: integer("count").notNull(),
       spentCredits: integer("spent_credits").notNull(),
     },
-    (t) => [
-      uniqueIndex(`${name}_dims_idx`).on(
-        t.workspaceId,
-        t.time,
-        t.keySpaceId,
-        t.identityId,
-        t.externalId,
-        t.keyId,
-        t.outcome,
-        t.source,
-        t.appId,
-        t.tags,
-      ),
-    ],
+    (t) => [uniqueIndex(`${name}_dims_idx`).on(t.workspaceId, t.time, t.keySpaceId, t.identityId, t.externalId, t.keyId, t.outcome, t.source, t.appId, t.tags)],
   );
 }
 
@@ -98,10 +82,7 @@ export const ratelimitsV1 = sqliteTable(
     overrideId: text("override_id").notNull().default(""),
     latency: real("latency").notNull().default(0),
   },
-  (t) => [
-    index("ratelimits_v1_ws_time_idx").on(t.workspaceId, t.time),
-    index("ratelimits_v1_batch_idx").on(t.batchId),
-  ],
+  (t) => [index("ratelimits_v1_ws_time_idx").on(t.workspaceId, t.time), index("ratelimits_v1_batch_idx").on(t.batchId)],
 );
 
 function ratelimitAggregate(name: string) {

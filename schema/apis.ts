@@ -5,7 +5,9 @@ import { workspaces } from "./workspaces";
 /** A keyspace holds keys; an API is its public handle (one to one). */
 export const keyspaces = sqliteTable("keyspaces", {
   id: text("id").primaryKey(),
-  workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+  workspaceId: text("workspace_id")
+    .notNull()
+    .references(() => workspaces.id),
   storeEncryptedKeys: bool("store_encrypted_keys").notNull().default(false),
   defaultPrefix: text("default_prefix"),
   defaultBytes: integer("default_bytes"),
@@ -18,8 +20,12 @@ export const apis = sqliteTable(
   "apis",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
-    keyspaceId: text("keyspace_id").notNull().references(() => keyspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    keyspaceId: text("keyspace_id")
+      .notNull()
+      .references(() => keyspaces.id),
     name: text("name").notNull(),
     deleteProtection: bool("delete_protection").notNull().default(false),
     // comma-separated allowlist as Unkey stores it; empty/null = no restriction

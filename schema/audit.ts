@@ -22,8 +22,5 @@ export const auditLogs = sqliteTable(
     targets: text("targets", { mode: "json" }).$type<AuditTarget[]>().notNull(),
     correlationId: text("correlation_id"),
   },
-  (t) => [
-    index("audit_logs_workspace_time_idx").on(t.workspaceId, t.bucket, t.time),
-    index("audit_logs_event_idx").on(t.workspaceId, t.event, t.time),
-  ],
+  (t) => [index("audit_logs_workspace_time_idx").on(t.workspaceId, t.bucket, t.time), index("audit_logs_event_idx").on(t.workspaceId, t.event, t.time)],
 );

@@ -12,7 +12,9 @@ export const projects = sqliteTable(
   "projects",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
     deleteProtection: bool("delete_protection").notNull().default(false),
@@ -27,8 +29,12 @@ export const deployApps = sqliteTable(
   "deploy_apps",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
-    projectId: text("project_id").notNull().references(() => projects.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
     gitRepository: text("git_repository"),
@@ -79,9 +85,15 @@ export const environments = sqliteTable(
   "environments",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
-    projectId: text("project_id").notNull().references(() => projects.id),
-    appId: text("app_id").notNull().references(() => deployApps.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    appId: text("app_id")
+      .notNull()
+      .references(() => deployApps.id),
     slug: text("slug").notNull(),
     kind: text("kind", { enum: ["production", "preview"] }).notNull(),
     deleteProtection: bool("delete_protection").notNull().default(false),
@@ -108,7 +120,9 @@ export const deployments = sqliteTable(
   "deployments",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     projectId: text("project_id").notNull(),
     appId: text("app_id").notNull(),
     environmentId: text("environment_id").notNull(),
@@ -133,10 +147,7 @@ export const deployments = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    index("deployments_workspace_idx").on(t.workspaceId, t.createdAt),
-    index("deployments_environment_idx").on(t.environmentId, t.createdAt),
-  ],
+  (t) => [index("deployments_workspace_idx").on(t.workspaceId, t.createdAt), index("deployments_environment_idx").on(t.environmentId, t.createdAt)],
 );
 
 /**
@@ -163,7 +174,9 @@ export const environmentVariables = sqliteTable(
   {
     id: text("id").primaryKey(),
     workspaceId: text("workspace_id").notNull(),
-    environmentId: text("environment_id").notNull().references(() => environments.id),
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id),
     key: text("key").notNull(),
     kind: text("kind", { enum: ["recoverable", "writeonly"] }).notNull(),
     /** "<keyId>:<base64 iv+ciphertext>" (AES-GCM) */

@@ -7,7 +7,9 @@ export const identities = sqliteTable(
   "identities",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     externalId: text("external_id").notNull(),
     meta: text("meta", { mode: "json" }).$type<Record<string, unknown>>(),
     createdAt: createdAt(),

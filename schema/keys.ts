@@ -8,8 +8,12 @@ export const keys = sqliteTable(
   "keys",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
-    keyspaceId: text("keyspace_id").notNull().references(() => keyspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    keyspaceId: text("keyspace_id")
+      .notNull()
+      .references(() => keyspaces.id),
     // base64 SHA-256 of the full key; unique across all workspaces (soft-deleted keys keep it)
     hash: text("hash").notNull().unique(),
     start: text("start").notNull(),
@@ -32,11 +36,7 @@ export const keys = sqliteTable(
     updatedAt: updatedAt(),
     deletedAt: deletedAt(),
   },
-  (t) => [
-    index("keys_keyspace_idx").on(t.keyspaceId, t.id),
-    index("keys_identity_idx").on(t.identityId),
-    index("keys_workspace_idx").on(t.workspaceId),
-  ],
+  (t) => [index("keys_keyspace_idx").on(t.keyspaceId, t.id), index("keys_identity_idx").on(t.identityId), index("keys_workspace_idx").on(t.workspaceId)],
 );
 
 /** Ciphertext of recoverable keys (AES-GCM under a per-workspace data key). */

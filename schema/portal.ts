@@ -11,7 +11,9 @@ export const portals = sqliteTable(
   "portals",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     slug: text("slug").notNull(),
     apiId: text("api_id").notNull(),
     keyspaceId: text("keyspace_id").notNull(),

@@ -28,7 +28,9 @@ export const ratelimitNamespaces = sqliteTable(
   "ratelimit_namespaces",
   {
     id: text("id").primaryKey(), // rlns_…
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -50,8 +52,5 @@ export const ratelimitOverrides = sqliteTable(
     updatedAt: updatedAt(),
     deletedAt: deletedAt(),
   },
-  (t) => [
-    uniqueIndex("ratelimit_overrides_identifier_idx").on(t.namespaceId, t.identifier),
-    index("ratelimit_overrides_ns_idx").on(t.namespaceId, t.id),
-  ],
+  (t) => [uniqueIndex("ratelimit_overrides_identifier_idx").on(t.namespaceId, t.identifier), index("ratelimit_overrides_ns_idx").on(t.namespaceId, t.id)],
 );

@@ -6,7 +6,9 @@ export const permissions = sqliteTable(
   "permissions",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
     description: text("description"),
@@ -20,7 +22,9 @@ export const roles = sqliteTable(
   "roles",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     name: text("name").notNull(),
     description: text("description"),
     createdAt: createdAt(),

@@ -25,7 +25,9 @@ export const rootKeys = sqliteTable(
   "root_keys",
   {
     id: text("id").primaryKey(),
-    workspaceId: text("workspace_id").notNull().references(() => workspaces.id),
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
     hash: text("hash").notNull().unique(),
     start: text("start").notNull(),
     name: text("name"),

@@ -16,13 +16,15 @@ if (!source) {
   console.error("usage: check-spec-limits.mjs <base URL | openapi.json> <spec.yaml> [--ids]");
   process.exit(2);
 }
-const ours = /^https?:/.test(source)
-  ? await (await fetch(new URL("/openapi.json", source))).json()
-  : JSON.parse(fs.readFileSync(source, "utf8"));
+const ours = /^https?:/.test(source) ? await (await fetch(new URL("/openapi.json", source))).json() : JSON.parse(fs.readFileSync(source, "utf8"));
 const spec = YAML.parse(fs.readFileSync(specPath, "utf8"));
 
 function deref(doc, s) {
-  for (let n = 0; s?.$ref && n < 10; n++) s = s.$ref.split("/").slice(1).reduce((o, k) => o[k], doc);
+  for (let n = 0; s?.$ref && n < 10; n++)
+    s = s.$ref
+      .split("/")
+      .slice(1)
+      .reduce((o, k) => o[k], doc);
   return s;
 }
 function fields(doc, s, prefix = "", out = {}) {

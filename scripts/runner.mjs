@@ -21,7 +21,6 @@ import { ROOT, applyLocalMigrations } from "./lib/wrangler.mjs";
 import { localNeedsUpgrade } from "./lib/upgradeAnalyticsDb.mjs";
 import { BUNDLE_DIR, RUNNER_FILE, STATE_DIR } from "./lib/runnerFile.mjs";
 
-
 const { values: args } = parseArgs({ options: { watch: { type: "boolean", default: false }, spec: { type: "string" } } });
 
 if (args.spec) await harness(JSON.parse(args.spec));
@@ -121,7 +120,14 @@ async function main() {
   }
 
   mkdirSync(path.dirname(RUNNER_FILE), { recursive: true });
-  writeFileSync(RUNNER_FILE, JSON.stringify({ pid: process.pid, token, api: runner.url, sentinel: runner.sentinelUrl, stateDir: runner.stateDir, startedAt: new Date().toISOString() }, null, 2) + "\n");
+  writeFileSync(
+    RUNNER_FILE,
+    JSON.stringify(
+      { pid: process.pid, token, api: runner.url, sentinel: runner.sentinelUrl, stateDir: runner.stateDir, startedAt: new Date().toISOString() },
+      null,
+      2,
+    ) + "\n",
+  );
 
   const domain = process.env.SENTINEL_BASE_DOMAIN || "localhost";
   console.log(`

@@ -72,9 +72,15 @@ export function collectResources(configs) {
     for (const db of toml.d1_databases ?? []) {
       if (!db.database_name) continue;
       const entry = d1.get(db.database_name);
-      add(d1, db.database_name, { name: db.database_name, binding: db.binding, migrationsDir: db.migrations_dir, migrationsConfig: file, id: db.database_id }, file);
+      add(
+        d1,
+        db.database_name,
+        { name: db.database_name, binding: db.binding, migrationsDir: db.migrations_dir, migrationsConfig: file, id: db.database_id },
+        file,
+      );
       // migrations are applied through the first config that names a migrations_dir
-      if (entry && !entry.migrationsDir && db.migrations_dir) Object.assign(d1.get(db.database_name), { migrationsDir: db.migrations_dir, migrationsConfig: file, binding: db.binding });
+      if (entry && !entry.migrationsDir && db.migrations_dir)
+        Object.assign(d1.get(db.database_name), { migrationsDir: db.migrations_dir, migrationsConfig: file, binding: db.binding });
     }
     for (const p of toml.queues?.producers ?? []) if (p.queue) add(queues, p.queue, { name: p.queue }, file);
     for (const c of toml.queues?.consumers ?? []) {

@@ -25,7 +25,16 @@ const NO_SECRETS = ["--env-file=/dev/null"];
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_INCLUDE_PROCESS_ENV: "false" };
 
 for (const w of WORKERS) {
-  const args = ["wrangler", "types", w.out, ...w.configs.flatMap((c) => ["-c", c]), `--env-interface=${w.name}`, "--include-runtime=false", "--strict-vars=false", ...NO_SECRETS];
+  const args = [
+    "wrangler",
+    "types",
+    w.out,
+    ...w.configs.flatMap((c) => ["-c", c]),
+    `--env-interface=${w.name}`,
+    "--include-runtime=false",
+    "--strict-vars=false",
+    ...NO_SECRETS,
+  ];
   const run = spawnSync("npx", args, { cwd: root, encoding: "utf8", env });
   if (run.status !== 0) {
     process.stderr.write(run.stdout + run.stderr);

@@ -68,9 +68,7 @@ function warnIfShared(file) {
   try {
     const mode = statSync(file).mode & 0o777;
     if (mode & 0o077) {
-      process.stderr.write(
-        `warning: ${file} holds a root key and is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}\n`,
-      );
+      process.stderr.write(`warning: ${file} holds a root key and is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${file}\n`);
     }
   } catch {
     // unreadable metadata is not worth failing the command for
@@ -112,10 +110,7 @@ export function resolveSettings(opts) {
         return fromFile;
       }
       throw new CliError("no root key: pass --root-key, set UNKEY_ROOT_KEY, or run `unkey auth login`", {
-        lines: [
-          "No root key found.",
-          "Pass --root-key, set UNKEY_ROOT_KEY, or run `unkey auth login` to store one in " + configPath + ".",
-        ],
+        lines: ["No root key found.", "Pass --root-key, set UNKEY_ROOT_KEY, or run `unkey auth login` to store one in " + configPath + "."],
       });
     },
   };

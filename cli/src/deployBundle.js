@@ -100,7 +100,13 @@ export function unsupportedBindings(config) {
     if (v === undefined || v === null) continue;
     if (key === "durable_objects" && !(v.bindings?.length > 0)) continue;
     if (Array.isArray(v) && v.length === 0) continue;
-    const names = Array.isArray(v) ? v.map((b) => b.binding ?? b.name).filter(Boolean) : key === "durable_objects" ? v.bindings.map((b) => b.name) : v.binding ? [v.binding] : [];
+    const names = Array.isArray(v)
+      ? v.map((b) => b.binding ?? b.name).filter(Boolean)
+      : key === "durable_objects"
+        ? v.bindings.map((b) => b.name)
+        : v.binding
+          ? [v.binding]
+          : [];
     found.push(`${label} (${key}${names.length ? `: ${names.join(", ")}` : ""})`);
   }
   return found;

@@ -8,8 +8,8 @@ const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 const EXPECTED = {
-  sha256: "44 characters of base64 ending in \"=\" (the 32 bytes of a SHA-256)",
-  sha256_base64: "44 characters of base64 ending in \"=\" (the 32 bytes of a SHA-256)",
+  sha256: '44 characters of base64 ending in "=" (the 32 bytes of a SHA-256)',
+  sha256_base64: '44 characters of base64 ending in "=" (the 32 bytes of a SHA-256)',
   sha256_hex: "64 hex characters (a SHA-256)",
   "github.com/seamapi/prefixed-api-key": "64 hex characters (the SHA-256 of the key's long token)",
 };

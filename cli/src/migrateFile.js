@@ -86,7 +86,10 @@ function csvValue(kind, column, raw) {
       throw new Error(`${column}: "${raw}" is not true or false`);
     }
     case "list":
-      return raw.split("|").map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split("|")
+        .map((s) => s.trim())
+        .filter(Boolean);
     case "json":
       try {
         return JSON.parse(raw);
@@ -131,7 +134,10 @@ export async function* readKeyFile(file, format) {
         const names = cells.map((c) => c.trim().toLowerCase());
         if (names.includes("hash")) {
           const unknown = names.filter((n) => !(n in CSV_COLUMNS));
-          if (unknown.length) throw new Error(`unknown column(s) ${unknown.join(", ")}; known: hash, name, externalId, meta, roles, permissions, expires, enabled, credits, ratelimits`);
+          if (unknown.length)
+            throw new Error(
+              `unknown column(s) ${unknown.join(", ")}; known: hash, name, externalId, meta, roles, permissions, expires, enabled, credits, ratelimits`,
+            );
           columns = names;
           continue;
         }

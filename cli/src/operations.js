@@ -19,8 +19,7 @@ const required = { required: true };
 
 const limitFlag = int("limit", "page size, 1 to 100 (server default 100)");
 const cursorFlag = str("cursor", "continue after the previous page: pass its pagination.cursor");
-const ratelimitsHelp =
-  'rate limits as a JSON array: [{"name":"requests","limit":100,"duration":60000,"autoApply":true}] (duration in ms)';
+const ratelimitsHelp = 'rate limits as a JSON array: [{"name":"requests","limit":100,"duration":60000,"autoApply":true}] (duration in ms)';
 const creditsHelp =
   'usage credits as JSON: {"remaining":1000} or with a refill {"remaining":100,"refill":{"interval":"daily","amount":100}}; {"remaining":null} = unlimited';
 
@@ -53,7 +52,9 @@ export const GROUPS = [
           "your code deployments (docs/deploy.md). The root key needs project.*.read_runtime_logs or " +
           "project.<projectId>.read_runtime_logs.",
         flags: [str("query", "the SQL query over the runtime_logs_v1 table", required)],
-        examples: [`unkey api analytics get-runtime-logs --output table --query "SELECT time, severity, message FROM runtime_logs_v1 ORDER BY time DESC LIMIT 20"`],
+        examples: [
+          `unkey api analytics get-runtime-logs --output table --query "SELECT time, severity, message FROM runtime_logs_v1 ORDER BY time DESC LIMIT 20"`,
+        ],
         table: {},
       },
     ],
@@ -233,9 +234,7 @@ export const GROUPS = [
       {
         action: "update-identity",
         summary: "Change an identity's metadata or rate limits",
-        description:
-          "Replaces the metadata and/or the rate limits of an identity; flags left out keep their value. " +
-          "Needs identity.*.update_identity.",
+        description: "Replaces the metadata and/or the rate limits of an identity; flags left out keep their value. " + "Needs identity.*.update_identity.",
         flags: [
           str("identity", "the identity's id (id_...) or its external id", required),
           obj("meta-json", "new metadata as a JSON object (replaces the old)"),
@@ -282,12 +281,8 @@ export const GROUPS = [
       {
         action: "get-key",
         summary: "Show one key",
-        description:
-          "Prints a key's settings (never its secret, unless --decrypt on a recoverable key). Needs read_key on its API.",
-        flags: [
-          str("key-id", "the key's id (key_...)", required),
-          bool("decrypt", "include the plaintext of a recoverable key", { default: false }),
-        ],
+        description: "Prints a key's settings (never its secret, unless --decrypt on a recoverable key). Needs read_key on its API.",
+        flags: [str("key-id", "the key's id (key_...)", required), bool("decrypt", "include the plaintext of a recoverable key", { default: false })],
         examples: ["unkey api keys get-key --key-id key_1234567890"],
       },
       {
@@ -296,10 +291,7 @@ export const GROUPS = [
         description:
           "Deletes a key; it stops verifying at once. With --permanent the key and its links are removed for good " +
           "instead of being marked deleted. Needs delete_key on its API.",
-        flags: [
-          str("key-id", "the key's id (key_...)", required),
-          bool("permanent", "remove the row instead of marking it deleted", { default: false }),
-        ],
+        flags: [str("key-id", "the key's id (key_...)", required), bool("permanent", "remove the row instead of marking it deleted", { default: false })],
         examples: ["unkey api keys delete-key --key-id key_1234567890", "unkey api keys delete-key --key-id key_1234567890 --permanent"],
       },
       {
@@ -326,7 +318,7 @@ export const GROUPS = [
         exitCode: (result, flags) => (flags.failInvalid && result.body?.data?.code !== "VALID" ? 2 : 0),
         examples: [
           "unkey api keys verify-key --key sk_3ZaDbq1Vq9LzB2Kf7",
-          "unkey api keys verify-key --key \"$KEY\" --fail-invalid --output json",
+          'unkey api keys verify-key --key "$KEY" --fail-invalid --output json',
           `unkey api keys verify-key --key sk_3ZaDbq1Vq9LzB2Kf7 --permissions "documents.read" --credits-json '{"cost":2}'`,
         ],
       },
@@ -364,7 +356,10 @@ export const GROUPS = [
           str("key-id", "the id of the key to replace (key_...)", required),
           int("expiration", "how long the old key keeps working, in ms; 0 revokes it at once", required),
         ],
-        examples: ["unkey api keys reroll-key --key-id key_1234567890 --expiration 0", "unkey api keys reroll-key --key-id key_1234567890 --expiration 86400000"],
+        examples: [
+          "unkey api keys reroll-key --key-id key_1234567890 --expiration 0",
+          "unkey api keys reroll-key --key-id key_1234567890 --expiration 86400000",
+        ],
       },
       {
         action: "whoami",
@@ -434,7 +429,10 @@ export const GROUPS = [
             choices: ["sha256", "sha256_base64", "sha256_hex", "github.com/seamapi/prefixed-api-key"],
           }),
         ],
-        examples: ["unkey api keys create-migration --api-id api_1234567890", "unkey api keys create-migration --api-id api_1234567890 --hash github.com/seamapi/prefixed-api-key"],
+        examples: [
+          "unkey api keys create-migration --api-id api_1234567890",
+          "unkey api keys create-migration --api-id api_1234567890 --hash github.com/seamapi/prefixed-api-key",
+        ],
       },
       {
         action: "add-permissions",
@@ -482,8 +480,7 @@ export const GROUPS = [
         action: "update-credits",
         summary: "Set, add or remove a key's credits",
         description:
-          "Changes the remaining credits of a key and prints the new balance. `set` without --value makes the key " +
-          "unlimited. Needs update_key on its API.",
+          "Changes the remaining credits of a key and prints the new balance. `set` without --value makes the key " + "unlimited. Needs update_key on its API.",
         flags: [
           str("key-id", "the key's id (key_...)", required),
           str("operation", "what to do with --value", { ...required, choices: ["set", "increment", "decrement"] }),
@@ -623,8 +620,7 @@ export const GROUPS = [
         action: "set-override",
         summary: "Give an identifier its own limit",
         description:
-          "Creates or replaces an override: a custom limit for one identifier (or a pattern with *) in a namespace. " +
-          "Needs ratelimit.*.set_override.",
+          "Creates or replaces an override: a custom limit for one identifier (or a pattern with *) in a namespace. " + "Needs ratelimit.*.set_override.",
         flags: [
           str("namespace", "the namespace's name or id", required),
           str("identifier", "the identifier, or a pattern such as *@example.com", required),
@@ -698,7 +694,7 @@ export const GROUPS = [
           "Prints the id of the root key in use, its workspace (id and name) and its permissions; any valid root " +
           "key may ask. `unkey auth login` uses it to check a key before storing it.",
         flags: [],
-        examples: ["unkey api root-keys whoami", "unkey api root-keys whoami --root-key \"$ROOT_KEY\" --output table"],
+        examples: ["unkey api root-keys whoami", 'unkey api root-keys whoami --root-key "$ROOT_KEY" --output table'],
       },
       {
         action: "delete-root-key",
@@ -751,9 +747,7 @@ export const GROUPS = [
       {
         action: "update-endpoint",
         summary: "Change a webhook endpoint",
-        description:
-          "Changes the given fields only; --enabled re-enables an endpoint disabled after 5 days of failures. " +
-          "Needs webhook.*.update_endpoint.",
+        description: "Changes the given fields only; --enabled re-enables an endpoint disabled after 5 days of failures. " + "Needs webhook.*.update_endpoint.",
         flags: [
           str("endpoint-id", "the endpoint's id (whe_...)", required),
           str("url", "a new URL"),
@@ -776,9 +770,7 @@ export const GROUPS = [
       {
         action: "rotate-secret",
         summary: "Rotate the signing secret",
-        description:
-          "Prints a new signing secret (shown only once); the old one keeps signing alongside it for 24 h. " +
-          "Needs webhook.*.update_endpoint.",
+        description: "Prints a new signing secret (shown only once); the old one keeps signing alongside it for 24 h. " + "Needs webhook.*.update_endpoint.",
         flags: [str("endpoint-id", "the endpoint's id (whe_...)", required)],
         examples: ["unkey api webhooks rotate-secret --endpoint-id whe_123"],
       },
@@ -827,7 +819,7 @@ export const GROUPS = [
         flags: [str("name", "the workspace's name", required)],
         examples: [
           "UNKEY_ADMIN_KEY=... unkey api workspaces create-workspace --name acme",
-          "unkey api workspaces create-workspace --admin-key \"$ADMIN_KEY\" --name acme --output json",
+          'unkey api workspaces create-workspace --admin-key "$ADMIN_KEY" --name acme --output json',
         ],
       },
       {

@@ -79,7 +79,11 @@ export function formatTable(rows, columns) {
   const header = columns.map((c) => c.label);
   const body = rows.map((r) => columns.map((c) => cell(getPath(r, c.path), c.path)));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
@@ -107,7 +111,14 @@ export function renderTableOutput(body, spec = {}) {
     out.push(`${rows.length} ${rows.length === 1 ? "row" : "rows"}${p?.hasMore && p.cursor ? `; more with --cursor ${p.cursor}` : ""}`);
   } else if (data !== null && typeof data === "object") {
     const rows = Object.entries(data).map(([field, value]) => ({ field, value }));
-    out.push(rows.length === 0 ? "(empty)" : formatTable(rows, [{ path: "field", label: "FIELD" }, { path: "value", label: "VALUE" }]));
+    out.push(
+      rows.length === 0
+        ? "(empty)"
+        : formatTable(rows, [
+            { path: "field", label: "FIELD" },
+            { path: "value", label: "VALUE" },
+          ]),
+    );
   } else {
     out.push(JSON.stringify(data));
   }

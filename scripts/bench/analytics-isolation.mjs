@@ -54,9 +54,19 @@ const readyFile = path.join(work, "ready.json");
 const fd = openSync(path.join(work, "server.log"), "a");
 const workers = [
   { config: "wrangler.toml", bundleDir: bundle, vars: { ADMIN_KEY: "bench-admin-key" }, noQueueConsumers: true },
-  { config: "wrangler.toml", bundleDir: bundle, name: "keyforge-api-cold", vars: { ADMIN_KEY: "bench-admin-key", CACHE_MODE: "off" }, routes: ["cold.bench/*"], noQueueConsumers: true },
+  {
+    config: "wrangler.toml",
+    bundleDir: bundle,
+    name: "keyforge-api-cold",
+    vars: { ADMIN_KEY: "bench-admin-key", CACHE_MODE: "off" },
+    routes: ["cold.bench/*"],
+    noQueueConsumers: true,
+  },
 ];
-const proc = spawn(process.execPath, [path.join(ROOT, "scripts/bench/stack.mjs"), JSON.stringify({ persistTo, readyFile, workers })], { cwd: ROOT, stdio: ["ignore", fd, fd] });
+const proc = spawn(process.execPath, [path.join(ROOT, "scripts/bench/stack.mjs"), JSON.stringify({ persistTo, readyFile, workers })], {
+  cwd: ROOT,
+  stdio: ["ignore", fd, fd],
+});
 closeSync(fd);
 process.on("exit", () => proc.kill("SIGTERM"));
 const deadline = Date.now() + 120_000;
@@ -103,7 +113,8 @@ const audit = () => measure("audit.listLogs", () => ({ limit: 10 }), victim.root
 // the heaviest queries the bounds allow, of different shapes
 const tags = Array.from({ length: 30 }, (_, i) => `startsWith(key_id, 'key_${i}')`).join(" OR ");
 const QUERIES = {
-  "full scan, GROUP BY (12,000 rows)": "SELECT key_id, outcome, COUNT(*) AS n, SUM(latency) AS l FROM key_verifications_v1 GROUP BY key_id, outcome ORDER BY n DESC",
+  "full scan, GROUP BY (12,000 rows)":
+    "SELECT key_id, outcome, COUNT(*) AS n, SUM(latency) AS l FROM key_verifications_v1 GROUP BY key_id, outcome ORDER BY n DESC",
   "large expression per row": `SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 50 MINUTE AND (${tags})`,
   "join product at the bound (10⁴ tuples)": "WITH t AS (SELECT arrayJoin([0,1,2,3,4,5,6,7,8,9]) AS x) SELECT count() AS n FROM t a, t b, t c, t d",
 };

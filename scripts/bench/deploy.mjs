@@ -34,7 +34,11 @@ try {
   started.push(sentinel);
 
   const call = async (op, body, token) => {
-    const res = await fetch(`${api.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${api.url}/v2/${op}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     const json = /** @type {any} */ (await res.json());
     if (res.status >= 300) throw new Error(`${op}: ${res.status} ${JSON.stringify(json)}`);
     return json.data;
@@ -43,10 +47,13 @@ try {
   const get = (host, p = "/") =>
     new Promise((resolve, reject) => {
       const t0 = performance.now();
-      const req = httpRequest({ host: "127.0.0.1", port: new URL(host.url ?? sentinel.url).port, path: p, headers: host.host ? { host: host.host } : {} }, (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
-      });
+      const req = httpRequest(
+        { host: "127.0.0.1", port: new URL(host.url ?? sentinel.url).port, path: p, headers: host.host ? { host: host.host } : {} },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -54,10 +61,14 @@ try {
   // 1. unkey deploy → first served request
   const t0 = performance.now();
   const out = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "cli/bin/unkey.js"), "deploy", "examples/hello-worker", "--project", "bench", "--env", "production"], {
-      cwd: ROOT,
-      env: { ...process.env, UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: api.url },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "cli/bin/unkey.js"), "deploy", "examples/hello-worker", "--project", "bench", "--env", "production"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: api.url },
+      },
+    );
     let s = "";
     child.stdout.on("data", (d) => (s += d));
     child.on("exit", (code) => (code === 0 ? resolve(s) : reject(new Error(s))));

@@ -61,7 +61,11 @@ function log(...a) {
 }
 
 async function post(url, body, token, headers = {}) {
-  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: /** @type {any} */ (await res.json().catch(() => null)) };
 }
 
@@ -114,7 +118,12 @@ async function startStack() {
     { worker: 0, name: "keyforge-api-cold", vars: { ADMIN_KEY, CACHE_MODE: "keys-off" }, routes: ["cold.bench/*"], noQueueConsumers: true },
   ];
   if (withSentinel) {
-    workers.push({ worker: 1, routes: [`*${SENTINEL_HOST_SUFFIX}/*`], services: { UPSTREAM: { name: "bench-upstream" } }, vars: { APP_WORKER_BINDINGS: JSON.stringify(["UPSTREAM"]) } });
+    workers.push({
+      worker: 1,
+      routes: [`*${SENTINEL_HOST_SUFFIX}/*`],
+      services: { UPSTREAM: { name: "bench-upstream" } },
+      vars: { APP_WORKER_BINDINGS: JSON.stringify(["UPSTREAM"]) },
+    });
     workers.push({ name: "bench-upstream", scriptPath: "scripts/bench/upstream-worker.js", compatibilityDate: "2026-11-01", routes: ["upstream.bench/*"] });
   }
   const fd = openSync(logFile, "a");
@@ -122,7 +131,10 @@ async function startStack() {
   // 10,000 identifiers need more than a usual open-files limit: raise it for workerd, as far as
   // we may (beyond it SQLite answers SQLITE_CANTOPEN and the limiter fails with a 500).
   const raise = 'ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
-  const stackArgs = [path.join(ROOT, "scripts/bench/stack.mjs"), JSON.stringify({ persistTo, preparedDir, readyFile, workers, inspectorPort: args["inspector-port"] ? Number(args["inspector-port"]) : undefined })];
+  const stackArgs = [
+    path.join(ROOT, "scripts/bench/stack.mjs"),
+    JSON.stringify({ persistTo, preparedDir, readyFile, workers, inspectorPort: args["inspector-port"] ? Number(args["inspector-port"]) : undefined }),
+  ];
   const proc = spawn("sh", ["-c", raise, process.execPath, ...stackArgs], { cwd: ROOT, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   let exited = false;
@@ -141,12 +153,14 @@ async function startStack() {
     url,
     logs: () => readFileSync(logFile, "utf8"),
     stop: () =>
-      /** @type {Promise<void>} */ (new Promise((resolve) => {
-        if (exited) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
-      })),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          if (exited) return resolve();
+          proc.once("exit", () => resolve());
+          proc.kill("SIGTERM");
+          setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+        })
+      ),
   };
 }
 
@@ -230,8 +244,20 @@ if (args.serve) {
   process.exit(0);
 }
 
-await scenario("liveness", { url: `${api}/v2/liveness`, method: "GET", headers: {}, check: (s) => (s === 200 ? null : `status ${s}`), note: "ceiling: a route that does nothing" });
-await scenario("verifyKey warm", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(plain.slice(0, 100)), check: validCheck, note: "100 keys, caches hot" });
+await scenario("liveness", {
+  url: `${api}/v2/liveness`,
+  method: "GET",
+  headers: {},
+  check: (s) => (s === 200 ? null : `status ${s}`),
+  note: "ceiling: a route that does nothing",
+});
+await scenario("verifyKey warm", {
+  url: verifyUrl,
+  requires: ["keys.verifyKey"],
+  bodies: verifyBodies(plain.slice(0, 100)),
+  check: validCheck,
+  note: "100 keys, caches hot",
+});
 await scenario("verifyKey cold", {
   url: verifyUrl,
   headers: { ...auth, host: "cold.bench" },
@@ -241,25 +267,61 @@ await scenario("verifyKey cold", {
   warm: false,
   note: `CACHE_MODE=keys-off: the key from D1 every time, the root key from isolate memory (${plain.length} keys)`,
 });
-await scenario("verifyKey credits", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(seeded.samples.credits.slice(0, 100)), check: validCheck, note: "1 credit per call (UsageLimiter DO)" });
-await scenario("verifyKey ratelimit", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(seeded.samples.ratelimited.slice(0, 100)), check: validCheck, note: "auto-applied key limit (RateLimiter DO)" });
-await scenario("verifyKey permissions", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(seeded.samples.permissioned.slice(0, 100), { permissions: "documents.read OR admin" }), check: validCheck, note: "permission query" });
+await scenario("verifyKey credits", {
+  url: verifyUrl,
+  requires: ["keys.verifyKey"],
+  bodies: verifyBodies(seeded.samples.credits.slice(0, 100)),
+  check: validCheck,
+  note: "1 credit per call (UsageLimiter DO)",
+});
+await scenario("verifyKey ratelimit", {
+  url: verifyUrl,
+  requires: ["keys.verifyKey"],
+  bodies: verifyBodies(seeded.samples.ratelimited.slice(0, 100)),
+  check: validCheck,
+  note: "auto-applied key limit (RateLimiter DO)",
+});
+await scenario("verifyKey permissions", {
+  url: verifyUrl,
+  requires: ["keys.verifyKey"],
+  bodies: verifyBodies(seeded.samples.permissioned.slice(0, 100), { permissions: "documents.read OR admin" }),
+  check: validCheck,
+  note: "permission query",
+});
 
 const rlUrl = `${api}/v2/ratelimit.limit`;
 const rlBody = (identifier) => JSON.stringify({ namespace: "bench", identifier, limit: 1_000_000_000, duration: 60_000 });
 const ids10k = Array.from({ length: 10_000 }, (_, i) => `user_${i}`);
-await scenario("ratelimit.limit 1 id", { url: rlUrl, requires: ["ratelimit.limit"], body: rlBody("user_hot"), check: okCheck, note: "one identifier (one shard DO)" });
-await scenario("ratelimit.limit 10k ids", { url: rlUrl, requires: ["ratelimit.limit"], bodies: ids10k.map(rlBody), check: okCheck, note: "10,000 identifiers: 64 shard DOs" });
+await scenario("ratelimit.limit 1 id", {
+  url: rlUrl,
+  requires: ["ratelimit.limit"],
+  body: rlBody("user_hot"),
+  check: okCheck,
+  note: "one identifier (one shard DO)",
+});
+await scenario("ratelimit.limit 10k ids", {
+  url: rlUrl,
+  requires: ["ratelimit.limit"],
+  bodies: ids10k.map(rlBody),
+  check: okCheck,
+  note: "10,000 identifiers: 64 shard DOs",
+});
 // its own namespace, so every identifier is new to its shard (100,000 bodies; a 10 s run reaches the first ~20,000–30,000)
 const rlBody100k = (identifier) => JSON.stringify({ namespace: "bench_100k", identifier, limit: 1_000_000_000, duration: 60_000 });
-await scenario("ratelimit.limit 100k ids", { url: rlUrl, requires: ["ratelimit.limit"], bodies: Array.from({ length: 100_000 }, (_, i) => rlBody100k(`user_${i}`)), check: okCheck, note: "100,000 identifiers: 64 shard DOs" });
+await scenario("ratelimit.limit 100k ids", {
+  url: rlUrl,
+  requires: ["ratelimit.limit"],
+  bodies: Array.from({ length: 100_000 }, (_, i) => rlBody100k(`user_${i}`)),
+  check: okCheck,
+  note: "100,000 identifiers: 64 shard DOs",
+});
 await scenario("ratelimit.multiLimit 3", {
   url: `${api}/v2/ratelimit.multiLimit`,
   requires: ["ratelimit.multiLimit"],
   // 1,000 identifiers × 3 namespaces = 3,000 objects (each costs ~200 KB of workerd memory here)
-  bodies: ids10k.slice(0, 1000).map((id) =>
-    JSON.stringify(["a", "b", "c"].map((ns) => ({ namespace: `bench_${ns}`, identifier: id, limit: 1_000_000_000, duration: 60_000 }))),
-  ),
+  bodies: ids10k
+    .slice(0, 1000)
+    .map((id) => JSON.stringify(["a", "b", "c"].map((ns) => ({ namespace: `bench_${ns}`, identifier: id, limit: 1_000_000_000, duration: 60_000 })))),
   check: (s, j) => (s !== 200 ? `status ${s}` : j?.data?.passed === false ? "denied" : null),
   note: "3 limits of 1,000 ids: 3 DOs, reserve + commit",
 });
@@ -274,7 +336,13 @@ if (withSentinel && (want("sentinel keyauth") || want("upstream direct") || want
 }
 if (sentinelHost) {
   const keyHeaders = { host: sentinelHost, authorization: `Bearer ${plain[0]}` };
-  const direct = { url: `${api}/`, method: "GET", headers: { host: "upstream.bench", authorization: `Bearer ${plain[0]}` }, check: (s) => (s === 200 ? null : `status ${s}`), target: "upstream" };
+  const direct = {
+    url: `${api}/`,
+    method: "GET",
+    headers: { host: "upstream.bench", authorization: `Bearer ${plain[0]}` },
+    check: (s) => (s === 200 ? null : `status ${s}`),
+    target: "upstream",
+  };
   const through = { url: `${api}/`, method: "GET", headers: keyHeaders, check: (s) => (s === 200 ? null : `status ${s}`), target: "sentinel" };
   await scenario("upstream direct", { ...direct, note: "the Sentinel's upstream Worker, no Sentinel" });
   await scenario("sentinel keyauth", { ...through, note: "Sentinel → keyauth (ApiEntrypoint, in-process) → upstream" });
@@ -285,9 +353,28 @@ if (sentinelHost) {
 }
 // sequential latency of the core paths, for the per-request cost without queueing
 await scenario("liveness (latency)", { url: `${api}/v2/liveness`, method: "GET", headers: {}, mode: "latency", note: "1 connection, sequential" });
-await scenario("verifyKey warm (latency)", { url: verifyUrl, requires: ["keys.verifyKey"], bodies: verifyBodies(plain.slice(0, 100)), mode: "latency", note: "1 connection, sequential" });
-await scenario("verifyKey cold (latency)", { url: verifyUrl, headers: { ...auth, host: "cold.bench" }, requires: ["keys.verifyKey"], bodies: verifyBodies(plain), mode: "latency", note: "1 connection, sequential, CACHE_MODE=keys-off" });
-await scenario("ratelimit.limit (latency)", { url: rlUrl, requires: ["ratelimit.limit"], bodies: ids10k.map(rlBody), mode: "latency", note: "1 connection, sequential" });
+await scenario("verifyKey warm (latency)", {
+  url: verifyUrl,
+  requires: ["keys.verifyKey"],
+  bodies: verifyBodies(plain.slice(0, 100)),
+  mode: "latency",
+  note: "1 connection, sequential",
+});
+await scenario("verifyKey cold (latency)", {
+  url: verifyUrl,
+  headers: { ...auth, host: "cold.bench" },
+  requires: ["keys.verifyKey"],
+  bodies: verifyBodies(plain),
+  mode: "latency",
+  note: "1 connection, sequential, CACHE_MODE=keys-off",
+});
+await scenario("ratelimit.limit (latency)", {
+  url: rlUrl,
+  requires: ["ratelimit.limit"],
+  bodies: ids10k.map(rlBody),
+  mode: "latency",
+  note: "1 connection, sequential",
+});
 
 async function setUpSentinel() {
   const r = async (op, body) => {
@@ -297,7 +384,12 @@ async function setUpSentinel() {
   };
   await r("projects.createProject", { name: "bench", slug: "bench" });
   await r("apps.createApp", { project: "bench", name: "web", slug: "web" });
-  await r("gateway.setPolicies", { project: "bench", app: "web", environment: "production", policies: [{ name: "keys", enabled: true, keyauth: { keyspaces: [seeded.apiId] } }] });
+  await r("gateway.setPolicies", {
+    project: "bench",
+    app: "web",
+    environment: "production",
+    policies: [{ name: "keys", enabled: true, keyauth: { keyspaces: [seeded.apiId] } }],
+  });
   await r("deployments.createDeployment", { project: "bench", app: "web", environment: "production", upstream: { worker: "UPSTREAM" } });
   const env = await r("environments.getEnvironment", { project: "bench", app: "web", environment: "production" });
   const host = env.hostnames.find((h) => h.endsWith(SENTINEL_HOST_SUFFIX)) ?? env.hostnames[0];
@@ -334,10 +426,37 @@ if (!smoke && !args["no-peer"] && (want("peer liveness") || want("peer 1 id") ||
       await new Promise((r) => setTimeout(r, 200));
     }
     const peerHeaders = { "content-type": "application/json" };
-    await scenario("peer liveness", { url: peerUrl.replace("ratelimit.limit", "liveness"), method: "GET", headers: {}, target: "peer", note: "the peer's own ceiling: a Node route that does nothing" });
-    await scenario("peer 1 id", { url: peerUrl, headers: peerHeaders, body: rlBody("user_hot"), check: okCheck, target: "peer", note: "rate-limiter-flexible + Redis" });
-    await scenario("peer 10k ids", { url: peerUrl, headers: peerHeaders, bodies: ids10k.map(rlBody), check: okCheck, target: "peer", note: "rate-limiter-flexible + Redis" });
-    await scenario("peer limit (latency)", { url: peerUrl, headers: peerHeaders, bodies: ids10k.map(rlBody), mode: "latency", target: "peer", note: "1 connection, sequential" });
+    await scenario("peer liveness", {
+      url: peerUrl.replace("ratelimit.limit", "liveness"),
+      method: "GET",
+      headers: {},
+      target: "peer",
+      note: "the peer's own ceiling: a Node route that does nothing",
+    });
+    await scenario("peer 1 id", {
+      url: peerUrl,
+      headers: peerHeaders,
+      body: rlBody("user_hot"),
+      check: okCheck,
+      target: "peer",
+      note: "rate-limiter-flexible + Redis",
+    });
+    await scenario("peer 10k ids", {
+      url: peerUrl,
+      headers: peerHeaders,
+      bodies: ids10k.map(rlBody),
+      check: okCheck,
+      target: "peer",
+      note: "rate-limiter-flexible + Redis",
+    });
+    await scenario("peer limit (latency)", {
+      url: peerUrl,
+      headers: peerHeaders,
+      bodies: ids10k.map(rlBody),
+      mode: "latency",
+      target: "peer",
+      note: "1 connection, sequential",
+    });
   }
 }
 await cleanup();
@@ -355,8 +474,27 @@ if (by("sentinel keyauth (latency)") && by("upstream direct (latency)")) {
   derived.sentinelOverheadP50Ms = +(by("sentinel keyauth (latency)").p50 - by("upstream direct (latency)").p50).toFixed(3);
   derived.sentinelOverheadP99Ms = +(by("sentinel keyauth (latency)").p99 - by("upstream direct (latency)").p99).toFixed(3);
 }
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, loadavg1: +loadavg()[0].toFixed(2) };
-const run = { date: new Date().toISOString(), keys: KEYS, stateDir: stateRoot, analyticsConsumer: args["with-consumer"] ? "in the measured process" : "off (events stay queued)", duration: DURATION, latencyDuration: LATENCY_DURATION, connections: CONNECTIONS, server: "miniflare (bundled Workers, one workerd process)", machine, results, derived, skipped };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+  node: process.version,
+  loadavg1: +loadavg()[0].toFixed(2),
+};
+const run = {
+  date: new Date().toISOString(),
+  keys: KEYS,
+  stateDir: stateRoot,
+  analyticsConsumer: args["with-consumer"] ? "in the measured process" : "off (events stay queued)",
+  duration: DURATION,
+  latencyDuration: LATENCY_DURATION,
+  connections: CONNECTIONS,
+  server: "miniflare (bundled Workers, one workerd process)",
+  machine,
+  results,
+  derived,
+  skipped,
+};
 
 console.log(`\n${renderRun(run)}\n`);
 
@@ -390,7 +528,9 @@ function renderRun(r) {
     "",
     "| scenario | req/s | p50 ms | p99 ms | × liveness | errors | note |",
     "|---|---:|---:|---:|---:|---:|---|",
-    ...tp.map((x) => `| ${x.name} | ${Math.round(x.rps).toLocaleString("en")} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.ratio)} | ${x.errors + x.non2xx} | ${x.note} |`),
+    ...tp.map(
+      (x) => `| ${x.name} | ${Math.round(x.rps).toLocaleString("en")} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${fmt(x.ratio)} | ${x.errors + x.non2xx} | ${x.note} |`,
+    ),
   ];
   if (lat.length) {
     lines.push(
@@ -399,14 +539,23 @@ function renderRun(r) {
       "",
       "| scenario | req/s | p50 ms | p99 ms | errors |",
       "|---|---:|---:|---:|---:|",
-      ...lat.map((x) => `| ${x.name.replace(" (latency)", "")} | ${Math.round(x.rps).toLocaleString("en")} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${x.errors + x.non2xx} |`),
+      ...lat.map(
+        (x) => `| ${x.name.replace(" (latency)", "")} | ${Math.round(x.rps).toLocaleString("en")} | ${fmt(x.p50)} | ${fmt(x.p99)} | ${x.errors + x.non2xx} |`,
+      ),
     );
   }
   const d = r.derived ?? {};
   const notes = [];
-  if (d.ratelimitVsPeer1 !== undefined) notes.push(`ratelimit.limit vs the Redis peer: ${d.ratelimitVsPeer1}× (1 id), ${d.ratelimitVsPeer10k ?? "–"}× (10k ids)`);
-  if (d.peerLimitVsPeerLiveness !== undefined) notes.push(`each against its own ceiling: ratelimit.limit ${d.ratelimitVsLiveness ?? "–"}× our liveness, the peer's limit ${d.peerLimitVsPeerLiveness}× the peer's liveness`);
-  if (d.sentinelOverheadP50Ms !== undefined) notes.push(`Sentinel keyauth overhead: ${d.sentinelOverheadP50Ms} ms at p50, ${d.sentinelOverheadP99Ms} ms at p99 (latency table, sentinel − upstream direct)`);
+  if (d.ratelimitVsPeer1 !== undefined)
+    notes.push(`ratelimit.limit vs the Redis peer: ${d.ratelimitVsPeer1}× (1 id), ${d.ratelimitVsPeer10k ?? "–"}× (10k ids)`);
+  if (d.peerLimitVsPeerLiveness !== undefined)
+    notes.push(
+      `each against its own ceiling: ratelimit.limit ${d.ratelimitVsLiveness ?? "–"}× our liveness, the peer's limit ${d.peerLimitVsPeerLiveness}× the peer's liveness`,
+    );
+  if (d.sentinelOverheadP50Ms !== undefined)
+    notes.push(
+      `Sentinel keyauth overhead: ${d.sentinelOverheadP50Ms} ms at p50, ${d.sentinelOverheadP99Ms} ms at p99 (latency table, sentinel − upstream direct)`,
+    );
   if (notes.length) lines.push("", ...notes.map((n) => `- ${n}`));
   if (r.skipped?.length) lines.push("", `Skipped: ${r.skipped.map((s) => `${s.name} (${s.reason})`).join("; ")}`);
   return lines.join("\n");

@@ -34,15 +34,21 @@ export function seed(dbFile, { keys = 10_000, sampleSize = 1000 } = {}) {
   const apiId = rid("api");
   const ks = rid("ks");
   db.exec("BEGIN");
-  db.prepare("INSERT INTO workspaces (id, name, enabled, analytics_enabled, analytics_retention_days, audit_retention_days, created_at) VALUES (?, 'bench', 1, 1, 30, 90, ?)").run(ws, now);
-  db.prepare("INSERT INTO root_keys (id, workspace_id, hash, start, name, permissions, full_access, enabled, created_at) VALUES (?, ?, ?, 'unkey_bnch', 'bench', '[]', 1, 1, ?)").run(rid("key"), ws, hash(rootKey), now);
+  db.prepare(
+    "INSERT INTO workspaces (id, name, enabled, analytics_enabled, analytics_retention_days, audit_retention_days, created_at) VALUES (?, 'bench', 1, 1, 30, 90, ?)",
+  ).run(ws, now);
+  db.prepare(
+    "INSERT INTO root_keys (id, workspace_id, hash, start, name, permissions, full_access, enabled, created_at) VALUES (?, ?, ?, 'unkey_bnch', 'bench', '[]', 1, 1, ?)",
+  ).run(rid("key"), ws, hash(rootKey), now);
   db.prepare("INSERT INTO keyspaces (id, workspace_id, store_encrypted_keys, created_at) VALUES (?, ?, 0, ?)").run(ks, ws, now);
   db.prepare("INSERT INTO apis (id, workspace_id, keyspace_id, name, delete_protection, created_at) VALUES (?, ?, ?, 'bench', 0, ?)").run(apiId, ws, ks, now);
   const perm = rid("perm");
   db.prepare("INSERT INTO permissions (id, workspace_id, name, slug, created_at) VALUES (?, ?, 'documents.read', 'documents.read', ?)").run(perm, ws, now);
 
   const insertKey = db.prepare("INSERT INTO keys (id, workspace_id, keyspace_id, hash, start, enabled, remaining, created_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)");
-  const insertRl = db.prepare("INSERT INTO ratelimits (id, workspace_id, key_id, name, \"limit\", duration, auto_apply, created_at) VALUES (?, ?, ?, 'requests', 1000000000, 60000, 1, ?)");
+  const insertRl = db.prepare(
+    "INSERT INTO ratelimits (id, workspace_id, key_id, name, \"limit\", duration, auto_apply, created_at) VALUES (?, ?, ?, 'requests', 1000000000, 60000, 1, ?)",
+  );
   const insertPerm = db.prepare("INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at) VALUES (?, ?, ?, ?)");
   const samples = { plain: [], credits: [], ratelimited: [], permissioned: [] };
   // four kinds of key, interleaved; only the first `sampleSize` of each kind are remembered

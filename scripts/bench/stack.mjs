@@ -26,9 +26,22 @@ const prepared = readPrepared(spec.preparedDir);
 
 function options(w) {
   if (w.worker === undefined) {
-    return { name: w.name, modules: true, scriptPath: path.resolve(ROOT, w.scriptPath), compatibilityDate: w.compatibilityDate, routes: w.routes, bindings: w.vars ?? {} };
+    return {
+      name: w.name,
+      modules: true,
+      scriptPath: path.resolve(ROOT, w.scriptPath),
+      compatibilityDate: w.compatibilityDate,
+      routes: w.routes,
+      bindings: w.vars ?? {},
+    };
   }
-  const o = workerOptions(prepared.workers[w.worker], { vars: w.vars, services: w.services, routes: w.routes, name: w.name, noQueueConsumers: w.noQueueConsumers });
+  const o = workerOptions(prepared.workers[w.worker], {
+    vars: w.vars,
+    services: w.services,
+    routes: w.routes,
+    name: w.name,
+    noQueueConsumers: w.noQueueConsumers,
+  });
   // Locally Miniflare puts a JavaScript asset-router Worker in front of a Worker with [assets],
   // even with run_worker_first (on Cloudflare the Worker is invoked directly): it took more CPU
   // than the API itself and halved `liveness`. No scenario requests an asset, so the measured

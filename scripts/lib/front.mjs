@@ -48,7 +48,10 @@ function rewriteHeaders(rawHeaders, socket, extra, tunnel = false) {
 
 /** A 400 in the Unkey error envelope, for requests refused before any Worker sees them. */
 function badRequest(res, detail) {
-  const body = { meta: { requestId: "" }, error: { title: "Bad Request", detail, status: 400, type: "https://unkey.com/docs/errors/unkey/application/invalid_input", errors: [] } };
+  const body = {
+    meta: { requestId: "" },
+    error: { title: "Bad Request", detail, status: 400, type: "https://unkey.com/docs/errors/unkey/application/invalid_input", errors: [] },
+  };
   res.writeHead(400, { "content-type": "application/json", connection: "close" });
   res.end(JSON.stringify(body));
 }
@@ -139,19 +142,21 @@ export async function startFront({ host = "127.0.0.1", port, target, onRequest, 
     url: `http://${host}:${address.port}`,
     /** Stops accepting; requests in flight get up to graceMs to finish, then every socket closes. */
     close: ({ graceMs = 0 } = {}) =>
-      /** @type {Promise<void>} */ (new Promise((resolve) => {
-        const force = () => {
-          server.closeAllConnections?.();
-          agent.destroy();
-        };
-        const timer = setTimeout(force, graceMs);
-        server.close(() => {
-          clearTimeout(timer);
-          agent.destroy();
-          resolve();
-        });
-        server.closeIdleConnections?.();
-        if (graceMs === 0) force();
-      })),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          const force = () => {
+            server.closeAllConnections?.();
+            agent.destroy();
+          };
+          const timer = setTimeout(force, graceMs);
+          server.close(() => {
+            clearTimeout(timer);
+            agent.destroy();
+            resolve();
+          });
+          server.closeIdleConnections?.();
+          if (graceMs === 0) force();
+        })
+      ),
   };
 }

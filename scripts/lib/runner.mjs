@@ -132,13 +132,17 @@ export function egressWorker(allowLocalDestinations) {
 export async function applyMigrations(db, { migrationsDir, migrationsTable = "d1_migrations" }) {
   if (!migrationsDir || !existsSync(migrationsDir)) return [];
   const table = `"${migrationsTable.replace(/"/g, '""')}"`;
-  await db.prepare(`CREATE TABLE IF NOT EXISTS ${table}(
+  await db
+    .prepare(`CREATE TABLE IF NOT EXISTS ${table}(
 		id         INTEGER PRIMARY KEY AUTOINCREMENT,
 		name       TEXT UNIQUE,
 		applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
-);`).run();
+);`)
+    .run();
   const applied = new Set((await db.prepare(`SELECT name FROM ${table}`).all()).results.map((r) => r.name));
-  const files = readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort();
+  const files = readdirSync(migrationsDir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const done = [];
   for (const file of files) {
     if (applied.has(file)) continue;
@@ -170,7 +174,9 @@ export async function migrateState(prepared, stateDir) {
     convertV4MiniflareOptions({
       resourcePersistencePath: path.join(stateDir, "v3"),
       log: new Log(LogLevel.WARN),
-      workers: [{ name: prepared.workers[0].name, modules: true, script: "export default {}", d1Databases: Object.fromEntries(d1.map((d) => [d.binding, d.id])) }],
+      workers: [
+        { name: prepared.workers[0].name, modules: true, script: "export default {}", d1Databases: Object.fromEntries(d1.map((d) => [d.binding, d.id])) },
+      ],
     }),
   );
   try {
@@ -181,7 +187,9 @@ export async function migrateState(prepared, stateDir) {
 }
 
 function portInUse(which, port, envName) {
-  return new RunnerError(`${which} port ${port} is already in use (another \`npm start\`, or another program?). Stop it, or choose another port: ${envName}=<port>.`);
+  return new RunnerError(
+    `${which} port ${port} is already in use (another \`npm start\`, or another program?). Stop it, or choose another port: ${envName}=<port>.`,
+  );
 }
 
 /**
@@ -203,7 +211,13 @@ export async function startRunner(opts = {}) {
   // The public ports first: a busy port fails now, before any work, and nobody else can take it.
   const listen = async (which, port, envName) => {
     try {
-      const f = await startFront({ host, port, token: opts.token, target: () => targets[which], onRequest: opts.onRequest && ((req, s, ms) => opts.onRequest(which, req, s, ms)) });
+      const f = await startFront({
+        host,
+        port,
+        token: opts.token,
+        target: () => targets[which],
+        onRequest: opts.onRequest && ((req, s, ms) => opts.onRequest(which, req, s, ms)),
+      });
       fronts.push(f);
       return f;
     } catch (/** @type {any} */ err) {
@@ -279,7 +293,10 @@ export async function startRunner(opts = {}) {
           prepared = p;
         } catch (err) {
           // back to the last good build, so the ports keep answering
-          await mf.setOptions(build(prepared)).then(() => ready(prepared).then((i) => (internal = i))).catch(() => {});
+          await mf
+            .setOptions(build(prepared))
+            .then(() => ready(prepared).then((i) => (internal = i)))
+            .catch(() => {});
           throw err;
         }
       },

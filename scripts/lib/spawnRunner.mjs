@@ -54,12 +54,14 @@ export async function spawnRunner(spec, { timeoutMs = 120_000, env = {}, onOutpu
     });
   });
   const stop = () =>
-    /** @type {Promise<void>} */ (new Promise((resolve) => {
-      if (exited) return resolve();
-      proc.once("exit", () => resolve());
-      proc.kill("SIGTERM");
-      // a clean stop drains for a few seconds (scripts/lib/runner.mjs); past that, the whole group
-      setTimeout(() => killGroup("SIGKILL"), 15_000).unref();
-    }));
+    /** @type {Promise<void>} */ (
+      new Promise((resolve) => {
+        if (exited) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill("SIGTERM");
+        // a clean stop drains for a few seconds (scripts/lib/runner.mjs); past that, the whole group
+        setTimeout(() => killGroup("SIGKILL"), 15_000).unref();
+      })
+    );
   return { ...ready, proc, logs: () => output, stop, kill: (signal = "SIGKILL") => killGroup(signal) };
 }

@@ -86,7 +86,17 @@ export async function startWrangler({
 } = {}) {
   port ??= await freePort();
   const inspectorPort = await freePort();
-  const args = ["dev", ...configs.flatMap((c) => ["-c", c]), "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"];
+  const args = [
+    "dev",
+    ...configs.flatMap((c) => ["-c", c]),
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--show-interactive-dev-session=false",
+  ];
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   args.push(...extraArgs);
@@ -121,13 +131,15 @@ export async function startWrangler({
     // the answer, the Queue delivers within max_batch_timeout (1 s), the consumer writes in ms
     // (docs/analytics.md → What a crash or a stop can lose). `drainMs: 0` stops at once.
     stop: ({ drainMs = 1500 } = {}) =>
-      /** @type {Promise<void>} */ (new Promise((resolve) => {
-        if (exited) return resolve();
-        proc.once("exit", () => resolve());
-        setTimeout(() => {
-          proc.kill("SIGTERM");
-          setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
-        }, drainMs);
-      })),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          if (exited) return resolve();
+          proc.once("exit", () => resolve());
+          setTimeout(() => {
+            proc.kill("SIGTERM");
+            setTimeout(() => proc.kill("SIGKILL"), 5000).unref();
+          }, drainMs);
+        })
+      ),
   };
 }

@@ -85,7 +85,13 @@ describe("customer portal in chromium", () => {
       primaryColor: "#0f766e",
       docsMarkdown: "# Using your key\n\nSend it as `Authorization: Bearer <key>`.\n\n- Roll keys you think leaked\n- Watch your usage",
     });
-    const prod = await api<{ keyId: string; key: string }>("keys.createKey", { apiId, externalId: "user_42", name: "production", prefix: "wx", credits: { remaining: 1000 } });
+    const prod = await api<{ keyId: string; key: string }>("keys.createKey", {
+      apiId,
+      externalId: "user_42",
+      name: "production",
+      prefix: "wx",
+      credits: { remaining: 1000 },
+    });
     const staging = await api<{ keyId: string; key: string }>("keys.createKey", { apiId, externalId: "user_42", name: "staging", prefix: "wx" });
     const foreign = await api<{ keyId: string; key: string }>("keys.createKey", { apiId, externalId: "user_7", name: "someone else's key", prefix: "wx" });
     for (let i = 0; i < 3; i++) expect((await verify(prod.key)).code).toBe("VALID");
@@ -251,9 +257,7 @@ describe("API reference in chromium", () => {
     await reference.goto(`${server.url}/reference#tag/keys/POST/v2/keys.verifyKey`);
     const op = reference.locator('[id*="keys.verifyKey"]').first();
     await op.waitFor({ timeout: 60_000 });
-    await expect
-      .poll(async () => (await reference.locator("body").textContent()) ?? "", { timeout: 60_000 })
-      .toContain("keys.verifyKey");
+    await expect.poll(async () => (await reference.locator("body").textContent()) ?? "", { timeout: 60_000 }).toContain("keys.verifyKey");
     // the request body's fields, resolved from components (not a bare $ref)
     const section = reference.locator("section, div").filter({ hasText: "Verify a key" }).filter({ hasText: "permissions" }).first();
     await section.waitFor({ timeout: 60_000 });

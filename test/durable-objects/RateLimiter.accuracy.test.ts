@@ -24,36 +24,40 @@ let seq = 0;
 describe(`sliding-window accuracy (${long ? "long" : "default"} run)`, () => {
   for (const limit of LIMITS) {
     for (const duration of DURATIONS) {
-      it(`limit ${limit} per ${duration} ms`, async () => {
-        const ns = rateLimiters(env);
-        const rows: string[] = [];
-        for (const load of LOADS) {
-          for (const phase of PHASES) {
-            // a namespace identifier where it lives: a shard shared with other identifiers
-            const owner = { kind: "namespace" as const, workspaceId: "ws_acc", namespace: "acc", identifier: `${++seq}` };
-            const bucket = bucketName(owner, "");
-            const stub = ns.get(ns.idFromName(objectName(owner)));
-            const total = Math.round(load * limit * WINDOWS);
-            const step = (duration * WINDOWS) / total;
-            // a slice boundary well in the past of the real clock, shifted off the boundary
-            const start = 1_000_000 * duration + Math.floor(phase * duration);
-            const passed = await runInDurableObject(stub, async (instance: RateLimiter) => {
-              let n = 0;
-              for (let i = 0; i < total; i++) {
-                const out = await instance.limit({ now: start + Math.floor(i * step), checks: [{ bucket, limit, duration, cost: 1 }] });
-                if (out.passed) n++;
-              }
-              return n;
-            });
-            const allowance = Math.min(total, WINDOWS * limit);
-            const ratio = passed / allowance;
-            rows.push(`load ${load}× phase ${phase}: ${passed}/${allowance} = ${ratio.toFixed(3)}`);
-            expect(ratio, rows.at(-1)).toBeGreaterThanOrEqual(0.98);
-            expect(ratio, rows.at(-1)).toBeLessThanOrEqual(1.05);
+      it(
+        `limit ${limit} per ${duration} ms`,
+        async () => {
+          const ns = rateLimiters(env);
+          const rows: string[] = [];
+          for (const load of LOADS) {
+            for (const phase of PHASES) {
+              // a namespace identifier where it lives: a shard shared with other identifiers
+              const owner = { kind: "namespace" as const, workspaceId: "ws_acc", namespace: "acc", identifier: `${++seq}` };
+              const bucket = bucketName(owner, "");
+              const stub = ns.get(ns.idFromName(objectName(owner)));
+              const total = Math.round(load * limit * WINDOWS);
+              const step = (duration * WINDOWS) / total;
+              // a slice boundary well in the past of the real clock, shifted off the boundary
+              const start = 1_000_000 * duration + Math.floor(phase * duration);
+              const passed = await runInDurableObject(stub, async (instance: RateLimiter) => {
+                let n = 0;
+                for (let i = 0; i < total; i++) {
+                  const out = await instance.limit({ now: start + Math.floor(i * step), checks: [{ bucket, limit, duration, cost: 1 }] });
+                  if (out.passed) n++;
+                }
+                return n;
+              });
+              const allowance = Math.min(total, WINDOWS * limit);
+              const ratio = passed / allowance;
+              rows.push(`load ${load}× phase ${phase}: ${passed}/${allowance} = ${ratio.toFixed(3)}`);
+              expect(ratio, rows.at(-1)).toBeGreaterThanOrEqual(0.98);
+              expect(ratio, rows.at(-1)).toBeLessThanOrEqual(1.05);
+            }
           }
-        }
-        console.log(`limit ${limit} / ${duration} ms over ${WINDOWS} windows\n  ${rows.join("\n  ")}`);
-      }, long ? 600_000 : 60_000);
+          console.log(`limit ${limit} / ${duration} ms over ${WINDOWS} windows\n  ${rows.join("\n  ")}`);
+        },
+        long ? 600_000 : 60_000,
+      );
     }
   }
 });

@@ -53,7 +53,10 @@ describe("RateLimiter Durable Object", () => {
     const stub = limiterStub(env, owner());
     const outcomes = await Promise.all(Array.from({ length: 300 }, () => stub.limit({ now: T0 + 5, checks: [check(77)] })));
     expect(outcomes.filter((o) => o.passed)).toHaveLength(77);
-    const remaining = outcomes.filter((o) => o.passed).map((o) => o.results[0]!.remaining).sort((a, b) => a - b);
+    const remaining = outcomes
+      .filter((o) => o.passed)
+      .map((o) => o.results[0]!.remaining)
+      .sort((a, b) => a - b);
     expect(remaining).toEqual(Array.from({ length: 77 }, (_, i) => i));
   });
 
@@ -140,7 +143,14 @@ describe("limitAll across several objects", () => {
     const a = owner();
     const b = owner();
     await limitAll(env, [{ owner: b, ...check(1) }], T0);
-    const r = await limitAll(env, [{ owner: a, ...check(10) }, { owner: b, ...check(1) }], T0);
+    const r = await limitAll(
+      env,
+      [
+        { owner: a, ...check(10) },
+        { owner: b, ...check(1) },
+      ],
+      T0,
+    );
     expect(r.passed).toBe(false);
     expect(r.results.map((x) => x.passed)).toEqual([true, false]);
     expect(r.results[0]!.remaining).toBe(10);
@@ -152,7 +162,16 @@ describe("limitAll across several objects", () => {
     const a = owner();
     const b = owner();
     const outcomes = await Promise.all(
-      Array.from({ length: 60 }, () => limitAll(env, [{ owner: a, ...check(100) }, { owner: b, ...check(7) }], T0 + 1)),
+      Array.from({ length: 60 }, () =>
+        limitAll(
+          env,
+          [
+            { owner: a, ...check(100) },
+            { owner: b, ...check(7) },
+          ],
+          T0 + 1,
+        ),
+      ),
     );
     const passed = outcomes.filter((o) => o.passed).length;
     // reservations can make a racing batch fail conservatively, never overspend
@@ -186,9 +205,7 @@ describe("namespace shards", () => {
     let b = "beta0";
     for (let i = 1; shardOf(b) !== shardOf(a); i++) b = `beta${i}`;
     expect(objectName(nsOwner(ns, a))).toBe(objectName(nsOwner(ns, b)));
-    const outcomes = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => limitAll(env, [{ owner: nsOwner(ns, i % 2 ? a : b), ...check(31) }], T0 + 2)),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => limitAll(env, [{ owner: nsOwner(ns, i % 2 ? a : b), ...check(31) }], T0 + 2)));
     expect(outcomes.filter((o, i) => o.passed && i % 2 === 1)).toHaveLength(31);
     expect(outcomes.filter((o, i) => o.passed && i % 2 === 0)).toHaveLength(31);
   });
@@ -199,7 +216,14 @@ describe("namespace shards", () => {
     let b = "two0";
     for (let i = 1; shardOf(b) !== shardOf(a); i++) b = `two${i}`;
     await limitAll(env, [{ owner: nsOwner(ns, b), ...check(1) }], T0);
-    const r = await limitAll(env, [{ owner: nsOwner(ns, a), ...check(5) }, { owner: nsOwner(ns, b), ...check(1) }], T0);
+    const r = await limitAll(
+      env,
+      [
+        { owner: nsOwner(ns, a), ...check(5) },
+        { owner: nsOwner(ns, b), ...check(1) },
+      ],
+      T0,
+    );
     expect(r.passed).toBe(false);
     expect(r.results[0]).toMatchObject({ passed: true, remaining: 5 });
     const w = (await limiterStub(env, nsOwner(ns, a)).inspect()).windows;
@@ -237,9 +261,7 @@ describe("upgrade from one object per identifier", () => {
   it("concurrent first touches copy the old window once and pass exactly the rest of the limit", async () => {
     const ns = `rlns_race_${Math.random()}`;
     await legacyState(ns, "user_race", 15, T0);
-    const outcomes = await Promise.all(
-      Array.from({ length: 100 }, () => limitAll(migrating, [{ owner: nsOwner(ns, "user_race"), ...check(40) }], T0 + 5)),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => limitAll(migrating, [{ owner: nsOwner(ns, "user_race"), ...check(40) }], T0 + 5)));
     expect(outcomes.filter((o) => o.passed)).toHaveLength(25);
   });
 
@@ -259,7 +281,10 @@ describe("upgrade from one object per identifier", () => {
     await legacyState(ns, "a", 3, T0);
     const r = await limitAll(
       migrating,
-      [{ owner: nsOwner(ns, "a"), ...check(3) }, { owner: nsOwner(`${ns}_other`, "a"), ...check(3) }],
+      [
+        { owner: nsOwner(ns, "a"), ...check(3) },
+        { owner: nsOwner(`${ns}_other`, "a"), ...check(3) },
+      ],
       T0 + 1,
     );
     expect(r.passed).toBe(false);

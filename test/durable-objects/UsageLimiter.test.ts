@@ -31,7 +31,9 @@ async function controlClock(keyId: string, start: number) {
 const at = (iso: string) => Date.parse(iso);
 
 async function d1Remaining(keyId: string) {
-  return (await env.DB.prepare("SELECT remaining, credits_version FROM keys WHERE id = ?").bind(keyId).first<{ remaining: number | null; credits_version: number }>())!;
+  return (await env.DB.prepare("SELECT remaining, credits_version FROM keys WHERE id = ?")
+    .bind(keyId)
+    .first<{ remaining: number | null; credits_version: number }>())!;
 }
 
 describe("UsageLimiter exactness", () => {
@@ -172,8 +174,9 @@ describe("UsageLimiter idempotency store", () => {
     const fresh = await call("keys.verifyKey", { key }, rootKey, h);
     expect(fresh.body.data).toMatchObject({ code: "VALID", credits: 8 });
     await runDurableObjectAlarm(stub);
-    const left = await runInDurableObject(stub, (_i: UsageLimiter, state: DurableObjectState) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").one().n,
+    const left = await runInDurableObject(
+      stub,
+      (_i: UsageLimiter, state: DurableObjectState) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency").one().n,
     );
     expect(left).toBe(1);
   });

@@ -5,7 +5,12 @@ import { usageLimiter } from "../../workers/lib/keys/credits";
 import { call, newApi, newWorkspace } from "../helpers/harness";
 
 /** Credit webhooks come from the UsageLimiter that owns the counter (docs/webhooks.md). */
-async function setup(credits: number, threshold: Record<string, number>, refill?: Record<string, unknown>, events = ["key.credits_low", "key.credits_exhausted"]) {
+async function setup(
+  credits: number,
+  threshold: Record<string, number>,
+  refill?: Record<string, unknown>,
+  events = ["key.credits_low", "key.credits_exhausted"],
+) {
   const ws = await newWorkspace("credit webhooks");
   const apiId = await newApi(ws.rootKey);
   // .invalid never resolves: attempts fail fast; the deliveries rows are what we count
@@ -15,13 +20,19 @@ async function setup(credits: number, threshold: Record<string, number>, refill?
     ws.rootKey,
   );
   expect(ep.status, JSON.stringify(ep.body)).toBe(200);
-  const key = await call<{ keyId: string; key: string }>("keys.createKey", { apiId, credits: { remaining: credits, ...(refill ? { refill } : {}) } }, ws.rootKey);
+  const key = await call<{ keyId: string; key: string }>(
+    "keys.createKey",
+    { apiId, credits: { remaining: credits, ...(refill ? { refill } : {}) } },
+    ws.rootKey,
+  );
   expect(key.status).toBe(200);
   return { ...ws, endpointId: ep.body.data.endpointId, ...key.body.data };
 }
 
 async function countEvents(endpointId: string, type: string): Promise<number> {
-  const r = await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = ?").bind(endpointId, type).first<{ n: number }>();
+  const r = await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = ?")
+    .bind(endpointId, type)
+    .first<{ n: number }>();
   return r?.n ?? 0;
 }
 
@@ -46,7 +57,9 @@ describe("credit webhooks from the UsageLimiter", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(await countEvents(s.endpointId, "key.credits_low")).toBe(1);
     expect(await countEvents(s.endpointId, "key.credits_exhausted")).toBe(1);
-    const row = await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = 'key.credits_low'").bind(s.endpointId).first<{ payload: string }>();
+    const row = await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = 'key.credits_low'")
+      .bind(s.endpointId)
+      .first<{ payload: string }>();
     const body = JSON.parse(row!.payload);
     expect(body).toMatchObject({ type: "key.credits_low", data: { keyId: s.keyId, threshold: 500 } });
     expect(body.data.remaining).toBeLessThanOrEqual(500);

@@ -72,7 +72,9 @@ describe("@unkey/api analytics.getRatelimits against wrangler dev", () => {
     let rows: Record<string, unknown>[] = [];
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const res = await unkey.analytics.getRatelimits({ query: "SELECT identifier, COUNT(*) AS n, SUM(passed) AS passed FROM ratelimits_v1 GROUP BY identifier ORDER BY identifier" });
+      const res = await unkey.analytics.getRatelimits({
+        query: "SELECT identifier, COUNT(*) AS n, SUM(passed) AS passed FROM ratelimits_v1 GROUP BY identifier ORDER BY identifier",
+      });
       rows = res.data as Record<string, unknown>[];
       if (rows.reduce((a, r) => a + Number(r.n), 0) >= 5) break;
       await new Promise((r) => setTimeout(r, 250));

@@ -32,7 +32,11 @@ describe.each(starts)("a clean stop of %s loses no analytics events", (_name, st
     try {
       const server = await start(persistTo);
       const post = async (op: string, body: unknown, token: string) => {
-        const res = await fetch(`${server.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+        const res = await fetch(`${server.url}/v2/${op}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
         return { status: res.status, body: (await res.json()) as any };
       };
       const ws = (await post("workspaces.createWorkspace", { name: "stop" }, E2E_ADMIN_KEY)).body.data;

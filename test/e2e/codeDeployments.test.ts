@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 async function api(op: string, body: unknown, token: string) {
-  const res = await fetch(`${stack.api}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.api}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -80,7 +84,11 @@ async function hostOf(rootKey: string, project: string, environment: string) {
 
 async function runtimeLogs(rootKey: string, where: string, atLeast = 1) {
   for (let i = 0; i < 60; i++) {
-    const res = await api("analytics.getRuntimeLogs", { query: `SELECT severity, message, attributes_text, deployment_id FROM runtime_logs_v1 WHERE ${where} ORDER BY time` }, rootKey);
+    const res = await api(
+      "analytics.getRuntimeLogs",
+      { query: `SELECT severity, message, attributes_text, deployment_id FROM runtime_logs_v1 WHERE ${where} ORDER BY time` },
+      rootKey,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     if (res.body.data.length >= atLeast) return res.body.data as { severity: string; message: string; attributes_text: string; deployment_id: string }[];
     await new Promise((r) => setTimeout(r, 250));
@@ -92,8 +100,24 @@ describe("code deployments through the Sentinel", () => {
   it("serves the example app with its variable and the Principal, and its log line reaches analytics.getRuntimeLogs", async () => {
     const rootKey = await workspace("hello");
     const apiId = (await api("apis.createApi", { name: "gateway" }, rootKey)).body.data.apiId;
-    expect((await api("gateway.setPolicies", { project: "hello", app: "web", environment: "production", policies: [{ name: "keys", enabled: true, keyauth: { keyspaces: [apiId] } }] }, rootKey)).status).toBe(200);
-    expect((await api("environments.setEnvironmentVariables", { project: "hello", app: "web", environment: "production", variables: [{ key: "GREETING", value: "hi from a variable" }] }, rootKey)).status).toBe(200);
+    expect(
+      (
+        await api(
+          "gateway.setPolicies",
+          { project: "hello", app: "web", environment: "production", policies: [{ name: "keys", enabled: true, keyauth: { keyspaces: [apiId] } }] },
+          rootKey,
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await api(
+          "environments.setEnvironmentVariables",
+          { project: "hello", app: "web", environment: "production", variables: [{ key: "GREETING", value: "hi from a variable" }] },
+          rootKey,
+        )
+      ).status,
+    ).toBe(200);
     const { id, final } = await deployCode(rootKey, "hello", "production", HELLO);
     expect(final.status, JSON.stringify(final)).toBe("READY");
     const key = (await api("keys.createKey", { apiId, externalId: "user_42" }, rootKey)).body.data.key;
@@ -112,13 +136,21 @@ describe("code deployments through the Sentinel", () => {
 
   it("reaches no binding of ours: the app's env holds only its variables and the system variables, all strings", async () => {
     const rootKey = await workspace("envkeys");
-    await api("environments.setEnvironmentVariables", { project: "envkeys", app: "web", environment: "production", variables: [{ key: "ONE", value: "1" }] }, rootKey);
+    await api(
+      "environments.setEnvironmentVariables",
+      { project: "envkeys", app: "web", environment: "production", variables: [{ key: "ONE", value: "1" }] },
+      rootKey,
+    );
     const code = `export default { fetch(r, env) { return Response.json(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v]))); } }`;
     const { final } = await deployCode(rootKey, "envkeys", "production", code);
     expect(final.status).toBe("READY");
     const res = await through(await hostOf(rootKey, "envkeys", "production"), "/");
     const seen = JSON.parse(res.text) as Record<string, string>;
-    expect(Object.keys(seen).sort()).toEqual(["ONE", "UNKEY_DEPLOYMENT_ID", "UNKEY_ENVIRONMENT_SLUG", "UNKEY_GIT_BRANCH", "UNKEY_INSTANCE_ID", "UNKEY_REGION"].filter((k) => k !== "UNKEY_GIT_BRANCH" || "UNKEY_GIT_BRANCH" in seen).sort());
+    expect(Object.keys(seen).sort()).toEqual(
+      ["ONE", "UNKEY_DEPLOYMENT_ID", "UNKEY_ENVIRONMENT_SLUG", "UNKEY_GIT_BRANCH", "UNKEY_INSTANCE_ID", "UNKEY_REGION"]
+        .filter((k) => k !== "UNKEY_GIT_BRANCH" || "UNKEY_GIT_BRANCH" in seen)
+        .sort(),
+    );
     expect(new Set(Object.values(seen))).toEqual(new Set(["string"]));
   });
 
@@ -171,14 +203,24 @@ describe("code deployments through the Sentinel", () => {
     for (const p of ["/a", "/b", "/c"]) await through(host, p);
     let rows: any[] = [];
     for (let i = 0; i < 60 && rows.length < 3; i++) {
-      rows = (await api("analytics.getGatewayRequests", { query: `SELECT path, response_status, cpu_time FROM gateway_requests_v1 WHERE deployment_id = '${id}'` }, rootKey)).body.data ?? [];
+      rows =
+        (
+          await api(
+            "analytics.getGatewayRequests",
+            { query: `SELECT path, response_status, cpu_time FROM gateway_requests_v1 WHERE deployment_id = '${id}'` },
+            rootKey,
+          )
+        ).body.data ?? [];
       if (rows.length < 3) await new Promise((r) => setTimeout(r, 250));
     }
     expect(rows).toHaveLength(3);
     expect(rows.every((r) => r.cpu_time === 0)).toBe(true);
     const m = await api("deployments.getMetrics", { deploymentId: id, startTime: started, endTime: Date.now() + 1000 }, rootKey);
     expect(m.status, JSON.stringify(m.body)).toBe(200);
-    const total = m.body.data.intervals.reduce((a: any, i: any) => ({ requests: a.requests + i.requests, ok: a.ok + i.statusClasses["2xx"], err: a.err + i.statusClasses["5xx"] }), { requests: 0, ok: 0, err: 0 });
+    const total = m.body.data.intervals.reduce(
+      (a: any, i: any) => ({ requests: a.requests + i.requests, ok: a.ok + i.statusClasses["2xx"], err: a.err + i.statusClasses["5xx"] }),
+      { requests: 0, ok: 0, err: 0 },
+    );
     expect(total).toEqual({ requests: 3, ok: 3, err: 0 });
     const busy = m.body.data.intervals.find((i: any) => i.requests > 0);
     expect(busy.latencyMs.p99).toBeGreaterThanOrEqual(busy.latencyMs.p50);
@@ -204,7 +246,9 @@ describe("code deployments through the Sentinel", () => {
     await deployCode(rootKey, "outbound", "production", code);
     const host = await hostOf(rootKey, "outbound", "production");
     expect((await through(host, "/")).text).toBe("status 403 refused");
-    expect((await api("environments.updateSettings", { project: "outbound", app: "web", environment: "production", outboundNetwork: "none" }, rootKey)).status).toBe(200);
+    expect(
+      (await api("environments.updateSettings", { project: "outbound", app: "web", environment: "production", outboundNetwork: "none" }, rootKey)).status,
+    ).toBe(200);
     await deployCode(rootKey, "outbound", "production", code);
     expect((await through(host, "/")).text).toMatch(/^threw /);
   });
@@ -212,12 +256,19 @@ describe("code deployments through the Sentinel", () => {
 
 describe("unkey deploy", () => {
   it("bundles examples/hello-worker with wrangler, creates the missing project and app, maps [vars], waits for Ready and prints the hostnames", async () => {
-    const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "cli" }) });
+    const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "cli" }),
+    });
     const { rootKey } = ((await res.json()) as any).data;
     const home = tempHome();
     const envFile = path.join(mkdtempSync(path.join(tmpdir(), "unkey-envfile-")), ".env");
     writeFileSync(envFile, "# local overrides\nEXTRA=from-env-file\n");
-    const run = await runCli(["deploy", "examples/hello-worker", "--project", "demo", "--env", "production", "--env-file", envFile], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    const run = await runCli(["deploy", "examples/hello-worker", "--project", "demo", "--env", "production", "--env-file", envFile], {
+      home,
+      env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api },
+    });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("Created project demo");
     expect(run.stdout).toContain("Created app default");
@@ -228,25 +279,38 @@ describe("unkey deploy", () => {
     expect(served.status, served.text).toBe(200);
     expect(JSON.parse(served.text).greeting).toBe("hello from the edge");
     // the same code again: nothing to upload
-    const again = await runCli(["deploy", "examples/hello-worker", "--project", "demo", "--env", "production"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
+    const again = await runCli(["deploy", "examples/hello-worker", "--project", "demo", "--env", "production"], {
+      home,
+      env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api },
+    });
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toContain("already uploaded");
   });
 
   it("refuses bindings it cannot provide, naming them, shows upload progress of a large bundle, and exits 1 with the error of a failed deployment", async () => {
-    const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "cli2" }) });
+    const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "cli2" }),
+    });
     const { rootKey } = ((await res.json()) as any).data;
     const home = tempHome();
     const dir = mkdtempSync(path.join(tmpdir(), "unkey-deploy-src-"));
     writeFileSync(path.join(dir, "index.js"), "export default { fetch() { return new Response('x'); } }");
-    writeFileSync(path.join(dir, "wrangler.toml"), 'name = "x"\nmain = "index.js"\ncompatibility_date = "2026-11-01"\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "abc"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "x"\ndatabase_id = "y"\n');
+    writeFileSync(
+      path.join(dir, "wrangler.toml"),
+      'name = "x"\nmain = "index.js"\ncompatibility_date = "2026-11-01"\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "abc"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "x"\ndatabase_id = "y"\n',
+    );
     const refused = await runCli(["deploy", dir, "--project", "refused"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain("KV namespaces (kv_namespaces: CACHE)");
     expect(refused.stdout).toContain("D1 databases (d1_databases: DB)");
     // a large bundle: upload progress lines
     const big = path.join(dir, "big.js");
-    writeFileSync(big, `const BLOB = ${JSON.stringify("z".repeat(3 * 1024 * 1024))};\nexport default { fetch() { return new Response(String(BLOB.length)); } };\n`);
+    writeFileSync(
+      big,
+      `const BLOB = ${JSON.stringify("z".repeat(3 * 1024 * 1024))};\nexport default { fetch() { return new Response(String(BLOB.length)); } };\n`,
+    );
     const large = await runCli(["deploy", big, "--project", "large"], { home, env: { UNKEY_ROOT_KEY: rootKey, UNKEY_API_BASE_URL: stack.api } });
     expect(large.code, large.stdout).toBe(0);
     expect(large.stdout).toContain("uploaded 100% (3.0 MiB of 3.0 MiB)");

@@ -42,8 +42,18 @@ describe("@unkey/api: projects, apps, environments, deployments, gateway, domain
     const policies = await unkey.gateway.listPolicies({ project: "shop", app: "api", environment: "production" });
     expect(policies.data[0]?.name).toBe("deny admin");
 
-    const one = await unkey.deployments.createDeployment({ project: "shop", app: "api", environment: "production", image: { dockerImage: "https://one.example" } });
-    const two = await unkey.deployments.createDeployment({ project: "shop", app: "api", environment: "production", image: { dockerImage: "https://two.example" } });
+    const one = await unkey.deployments.createDeployment({
+      project: "shop",
+      app: "api",
+      environment: "production",
+      image: { dockerImage: "https://one.example" },
+    });
+    const two = await unkey.deployments.createDeployment({
+      project: "shop",
+      app: "api",
+      environment: "production",
+      image: { dockerImage: "https://two.example" },
+    });
     const got = await unkey.deployments.getDeployment({ deploymentId: one.data.deploymentId });
     expect(got.data).toMatchObject({ status: "ready", isCurrent: false, runtime: { port: 3000 } });
     await unkey.deployments.rollbackDeployment({ deploymentId: one.data.deploymentId });
@@ -52,14 +62,25 @@ describe("@unkey/api: projects, apps, environments, deployments, gateway, domain
     const list = await unkey.deployments.listDeployments({ project: "shop" });
     expect(list.result.data.map((d) => d.id)).toEqual([two.data.deploymentId, one.data.deploymentId]);
 
-    const cli = await unkey.internal.createDeployment({ project: "shop", app: "api", branch: "feature", environmentSlug: "preview", dockerImage: "https://preview.example" });
+    const cli = await unkey.internal.createDeployment({
+      project: "shop",
+      app: "api",
+      branch: "feature",
+      environmentSlug: "preview",
+      dockerImage: "https://preview.example",
+    });
     const polled = await unkey.internal.getDeployment({ deploymentId: cli.data.deploymentId });
     expect(polled.data.status).toBe("READY");
     expect(polled.data.hostnames?.length).toBeGreaterThan(0);
     await unkey.deployments.stopDeployment({ deploymentId: cli.data.deploymentId });
     await unkey.deployments.startDeployment({ deploymentId: cli.data.deploymentId });
 
-    await unkey.environments.setEnvironmentVariables({ project: "shop", app: "api", environment: "production", variables: [{ key: "NAME", value: "shop", kind: "recoverable" }] });
+    await unkey.environments.setEnvironmentVariables({
+      project: "shop",
+      app: "api",
+      environment: "production",
+      variables: [{ key: "NAME", value: "shop", kind: "recoverable" }],
+    });
     const vars = await unkey.environments.listEnvironmentVariables({ project: "shop", app: "api", environment: "production" });
     expect(vars.data[0]).toMatchObject({ key: "NAME", kind: "recoverable" });
 

@@ -25,7 +25,11 @@ let apiId: string;
 const stops: (() => Promise<unknown>)[] = [];
 
 async function post(path: string, body: unknown) {
-  const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { data: any };
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json.data;
@@ -98,14 +102,25 @@ describe("examples/", () => {
     const outDir = mkdtempSync(path.join(tmpdir(), "keyforge-example-worker-"));
     // --alias is wrangler dev's; for a bundle, a copy of the config with an [alias] table
     const config = path.join(outDir, "wrangler.toml");
-    const toml = readFileSync(path.join(ROOT, "examples/worker-binding/wrangler.toml"), "utf8").replace('main = "src/index.ts"', `main = ${JSON.stringify(path.join(ROOT, "examples/worker-binding/src/index.ts"))}`);
+    const toml = readFileSync(path.join(ROOT, "examples/worker-binding/wrangler.toml"), "utf8").replace(
+      'main = "src/index.ts"',
+      `main = ${JSON.stringify(path.join(ROOT, "examples/worker-binding/src/index.ts"))}`,
+    );
     writeFileSync(config, `${toml}\n[alias]\n"@keyforge/hono" = ${JSON.stringify(src("hono"))}\n"@keyforge/core" = ${JSON.stringify(src("core"))}\n`);
-    execFileSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", path.join(outDir, "bundle"), "-c", config], { cwd: ROOT, env: offlineEnv(), stdio: "pipe" });
+    execFileSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", path.join(outDir, "bundle"), "-c", config], {
+      cwd: ROOT,
+      env: offlineEnv(),
+      stdio: "pipe",
+    });
     // the Worker's root key must exist before it starts: a workspace on the state first
     const stateDir = mkdtempSync(path.join(tmpdir(), "keyforge-example-state-"));
     stops.push(async () => rmSync(stateDir, { recursive: true, force: true }));
     const first = await startRunnerInstance({ vars: {}, stateDir });
-    const created = await fetch(`${first.url}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${E2E_ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ name: "worker-binding" }) });
+    const created = await fetch(`${first.url}/v2/workspaces.createWorkspace`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${E2E_ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "worker-binding" }),
+    });
     const ws = ((await created.json()) as { data: { rootKey: string } }).data;
     await first.stop();
     const port = await freePort();

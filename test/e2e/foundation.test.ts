@@ -21,7 +21,11 @@ async function post(path: string, body: unknown, token: string) {
 describe("wrangler dev: the foundation flow a user runs with curl", () => {
   it("workspace → root key → API → get → list keys → delete", async () => {
     const ws = await server.newWorkspace();
-    const scoped = await post("rootKeys.createRootKey", { name: "ci", permissions: ["api.*.create_api", "api.*.read_api", "api.*.read_key", "api.*.delete_api"] }, ws.rootKey);
+    const scoped = await post(
+      "rootKeys.createRootKey",
+      { name: "ci", permissions: ["api.*.create_api", "api.*.read_api", "api.*.read_key", "api.*.delete_api"] },
+      ws.rootKey,
+    );
     expect(scoped.status).toBe(200);
     const key = scoped.body.data.key as string;
     const created = await post("apis.createApi", { name: "payments" }, key);

@@ -126,8 +126,8 @@ describe("@unkey/api key management against wrangler dev", () => {
       statusCode: 404,
       data$: { error: { detail: "Role 'nope' was not found." } },
     });
-    await expect(
-      unkey.keys.createKey({ apiId, credits: { remaining: 1, refill: { interval: "monthly", amount: 1 } } }),
-    ).rejects.toMatchObject({ statusCode: 400 });
+    await expect(unkey.keys.createKey({ apiId, credits: { remaining: 1, refill: { interval: "monthly", amount: 1 } } })).rejects.toMatchObject({
+      statusCode: 400,
+    });
   });
 });

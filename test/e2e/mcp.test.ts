@@ -50,7 +50,9 @@ describe("/mcp/v2", () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
 
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string; security?: object[] }>> };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { operationId: string; security?: object[] }>>;
+    };
     const rootKeyOps = Object.values(doc.paths)
       .flatMap((item) => Object.values(item))
       .filter((op) => op.security?.some((s) => "rootKey" in s))
@@ -103,14 +105,23 @@ describe("/mcp/v2", () => {
     // the operator's workspaces.* are not tools, whatever the key
     await expect(client.callTool({ name: "workspaces_createWorkspace", arguments: { name: "x" } })).rejects.toThrow(/Unknown tool/);
     // bad input is the route's own 400, as a tool error
-    const bad = await call(client, "apis_getApi", { apiId: "" , extra: 1 });
+    const bad = await call(client, "apis_getApi", { apiId: "", extra: 1 });
     expect(bad).toMatchObject({ isError: true, body: { error: { status: 400, type: expect.stringContaining("invalid_input") } } });
   });
 
   it("refuses a wrong or missing root key before any MCP message, in the error envelope", async () => {
-    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } };
+    const init = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    };
     const post = (headers: Record<string, string>) =>
-      fetch(`${server.url}/mcp/v2`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify(init) });
+      fetch(`${server.url}/mcp/v2`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body: JSON.stringify(init),
+      });
     const wrong = await post({ "MCP-UNKEY-BEARER-AUTH": "unkey_not_a_real_key" });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as Envelope).error?.type).toContain("key_not_found");
@@ -129,9 +140,15 @@ describe("/mcp/ratelimits", () => {
     const client = await connect("/mcp/ratelimits/", { "MCP-UNKEY-V2-ROOT-KEY": ws.rootKey });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    expect(names).toEqual(
-      ["ratelimit_deleteNamespace", "ratelimit_deleteOverride", "ratelimit_getOverride", "ratelimit_limit", "ratelimit_listOverrides", "ratelimit_multiLimit", "ratelimit_setOverride"],
-    );
+    expect(names).toEqual([
+      "ratelimit_deleteNamespace",
+      "ratelimit_deleteOverride",
+      "ratelimit_getOverride",
+      "ratelimit_limit",
+      "ratelimit_listOverrides",
+      "ratelimit_multiLimit",
+      "ratelimit_setOverride",
+    ]);
     const first = await call(client, "ratelimit_limit", { namespace: "mcp", identifier: "u1", limit: 1, duration: 60_000 });
     expect(first).toMatchObject({ isError: false, body: { data: { success: true, remaining: 0 } } });
     const second = await call(client, "ratelimit_limit", { namespace: "mcp", identifier: "u1", limit: 1, duration: 60_000 });

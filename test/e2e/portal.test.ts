@@ -10,7 +10,11 @@ import { startApi, type TestServer } from "./helpers/server";
 let server: TestServer;
 let rootKey: string;
 
-async function api(operation: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${rootKey}`, "content-type": "application/json" }) {
+async function api(
+  operation: string,
+  body: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+) {
   const res = await fetch(`${server.url}/v2/${operation}`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as any };
 }
@@ -51,7 +55,12 @@ describe("portal cookie routes refuse cross-site requests (CSRF)", () => {
       ["Origin: null", { "content-type": "application/json", origin: "null" }, 403, "forbidden"],
       ["Sec-Fetch-Site: cross-site", { "content-type": "application/json", "sec-fetch-site": "cross-site" }, 403, "forbidden"],
       ["Sec-Fetch-Site: same-site", { "content-type": "application/json", "sec-fetch-site": "same-site" }, 403, "forbidden"],
-      ["same Origin but Sec-Fetch-Site: cross-site", { "content-type": "application/json", origin: server.url, "sec-fetch-site": "cross-site" }, 403, "forbidden"],
+      [
+        "same Origin but Sec-Fetch-Site: cross-site",
+        { "content-type": "application/json", origin: server.url, "sec-fetch-site": "cross-site" },
+        403,
+        "forbidden",
+      ],
     ];
     for (const [name, headers, status, type] of attacks) {
       const res = await api("portal.rerollKey", roll, { cookie: user.cookie, ...headers });
@@ -68,12 +77,16 @@ describe("portal cookie routes refuse cross-site requests (CSRF)", () => {
 
   it("accepts a same-origin JSON request from the portal", async () => {
     const user = await signedInUser();
-    const res = await api("portal.rerollKey", { keyId: user.keyId, expiration: 0 }, {
-      cookie: user.cookie,
-      "content-type": "application/json",
-      origin: server.url,
-      "sec-fetch-site": "same-origin",
-    });
+    const res = await api(
+      "portal.rerollKey",
+      { keyId: user.keyId, expiration: 0 },
+      {
+        cookie: user.cookie,
+        "content-type": "application/json",
+        origin: server.url,
+        "sec-fetch-site": "same-origin",
+      },
+    );
     expect(res.status).toBe(200);
     expect(await verify(res.body.data.key)).toMatchObject({ valid: true });
     expect(await verify(user.key)).toMatchObject({ valid: false, code: "EXPIRED" });
@@ -86,7 +99,13 @@ describe("portal session URL with a forged Host header", () => {
     const target = new URL(server.url);
     return new Promise<{ status: number; body: any }>((resolve, reject) => {
       const req = httpRequest(
-        { host: target.hostname, port: target.port, method: "POST", path: `/v2/${operation}`, headers: { host, authorization: `Bearer ${rootKey}`, "content-type": "application/json" } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: "POST",
+          path: `/v2/${operation}`,
+          headers: { host, authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+        },
         (res) => {
           let text = "";
           res.on("data", (chunk) => (text += chunk));

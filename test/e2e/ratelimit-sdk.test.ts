@@ -36,7 +36,12 @@ describe("@unkey/ratelimit against wrangler dev", () => {
     const rl = new Ratelimit({ rootKey, namespace: "e2e.requests", limit: 3, duration: "1m", baseUrl: server.url });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await rl.limit("user_1"));
-    expect(results.map((r) => [r.success, r.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
+    expect(results.map((r) => [r.success, r.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
     expect(results[0]!.limit).toBe(3);
     expect(results[0]!.reset % 60_000).toBe(0);
     expect(results[0]!.reset).toBeGreaterThan(Date.now() - 60_000);
@@ -88,7 +93,10 @@ describe("@unkey/api ratelimit and identities groups against wrangler dev", () =
     expect((await unkey.ratelimit.multiLimit(batch)).data.passed).toBe(true);
     const second = await unkey.ratelimit.multiLimit(batch);
     expect(second.data.passed).toBe(false);
-    expect(second.data.limits.map((l) => [l.identifier, l.passed, l.remaining])).toEqual([["a", true, 9], ["b", false, 0]]);
+    expect(second.data.limits.map((l) => [l.identifier, l.passed, l.remaining])).toEqual([
+      ["a", true, 9],
+      ["b", false, 0],
+    ]);
   });
 
   it("identities: create, get, list, update, delete, and shared limits through verifyKey", async () => {
@@ -111,7 +119,10 @@ describe("@unkey/api ratelimit and identities groups against wrangler dev", () =
     for (const key of [k1, k2, k1]) codes.push((await unkey.keys.verifyKey({ key })).data.code);
     expect(codes).toEqual(["VALID", "VALID", "RATE_LIMITED"]);
 
-    const updated = await unkey.identities.updateIdentity({ identity: identityId, ratelimits: [{ name: "requests", limit: 100, duration: 60_000, autoApply: true }] });
+    const updated = await unkey.identities.updateIdentity({
+      identity: identityId,
+      ratelimits: [{ name: "requests", limit: 100, duration: 60_000, autoApply: true }],
+    });
     expect(updated.data.ratelimits?.[0]).toMatchObject({ name: "requests", limit: 100 });
     expect((await unkey.keys.verifyKey({ key: k2 })).data.code).toBe("VALID");
 

@@ -25,7 +25,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => origin.listen(0, "127.0.0.1", r));
   originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
   dns = await startDohStub();
-  stack = await startSentinelStack({ apiVars: { ALLOW_LOCAL_DESTINATIONS: "1", DNS_RESOLVER_URL: dns.url }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: '["ECHO"]' } });
+  stack = await startSentinelStack({
+    apiVars: { ALLOW_LOCAL_DESTINATIONS: "1", DNS_RESOLVER_URL: dns.url },
+    sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "0", APP_WORKER_BINDINGS: '["ECHO"]' },
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -35,7 +38,11 @@ afterAll(async () => {
 });
 
 async function api(op: string, body: unknown, token: string) {
-  const res = await fetch(`${stack.api}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.api}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -77,8 +84,18 @@ describe("destination policy end to end", () => {
   it("the Sentinel refuses a stored loopback upstream at request time: no request, no OpenAPI document fetch, no WebSocket upgrade reaches it", async () => {
     const rootKey = await app("loop");
     // with the openapi policy the Sentinel would also fetch the document from the upstream
-    expect((await api("gateway.setPolicies", { project: "loop", app: "web", environment: "production", policies: [{ name: "schema", enabled: true, openapi: {} }] }, rootKey)).status).toBe(200);
-    expect((await api("environments.updateSettings", { project: "loop", app: "web", environment: "production", openapiSpecPath: "/openapi.json" }, rootKey)).status).toBe(200);
+    expect(
+      (
+        await api(
+          "gateway.setPolicies",
+          { project: "loop", app: "web", environment: "production", policies: [{ name: "schema", enabled: true, openapi: {} }] },
+          rootKey,
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api("environments.updateSettings", { project: "loop", app: "web", environment: "production", openapiSpecPath: "/openapi.json" }, rootKey)).status,
+    ).toBe(200);
     const dep = await api("deployments.createDeployment", { project: "loop", app: "web", environment: "production", upstream: { url: originUrl } }, rootKey);
     expect(dep.status, JSON.stringify(dep.body)).toBe(201);
     const host = await liveHost("loop", rootKey);
@@ -87,14 +104,27 @@ describe("destination policy end to end", () => {
     expect(JSON.parse(res.body).error.code).toBe("err:frontline:config:invalid_configuration");
     expect(res.body).toContain("loopback");
     expect(res.body).not.toContain("secret from loopback");
-    const ws = await through(host, "/devtools/page/1", { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" });
+    const ws = await through(host, "/devtools/page/1", {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    });
     expect(ws.status).toBe(422);
     expect(originHits).toBe(0);
   });
 
   it("the Sentinel refuses a Worker upstream that APP_WORKER_BINDINGS does not list, though it is bound", async () => {
     const rootKey = await app("unlisted");
-    expect((await api("deployments.createDeployment", { project: "unlisted", app: "web", environment: "production", upstream: { worker: "ECHO_UNLISTED" } }, rootKey)).status).toBe(201);
+    expect(
+      (
+        await api(
+          "deployments.createDeployment",
+          { project: "unlisted", app: "web", environment: "production", upstream: { worker: "ECHO_UNLISTED" } },
+          rootKey,
+        )
+      ).status,
+    ).toBe(201);
     const res = await through(await liveHost("unlisted", rootKey), "/");
     expect(res.status).toBe(422);
     expect(res.body).toContain("APP_WORKER_BINDINGS");
@@ -129,7 +159,9 @@ describe("RE2 match rules", () => {
     const rootKey = await app("redos");
     const policies = [{ name: "deny a", enabled: true, match: [{ path: { path: { regex: "^/(a+)+$" } } }], firewall: { action: "ACTION_DENY" } }];
     expect((await api("gateway.setPolicies", { project: "redos", app: "web", environment: "production", policies }, rootKey)).status).toBe(200);
-    expect((await api("deployments.createDeployment", { project: "redos", app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status).toBe(201);
+    expect(
+      (await api("deployments.createDeployment", { project: "redos", app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status,
+    ).toBe(201);
     const host = await liveHost("redos", rootKey);
     // 2^40 steps for a backtracking engine; linear for RE2
     const attack = await through(host, `/${"a".repeat(40)}!`);
@@ -140,7 +172,10 @@ describe("RE2 match rules", () => {
   it("refuses a backreference or a lookahead with 400 naming the rule", async () => {
     const rootKey = await app("re2bad");
     for (const regex of ["(a)\\1", "(?=a)"]) {
-      const policies = [{ name: "ok", enabled: true, firewall: { action: "ACTION_DENY" } }, { name: "bad", enabled: true, match: [{ path: { path: { regex } } }], firewall: { action: "ACTION_DENY" } }];
+      const policies = [
+        { name: "ok", enabled: true, firewall: { action: "ACTION_DENY" } },
+        { name: "bad", enabled: true, match: [{ path: { path: { regex } } }], firewall: { action: "ACTION_DENY" } },
+      ];
       const res = await api("gateway.setPolicies", { project: "re2bad", app: "web", environment: "production", policies }, rootKey);
       expect(res.status).toBe(400);
       expect(res.body.error.errors[0].location).toMatch(/^policies\[1\]\.match\[0\]/);
@@ -151,10 +186,13 @@ describe("RE2 match rules", () => {
 describe("custom domain claims", () => {
   async function withApp(name: string) {
     const rootKey = await app(name);
-    expect((await api("deployments.createDeployment", { project: name, app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status).toBe(201);
+    expect(
+      (await api("deployments.createDeployment", { project: name, app: "web", environment: "production", upstream: { worker: "ECHO" } }, rootKey)).status,
+    ).toBe(201);
     return rootKey;
   }
-  const hostnamesOf = async (name: string, rootKey: string) => (await api("environments.getEnvironment", { project: name, app: "web", environment: "production" }, rootKey)).body.data.hostnames as string[];
+  const hostnamesOf = async (name: string, rootKey: string) =>
+    (await api("environments.getEnvironment", { project: name, app: "web", environment: "production" }, rootKey)).body.data.hostnames as string[];
 
   it("two workspaces claim one name; nothing routes until one proves it over DoH; the owner wins and the squatter's claim is released", async () => {
     const squatter = await withApp("squatter");

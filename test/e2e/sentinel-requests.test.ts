@@ -36,26 +36,37 @@ afterAll(async () => {
 });
 
 async function api(op: string, body: unknown, token: string) {
-  const res = await fetch(`${stack.api}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.api}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 /** One request to the Sentinel, the path and header names sent exactly as given (node:http does not rewrite them). */
-function through(host: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+function through(
+  host: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
   const { port } = new URL(stack.sentinel);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { accept: "application/json", ...init.headers, host } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString();
-        let body: any = text;
-        try {
-          body = JSON.parse(text);
-        } catch {}
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-      });
-    });
+    const req = httpRequest(
+      { host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { accept: "application/json", ...init.headers, host } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          let body: any = text;
+          try {
+            body = JSON.parse(text);
+          } catch {}
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -75,7 +86,11 @@ let n = 0;
 /** A workspace whose app's production serves the node origin (or `upstream`) behind `policies`. */
 async function setup(policies: unknown[] = [], o: { upstream?: unknown; settings?: Record<string, unknown> } = {}) {
   const name = `req${++n}`;
-  const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, { method: "POST", headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" }, body: JSON.stringify({ name }) });
+  const res = await fetch(`${stack.api}/v2/workspaces.createWorkspace`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name }),
+  });
   const { rootKey } = ((await res.json()) as any).data;
   const apiId = (await api("apis.createApi", { name: "gateway" }, rootKey)).body.data.apiId as string;
   expect((await api("projects.createProject", { name, slug: name }, rootKey)).status).toBe(200);
@@ -136,7 +151,17 @@ describe("Sentinel: firewall paths (item 4)", () => {
 
   it("denies every spelling of a denied prefix: repeated slashes, dot segments, encoded unreserved characters", async () => {
     const c = await setup(deny({ prefix: "/admin" }));
-    for (const p of ["/admin", "//admin", "///admin/users", "/x/../admin", "/x/%2e%2e/admin", "/x/%2E%2E//admin", "/./admin", "/%61dmin", "/%61%64%6d%69%6e/x"]) {
+    for (const p of [
+      "/admin",
+      "//admin",
+      "///admin/users",
+      "/x/../admin",
+      "/x/%2e%2e/admin",
+      "/x/%2E%2E//admin",
+      "/./admin",
+      "/%61dmin",
+      "/%61%64%6d%69%6e/x",
+    ]) {
       const res = await through(c.host, p);
       expect(res.status, p).toBe(403);
       expect(res.body.error.code, p).toBe("err:frontline:client:firewall_denied");
@@ -185,7 +210,9 @@ describe("Sentinel: the end user's key stays with the gateway (item 9)", () => {
     const c = await setup([{ name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], locations: [{ header: { name: "X-Api-Key" } }] } }]);
     const key = (await api("keys.createKey", { apiId: c.apiId }, c.rootKey)).body.data.key as string;
     expect((await seenBy(c.host, "/", { headers: { "x-api-key": key } })).headers["x-api-key"]).toBeUndefined();
-    const f = await setup([{ name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], locations: [{ header: { name: "X-Api-Key" } }], forwardKey: true } }]);
+    const f = await setup([
+      { name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], locations: [{ header: { name: "X-Api-Key" } }], forwardKey: true } },
+    ]);
     const key2 = (await api("keys.createKey", { apiId: f.apiId }, f.rootKey)).body.data.key as string;
     expect((await seenBy(f.host, "/", { headers: { "x-api-key": key2 } })).headers["x-api-key"]).toBe(key2);
     const listed = await api("gateway.listPolicies", f.where, f.rootKey);
@@ -194,7 +221,11 @@ describe("Sentinel: the end user's key stays with the gateway (item 9)", () => {
 
   it("refuses a forwardKey that is not a boolean", async () => {
     const c = await setup();
-    const res = await api("gateway.setPolicies", { ...c.where, policies: [{ name: "k", enabled: true, keyauth: { keyspaces: [c.apiId], forwardKey: "yes" } }] }, c.rootKey);
+    const res = await api(
+      "gateway.setPolicies",
+      { ...c.where, policies: [{ name: "k", enabled: true, keyauth: { keyspaces: [c.apiId], forwardKey: "yes" } }] },
+      c.rootKey,
+    );
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body.error.errors)).toContain("forwardKey");
   });
@@ -232,7 +263,9 @@ describe("Sentinel: hop-by-hop headers and methods (item 10)", () => {
 describe("Sentinel: client address (item 5, Worker side)", () => {
   it("does not pass a client's forwarding headers on: X-Forwarded-For is the address the gateway determined", async () => {
     const c = await setup();
-    const got = await seenBy(c.host, "/", { headers: { "x-forwarded-for": "6.6.6.6", "x-real-ip": "6.6.6.6", forwarded: "for=6.6.6.6", "true-client-ip": "6.6.6.6", "x-forwarded-port": "1" } });
+    const got = await seenBy(c.host, "/", {
+      headers: { "x-forwarded-for": "6.6.6.6", "x-real-ip": "6.6.6.6", forwarded: "for=6.6.6.6", "true-client-ip": "6.6.6.6", "x-forwarded-port": "1" },
+    });
     expect(got.headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(JSON.stringify(got.rawHeaders)).not.toContain("6.6.6.6");
     expect(got.headers["x-forwarded-port"]).toBeUndefined();
@@ -252,7 +285,11 @@ describe("Runtime-level answers (item 12)", () => {
     const s = await through(c.host, "/", { headers: { authorization: `Bearer ${big}` } });
     expect(s.status).toBe(431);
     expect(s.body.error.code).toBe("err:frontline:client:request_headers_too_large");
-    const a = await fetch(`${stack.api}/v2/keys.verifyKey`, { method: "POST", headers: { authorization: `Bearer ${big}`, "content-type": "application/json" }, body: "{}" });
+    const a = await fetch(`${stack.api}/v2/keys.verifyKey`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${big}`, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(a.status).toBe(431);
     const body = (await a.json()) as any;
     expect(body.error.status).toBe(431);

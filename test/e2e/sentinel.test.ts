@@ -17,7 +17,14 @@ const ORIGIN_SPEC = {
   openapi: "3.0.3",
   info: { title: "origin", version: "1" },
   paths: {
-    "/items": { post: { requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["name"], properties: { name: { type: "string", minLength: 1 } } } } } } } },
+    "/items": {
+      post: {
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: { type: "object", required: ["name"], properties: { name: { type: "string", minLength: 1 } } } } },
+        },
+      },
+    },
     "/items/{id}": { get: { parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }] } },
   },
 };
@@ -50,7 +57,11 @@ afterAll(async () => {
 });
 
 async function api(op: string, body: unknown, token: string) {
-  const res = await fetch(`${stack.api}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.api}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -58,16 +69,19 @@ async function api(op: string, body: unknown, token: string) {
 async function through(host: string, path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
   const { port } = new URL(stack.sentinel);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { accept: "application/json", ...init.headers, host } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : [v ?? ""]) headers.append(k, one);
-        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers }));
-      });
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      { host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { accept: "application/json", ...init.headers, host } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : [v ?? ""]) headers.append(k, one);
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers }));
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(init.body);
   });
@@ -110,7 +124,11 @@ describe("Sentinel: keyauth", () => {
     const res = await through(ctx.liveHost, "/hello");
     expect(res.status).toBe(401);
     const body = (await res.json()) as any;
-    expect(body.error).toMatchObject({ status: 401, code: "err:frontline:client:missing_credentials", type: "https://unkey.com/docs/errors/frontline/client/missing_credentials" });
+    expect(body.error).toMatchObject({
+      status: 401,
+      code: "err:frontline:client:missing_credentials",
+      type: "https://unkey.com/docs/errors/frontline/client/missing_credentials",
+    });
     expect(body.meta.requestId).toMatch(/^req_/);
   });
 
@@ -169,7 +187,9 @@ describe("Sentinel: keyauth", () => {
   });
 
   it("enforces the keyauth policy's own rate limits per key, with rate-limit headers", async () => {
-    const c = await setup("keylimits", [{ name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], ratelimits: [{ name: "gateway", limit: 1, duration: 60_000 }] } }]);
+    const c = await setup("keylimits", [
+      { name: "keys", enabled: true, keyauth: { keyspaces: ["$API"], ratelimits: [{ name: "gateway", limit: 1, duration: 60_000 }] } },
+    ]);
     const { key } = await newKey(c.rootKey, c.apiId);
     const first = await through(c.liveHost, "/", { headers: { authorization: `Bearer ${key}` } });
     expect(first.status).toBe(200);
@@ -192,7 +212,9 @@ describe("Sentinel: keyauth", () => {
 
 describe("Sentinel: ratelimit, firewall, openapi", () => {
   it("answers 429 with rate-limit headers once the limit is used up", async () => {
-    const c = await setup("limits", [{ name: "per ip", enabled: true, ratelimit: { limit: 2, windowMs: 60_000, identifiers: [{ header: { name: "x-client" } }] } }]);
+    const c = await setup("limits", [
+      { name: "per ip", enabled: true, ratelimit: { limit: 2, windowMs: 60_000, identifiers: [{ header: { name: "x-client" } }] } },
+    ]);
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 3; i++) {
@@ -214,7 +236,12 @@ describe("Sentinel: ratelimit, firewall, openapi", () => {
 
   it("answers 403 firewall_denied for a request matching a deny policy, and passes the rest", async () => {
     const c = await setup("firewall", [
-      { name: "no admin", enabled: true, match: [{ path: { path: { prefix: "/admin" } } }, { method: { methods: ["POST"] } }], firewall: { action: "ACTION_DENY" } },
+      {
+        name: "no admin",
+        enabled: true,
+        match: [{ path: { path: { prefix: "/admin" } } }, { method: { methods: ["POST"] } }],
+        firewall: { action: "ACTION_DENY" },
+      },
     ]);
     const denied = await through(c.liveHost, "/admin/users", { method: "POST", body: "{}" });
     expect(denied.status).toBe(403);
@@ -225,9 +252,16 @@ describe("Sentinel: ratelimit, firewall, openapi", () => {
 
   it("answers 400 for a request the OpenAPI document rejects, before it reaches the app", async () => {
     const c = await setup("openapi", [{ name: "schema", enabled: true, openapi: {} }], { url: originUrl });
-    expect((await api("environments.updateSettings", { project: "openapi", app: "web", environment: "production", openapiSpecPath: "/a/openapi.json" }, c.rootKey)).status).toBe(200);
+    expect(
+      (await api("environments.updateSettings", { project: "openapi", app: "web", environment: "production", openapiSpecPath: "/a/openapi.json" }, c.rootKey))
+        .status,
+    ).toBe(200);
     // settings reach deployments created afterwards
-    const dep = await api("deployments.createDeployment", { project: "openapi", app: "web", environment: "production", upstream: { url: `${originUrl}/a` } }, c.rootKey);
+    const dep = await api(
+      "deployments.createDeployment",
+      { project: "openapi", app: "web", environment: "production", upstream: { url: `${originUrl}/a` } },
+      c.rootKey,
+    );
     expect(dep.status).toBe(201);
     const before = originHits.length;
     const bad = await through(c.liveHost, "/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: 42 }) });
@@ -237,7 +271,11 @@ describe("Sentinel: ratelimit, firewall, openapi", () => {
     expect(badParam.status).toBe(400);
     await badParam.arrayBuffer();
     expect(originHits.length).toBe(before);
-    const good = await through(c.liveHost, "/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "pen" }) });
+    const good = await through(c.liveHost, "/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "pen" }),
+    });
     expect(good.status).toBe(200);
     expect(((await good.json()) as any).body).toBe('{"name":"pen"}');
     expect(originHits.length).toBe(before + 1);
@@ -247,7 +285,11 @@ describe("Sentinel: ratelimit, firewall, openapi", () => {
 describe("Sentinel: deployments", () => {
   it("switches upstream on promote and rollback with no failed request in between", async () => {
     const c = await setup("switch", [], { url: `${originUrl}/one` });
-    const second = await api("deployments.createDeployment", { project: "switch", app: "web", environment: "production", upstream: { url: `${originUrl}/two` } }, c.rootKey);
+    const second = await api(
+      "deployments.createDeployment",
+      { project: "switch", app: "web", environment: "production", upstream: { url: `${originUrl}/two` } },
+      c.rootKey,
+    );
     expect(second.status).toBe(201);
     const seenBy = async () => {
       const r = await through(c.liveHost, "/ping");
@@ -329,7 +371,18 @@ describe("Sentinel: deployments", () => {
     const c = await setup("sockets");
     const { port } = new URL(stack.sentinel);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port, path: "/ws", headers: { host: c.liveHost, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+      const req = httpRequest({
+        host: "127.0.0.1",
+        port,
+        path: "/ws",
+        headers: {
+          host: c.liveHost,
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+      });
       req.on("upgrade", (res, socket) => {
         socket.destroy();
         resolve(res.statusCode ?? 0);
@@ -354,24 +407,48 @@ describe("Sentinel: request logs", () => {
     const requestId = res.headers.get("x-unkey-request-id")!;
     let rows: any[] = [];
     for (let i = 0; i < 60 && rows.length === 0; i++) {
-      const q = await api("analytics.getGatewayRequests", { query: `SELECT request_id, method, path, host, response_status, query_string, request_headers, deployment_id, total_latency FROM gateway_requests_v1 WHERE request_id = '${requestId}'` }, c.rootKey);
+      const q = await api(
+        "analytics.getGatewayRequests",
+        {
+          query: `SELECT request_id, method, path, host, response_status, query_string, request_headers, deployment_id, total_latency FROM gateway_requests_v1 WHERE request_id = '${requestId}'`,
+        },
+        c.rootKey,
+      );
       expect(q.status, JSON.stringify(q.body)).toBe(200);
       rows = q.body.data;
       if (rows.length === 0) await new Promise((r) => setTimeout(r, 500));
     }
     expect(rows).toHaveLength(1);
     const row = rows[0];
-    expect(row).toMatchObject({ method: "GET", path: "/logged", host: c.liveHost, response_status: 200, query_string: "page=2", deployment_id: c.deploymentId });
+    expect(row).toMatchObject({
+      method: "GET",
+      path: "/logged",
+      host: c.liveHost,
+      response_status: 200,
+      query_string: "page=2",
+      deployment_id: c.deploymentId,
+    });
     const headers = (Array.isArray(row.request_headers) ? row.request_headers : JSON.parse(row.request_headers)) as string[];
     expect(headers).toContain("x-api-key: [REDACTED]");
     expect(headers).toContain("authorization: [REDACTED]");
     expect(headers.join("\n")).not.toContain(key);
-    const agg = await api("analytics.getGatewayRequests", { query: "SELECT path, response_status, COUNT(*) AS n, AVG(total_latency) AS ms FROM gateway_requests_v1 WHERE time > now() - INTERVAL 1 HOUR GROUP BY path, response_status" }, c.rootKey);
+    const agg = await api(
+      "analytics.getGatewayRequests",
+      {
+        query:
+          "SELECT path, response_status, COUNT(*) AS n, AVG(total_latency) AS ms FROM gateway_requests_v1 WHERE time > now() - INTERVAL 1 HOUR GROUP BY path, response_status",
+      },
+      c.rootKey,
+    );
     expect(agg.status, JSON.stringify(agg.body)).toBe(200);
     expect(agg.body.data).toContainEqual(expect.objectContaining({ path: "/logged", response_status: 200, n: 1 }));
     // rejected requests leave no row; another workspace sees nothing
     const other = await setup("logs2");
-    const none = await api("analytics.getGatewayRequests", { query: `SELECT request_id FROM gateway_requests_v1 WHERE request_id = '${requestId}'` }, other.rootKey);
+    const none = await api(
+      "analytics.getGatewayRequests",
+      { query: `SELECT request_id FROM gateway_requests_v1 WHERE request_id = '${requestId}'` },
+      other.rootKey,
+    );
     expect(none.body.data).toEqual([]);
   });
 });

@@ -86,7 +86,11 @@ afterAll(async () => {
 });
 
 async function post(op: string, body: unknown, token = ws.rootKey) {
-  const res = await fetch(`${server.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -138,8 +142,18 @@ describe("webhook endpoints", () => {
 describe("events arrive signed", () => {
   it("delivers key, rate-limit, secret-scanning, credit, deployment and test events", async () => {
     const all = [
-      "key.created", "key.updated", "key.deleted", "key.rerolled", "key.credits_low", "key.credits_exhausted",
-      "key.leaked", "root_key.leaked", "key.disabled_leaked", "ratelimit.exceeded", "deployment.promoted", "deployment.rolled_back",
+      "key.created",
+      "key.updated",
+      "key.deleted",
+      "key.rerolled",
+      "key.credits_low",
+      "key.credits_exhausted",
+      "key.leaked",
+      "root_key.leaked",
+      "key.disabled_leaked",
+      "ratelimit.exceeded",
+      "deployment.promoted",
+      "deployment.rolled_back",
     ];
     const epId = await endpoint("/all", { events: all, creditsLowThreshold: { absolute: 1 } });
     expect((await post("workspaces.updateWorkspace", { workspaceId: ws.workspaceId, disableLeakedKeys: true }, server.adminKey)).status).toBe(200);
@@ -185,19 +199,30 @@ describe("events arrive signed", () => {
     ]);
     const gh = await fetch(`${server.url}/v2/github.secretScanning`, {
       method: "POST",
-      headers: { "content-type": "application/json", "Github-Public-Key-Identifier": "k1", "Github-Public-Key-Signature": sign("sha256", Buffer.from(raw), privateKey).toString("base64") },
+      headers: {
+        "content-type": "application/json",
+        "Github-Public-Key-Identifier": "k1",
+        "Github-Public-Key-Signature": sign("sha256", Buffer.from(raw), privateKey).toString("base64"),
+      },
       body: raw,
     });
     expect(gh.status).toBe(201);
-    await waitFor(() => arrivals("/all", "key.leaked").length === 1 && arrivals("/all", "root_key.leaked").length === 1 && arrivals("/all", "key.disabled_leaked").length === 2);
+    await waitFor(
+      () =>
+        arrivals("/all", "key.leaked").length === 1 && arrivals("/all", "root_key.leaked").length === 1 && arrivals("/all", "key.disabled_leaked").length === 2,
+    );
     expect(arrivals("/all", "key.leaked")[0]!.body.data).toMatchObject({ keyId: leakedKey.keyId, source: "content", disabled: true });
     expect(arrivals("/all", "root_key.leaked")[0]!.body.data).toMatchObject({ rootKeyId: leakedRoot.keyId });
 
     // deployments: rollback then promote
     await post("projects.createProject", { name: "Shop", slug: "shop" });
     await post("apps.createApp", { project: "shop", name: "API", slug: "api" });
-    const one = (await post("deployments.createDeployment", { project: "shop", app: "api", environment: "production", image: { dockerImage: "https://one.example" } })).body.data;
-    const two = (await post("deployments.createDeployment", { project: "shop", app: "api", environment: "production", image: { dockerImage: "https://two.example" } })).body.data;
+    const one = (
+      await post("deployments.createDeployment", { project: "shop", app: "api", environment: "production", image: { dockerImage: "https://one.example" } })
+    ).body.data;
+    const two = (
+      await post("deployments.createDeployment", { project: "shop", app: "api", environment: "production", image: { dockerImage: "https://two.example" } })
+    ).body.data;
     expect((await post("deployments.rollbackDeployment", { deploymentId: one.deploymentId })).status).toBeLessThan(300);
     expect((await post("deployments.promoteDeployment", { deploymentId: two.deploymentId })).status).toBeLessThan(300);
     await waitFor(() => arrivals("/all", "deployment.promoted").length === 1 && arrivals("/all", "deployment.rolled_back").length === 1);

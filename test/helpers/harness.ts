@@ -35,22 +35,14 @@ export async function call<T = any>(
 
 /** A fresh workspace with a full-access root key. */
 export async function newWorkspace(name = "test workspace") {
-  const res = await call<{ workspaceId: string; rootKey: string; rootKeyId: string }>(
-    "workspaces.createWorkspace",
-    { name },
-    ADMIN_KEY,
-  );
+  const res = await call<{ workspaceId: string; rootKey: string; rootKeyId: string }>("workspaces.createWorkspace", { name }, ADMIN_KEY);
   if (res.status !== 200) throw new Error(`createWorkspace failed: ${JSON.stringify(res.body)}`);
   return res.body.data;
 }
 
 /** A root key of the workspace holding exactly `permissions`. */
 export async function rootKeyWith(fullAccessRootKey: string, permissions: string[]) {
-  const res = await call<{ keyId: string; key: string }>(
-    "rootKeys.createRootKey",
-    { name: "scoped", permissions },
-    fullAccessRootKey,
-  );
+  const res = await call<{ keyId: string; key: string }>("rootKeys.createRootKey", { name: "scoped", permissions }, fullAccessRootKey);
   if (res.status !== 200) throw new Error(`createRootKey failed: ${JSON.stringify(res.body)}`);
   return res.body.data.key;
 }

@@ -27,11 +27,9 @@ export function createApp() {
       if (!result.success) {
         const issues = result.error.issues as unknown as ZodIssueLike[];
         const data = (result as { data?: unknown }).data;
-        throw new ApiError(
-          "unkey/application/invalid_input",
-          `POST request body for '${c.req.path}' failed to validate schema`,
-          { errors: POLICY_ROUTES.has(c.req.path) ? toPolicyFieldErrors(issues, data) : toFieldErrors(issues, data) },
-        );
+        throw new ApiError("unkey/application/invalid_input", `POST request body for '${c.req.path}' failed to validate schema`, {
+          errors: POLICY_ROUTES.has(c.req.path) ? toPolicyFieldErrors(issues, data) : toFieldErrors(issues, data),
+        });
       }
     },
   });
@@ -48,7 +46,8 @@ export function createApp() {
   // what workerd lets through below its own 128 KiB limit still gets a clear answer in our envelope
   app.use("*", async (c, next) => {
     const size = headerBytes(c.req.raw.headers);
-    if (size > MAX_HEADER_BYTES) throw new ApiError("user/bad_request/request_headers_too_large", `The request headers take ${size} bytes; the limit is ${MAX_HEADER_BYTES}.`);
+    if (size > MAX_HEADER_BYTES)
+      throw new ApiError("user/bad_request/request_headers_too_large", `The request headers take ${size} bytes; the limit is ${MAX_HEADER_BYTES}.`);
     await next();
   });
 
@@ -58,10 +57,7 @@ export function createApp() {
     const ms = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_REQUEST_TIMEOUT_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ApiError("user/bad_request/request_timeout", `The request did not complete within ${ms} ms.`)),
-        ms,
-      );
+      timer = setTimeout(() => reject(new ApiError("user/bad_request/request_timeout", `The request did not complete within ${ms} ms.`)), ms);
     });
     const work = next();
     work.catch(() => {}); // a handler failing after the deadline has nobody left to answer
@@ -110,8 +106,7 @@ export function createApp() {
     info: {
       title: "Keyforge API",
       version: "2.0.0",
-      description:
-        "Unkey v2-compatible API for keys, rate limits, identities, permissions, analytics and gateways, served from Cloudflare Workers.",
+      description: "Unkey v2-compatible API for keys, rate limits, identities, permissions, analytics and gateways, served from Cloudflare Workers.",
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));

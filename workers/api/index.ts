@@ -37,7 +37,12 @@ export default {
   /** Cron triggers (wrangler.toml): analytics retention, key expiry webhooks, webhook housekeeping. */
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     ctx.waitUntil(enforceAnalyticsRetention(env));
-    ctx.waitUntil(deleteUnreferencedBundles(env).then(() => undefined, (e) => console.error("bundle cleanup failed", e)));
+    ctx.waitUntil(
+      deleteUnreferencedBundles(env).then(
+        () => undefined,
+        (e) => console.error("bundle cleanup failed", e),
+      ),
+    );
     ctx.waitUntil(emitExpiryEvents(env).then(() => webhookHousekeeping(env)));
   },
 } satisfies ExportedHandler<Env>;

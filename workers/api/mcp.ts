@@ -52,7 +52,13 @@ export function registerMcp(app: App) {
       { capabilities: { tools: { listChanged: false } }, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
     );
     server.setRequestHandler(ListToolsRequestSchema, () => ({
-      tools: [...byName.values()].map((t) => ({ name: t.name, title: t.title, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations })),
+      tools: [...byName.values()].map((t) => ({
+        name: t.name,
+        title: t.title,
+        description: t.description,
+        inputSchema: t.inputSchema,
+        annotations: t.annotations,
+      })),
     }));
     server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
       const tool = byName.get(req.params.name);
@@ -84,15 +90,15 @@ function buildTools(app: App): Record<McpServerKind, Map<string, McpToolDef>> {
 
 /** The root key from Unkey's MCP header (with or without "Bearer ") or `Authorization: Bearer`. */
 function mcpRootKey(c: Context<AppEnv>, kind: McpServerKind): string {
-  const own = c.req.header(KEY_HEADER[kind])?.trim().replace(/^Bearer\s+/i, "");
+  const own = c.req
+    .header(KEY_HEADER[kind])
+    ?.trim()
+    .replace(/^Bearer\s+/i, "");
   if (own) return own;
   const auth = c.req.header("authorization")?.trim();
   const bearer = auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, "").trim() : "";
   if (bearer) return bearer;
-  throw new ApiError(
-    "unkey/authentication/missing",
-    `Send your root key in the ${KEY_HEADER[kind]} header or as 'Authorization: Bearer <ROOT_KEY>'.`,
-  );
+  throw new ApiError("unkey/authentication/missing", `Send your root key in the ${KEY_HEADER[kind]} header or as 'Authorization: Bearer <ROOT_KEY>'.`);
 }
 
 function internalRequest(c: Context<AppEnv>, path: string, rootKey: string, args: unknown): Request {

@@ -18,9 +18,7 @@ export const ErrorBody = z
       detail: z.string(),
       status: z.number().int(),
       type: z.string(),
-      errors: z
-        .array(z.object({ location: z.string(), message: z.string(), fix: z.string().optional() }))
-        .optional(),
+      errors: z.array(z.object({ location: z.string(), message: z.string(), fix: z.string().optional() })).optional(),
     }),
   })
   .openapi("ErrorResponse");
@@ -53,8 +51,14 @@ function errorExample(status: number, operationId: string, auth: Auth): unknown 
       : auth === "portalSession"
         ? { 401: new ApiError("unkey/authentication/portal_session_not_found", "The portal session is invalid or has expired.") }
         : {}),
-    415: new ApiError("unkey/application/unsupported_media_type", "Requests authenticated by the portal_session cookie must send Content-Type: application/json."),
-    429: new ApiError("user/too_many_requests/workspace_rate_limited", "The workspace has exceeded its API rate limit. Retry after the time given in Retry-After."),
+    415: new ApiError(
+      "unkey/application/unsupported_media_type",
+      "Requests authenticated by the portal_session cookie must send Content-Type: application/json.",
+    ),
+    429: new ApiError(
+      "user/too_many_requests/workspace_rate_limited",
+      "The workspace has exceeded its API rate limit. Retry after the time given in Retry-After.",
+    ),
     500: new ApiError("unkey/application/unexpected_error", "An unexpected error occurred. Please contact support with the request id."),
   };
   const e = examples[status];
@@ -62,9 +66,7 @@ function errorExample(status: number, operationId: string, auth: Auth): unknown 
 }
 
 const Meta = z.object({ requestId: z.string() }).openapi("Meta");
-export const Pagination = z
-  .object({ cursor: z.string().optional(), hasMore: z.boolean() })
-  .openapi("Pagination");
+export const Pagination = z.object({ cursor: z.string().optional(), hasMore: z.boolean() }).openapi("Pagination");
 
 type Auth = "rootKey" | "adminKey" | "portalSession" | "none";
 
@@ -113,11 +115,7 @@ export function defineRoute<B extends z.ZodObject, D extends z.ZodType, P extend
   const base = `V2${pascal(group)}${pascal(method)}`;
   const body = o.body.strict().openapi(`${base}RequestBody`) as unknown as B;
   const responseBody = z
-    .object(
-      o.paginated
-        ? { meta: Meta, data: o.data, pagination: Pagination }
-        : { meta: Meta, data: o.data },
-    )
+    .object(o.paginated ? { meta: Meta, data: o.data, pagination: Pagination } : { meta: Meta, data: o.data })
     .openapi(`${base}ResponseBody`);
   const auth = o.auth ?? "rootKey";
   const statuses = new Set([400, 500, ...(auth === "none" ? [] : [401, 403, 429]), ...(auth === "portalSession" ? [415] : []), ...(o.errors ?? [])]);

@@ -19,8 +19,7 @@ export async function findApi(d: Database, workspaceId: string, apiId: string): 
   return row ? { ...row.api, keyspace: row.keyspace } : null;
 }
 
-export const apiNotFound = (detail = "The requested API does not exist or has been deleted.") =>
-  new ApiError("unkey/data/api_not_found", detail);
+export const apiNotFound = (detail = "The requested API does not exist or has been deleted.") => new ApiError("unkey/data/api_not_found", detail);
 
 export async function getApiOrThrow(d: Database, workspaceId: string, apiId: string, detail?: string) {
   const api = await findApi(d, workspaceId, apiId);

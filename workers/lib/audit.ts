@@ -78,10 +78,19 @@ export function auditStatement(d: Database, row: AuditRow, o: { from?: SQL; wher
     [t.targets, json(row.targets)],
     [t.correlationId, row.correlationId ?? null],
   ];
-  const names = sql.join(columns.map(([c]) => sql.identifier(c.name)), sql`, `);
-  const values = sql.join(columns.map(([, v]) => (v instanceof SQL ? v : sql`${v}`)), sql`, `);
-  return rawStatement(d, sql`INSERT INTO audit_logs (${names})
-    SELECT ${values}${o.from ? sql` FROM ${o.from}` : sql``}${o.where ? sql` WHERE ${o.where}` : sql``}`);
+  const names = sql.join(
+    columns.map(([c]) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  const values = sql.join(
+    columns.map(([, v]) => (v instanceof SQL ? v : sql`${v}`)),
+    sql`, `,
+  );
+  return rawStatement(
+    d,
+    sql`INSERT INTO audit_logs (${names})
+    SELECT ${values}${o.from ? sql` FROM ${o.from}` : sql``}${o.where ? sql` WHERE ${o.where}` : sql``}`,
+  );
 }
 
 /** Audit statements as SQL text and parameters, for a writer outside drizzle (the UsageLimiter runs them in its own write). */
@@ -122,7 +131,14 @@ export function bulkAudit(
 ): Stmt {
   return auditStatement(
     d,
-    { id: sql`'log_' || lower(hex(randomblob(16)))`, workspaceId, event: o.event, description: o.description, targets: o.targets, ...facts(scope, actorOf(scope)) },
+    {
+      id: sql`'log_' || lower(hex(randomblob(16)))`,
+      workspaceId,
+      event: o.event,
+      description: o.description,
+      targets: o.targets,
+      ...facts(scope, actorOf(scope)),
+    },
     { from: o.from, where: o.where },
   );
 }

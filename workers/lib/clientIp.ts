@@ -25,7 +25,10 @@ export function clientIp(source: Request | HeaderSource, vars: ClientIpVars = {}
   // an empty list (or only commas) trusts no one; ipAllowed would read it as "everyone"
   const trusted = vars.TRUSTED_PROXIES?.trim();
   if (!trusted || !/[^,\s]/.test(trusted) || !ipAllowed(trusted, peer)) return peer;
-  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const hops = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = validIp(hops[i]);

@@ -64,7 +64,10 @@ export function destinationPolicy(env: DestinationEnv, ownUrls: (string | URL | 
 
 /** Lower case, brackets of IPv6 literals and trailing dots (`localhost.`) removed. */
 function normaliseName(host: string): string {
-  return host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.+$/, "");
+  return host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.+$/, "");
 }
 
 const defaultPort = (u: URL) => u.port || (u.protocol === "https:" ? "443" : u.protocol === "http:" ? "80" : "");
@@ -80,7 +83,8 @@ function classifyHost(host: string): { cls: HostClass; why?: string } {
     const addr = ipaddr.parse(host);
     const range = addr.range();
     // ::a.b.c.d (deprecated IPv4-compatible) embeds an IPv4 address some stacks still route
-    if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0) && range === "unicast") return { cls: "refused", why: `is an IPv4-compatible IPv6 address (${host})` };
+    if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0) && range === "unicast")
+      return { cls: "refused", why: `is an IPv4-compatible IPv6 address (${host})` };
     if (range === "unicast") return { cls: "public" };
     if (range === "loopback") return { cls: "loopback", why: `is a loopback address (${host})` };
     return { cls: "refused", why: `is a ${range} address (${host}), not a public one` };

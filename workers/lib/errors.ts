@@ -130,15 +130,18 @@ export class ApiError extends Error {
 }
 
 /** Business-rule 400s share the invalid_input type, with an empty errors[]. */
-export const invalidInput = (detail: string, errors: FieldError[] = []) =>
-  new ApiError("unkey/application/invalid_input", detail, { errors });
+export const invalidInput = (detail: string, errors: FieldError[] = []) => new ApiError("unkey/application/invalid_input", detail, { errors });
 
 /** q-value of the most specific Accept range matching `type` (0 when none does). */
 function quality(accept: string, type: string): { q: number; exact: boolean } {
   const [main] = type.split("/");
   let best = { q: 0, specificity: -1, exact: false };
   for (const part of accept.split(",")) {
-    const [range = "", ...params] = part.trim().toLowerCase().split(";").map((s) => s.trim());
+    const [range = "", ...params] = part
+      .trim()
+      .toLowerCase()
+      .split(";")
+      .map((s) => s.trim());
     const specificity = range === type ? 2 : range === `${main}/*` ? 1 : range === "*/*" ? 0 : -1;
     if (specificity < 0 || specificity < best.specificity) continue;
     const qp = params.find((p) => p.startsWith("q="));

@@ -23,8 +23,7 @@ export interface ZodIssueLike {
   errors?: ZodIssueLike[][];
 }
 
-const schemaPath = (path: PropertyKey[]) =>
-  path.map((p) => (typeof p === "number" ? "/items" : `/properties/${String(p)}`)).join("");
+const schemaPath = (path: PropertyKey[]) => path.map((p) => (typeof p === "number" ? "/items" : `/properties/${String(p)}`)).join("");
 
 function valueAt(data: unknown, path: PropertyKey[]): { found: boolean; value: unknown } {
   let v: unknown = data;
@@ -135,6 +134,9 @@ export function fieldPath(path: PropertyKey[]): string {
 
 export function toPolicyFieldErrors(issues: ZodIssueLike[], data: unknown): FieldError[] {
   const own = issues.filter((i) => i.code === "custom");
-  const rest = toFieldErrors(issues.filter((i) => i.code !== "custom"), data);
+  const rest = toFieldErrors(
+    issues.filter((i) => i.code !== "custom"),
+    data,
+  );
   return [...own.map((i) => ({ location: fieldPath(i.path), message: i.message })), ...rest];
 }

@@ -78,71 +78,63 @@ export interface Branding {
   primaryColor: string | null;
 }
 
-export function Page(props: {
-  title: string;
-  branding?: Branding;
-  session?: PortalSession;
-  tab?: Tab;
-  csrf?: string;
-  refreshTo?: string;
-  children: Child;
-}) {
+export function Page(props: { title: string; branding?: Branding; session?: PortalSession; tab?: Tab; csrf?: string; refreshTo?: string; children: Child }) {
   const { branding, session } = props;
   const portalName = branding?.name ?? "Developer portal";
   // <!doctype html> keeps browsers in standards mode; hono/jsx renders only elements
   return (
     <>
       {raw("<!doctype html>")}
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
-        {props.refreshTo ? <meta http-equiv="refresh" content={`0;url=${props.refreshTo}`} /> : null}
-        <title>{`${props.title} · ${portalName}`}</title>
-        {/* raw, not a text child: hono/jsx would HTML-escape the quotes in the CSS (the colour is checked above) */}
-        <style dangerouslySetInnerHTML={{ __html: `:root{--brand:${brandColor(branding?.primaryColor)}}${CSS}` }} />
-      </head>
-      <body>
-        {session?.preview ? <div class="banner">Preview mode — this is how your users will see the portal.</div> : null}
-        <header class="top">
-          <div class="wrap">
-            <div class="brand">
-              {branding?.logoUrl ? <img src={branding.logoUrl} alt="" /> : null}
-              <span class="name">{portalName}</span>
-              {session ? (
-                <span class="who">
-                  <span>
-                    Signed in as <strong>{session.externalId}</strong>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="same-origin" />
+          {props.refreshTo ? <meta http-equiv="refresh" content={`0;url=${props.refreshTo}`} /> : null}
+          <title>{`${props.title} · ${portalName}`}</title>
+          {/* raw, not a text child: hono/jsx would HTML-escape the quotes in the CSS (the colour is checked above) */}
+          <style dangerouslySetInnerHTML={{ __html: `:root{--brand:${brandColor(branding?.primaryColor)}}${CSS}` }} />
+        </head>
+        <body>
+          {session?.preview ? <div class="banner">Preview mode — this is how your users will see the portal.</div> : null}
+          <header class="top">
+            <div class="wrap">
+              <div class="brand">
+                {branding?.logoUrl ? <img src={branding.logoUrl} alt="" /> : null}
+                <span class="name">{portalName}</span>
+                {session ? (
+                  <span class="who">
+                    <span>
+                      Signed in as <strong>{session.externalId}</strong>
+                    </span>
+                    {session.returnUrl ? <a href={session.returnUrl}>Back to the app</a> : null}
+                    {props.csrf ? (
+                      <form method="post" action="/portal/logout" class="inline">
+                        <input type="hidden" name="csrf" value={props.csrf} />
+                        <button class="btn secondary" type="submit">
+                          Sign out
+                        </button>
+                      </form>
+                    ) : null}
                   </span>
-                  {session.returnUrl ? <a href={session.returnUrl}>Back to the app</a> : null}
-                  {props.csrf ? (
-                    <form method="post" action="/portal/logout" class="inline">
-                      <input type="hidden" name="csrf" value={props.csrf} />
-                      <button class="btn secondary" type="submit">
-                        Sign out
-                      </button>
-                    </form>
-                  ) : null}
-                </span>
+                ) : null}
+              </div>
+              {session ? (
+                <nav class="tabs">
+                  {visibleTabs(session).map((t) => (
+                    <a href={`/portal/${t}`} aria-current={props.tab === t ? "page" : undefined}>
+                      {TAB_LABEL[t]}
+                    </a>
+                  ))}
+                </nav>
               ) : null}
             </div>
-            {session ? (
-              <nav class="tabs">
-                {visibleTabs(session).map((t) => (
-                  <a href={`/portal/${t}`} aria-current={props.tab === t ? "page" : undefined}>
-                    {TAB_LABEL[t]}
-                  </a>
-                ))}
-              </nav>
-            ) : null}
-          </div>
-        </header>
-        <main>
-          <div class="wrap">{props.children}</div>
-        </main>
-      </body>
-    </html>
+          </header>
+          <main>
+            <div class="wrap">{props.children}</div>
+          </main>
+        </body>
+      </html>
     </>
   );
 }

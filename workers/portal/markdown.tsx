@@ -76,13 +76,7 @@ export function parseBlocks(source: string): Block[] {
       continue;
     }
     const para: string[] = [];
-    while (
-      i < lines.length &&
-      !isBlank(lines[i]!) &&
-      !/^\s{0,3}(#{1,6}\s|```|~~~|>)/.test(lines[i]!) &&
-      !bullet.test(lines[i]!) &&
-      !numbered.test(lines[i]!)
-    ) {
+    while (i < lines.length && !isBlank(lines[i]!) && !/^\s{0,3}(#{1,6}\s|```|~~~|>)/.test(lines[i]!) && !bullet.test(lines[i]!) && !numbered.test(lines[i]!)) {
       para.push(lines[i++]!.trim());
     }
     blocks.push({ kind: "paragraph", text: para.join(" ") });
@@ -158,9 +152,17 @@ export function Markdown({ source }: { source: string }) {
             );
           case "list":
             return b.ordered ? (
-              <ol>{b.items.map((it) => <li>{renderInline(it)}</li>)}</ol>
+              <ol>
+                {b.items.map((it) => (
+                  <li>{renderInline(it)}</li>
+                ))}
+              </ol>
             ) : (
-              <ul>{b.items.map((it) => <li>{renderInline(it)}</li>)}</ul>
+              <ul>
+                {b.items.map((it) => (
+                  <li>{renderInline(it)}</li>
+                ))}
+              </ul>
             );
           case "quote":
             return <blockquote>{renderInline(b.text)}</blockquote>;

@@ -40,7 +40,8 @@ async function envOf(env: SentinelEnv, deploymentId: string): Promise<Record<str
 export async function codeWorker(env: SentinelEnv, snap: DeploymentSnapshot, sha: string, region: string): Promise<{ fetch(r: Request): Promise<Response> }> {
   const loader = env.LOADER;
   const bucket = env.BUNDLES;
-  if (!loader || !bucket) throw new Rejection("upstream:service_unavailable", "Code deployments are not configured on this Sentinel (LOADER and BUNDLES bindings, docs/deploy.md).");
+  if (!loader || !bucket)
+    throw new Rejection("upstream:service_unavailable", "Code deployments are not configured on this Sentinel (LOADER and BUNDLES bindings, docs/deploy.md).");
   const appEnv = await envOf(env, snap.id);
   const where = region || `cloudflare::${env.SENTINEL_REGION || "local"}`;
   const stub = loader.get(`app:${snap.id}`, async () => {
@@ -52,7 +53,14 @@ export async function codeWorker(env: SentinelEnv, snap: DeploymentSnapshot, sha
       globalOutbound: snap.runtime.outboundNetwork === "none" ? null : loopback("DeploymentOutbound")({ props: {} }),
       tails: [
         loopback("RuntimeLogTail")({
-          props: { deploymentId: snap.id, workspaceId: snap.workspaceId, projectId: snap.projectId, appId: snap.appId, environmentId: snap.environmentId, region: where },
+          props: {
+            deploymentId: snap.id,
+            workspaceId: snap.workspaceId,
+            projectId: snap.projectId,
+            appId: snap.appId,
+            environmentId: snap.environmentId,
+            region: where,
+          },
         }),
       ],
     });

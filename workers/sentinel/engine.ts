@@ -54,10 +54,11 @@ export async function runPolicies(ctx: EngineContext, policies: StoredPolicy[], 
     openapi: false,
   };
   // key locations are redacted whether or not the policy ran
-  for (const p of policies) for (const loc of p.keyauth?.locations ?? []) {
-    if (loc.header) out.redactHeaders.add(loc.header.name.toLowerCase());
-    if (loc.queryParam) out.redactQuery.add(loc.queryParam.name);
-  }
+  for (const p of policies)
+    for (const loc of p.keyauth?.locations ?? []) {
+      if (loc.header) out.redactHeaders.add(loc.header.name.toLowerCase());
+      if (loc.queryParam) out.redactQuery.add(loc.queryParam.name);
+    }
   try {
     for (const p of policies) {
       if (p.enabled !== true) continue;
@@ -132,7 +133,13 @@ async function keyauth(ctx: EngineContext, policy: StoredPolicy, out: EngineResu
   const key = extractKey(policy.keyauth!.locations, ctx.req);
   if (!key) throw new Rejection("client:missing_credentials");
   // the API reads the rule from the deployment's snapshot: the Sentinel only names it
-  const res = await ctx.env.API.gatewayVerifyKey({ deploymentId: ctx.route.deploymentId, policyId: policy.id, key, requestId: ctx.requestId, ip: ctx.clientIp });
+  const res = await ctx.env.API.gatewayVerifyKey({
+    deploymentId: ctx.route.deploymentId,
+    policyId: policy.id,
+    key,
+    requestId: ctx.requestId,
+    ip: ctx.clientIp,
+  });
   if ("error" in res) {
     if (res.error.status === 400) throw new Rejection("config:invalid_configuration", `The keyauth policy is invalid: ${res.error.detail}`);
     throw new Rejection("platform:internal_server_error", `Key verification failed: ${res.error.detail}`);

@@ -19,7 +19,17 @@ export function withoutReserved(headers: Headers): Headers {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1, plus the non-standard Proxy-Connection): meant for us, not the app. */
-const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-authenticate",
+]);
 
 /**
  * Forwarding headers a client could forge; the Sentinel sets X-Forwarded-For/-Host/-Proto itself
@@ -68,7 +78,12 @@ export function responseHeaders(upstream: Headers, status: number): Headers {
 }
 
 function connectionTokens(value: string | null): Set<string> {
-  return new Set((value ?? "").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    (value ?? "")
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** `TRACE` echoes requests (credentials included) and `CONNECT` asks for a tunnel: a gateway does neither. */

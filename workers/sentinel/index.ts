@@ -67,10 +67,13 @@ function regionOf(request: Request, env: SentinelEnv): string {
 function refuseEarly(request: Request) {
   const method = request.method.toUpperCase();
   if (REFUSED_METHODS.has(method)) {
-    throw new Rejection("client:method_not_allowed", `The gateway does not forward ${method} requests.`, { Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" });
+    throw new Rejection("client:method_not_allowed", `The gateway does not forward ${method} requests.`, {
+      Allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+    });
   }
   const size = headerBytes(request.headers);
-  if (size > MAX_HEADER_BYTES) throw new Rejection("client:request_headers_too_large", `The request headers take ${size} bytes; the gateway accepts at most ${MAX_HEADER_BYTES}.`);
+  if (size > MAX_HEADER_BYTES)
+    throw new Rejection("client:request_headers_too_large", `The request headers take ${size} bytes; the gateway accepts at most ${MAX_HEADER_BYTES}.`);
 }
 
 async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext, meta: Meta): Promise<Response> {
@@ -87,10 +90,14 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
   const facts: RequestFacts = { method: request.method.toUpperCase(), path, url, headers: inbound };
   // 3. policies
   let bodySchema: Record<string, unknown> | null = null;
-  const result = await runPolicies({ env, route, requestId: meta.requestId, clientIp, req: facts, now: Date.now, waitUntil: (p) => ctx.waitUntil(p) }, snap.policies, async () => {
-    const spec = await specFor(env, snap, url);
-    if (spec) bodySchema = (await validateRequest(spec, facts, request)).bodySchema;
-  });
+  const result = await runPolicies(
+    { env, route, requestId: meta.requestId, clientIp, req: facts, now: Date.now, waitUntil: (p) => ctx.waitUntil(p) },
+    snap.policies,
+    async () => {
+      const spec = await specFor(env, snap, url);
+      if (spec) bodySchema = (await validateRequest(spec, facts, request)).bodySchema;
+    },
+  );
   // 4. forward
   const isUpgrade = (request.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
   const upstreamHeaders = appHeaders(inbound, { snap, result, meta, host, url, clientIp, isUpgrade });
@@ -122,9 +129,22 @@ async function handle(request: Request, env: SentinelEnv, ctx: ExecutionContext,
       ? new Response(null, { status: 101, headers, webSocket: (res as Response & { webSocket?: WebSocket | null }).webSocket ?? null })
       : new Response(body, { status: res.status, statusText: res.statusText, headers });
   ctx.waitUntil(
-    logRequest(env, { route, snapUpstream: snap.upstream, meta, facts, host, clientIp, result, status: watched.outcome, resHeaders: res.headers, answered, routed, forRequestLog, responseCopy, bodySchema }).catch((e) =>
-      console.error(`[${meta.requestId}] request log failed`, e),
-    ),
+    logRequest(env, {
+      route,
+      snapUpstream: snap.upstream,
+      meta,
+      facts,
+      host,
+      clientIp,
+      result,
+      status: watched.outcome,
+      resHeaders: res.headers,
+      answered,
+      routed,
+      forRequestLog,
+      responseCopy,
+      bodySchema,
+    }).catch((e) => console.error(`[${meta.requestId}] request log failed`, e)),
   );
   return out;
 }
@@ -220,7 +240,8 @@ async function logRequest(
     app_id: o.route.appId,
     environment_id: o.route.environmentId,
     deployment_id: o.route.deploymentId,
-    instance_id: "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : "bundle" in o.snapUpstream ? `code:${FRONTLINE_ID()}` : new URL(o.snapUpstream.url).host,
+    instance_id:
+      "worker" in o.snapUpstream ? `worker:${o.snapUpstream.worker}` : "bundle" in o.snapUpstream ? `code:${FRONTLINE_ID()}` : new URL(o.snapUpstream.url).host,
     region: o.meta.region,
     method: o.facts.method,
     host: o.host.replace(/:\d+$/, ""),
@@ -232,7 +253,7 @@ async function logRequest(
     response_status: status,
     response_headers: flags.responseHeaders ? JSON.stringify(headerLines(o.resHeaders, new Set())) : "[]",
     response_body: responseBody,
-    user_agent: flags.requestHeaders ? o.facts.headers.get("user-agent") ?? "" : "",
+    user_agent: flags.requestHeaders ? (o.facts.headers.get("user-agent") ?? "") : "",
     ip_address: flags.requestHeaders ? o.clientIp : "",
     total_latency: total,
     instance_latency: instance,

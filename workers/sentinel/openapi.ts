@@ -47,7 +47,8 @@ export function parseSpecText(text: string): Record<string, unknown> {
       throw new SpecError(`the OpenAPI document is neither JSON nor YAML: ${(e as Error).message}`);
     }
   }
-  if (!doc || typeof doc !== "object" || typeof (doc as Record<string, unknown>).openapi !== "string") throw new SpecError("the document has no `openapi` version field");
+  if (!doc || typeof doc !== "object" || typeof (doc as Record<string, unknown>).openapi !== "string")
+    throw new SpecError("the document has no `openapi` version field");
   if (!(doc as Record<string, unknown>).paths || typeof (doc as Record<string, unknown>).paths !== "object") throw new SpecError("the document has no `paths`");
   return doc as Record<string, unknown>;
 }
@@ -68,7 +69,9 @@ function deref(node: unknown, root: Record<string, unknown>, depth = 0): unknown
     if (target === undefined) throw new SpecError(`unresolvable reference ${o.$ref}`);
     const { $ref: _r, ...siblings } = o;
     const resolved = deref(target, root, depth + 1);
-    return Object.keys(siblings).length && resolved && typeof resolved === "object" ? { ...(resolved as object), ...(deref(siblings, root, depth) as object) } : resolved;
+    return Object.keys(siblings).length && resolved && typeof resolved === "object"
+      ? { ...(resolved as object), ...(deref(siblings, root, depth) as object) }
+      : resolved;
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) out[k] = deref(v, root, depth);
@@ -203,7 +206,10 @@ export async function validateRequest(spec: CompiledSpec, req: RequestFacts, req
     if (op.body.required) fail("Request validation failed", "the request body is required");
     return { bodySchema: null };
   }
-  const media = op.body.content.find((c) => c.type === ct) ?? op.body.content.find((c) => c.type.endsWith("/*") && ct.startsWith(c.type.slice(0, -1))) ?? op.body.content.find((c) => c.type === "*/*");
+  const media =
+    op.body.content.find((c) => c.type === ct) ??
+    op.body.content.find((c) => c.type.endsWith("/*") && ct.startsWith(c.type.slice(0, -1))) ??
+    op.body.content.find((c) => c.type === "*/*");
   if (!media) fail("Request validation failed", `content type '${ct || "(none)"}' is not accepted; expected ${op.body.content.map((c) => c.type).join(", ")}`);
   if (media.validator) {
     const text = await request.clone().text();

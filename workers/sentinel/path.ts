@@ -49,7 +49,10 @@ export function forwardedUrl(inbound: URL, path: string, drop: ReadonlySet<strin
   const out = new URL(inbound);
   out.pathname = path;
   if (drop.size > 0 && out.search) {
-    const kept = out.search.slice(1).split("&").filter((pair) => !drop.has(queryName(pair)));
+    const kept = out.search
+      .slice(1)
+      .split("&")
+      .filter((pair) => !drop.has(queryName(pair)));
     out.search = kept.length > 0 ? `?${kept.join("&")}` : "";
   }
   return out;

@@ -26,7 +26,13 @@ export function upstreamUrl(origin: string, inbound: URL): string {
  * both ways; WebSocket upgrades come back as the upstream's 101. Failures map to 503 (could not
  * connect / no such binding), 504 (deadline) or 502 (broken while answering).
  */
-export async function forward(env: SentinelEnv, snap: DeploymentSnapshot, inbound: URL, init: RequestInit & { headers: Headers }, region = ""): Promise<Response> {
+export async function forward(
+  env: SentinelEnv,
+  snap: DeploymentSnapshot,
+  inbound: URL,
+  init: RequestInit & { headers: Headers },
+  region = "",
+): Promise<Response> {
   const upstream: Upstream = snap.upstream;
   // the destination policy again at request time (rows stored before it, a changed var)
   const refused = forwardProblem(env, upstream, inbound);
@@ -47,7 +53,10 @@ export async function forward(env: SentinelEnv, snap: DeploymentSnapshot, inboun
   if ("worker" in upstream) {
     const binding = appWorkerBinding(env, upstream.worker);
     if (!binding) {
-      throw new Rejection("upstream:service_unavailable", `The Worker upstream '${upstream.worker}' is not bound to the Sentinel (add a service binding named ${upstream.worker} to wrangler.sentinel.toml).`);
+      throw new Rejection(
+        "upstream:service_unavailable",
+        `The Worker upstream '${upstream.worker}' is not bound to the Sentinel (add a service binding named ${upstream.worker} to wrangler.sentinel.toml).`,
+      );
     }
     target = binding;
     url = inbound.toString();

@@ -45,7 +45,15 @@ JOIN environments e ON e.id = r.environment_id
 LEFT JOIN deployments d ON d.id = COALESCE(r.deployment_id, e.current_deployment_id)
 WHERE r.hostname = ?1`;
 
-type RouteRow = { hostname: string; workspace_id: string; project_id: string; app_id: string; environment_id: string; deployment_id: string | null; status: string | null };
+type RouteRow = {
+  hostname: string;
+  workspace_id: string;
+  project_id: string;
+  app_id: string;
+  environment_id: string;
+  deployment_id: string | null;
+  status: string | null;
+};
 
 /** How long an isolate serves a host's route from memory: the documented bound on route changes. */
 export const ROUTE_FRESH_MS = 1_000;
@@ -120,7 +128,16 @@ export async function loadSnapshot(db: D1Database, deploymentId: string): Promis
   const row = await db
     .prepare("SELECT id, workspace_id, project_id, app_id, environment_id, upstream, policies, runtime FROM deployments WHERE id = ?1")
     .bind(deploymentId)
-    .first<{ id: string; workspace_id: string; project_id: string; app_id: string; environment_id: string; upstream: string; policies: string; runtime: string }>();
+    .first<{
+      id: string;
+      workspace_id: string;
+      project_id: string;
+      app_id: string;
+      environment_id: string;
+      upstream: string;
+      policies: string;
+      runtime: string;
+    }>();
   if (!row) throw new Rejection("routing:deployment_not_found");
   let snap: DeploymentSnapshot;
   try {

@@ -55,7 +55,15 @@ function safeJson(v: unknown): string {
 
 export function rowsOfTraceItems(events: Pick<TraceItem, "logs" | "exceptions">[], p: TailProps, now = Date.now()): RuntimeLogRow[] {
   const rows: RuntimeLogRow[] = [];
-  const base = { workspace_id: p.workspaceId, project_id: p.projectId, app_id: p.appId, environment_id: p.environmentId, deployment_id: p.deploymentId, region: p.region, inserted_at: now };
+  const base = {
+    workspace_id: p.workspaceId,
+    project_id: p.projectId,
+    app_id: p.appId,
+    environment_id: p.environmentId,
+    deployment_id: p.deploymentId,
+    region: p.region,
+    inserted_at: now,
+  };
   for (const ev of events) {
     for (const log of ev.logs ?? []) {
       const { message, attributes } = formatLogLine(Array.isArray(log.message) ? log.message : [log.message]);

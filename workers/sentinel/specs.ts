@@ -38,7 +38,10 @@ async function load(env: SentinelEnv, snap: DeploymentSnapshot, inbound: URL): P
   const url = new URL(snap.openapiSpecPath!, inbound.origin);
   let text: string;
   try {
-    const res = await forward(env, snap, url, { method: "GET", headers: new Headers({ accept: "application/json, application/yaml;q=0.9, */*;q=0.5", "x-deployment-id": snap.id }) });
+    const res = await forward(env, snap, url, {
+      method: "GET",
+      headers: new Headers({ accept: "application/json, application/yaml;q=0.9, */*;q=0.5", "x-deployment-id": snap.id }),
+    });
     if (!res.ok) {
       await res.body?.cancel();
       return { spec: null, until: Date.now() + MISS_TTL };

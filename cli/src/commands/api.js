@@ -18,9 +18,7 @@ export function addConnectionOptions(cmd, { auth = "root" } = {}) {
     cmd.addOption(new Option("--admin-key <string>", "the server's operator secret ADMIN_KEY").env("UNKEY_ADMIN_KEY").helpGroup(group));
   } else {
     cmd.addOption(
-      new Option("--root-key <string>", "root key to authenticate with; else UNKEY_ROOT_KEY, else the config file")
-        .env("UNKEY_ROOT_KEY")
-        .helpGroup(group),
+      new Option("--root-key <string>", "root key to authenticate with; else UNKEY_ROOT_KEY, else the config file").env("UNKEY_ROOT_KEY").helpGroup(group),
     );
   }
   cmd.addOption(new Option("--api-url <url>", `base URL of the API (default: ${DEFAULT_API_URL})`).env("UNKEY_API_BASE_URL").helpGroup(group));
@@ -137,9 +135,15 @@ export function registerApi(program) {
         "e.g. `unkey api keys update-credits` calls keys.updateCredits.\n\n" +
         "Authentication: --root-key, else UNKEY_ROOT_KEY, else the root key stored by `unkey auth login`.",
     );
-  api.addHelpText("after", "\nExamples:\n  $ unkey api apis create-api --name production\n  $ unkey api keys create-key --api-id api_123 --prefix sk\n  $ unkey api keys --help");
+  api.addHelpText(
+    "after",
+    "\nExamples:\n  $ unkey api apis create-api --name production\n  $ unkey api keys create-key --api-id api_123 --prefix sk\n  $ unkey api keys --help",
+  );
   for (const group of GROUPS) {
-    const groupCmd = api.command(group.name).summary(group.description).description(group.description + ".");
+    const groupCmd = api
+      .command(group.name)
+      .summary(group.description)
+      .description(group.description + ".");
     for (const op of group.operations) addOperation(groupCmd, group, op);
     groupCmd.addHelpText(
       "after",

@@ -84,7 +84,11 @@ export function registerAuth(program) {
         "stored key when neither --root-key nor UNKEY_ROOT_KEY is given. Without a terminal, the key is read " +
         "from the first line of standard input.",
     )
-    .addOption(new Option("--api-url <url>", `server to check the key with, stored in the config file (default: the stored one, else ${DEFAULT_API_URL})`).env("UNKEY_API_BASE_URL"))
+    .addOption(
+      new Option("--api-url <url>", `server to check the key with, stored in the config file (default: the stored one, else ${DEFAULT_API_URL})`).env(
+        "UNKEY_API_BASE_URL",
+      ),
+    )
     .addOption(new Option("--config <path>", "config file to write (default: ~/.unkey/config.toml)").env("UNKEY_CONFIG"))
     .addHelpText(
       "after",
@@ -103,10 +107,7 @@ export function registerAuth(program) {
       const storeUrl = command.getOptionValueSource("apiUrl") === "cli";
       storeRootKey(file, key, { apiUrl: storeUrl ? settings.apiUrl : undefined });
       const name = me.name ? ` ("${me.name}")` : "";
-      const lines = [
-        `Authentication successful: root key ${me.keyId}${name} of workspace "${me.workspaceName}" (${me.workspaceId}).`,
-        `Key stored in ${file}`,
-      ];
+      const lines = [`Authentication successful: root key ${me.keyId}${name} of workspace "${me.workspaceName}" (${me.workspaceId}).`, `Key stored in ${file}`];
       if (storeUrl) lines.push(`API URL ${settings.apiUrl} stored in ${file}`);
       print(lines.join("\n"));
     });

@@ -61,7 +61,8 @@ export function registerDeploy(program) {
     const settings = resolveSettings(opts);
     if (!opts.project) throw new CliError("--project is required (or set UNKEY_PROJECT)");
     const rootKey = settings.rootKey();
-    const call = (operationId, body, onUploadProgress) => callApi({ apiUrl: settings.apiUrl, operationId, body, token: rootKey, timeoutMs: 120_000, onUploadProgress });
+    const call = (operationId, body, onUploadProgress) =>
+      callApi({ apiUrl: settings.apiUrl, operationId, body, token: rootKey, timeoutMs: 120_000, onUploadProgress });
     const must = async (operationId, body) => {
       const r = await call(operationId, body);
       if (r.status >= 300) throw apiError(r);
@@ -139,10 +140,13 @@ export function registerDeploy(program) {
         const started = Date.now();
         // progress for large bundles: a line per quarter sent
         let shown = 0;
-        const progress = bytes > 1024 * 1024 ? (sent, total) => {
-          const pct = Math.floor((sent / total) * 4) * 25;
-          if (pct > shown) print(`  uploaded ${pct}% (${formatBytes(sent)} of ${formatBytes(total)})`), (shown = pct);
-        } : undefined;
+        const progress =
+          bytes > 1024 * 1024
+            ? (sent, total) => {
+                const pct = Math.floor((sent / total) * 4) * 25;
+                if (pct > shown) print(`  uploaded ${pct}% (${formatBytes(sent)} of ${formatBytes(total)})`), (shown = pct);
+              }
+            : undefined;
         created = await call("deploy.createDeployment", { ...base, bundle }, progress);
         if (created.status < 300) print(`Uploaded in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       } else if (created.status < 300) print(`Bundle ${sha256.slice(0, 12)} already uploaded`);

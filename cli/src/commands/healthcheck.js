@@ -9,7 +9,10 @@ export function registerHealthcheck(program) {
     .summary("check that a URL answers 200")
     .description("Sends a GET request to the URL and succeeds only when it answers with status 200.\nUseful in container health checks and deploy scripts.")
     .argument("<url>", "the URL to check, e.g. http://127.0.0.1:8787/v2/liveness")
-    .addHelpText("after", "\nExamples:\n  $ unkey healthcheck http://127.0.0.1:8787/v2/liveness\n  $ unkey healthcheck https://api.example.com/health || echo down")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ unkey healthcheck http://127.0.0.1:8787/v2/liveness\n  $ unkey healthcheck https://api.example.com/health || echo down",
+    )
     .action(async (url) => {
       try {
         new URL(url);

@@ -28,16 +28,22 @@ export async function migrateKeys({ op, opId, command, settings, token }) {
   const flag = (name) => op.flags.find((f) => f.name === name);
   if (opts.keysJson !== undefined && opts.file !== undefined) throw new CliError("use either --keys-json or --file, not both");
   if (opts.keysJson === undefined && opts.file === undefined) {
-    throw new CliError("missing keys: pass --file <path> (CSV or JSON lines) or --keys-json '[{\"hash\":\"...\"}]'");
+    throw new CliError('missing keys: pass --file <path> (CSV or JSON lines) or --keys-json \'[{"hash":"..."}]\'');
   }
   // asked only after the local checks of the flags and the file, so those fail without a server
   const getAlgorithm = async () =>
-    opts.hash ? { algorithm: opts.hash, source: "flag" } : { algorithm: await migrationAlgorithm(settings.apiUrl, opts.migrationId, token()), source: "server" };
+    opts.hash
+      ? { algorithm: opts.hash, source: "flag" }
+      : { algorithm: await migrationAlgorithm(settings.apiUrl, opts.migrationId, token()), source: "server" };
   if (opts.keysJson !== undefined) {
     const keys = convert(flag("keys-json"), opts.keysJson);
     const { algorithm } = await getAlgorithm();
     // malformed or repeated hashes are named here, one reason each, and nothing is sent
-    const problems = checkHashes(keys.map((k) => k ?? {}), algorithm, (i) => `keys[${i}]`);
+    const problems = checkHashes(
+      keys.map((k) => k ?? {}),
+      algorithm,
+      (i) => `keys[${i}]`,
+    );
     if (problems.length) {
       const lines = [`--keys-json: ${problems.length} key(s) cannot be migrated; nothing was sent.`];
       for (const p of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  keys[${p.index}]: ${p.problem}`);
@@ -211,10 +217,7 @@ async function migrateFile({ opts, opId, settings, token, getAlgorithm }) {
     );
   } else {
     const sent = state.migrated.length + failedHashes.length;
-    const lines = [
-      `Migrated ${state.migrated.length} of ${total} keys in ${state.requests} request(s), ${seconds}s.`,
-      `Failed: ${failedHashes.length}`,
-    ];
+    const lines = [`Migrated ${state.migrated.length} of ${total} keys in ${state.requests} request(s), ${seconds}s.`, `Failed: ${failedHashes.length}`];
     if (interrupted) lines.unshift(`Interrupted: ${total - sent} keys were not sent.`);
     for (const f of failures.slice(0, SHOWN_PROBLEMS)) lines.push(`  ${f.hash}  ${f.reason}`);
     if (failedHashes.length > SHOWN_PROBLEMS) lines.push(`  … and ${failedHashes.length - SHOWN_PROBLEMS} more`);

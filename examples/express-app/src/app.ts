@@ -17,7 +17,11 @@ export function createApp(o: { baseUrl: string; rootKey: string; limit?: number 
       const { data } = await unkey.keys.verifyKey({ key, tags: ["example=express-app"] });
       if (!data.valid) return void res.status(data.code === "RATE_LIMITED" ? 429 : 401).json({ error: "invalid key", code: data.code });
       const rl = await limiter.limit(data.keyId!);
-      if (!rl.success) return void res.status(429).set("retry-after", String(Math.ceil((rl.reset - Date.now()) / 1000))).json({ error: "rate limited" });
+      if (!rl.success)
+        return void res
+          .status(429)
+          .set("retry-after", String(Math.ceil((rl.reset - Date.now()) / 1000)))
+          .json({ error: "rate limited" });
       res.locals.keyId = data.keyId;
       next();
     } catch (err) {

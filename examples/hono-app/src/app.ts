@@ -18,9 +18,7 @@ export function createApp(o: { baseUrl: string; rootKey: string }) {
       rootKey: o.rootKey,
       tags: ["example=hono-app"],
       handleInvalidKey: (c, result) =>
-        result.data.code === "RATE_LIMITED"
-          ? c.json({ error: "rate limited" }, 429)
-          : c.json({ error: "invalid key", code: result.data.code }, 401),
+        result.data.code === "RATE_LIMITED" ? c.json({ error: "rate limited" }, 429) : c.json({ error: "invalid key", code: result.data.code }, 401),
       // the server refused (wrong root key, …) or could not be reached
       onError: (c, err) => c.json({ error: "key verification unavailable", status: err.statusCode }, 503),
     }),

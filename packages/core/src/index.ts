@@ -96,11 +96,7 @@ export function findBinding(opts: Pick<KeyforgeClientOptions, "binding">, env: u
  * `ip` (the end user's address) is passed to the binding for the key's IP allowlist; over HTTP
  * the server sees the caller's own address, as with Unkey.
  */
-export async function verifyKey(
-  opts: KeyforgeClientOptions,
-  req: VerifyKeyRequest,
-  ctx: { env?: unknown; ip?: string } = {},
-): Promise<VerifyKeyResponse> {
+export async function verifyKey(opts: KeyforgeClientOptions, req: VerifyKeyRequest, ctx: { env?: unknown; ip?: string } = {}): Promise<VerifyKeyResponse> {
   const binding = findBinding(opts, ctx.env);
   if (binding) {
     let res: VerifyKeyResponse | ErrorEnvelope;
@@ -138,7 +134,12 @@ function unwrap(res: VerifyKeyResponse | ErrorEnvelope, httpStatus: number | und
   if (res && typeof res === "object" && "error" in res && res.error) {
     const e = res.error;
     const status = httpStatus ?? e.status ?? 500;
-    throw new KeyforgeError(`keyforge: [${status}] ${e.detail ?? e.title ?? "error"}`, { statusCode: status, type: e.type, requestId: res.meta?.requestId, body: res });
+    throw new KeyforgeError(`keyforge: [${status}] ${e.detail ?? e.title ?? "error"}`, {
+      statusCode: status,
+      type: e.type,
+      requestId: res.meta?.requestId,
+      body: res,
+    });
   }
   if (!res || typeof res !== "object" || !("data" in res) || typeof res.data?.valid !== "boolean" || (httpStatus !== undefined && httpStatus !== 200)) {
     throw new KeyforgeError(`keyforge: unexpected answer${httpStatus ? ` (HTTP ${httpStatus})` : ""}`, { statusCode: httpStatus ?? 500 });

@@ -33,13 +33,17 @@ export function withKeyforge<Req extends Request = Request, TContext = NextConte
   config: WithKeyforgeConfig<Req>,
 ): (req: Req, context: TContext) => Promise<Response> {
   return async (req, context) => {
-    const key = config.getKey ? config.getKey(req) : bearerKey(req.headers.get("authorization")) ?? null;
+    const key = config.getKey ? config.getKey(req) : (bearerKey(req.headers.get("authorization")) ?? null);
     if (key === null || key === undefined || key === "") return Response.json({ error: "unauthorized" }, { status: 401 });
     if (typeof key !== "string") return key;
 
     let res: VerifyKeyResponse;
     try {
-      res = await verifyKey(config, { key, permissions: config.permissions, tags: config.tags }, { env: config.getEnv?.(req), ip: req.headers.get("cf-connecting-ip") ?? undefined });
+      res = await verifyKey(
+        config,
+        { key, permissions: config.permissions, tags: config.tags },
+        { env: config.getEnv?.(req), ip: req.headers.get("cf-connecting-ip") ?? undefined },
+      );
     } catch (err) {
       const e = err instanceof KeyforgeError ? err : new KeyforgeError(`keyforge: ${String(err)}`, { statusCode: 0, cause: err });
       if (config.onError) return config.onError(req, e);

@@ -17,13 +17,23 @@ const UNKEY_TREE: Record<string, string[]> = {
   apis: ["create-api", "delete-api", "get-api", "list-keys"],
   identities: ["create-identity", "delete-identity", "get-identity", "list-identities", "update-identity"],
   keys: [
-    "create-key", "delete-key", "get-key", "verify-key", "update-key", "reroll-key", "whoami", "migrate-keys",
-    "add-permissions", "remove-permissions", "set-permissions", "add-roles", "remove-roles", "set-roles", "update-credits",
+    "create-key",
+    "delete-key",
+    "get-key",
+    "verify-key",
+    "update-key",
+    "reroll-key",
+    "whoami",
+    "migrate-keys",
+    "add-permissions",
+    "remove-permissions",
+    "set-permissions",
+    "add-roles",
+    "remove-roles",
+    "set-roles",
+    "update-credits",
   ],
-  permissions: [
-    "create-permission", "create-role", "delete-permission", "delete-role", "get-permission", "get-role",
-    "list-permissions", "list-roles",
-  ],
+  permissions: ["create-permission", "create-role", "delete-permission", "delete-role", "get-permission", "get-role", "list-permissions", "list-roles"],
   ratelimit: ["limit", "multi-limit", "set-override", "get-override", "delete-override", "list-overrides"],
 };
 const EXTENSIONS: Record<string, string[]> = {
@@ -34,7 +44,17 @@ const EXTENSIONS: Record<string, string[]> = {
   keys: ["create-migration"],
   permissions: ["set-role-permissions"],
   ratelimit: ["delete-namespace"],
-  webhooks: ["create-endpoint", "get-endpoint", "list-endpoints", "update-endpoint", "delete-endpoint", "rotate-secret", "send-test", "list-deliveries", "retry-delivery"],
+  webhooks: [
+    "create-endpoint",
+    "get-endpoint",
+    "list-endpoints",
+    "update-endpoint",
+    "delete-endpoint",
+    "rotate-secret",
+    "send-test",
+    "list-deliveries",
+    "retry-delivery",
+  ],
 };
 
 describe("unkey --help and the command tree", () => {
@@ -124,7 +144,12 @@ describe("unkey --help and the command tree", () => {
   it("operations map `<group> <action>` to POST /v2/<group>.<camelCaseAction>", () => {
     const keys = GROUPS.find((g: any) => g.name === "keys");
     const rootKeys = GROUPS.find((g: any) => g.name === "root-keys");
-    expect(operationId(keys, keys.operations.find((o: any) => o.action === "update-credits"))).toBe("keys.updateCredits");
+    expect(
+      operationId(
+        keys,
+        keys.operations.find((o: any) => o.action === "update-credits"),
+      ),
+    ).toBe("keys.updateCredits");
     expect(operationId(rootKeys, rootKeys.operations[0])).toBe("rootKeys.createRootKey");
   });
 });
@@ -186,7 +211,19 @@ describe("parsing errors exit 1 with a message on stdout", () => {
   });
 
   it("bad JSON in a -json flag is reported as such, before anything is sent", async () => {
-    const r = await cli(["api", "keys", "create-key", "--api-id", "api_123456789", "--meta-json", "{nope", "--root-key", "k", "--api-url", "http://127.0.0.1:9"]);
+    const r = await cli([
+      "api",
+      "keys",
+      "create-key",
+      "--api-id",
+      "api_123456789",
+      "--meta-json",
+      "{nope",
+      "--root-key",
+      "k",
+      "--api-url",
+      "http://127.0.0.1:9",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^invalid JSON for --meta-json: /);
   });

@@ -51,8 +51,15 @@ describe("key files", () => {
       {
         line: 2,
         key: {
-          name: "one", hash: "hash-1", externalId: "user_1", roles: ["admin", "reader"], permissions: ["a.read", "b.write"],
-          meta: { x: 1 }, enabled: false, expires: 1893456000000, credits: { remaining: 5 },
+          name: "one",
+          hash: "hash-1",
+          externalId: "user_1",
+          roles: ["admin", "reader"],
+          permissions: ["a.read", "b.write"],
+          meta: { x: 1 },
+          enabled: false,
+          expires: 1893456000000,
+          credits: { remaining: 5 },
         },
       },
       { line: 5, key: { hash: "hash-2" } },
@@ -60,7 +67,10 @@ describe("key files", () => {
   });
 
   it("accepts a header-less CSV of bare hashes", async () => {
-    expect(await read("bare.csv", "h1xx\nh2xx\n")).toEqual([{ line: 1, key: { hash: "h1xx" } }, { line: 2, key: { hash: "h2xx" } }]);
+    expect(await read("bare.csv", "h1xx\nh2xx\n")).toEqual([
+      { line: 1, key: { hash: "h1xx" } },
+      { line: 2, key: { hash: "h2xx" } },
+    ]);
   });
 
   it("reports bad CSV lines with their number and reason", async () => {

@@ -60,11 +60,25 @@ describe("unkey api keys migrate-keys", () => {
     file = path.join(home, "keys.jsonl");
     writeFileSync(
       file,
-      keys
-        .map((k) => JSON.stringify(k.i % 2 ? { hash: k.hash, name: `legacy-${k.i}`, meta: { n: k.i } } : { hash: k.hash }))
-        .join("\n") + "\n",
+      keys.map((k) => JSON.stringify(k.i % 2 ? { hash: k.hash, name: `legacy-${k.i}`, meta: { n: k.i } } : { hash: k.hash })).join("\n") + "\n",
     );
-    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", file, "--batch-size", "250", "--concurrency", "3", "--output", "json"]);
+    const r = await cli([
+      "api",
+      "keys",
+      "migrate-keys",
+      "--migration-id",
+      migrationId,
+      "--api-id",
+      apiId,
+      "--file",
+      file,
+      "--batch-size",
+      "250",
+      "--concurrency",
+      "3",
+      "--output",
+      "json",
+    ]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stderr).toBe(""); // no progress bar when printing JSON
     const out = r.json();
@@ -132,7 +146,10 @@ describe("unkey api keys migrate-keys", () => {
   it("checks the whole file before sending and names the bad lines", async () => {
     const broken = path.join(home, "broken.jsonl");
     const [a, b] = legacyPair("broken");
-    writeFileSync(broken, [JSON.stringify({ hash: a.hash }), "{not json", "", JSON.stringify({ name: "no hash" }), JSON.stringify({ hash: b.hash })].join("\n"));
+    writeFileSync(
+      broken,
+      [JSON.stringify({ hash: a.hash }), "{not json", "", JSON.stringify({ name: "no hash" }), JSON.stringify({ hash: b.hash })].join("\n"),
+    );
     const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", broken]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("2 line(s) cannot be read; nothing was sent.");
@@ -152,7 +169,9 @@ describe("unkey api keys migrate-keys", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Migrated 2 of 5 keys in 1 request\(s\)/m);
     expect(r.stdout).toMatch(/^Failed: 3$/m);
-    expect(r.stdout).toContain(`  not-a-hash  line 2: not a valid sha256 hash: expected 44 characters of base64 ending in "=" (the 32 bytes of a SHA-256), got 10 characters`);
+    expect(r.stdout).toContain(
+      `  not-a-hash  line 2: not a valid sha256 hash: expected 44 characters of base64 ending in "=" (the 32 bytes of a SHA-256), got 10 characters`,
+    );
     expect(r.stdout).toContain(`  ${a.hash}  line 3: repeated: same hash as line 1`);
     expect(r.stdout).toContain(`  ${hex}  line 4: not a valid sha256 hash: expected 44 characters of base64`);
     expect(r.stdout).not.toContain("or repeated, or not valid");
@@ -165,7 +184,21 @@ describe("unkey api keys migrate-keys", () => {
     expect(reasons[b.hash]).toBe("hash already in use: another key (of any API) already has this hash");
     expect(reasons[hex]).toMatch(/^line 4: not a valid sha256 hash/);
     // --hash names the algorithm without asking the server (here a wrong one, so the base64 hashes are malformed)
-    const hexRun = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--file", f, "--hash", "sha256_hex", "--output", "json"]);
+    const hexRun = await cli([
+      "api",
+      "keys",
+      "migrate-keys",
+      "--migration-id",
+      migrationId,
+      "--api-id",
+      apiId,
+      "--file",
+      f,
+      "--hash",
+      "sha256_hex",
+      "--output",
+      "json",
+    ]);
     const hexReasons = Object.fromEntries(hexRun.json().data.errors.map((e: any) => [e.hash, e.reason]));
     expect(hexReasons[b.hash]).toMatch(/^line 5: not a valid sha256_hex hash: expected 64 hex characters \(a SHA-256\), got 44 characters/);
     expect(hexReasons[hex]).toBe("hash already in use, or not valid for this migration (its algorithm may not be --hash sha256_hex)");
@@ -173,7 +206,19 @@ describe("unkey api keys migrate-keys", () => {
 
   it("--keys-json with a malformed hash names it and sends nothing", async () => {
     const k = legacyKeys(1, "inline-bad")[0]!;
-    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--hash", "sha256_hex", "--keys-json", JSON.stringify([{ hash: "abc" }, { hash: k.hash }])]);
+    const r = await cli([
+      "api",
+      "keys",
+      "migrate-keys",
+      "--migration-id",
+      migrationId,
+      "--api-id",
+      apiId,
+      "--hash",
+      "sha256_hex",
+      "--keys-json",
+      JSON.stringify([{ hash: "abc" }, { hash: k.hash }]),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("--keys-json: 2 key(s) cannot be migrated; nothing was sent.");
     expect(r.stdout).toContain("keys[0]: not a valid sha256_hex hash: expected 64 hex characters (a SHA-256), got 3 characters");
@@ -194,7 +239,19 @@ describe("unkey api keys migrate-keys", () => {
 
   it("sends --keys-json in one request and prints the envelope, as Unkey's CLI does", async () => {
     const k = legacyKeys(1, "inline")[0]!;
-    const r = await cli(["api", "keys", "migrate-keys", "--migration-id", migrationId, "--api-id", apiId, "--keys-json", JSON.stringify([{ hash: k.hash }]), "--output", "json"]);
+    const r = await cli([
+      "api",
+      "keys",
+      "migrate-keys",
+      "--migration-id",
+      migrationId,
+      "--api-id",
+      apiId,
+      "--keys-json",
+      JSON.stringify([{ hash: k.hash }]),
+      "--output",
+      "json",
+    ]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.json()).toMatchObject({ meta: { requestId: expect.stringMatching(/^req_/) }, data: { migrated: [{ hash: k.hash }], failed: [] } });
   });

@@ -37,10 +37,7 @@ export function tempHome(): string {
  * Runs the CLI as a user would: a child process of this Node, in the repo root, with its own HOME
  * and none of the caller's UNKEY_* variables (only those the test passes).
  */
-export function runCli(
-  args: string[],
-  opts: { home: string; env?: Record<string, string>; input?: string; node?: string },
-): Promise<CliResult> {
+export function runCli(args: string[], opts: { home: string; env?: Record<string, string>; input?: string; node?: string }): Promise<CliResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("UNKEY_") && v !== undefined) env[k] = v;
   Object.assign(env, { HOME: opts.home, NO_COLOR: "1" }, opts.env);

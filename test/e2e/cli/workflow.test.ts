@@ -17,8 +17,7 @@ let keyId: string;
 let plaintext: string;
 
 /** Runs the CLI against the test server with the root key from the config file (after login). */
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  runCli(args, { home, env: { UNKEY_API_BASE_URL: server.url, ...env } });
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { home, env: { UNKEY_API_BASE_URL: server.url, ...env } });
 
 beforeAll(async () => {
   server = await startApi();
@@ -172,9 +171,25 @@ describe("unkey CLI against the local server", () => {
 
   it("creates a key with credits, metadata and permissions", async () => {
     const r = await cli([
-      "api", "keys", "create-key", "--api-id", apiId, "--prefix", "sk", "--name", "ci",
-      "--credits-json", '{"remaining":3}', "--meta-json", '{"plan":"pro"}', "--permissions", "documents.read, documents.write",
-      "--external-id", "user_42", "--output", "json",
+      "api",
+      "keys",
+      "create-key",
+      "--api-id",
+      apiId,
+      "--prefix",
+      "sk",
+      "--name",
+      "ci",
+      "--credits-json",
+      '{"remaining":3}',
+      "--meta-json",
+      '{"plan":"pro"}',
+      "--permissions",
+      "documents.read, documents.write",
+      "--external-id",
+      "user_42",
+      "--output",
+      "json",
     ]);
     expect(r.code, r.stdout).toBe(0);
     ({ keyId, key: plaintext } = r.json().data);
@@ -227,9 +242,39 @@ describe("unkey CLI against the local server", () => {
 
   it("sets, reads, lists and applies a rate-limit override", async () => {
     const limit = async () =>
-      (await cli(["api", "ratelimit", "limit", "--namespace", "cli.requests", "--identifier", "user_42", "--limit", "1", "--duration", "60000", "--output", "json"])).json().data;
+      (
+        await cli([
+          "api",
+          "ratelimit",
+          "limit",
+          "--namespace",
+          "cli.requests",
+          "--identifier",
+          "user_42",
+          "--limit",
+          "1",
+          "--duration",
+          "60000",
+          "--output",
+          "json",
+        ])
+      ).json().data;
     expect(await limit()).toMatchObject({ success: true, limit: 1 });
-    const set = await cli(["api", "ratelimit", "set-override", "--namespace", "cli.requests", "--identifier", "user_42", "--limit", "50", "--duration", "60000", "--output", "json"]);
+    const set = await cli([
+      "api",
+      "ratelimit",
+      "set-override",
+      "--namespace",
+      "cli.requests",
+      "--identifier",
+      "user_42",
+      "--limit",
+      "50",
+      "--duration",
+      "60000",
+      "--output",
+      "json",
+    ]);
     expect(set.code, set.stdout).toBe(0);
     const overrideId = set.json().data.overrideId;
     expect(overrideId).toBeTruthy();
@@ -239,8 +284,13 @@ describe("unkey CLI against the local server", () => {
     expect(table.stdout).toMatch(new RegExp(`^${overrideId}\\s+user_42\\s+50\\s+60000`, "m"));
     expect(await limit()).toMatchObject({ success: true, limit: 50, overrideId });
     const multi = await cli([
-      "api", "ratelimit", "multi-limit", "--output", "json",
-      "--limits-json", '[{"namespace":"cli.requests","identifier":"u1","limit":1,"duration":60000},{"namespace":"cli.tokens","identifier":"u1","limit":5,"duration":60000,"cost":2}]',
+      "api",
+      "ratelimit",
+      "multi-limit",
+      "--output",
+      "json",
+      "--limits-json",
+      '[{"namespace":"cli.requests","identifier":"u1","limit":1,"duration":60000},{"namespace":"cli.tokens","identifier":"u1","limit":5,"duration":60000,"cost":2}]',
     ]);
     expect(multi.code, multi.stdout).toBe(0);
     expect(multi.json().data.passed).toBe(true);
@@ -273,7 +323,15 @@ describe("unkey CLI against the local server", () => {
     expect(id.code, id.stdout).toBe(0);
     const got = await cli(["api", "identities", "get-identity", "--identity", "org_7", "--output", "json"]);
     expect(got.json().data).toMatchObject({ externalId: "org_7", meta: { tier: "gold" } });
-    const upd = await cli(["api", "identities", "update-identity", "--identity", "org_7", "--ratelimits-json", '[{"name":"requests","limit":10,"duration":60000,"autoApply":true}]']);
+    const upd = await cli([
+      "api",
+      "identities",
+      "update-identity",
+      "--identity",
+      "org_7",
+      "--ratelimits-json",
+      '[{"name":"requests","limit":10,"duration":60000,"autoApply":true}]',
+    ]);
     expect(upd.code, upd.stdout).toBe(0);
     const list = await cli(["api", "identities", "list-identities", "--output", "table"]);
     expect(list.stdout).toMatch(/org_7/);
@@ -344,7 +402,12 @@ describe("unkey CLI against the local server", () => {
     const set = await cli(["api", "permissions", "set-role-permissions", "--role-id", roleId, "--permissions", "ops.read,ops.write", "--output", "json"]);
     expect(set.code, set.stdout).toBe(0);
     const got = await cli(["api", "permissions", "get-role", "--role", "ops", "--output", "json"]);
-    expect(got.json().data.permissions.map((p: any) => p.slug ?? p.name).sort()).toEqual(["ops.read", "ops.write"]);
+    expect(
+      got
+        .json()
+        .data.permissions.map((p: any) => p.slug ?? p.name)
+        .sort(),
+    ).toEqual(["ops.read", "ops.write"]);
     const perm = await cli(["api", "permissions", "get-permission", "--permission", "ops.read", "--output", "json"]);
     expect(perm.json().data).toMatchObject({ slug: "ops.read" });
     expect((await cli(["api", "permissions", "delete-permission", "--permission", "ops.read"])).code).toBe(0);
@@ -353,14 +416,33 @@ describe("unkey CLI against the local server", () => {
     expect(missing.code).toBe(1);
 
     const table = await cli([
-      "api", "ratelimit", "multi-limit", "--output", "table",
-      "--limits-json", '[{"namespace":"cli.batch","identifier":"a","limit":3,"duration":60000},{"namespace":"cli.batch","identifier":"b","limit":3,"duration":60000}]',
+      "api",
+      "ratelimit",
+      "multi-limit",
+      "--output",
+      "table",
+      "--limits-json",
+      '[{"namespace":"cli.batch","identifier":"a","limit":3,"duration":60000},{"namespace":"cli.batch","identifier":"b","limit":3,"duration":60000}]',
     ]);
     expect(table.stdout).toMatch(/^namespace\s+identifier\s+passed\s+limit\s+remaining\s+reset/);
     expect(table.stdout).toMatch(/^cli\.batch\s+b\s+true\s+3\s+2\s/m);
     const del = await cli(["api", "ratelimit", "delete-namespace", "--namespace", "cli.batch"]);
     expect(del.code, del.stdout).toBe(0);
-    const after = await cli(["api", "ratelimit", "limit", "--namespace", "cli.batch", "--identifier", "a", "--limit", "3", "--duration", "60000", "--output", "json"]);
+    const after = await cli([
+      "api",
+      "ratelimit",
+      "limit",
+      "--namespace",
+      "cli.batch",
+      "--identifier",
+      "a",
+      "--limit",
+      "3",
+      "--duration",
+      "60000",
+      "--output",
+      "json",
+    ]);
     expect(after.code).toBe(1);
     expect(after.json().error.status).toBe(410);
   });

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApi, type TestServer } from "../helpers/server";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const FILES = ["README.md", ...readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const FILES = [
+  "README.md",
+  ...readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const FENCE = /^(\s*)```(sh|bash|shell)\s*$/;
 const BLOCK_TIMEOUT_MS = 60_000;
 
@@ -141,30 +146,34 @@ for (const file of FILES) {
 
     for (const block of blocks) {
       const name = `${file}:${block.line}${block.mode === "run" ? "" : ` (${block.mode}${block.reason ? `: ${block.reason}` : ""})`}`;
-      it.skipIf(block.mode === "skip")(name, () => {
-        const host = new URL(server.url).host;
-        const code = rewrite(block.code, host);
-        if (block.mode === "syntax") {
-          const r = spawnSync("bash", ["-n", "-c", code], { encoding: "utf8" });
-          expect(r.status, `${file}:${block.line}: bash -n:\n${r.stderr}`).toBe(0);
-          return;
-        }
-        const script = [
-          `cd "$DOC_TEST_CWD"`,
-          `source '${state}' 2>/dev/null`,
-          "set -eo pipefail",
-          ...block.env.map((e) => `export ${e}`),
-          block.stdin !== undefined ? `exec < <(printf '%s\\n' ${block.stdin})` : "exec </dev/null",
-          code,
-          "set +e",
-          `{ for __doc_v in $(compgen -v | grep -Ev '${BASH_OWN}'); do declare -p "$__doc_v"; done; declare -f; } > '${state}' 2>/dev/null`,
-        ].join("\n");
-        const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...env }, timeout: BLOCK_TIMEOUT_MS });
-        const output = `${r.stdout}${r.stderr}`.slice(-4000);
-        const report = `${file}:${block.line} ${block.mode === "expect-fail" ? "was expected to fail but" : "failed"} (exit ${r.status}${r.signal ? `, ${r.signal}` : ""})\n--- block ---\n${block.code}\n--- output ---\n${output}`;
-        if (block.mode === "expect-fail") expect(r.status, report).not.toBe(0);
-        else expect(r.status, report).toBe(0);
-      }, BLOCK_TIMEOUT_MS + 5_000);
+      it.skipIf(block.mode === "skip")(
+        name,
+        () => {
+          const host = new URL(server.url).host;
+          const code = rewrite(block.code, host);
+          if (block.mode === "syntax") {
+            const r = spawnSync("bash", ["-n", "-c", code], { encoding: "utf8" });
+            expect(r.status, `${file}:${block.line}: bash -n:\n${r.stderr}`).toBe(0);
+            return;
+          }
+          const script = [
+            `cd "$DOC_TEST_CWD"`,
+            `source '${state}' 2>/dev/null`,
+            "set -eo pipefail",
+            ...block.env.map((e) => `export ${e}`),
+            block.stdin !== undefined ? `exec < <(printf '%s\\n' ${block.stdin})` : "exec </dev/null",
+            code,
+            "set +e",
+            `{ for __doc_v in $(compgen -v | grep -Ev '${BASH_OWN}'); do declare -p "$__doc_v"; done; declare -f; } > '${state}' 2>/dev/null`,
+          ].join("\n");
+          const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...env }, timeout: BLOCK_TIMEOUT_MS });
+          const output = `${r.stdout}${r.stderr}`.slice(-4000);
+          const report = `${file}:${block.line} ${block.mode === "expect-fail" ? "was expected to fail but" : "failed"} (exit ${r.status}${r.signal ? `, ${r.signal}` : ""})\n--- block ---\n${block.code}\n--- output ---\n${output}`;
+          if (block.mode === "expect-fail") expect(r.status, report).not.toBe(0);
+          else expect(r.status, report).toBe(0);
+        },
+        BLOCK_TIMEOUT_MS + 5_000,
+      );
     }
   });
 }

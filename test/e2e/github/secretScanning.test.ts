@@ -36,7 +36,11 @@ async function report(alerts: unknown, opts: { badSignature?: boolean; keyId?: s
 }
 
 async function post(op: string, body: unknown, token: string) {
-  const res = await fetch(`${server.url}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -50,7 +54,11 @@ describe("GitHub secret scanning partner endpoint", () => {
     ]);
     expect(res.status).toBe(201);
     expect(res.body[0]).toEqual({ token_raw: leaked.key, token_type: "unkey_root_key", label: "true_positive" });
-    expect(res.body[1]).toEqual({ token_hash: createHash("sha256").update("unkey_notarealkey").digest("base64"), token_type: "unkey_root_key", label: "false_positive" });
+    expect(res.body[1]).toEqual({
+      token_hash: createHash("sha256").update("unkey_notarealkey").digest("base64"),
+      token_type: "unkey_root_key",
+      label: "false_positive",
+    });
     expect((await post("apis.createApi", { name: "still works" }, leaked.key)).status).toBe(200);
   });
 

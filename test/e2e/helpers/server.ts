@@ -46,7 +46,13 @@ function server(url: string, sentinelUrl: string, persistTo: string, logs: () =>
 export async function startApi(opts: RunnerOptions = {}): Promise<TestServer> {
   const shared = sharedRunner();
   if (shared && Object.keys(opts).every((k) => (opts as Record<string, unknown>)[k] === undefined || (k === "vars" && Object.keys(opts.vars!).length === 0))) {
-    return server(shared.url, shared.sentinelUrl, shared.stateDir, () => (existsSync(shared.logFile) ? readFileSync(shared.logFile, "utf8") : ""), async () => {});
+    return server(
+      shared.url,
+      shared.sentinelUrl,
+      shared.stateDir,
+      () => (existsSync(shared.logFile) ? readFileSync(shared.logFile, "utf8") : ""),
+      async () => {},
+    );
   }
   const r = await startRunnerInstance(opts);
   return server(r.url, r.sentinelUrl, r.stateDir, r.logs, r.stop);

@@ -15,7 +15,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function sqliteFiles(stateDir: string): string[] {
   const dir = path.join(stateDir, "v3", "d1", "miniflare-D1DatabaseObject");
-  return readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite").map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")
+    .map((f) => path.join(dir, f));
 }
 
 function tablesOf(file: string): string[] {
@@ -33,7 +35,10 @@ describe("D1 migrations", () => {
     const b = path.join(root, "b");
     mkdirSync(a);
     mkdirSync(b);
-    writeFileSync(path.join(a, "0000_init.sql"), "CREATE TABLE `alpha` (\n  `id` text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE INDEX `alpha_id` ON `alpha` (`id`);\n");
+    writeFileSync(
+      path.join(a, "0000_init.sql"),
+      "CREATE TABLE `alpha` (\n  `id` text PRIMARY KEY NOT NULL\n);\n--> statement-breakpoint\nCREATE INDEX `alpha_id` ON `alpha` (`id`);\n",
+    );
     writeFileSync(path.join(b, "0000_init.sql"), "CREATE TABLE beta (id TEXT);\nINSERT INTO beta VALUES ('x; not a separator');\n");
     const prepared = {
       workers: [
@@ -70,9 +75,16 @@ describe("D1 migrations", () => {
 
   it("keeps wrangler's bookkeeping: `wrangler d1 migrations apply` finds nothing left to apply", async () => {
     const state = path.join(root, "wrangler-compat");
-    const db = { binding: "DB", id: "00000000-0000-0000-0000-000000000000", migrationsDir: path.join(ROOT, "schema/migrations"), migrationsTable: "d1_migrations" };
+    const db = {
+      binding: "DB",
+      id: "00000000-0000-0000-0000-000000000000",
+      migrationsDir: path.join(ROOT, "schema/migrations"),
+      migrationsTable: "d1_migrations",
+    };
     await migrateState({ workers: [{ name: "keyforge-api", d1: [db] }] }, state);
-    const r = wranglerSync(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", "wrangler.toml"], { env: { CI: "true", WRANGLER_LOG: "log" } });
+    const r = wranglerSync(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", "wrangler.toml"], {
+      env: { CI: "true", WRANGLER_LOG: "log" },
+    });
     expect(r.stdout + r.stderr).toContain("No migrations to apply");
   }, 60_000);
 });

@@ -13,7 +13,11 @@ import { ROOT } from "../../../scripts/lib/wrangler.mjs";
 import { rawExchange } from "../helpers/raw";
 
 async function call(base: string, op: string, body: unknown, token: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}/v2/${op}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/v2/${op}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -49,7 +53,12 @@ async function gateway(api: string, name: string, upstream: unknown = { worker: 
   const key = (await call(api, "keys.createKey", { apiId }, rootKey)).body.data.key as string;
   expect((await call(api, "projects.createProject", { name, slug: name }, rootKey)).status).toBe(200);
   expect((await call(api, "apps.createApp", { project: name, name: "web", slug: "web" }, rootKey)).status).toBe(200);
-  const set = await call(api, "gateway.setPolicies", { project: name, app: "web", environment: "production", policies: policies ?? [{ name: "keys", enabled: true, keyauth: { keyspaces: [apiId] } }] }, rootKey);
+  const set = await call(
+    api,
+    "gateway.setPolicies",
+    { project: name, app: "web", environment: "production", policies: policies ?? [{ name: "keys", enabled: true, keyauth: { keyspaces: [apiId] } }] },
+    rootKey,
+  );
   expect(set.status, JSON.stringify(set.body)).toBe(200);
   const dep = await call(api, "deployments.createDeployment", { project: name, app: "web", environment: "production", upstream }, rootKey);
   expect(dep.status, JSON.stringify(dep.body)).toBe(201);
@@ -88,7 +97,11 @@ describe("two runners side by side", () => {
 /** Runs `node scripts/runner.mjs` (what `npm start` runs) with env; resolves on exit. */
 function npmStart(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(ROOT, "scripts/runner.mjs")], { cwd: ROOT, env: { ...process.env, ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [path.join(ROOT, "scripts/runner.mjs")], {
+      cwd: ROOT,
+      env: { ...process.env, ADMIN_KEY: E2E_ADMIN_KEY, ENCRYPTION_KEYS: E2E_ENCRYPTION_KEYS, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
@@ -153,7 +166,11 @@ describe("client IP: a client-sent CF-Connecting-IP never survives", () => {
 
   it("the Sentinel sees the socket's address: the app gets X-Forwarded-For 127.0.0.1", async () => {
     const g = await gateway(server.url, "clientip");
-    const res = await through(server.sentinelUrl, g.host, "/ip", { authorization: `Bearer ${g.key}`, "CF-Connecting-IP": "203.0.113.7", "MF-CF-Blob": '{"colo":"EVIL"}' });
+    const res = await through(server.sentinelUrl, g.host, "/ip", {
+      authorization: `Bearer ${g.key}`,
+      "CF-Connecting-IP": "203.0.113.7",
+      "MF-CF-Blob": '{"colo":"EVIL"}',
+    });
     expect(res.status).toBe(200);
     expect(res.body.headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(res.body.headers["cf-connecting-ip"]).not.toBe("203.0.113.7");
@@ -179,7 +196,10 @@ describe("the runner's front never ends on a client's request head", () => {
 
   it("a Trailer / TE / Connection-named header (which makes Node's http.request throw) is dropped as hop-by-hop, and the runner keeps serving", async () => {
     for (const base of [own.url, own.sentinelUrl]) {
-      const res = await rawExchange(base, "GET /v2/liveness HTTP/1.1\nHost: a.localhost\nConnection: close, X-Hop\nX-Hop: 1\nTrailer: X-T\nTE: trailers\nKeep-Alive: timeout=5\n\n");
+      const res = await rawExchange(
+        base,
+        "GET /v2/liveness HTTP/1.1\nHost: a.localhost\nConnection: close, X-Hop\nX-Hop: 1\nTrailer: X-T\nTE: trailers\nKeep-Alive: timeout=5\n\n",
+      );
       expect(res).toMatch(/^HTTP\/1\.1 \d{3}/);
     }
     const live = await fetch(`${own.url}/v2/liveness`);
@@ -203,7 +223,10 @@ describe("outbound network: Workers' fetch() reaches loopback only with ALLOW_LO
     originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
     // The Workers are told loopback is fine (so a deployment to it can be written); only the
     // runner's network layer stands between the Sentinel and 127.0.0.1.
-    [closed, open] = await Promise.all([startRunnerInstance({ allowLocalDestinations: false, vars: { ALLOW_LOCAL_DESTINATIONS: "1" }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "1" } }), startApi()]);
+    [closed, open] = await Promise.all([
+      startRunnerInstance({ allowLocalDestinations: false, vars: { ALLOW_LOCAL_DESTINATIONS: "1" }, sentinelVars: { ALLOW_LOCAL_DESTINATIONS: "1" } }),
+      startApi(),
+    ]);
   }, 180_000);
   afterAll(async () => {
     await closed?.stop();

@@ -76,7 +76,10 @@ binding = "CACHE_KV"
 id = "00000000000000000000000000000000"
 `,
     );
-    writeFileSync(edge, `name = "my-edge"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "main-db"\ndatabase_id = ""\n\n[[queues.producers]]\nbinding = "LOGS"\nqueue = "edge-logs"\n`);
+    writeFileSync(
+      edge,
+      `name = "my-edge"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "main-db"\ndatabase_id = ""\n\n[[queues.producers]]\nbinding = "LOGS"\nqueue = "edge-logs"\n`,
+    );
     const before = [readFileSync(api, "utf8"), readFileSync(edge, "utf8")];
     const r = dryRun("--config", api, "--config", edge);
     expect(r.status, r.stderr).toBe(0);

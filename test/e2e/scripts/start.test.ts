@@ -99,7 +99,11 @@ describe("npm run dev", () => {
 
     expect((await fetch(`${api}/v2/liveness`)).status).toBe(200);
     // same state: the root key made before the reload still works
-    const created = await fetch(`${api}/v2/apis.createApi`, { method: "POST", headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" }, body: JSON.stringify({ name: "after reload" }) });
+    const created = await fetch(`${api}/v2/apis.createApi`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rootKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "after reload" }),
+    });
     expect(created.status).toBe(200);
   }, 180_000);
 

@@ -15,7 +15,9 @@ import { applyLocalMigrations, ROOT, wranglerSync } from "../../../scripts/lib/w
 describe("upgrade to the analytics database", () => {
   const persistTo = mkdtempSync(path.join(tmpdir(), "upgrade-analytics-"));
   const exec = (config: string, binding: string, sql: string) =>
-    wranglerSync(["d1", "execute", binding, "--local", "--persist-to", persistTo, "-c", config, "--yes", "--json", "--command", sql], { env: { CI: "true", WRANGLER_LOG: "log" } });
+    wranglerSync(["d1", "execute", binding, "--local", "--persist-to", persistTo, "-c", config, "--yes", "--json", "--command", sql], {
+      env: { CI: "true", WRANGLER_LOG: "log" },
+    });
   /** Reads a local database file directly (each wrangler call costs seconds): DB has `keys`. */
   const rows = (binding: "DB" | "ANALYTICS_DB", sql: string) => {
     const dir = path.join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
@@ -23,7 +25,11 @@ describe("upgrade to the analytics database", () => {
       const db = new DatabaseSync(path.join(dir, f), { readOnly: true });
       try {
         const isMain = !!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'keys'").get();
-        if (isMain === (binding === "DB")) return db.prepare(sql).all().map((r) => ({ ...r }));
+        if (isMain === (binding === "DB"))
+          return db
+            .prepare(sql)
+            .all()
+            .map((r) => ({ ...r }));
       } finally {
         db.close();
       }

@@ -44,7 +44,11 @@ describe("@keyforge/nextjs withKeyforge", () => {
     expect(seen).toMatchObject({ statusCode: 401 });
     const bare = withKeyforge(handler, { rootKey: "unkey_wrong", ...viaHttp });
     expect((await bare(get({ authorization: `Bearer ${s.key}` }), ctx)).status).toBe(500);
-    const custom = withKeyforge(handler, { rootKey: s.rootKey, ...viaHttp, handleInvalidKey: (_r, res) => Response.json({ code: res.data.code }, { status: 403 }) });
+    const custom = withKeyforge(handler, {
+      rootKey: s.rootKey,
+      ...viaHttp,
+      handleInvalidKey: (_r, res) => Response.json({ code: res.data.code }, { status: 403 }),
+    });
     expect(await (await custom(get({ authorization: "Bearer sk_nope" }), ctx)).json()).toEqual({ code: "NOT_FOUND" });
   });
 });

@@ -63,7 +63,15 @@ describe("envelope and request pipeline", () => {
   it("serves an OpenAPI 3.1 document generated from the routes, and a reference page", async () => {
     const doc = (await (await SELF.fetch("http://api.test/openapi.json")).json()) as any;
     expect(doc.openapi).toBe("3.1.0");
-    for (const p of ["/v2/liveness", "/v2/apis.createApi", "/v2/apis.getApi", "/v2/apis.deleteApi", "/v2/apis.listKeys", "/v2/workspaces.createWorkspace", "/v2/rootKeys.createRootKey"]) {
+    for (const p of [
+      "/v2/liveness",
+      "/v2/apis.createApi",
+      "/v2/apis.getApi",
+      "/v2/apis.deleteApi",
+      "/v2/apis.listKeys",
+      "/v2/workspaces.createWorkspace",
+      "/v2/rootKeys.createRootKey",
+    ]) {
       expect(doc.paths).toHaveProperty([p]);
     }
     expect(doc.components.schemas.V2ApisCreateApiRequestBody.additionalProperties).toBe(false);

@@ -21,7 +21,11 @@ function refs(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-const resolve = (d: any, ref: string) => ref.replace(/^#\//, "").split("/").reduce((n: any, k) => n?.[k], d);
+const resolve = (d: any, ref: string) =>
+  ref
+    .replace(/^#\//, "")
+    .split("/")
+    .reduce((n: any, k) => n?.[k], d);
 
 describe("/openapi.json", () => {
   it("gives every operation a request body and success and error responses, all $refs resolving", async () => {
@@ -52,7 +56,10 @@ describe("/openapi.json", () => {
     const error = resolve(d, op.responses["401"].content["application/json"].schema.$ref);
     expect(Object.keys(error.properties)).toEqual(["meta", "error"]);
     // generic error statuses carry an example envelope
-    expect(op.responses["401"].content["application/json"].example.error).toMatchObject({ status: 401, type: "https://unkey.com/docs/errors/unkey/authentication/key_not_found" });
+    expect(op.responses["401"].content["application/json"].example.error).toMatchObject({
+      status: 401,
+      type: "https://unkey.com/docs/errors/unkey/authentication/key_not_found",
+    });
     expect(op.responses["400"].content["application/json"].example.error.errors).toHaveLength(1);
   });
 });

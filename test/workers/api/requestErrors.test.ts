@@ -12,7 +12,11 @@ async function fetchWith(overrides: Partial<Env>, op: string, init: RequestInit 
   headers.set("content-type", "application/json");
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   const ctx = createExecutionContext();
-  const res = await createApp().fetch(new Request(`http://api.test/v2/${op}`, { ...init, method: "POST", headers }), { ...(env as unknown as Env), ...overrides }, ctx);
+  const res = await createApp().fetch(
+    new Request(`http://api.test/v2/${op}`, { ...init, method: "POST", headers }),
+    { ...(env as unknown as Env), ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -36,11 +40,14 @@ const failingUsageLimiter = () =>
   ({
     idFromName: (name: string) => env.USAGE_LIMITER.idFromName(name),
     get: () =>
-      new Proxy({}, {
-        get: () => async () => {
-          throw Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true, durableObjectReset: true });
+      new Proxy(
+        {},
+        {
+          get: () => async () => {
+            throw Object.assign(new Error("Durable Object reset because its code was updated."), { retryable: true, durableObjectReset: true });
+          },
         },
-      }),
+      ),
   }) as unknown as Env["USAGE_LIMITER"];
 
 describe("request-level errors", () => {
@@ -48,7 +55,12 @@ describe("request-level errors", () => {
     const ws = await newWorkspace();
     let close: () => void = () => {};
     // a client that never finishes sending its body
-    const body = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(new TextEncoder().encode('{"name":')); close = () => c.close(); } });
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        c.enqueue(new TextEncoder().encode('{"name":'));
+        close = () => c.close();
+      },
+    });
     const started = Date.now();
     const res = await fetchWith({ REQUEST_TIMEOUT_MS: "200" }, "apis.createApi", { body, token: ws.rootKey });
     close();
@@ -91,7 +103,10 @@ describe("request-level errors", () => {
     const ws = await newWorkspace();
     const broken = new Proxy(env.DB, {
       get(target, prop) {
-        if (prop === "prepare") return () => { throw new TypeError("cannot read properties of undefined"); };
+        if (prop === "prepare")
+          return () => {
+            throw new TypeError("cannot read properties of undefined");
+          };
         const v = Reflect.get(target, prop);
         return typeof v === "function" ? v.bind(target) : v;
       },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { appWorkerBindings, destinationPolicy, destinationProblem, forwardProblem, webhookUrlProblem, workerBindingProblem } from "../../../workers/lib/destinations";
+import {
+  appWorkerBindings,
+  destinationPolicy,
+  destinationProblem,
+  forwardProblem,
+  webhookUrlProblem,
+  workerBindingProblem,
+} from "../../../workers/lib/destinations";
 
 /** The destination policy in the Workers runtime (its URL parser decides what hosts normalise to). */
 const strict = destinationPolicy({ SENTINEL_BASE_DOMAIN: "gw.keyforge.test", API_BASE_URL: "https://api.keyforge.test" });
@@ -52,9 +59,23 @@ const ALWAYS_REFUSED = [
   "not a url",
 ];
 
-const OURS = ["https://api.keyforge.test/v2", "https://api.keyforge.test:8443/", "https://app-x.gw.keyforge.test/", "https://gw.keyforge.test/", "https://GW.KEYFORGE.TEST./"];
+const OURS = [
+  "https://api.keyforge.test/v2",
+  "https://api.keyforge.test:8443/",
+  "https://app-x.gw.keyforge.test/",
+  "https://gw.keyforge.test/",
+  "https://GW.KEYFORGE.TEST./",
+];
 
-const PUBLIC = ["https://example.com", "https://example.com:8443/base", "http://origin.example.org/", "https://1.1.1.1", "http://8.8.8.8:80/", "https://[2606:4700:4700::1111]/", "https://xn--bcher-kva.example/"];
+const PUBLIC = [
+  "https://example.com",
+  "https://example.com:8443/base",
+  "http://origin.example.org/",
+  "https://1.1.1.1",
+  "http://8.8.8.8:80/",
+  "https://[2606:4700:4700::1111]/",
+  "https://xn--bcher-kva.example/",
+];
 
 describe("destination policy", () => {
   it.each(LOOPBACK)("refuses the loopback destination %s by default", (url) => {
@@ -76,7 +97,8 @@ describe("destination policy", () => {
   });
 
   it("allows loopback under the opt-in, except our own origin and generated hostnames", () => {
-    for (const url of ["http://127.0.0.1:3000", "http://2130706433:3000/", "http://[::1]:3000/", "http://localhost:3000/"]) expect(destinationProblem(url, local)).toBeNull();
+    for (const url of ["http://127.0.0.1:3000", "http://2130706433:3000/", "http://[::1]:3000/", "http://localhost:3000/"])
+      expect(destinationProblem(url, local)).toBeNull();
     expect(destinationProblem("http://127.0.0.1:8787/v2/liveness", local)).toMatch(/own origin/);
     expect(destinationProblem("http://app-x.localhost:8788/", local)).toMatch(/own domain/);
   });

@@ -166,7 +166,9 @@ describe("portal pages", () => {
   it("shows 'Session expired' for an ended session, or sends the user back to returnUrl", async () => {
     const w = await portalWorld();
     const { token, sessionId } = await signIn(w.ws.rootKey, w.slug, "user_alice");
-    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?").bind(Date.now() - 1, sessionId).run();
+    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, sessionId)
+      .run();
     const res = await page("/portal/keys", { token });
     expect(res.status).toBe(401);
     const html = await res.text();
@@ -175,7 +177,9 @@ describe("portal pages", () => {
 
     const { code, sessionId: s2 } = await mintCode(w.ws.rootKey, w.slug, "user_alice", undefined, { returnUrl: "https://app.example.com/settings?tab=keys" });
     const token2 = (await call("portal.exchangeCode", { code }, null)).body.data.accessToken;
-    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?").bind(Date.now() - 1, s2).run();
+    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, s2)
+      .run();
     const back = await page("/portal/keys", { token: token2 });
     expect(back.status).toBe(302);
     expect(back.headers.get("location")).toBe("https://app.example.com/settings?tab=keys&reason=session_expired");
@@ -233,7 +237,8 @@ describe("portal pages", () => {
 
   it("renders the portal's docs Markdown without letting HTML or script links through", async () => {
     const w = await portalWorld();
-    const docs = "# Getting started\n\nCall `GET /v1` with **your key**.\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(1)) [good](https://docs.example.com)\n\n```\ncurl -H 'x: <b>'\n```";
+    const docs =
+      "# Getting started\n\nCall `GET /v1` with **your key**.\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(1)) [good](https://docs.example.com)\n\n```\ncurl -H 'x: <b>'\n```";
     await call("portal.updatePortal", { portal: w.slug, docsMarkdown: docs }, w.ws.rootKey);
     const { token } = await signIn(w.ws.rootKey, w.slug, "user_alice");
     const html = await (await page("/portal/docs", { token })).text();

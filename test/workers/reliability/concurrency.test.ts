@@ -61,7 +61,8 @@ describe("concurrency and accuracy", () => {
   it("an evicted credit counter mid-stream neither loses nor doubles a spend", async () => {
     const ws = await newWorkspace();
     const apiId = await newApi(ws.rootKey);
-    const { key, keyId } = (await call("keys.createKey", { apiId, credits: { remaining: 50, refill: { interval: "daily", amount: 50 } } }, ws.rootKey)).body.data;
+    const { key, keyId } = (await call("keys.createKey", { apiId, credits: { remaining: 50, refill: { interval: "daily", amount: 50 } } }, ws.rootKey)).body
+      .data;
     let valid = 0;
     for (let round = 0; round < 5; round++) {
       const batch = await Promise.all(Array.from({ length: 8 }, () => call("keys.verifyKey", { key }, ws.rootKey)));
@@ -93,8 +94,12 @@ describe("queue consumer faults", () => {
   }
 
   async function count(workspaceId: string) {
-    const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
-    const day = await env.ANALYTICS_DB.prepare("SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(workspaceId).first<{ n: number }>();
+    const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?")
+      .bind(workspaceId)
+      .first<{ n: number }>();
+    const day = await env.ANALYTICS_DB.prepare("SELECT COALESCE(SUM(count), 0) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?")
+      .bind(workspaceId)
+      .first<{ n: number }>();
     return { raw: raw!.n, day: day!.n };
   }
 

@@ -16,7 +16,10 @@ const RUNS = Number((env as unknown as { FUZZ_RUNS?: string }).FUZZ_RUNS ?? 12);
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; $ref?: string; anyOf?: Schema[]; oneOf?: Schema[] };
 type Op = { path: string; schema: Schema | undefined };
 
-let doc: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>>; components: { schemas: Record<string, Schema> } };
+let doc: {
+  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
+  components: { schemas: Record<string, Schema> };
+};
 let ops: Op[] = [];
 let rootKey = "";
 let apiId = "";
@@ -25,7 +28,7 @@ let fingerprintSql: string[] = [];
 const INJECTIONS = [
   "' OR '1'='1",
   "'; DROP TABLE keys; --",
-  "\") UNION SELECT * FROM root_keys --",
+  '") UNION SELECT * FROM root_keys --',
   "<script>alert(1)</script>",
   "${jndi:ldap://x}",
   "../../etc/passwd",
@@ -157,7 +160,14 @@ describe("fuzzing every endpoint's body", () => {
               return;
             }
             const e = parsed?.error;
-            if (!parsed?.meta?.requestId || !e || typeof e.title !== "string" || typeof e.detail !== "string" || e.status !== res.status || !String(e.type).startsWith("https://unkey.com/docs/errors/")) {
+            if (
+              !parsed?.meta?.requestId ||
+              !e ||
+              typeof e.title !== "string" ||
+              typeof e.detail !== "string" ||
+              e.status !== res.status ||
+              !String(e.type).startsWith("https://unkey.com/docs/errors/")
+            ) {
               failures.push(`${op.path} → ${res.status} not an error envelope: ${text.slice(0, 200)}`);
             }
             if (res.status === 400 && !Array.isArray(e?.errors)) failures.push(`${op.path} → 400 without errors[]`);
@@ -169,7 +179,9 @@ describe("fuzzing every endpoint's body", () => {
       );
     }
     // one line for RELIABILITY.md: what the run covered and found
-    const fivexx = Object.entries(statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
+    const fivexx = Object.entries(statuses)
+      .filter(([s]) => Number(s) >= 500)
+      .reduce((n, [, c]) => n + c, 0);
     console.log(`fuzz summary: ${ops.length} endpoints, ${cases} cases, statuses ${JSON.stringify(statuses)}, 5xx ${fivexx}, failures ${failures.length}`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(cases).toBe(ops.length * RUNS);

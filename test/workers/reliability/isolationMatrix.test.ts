@@ -9,9 +9,20 @@ import { call, newApi, newWorkspace } from "../../helpers/harness";
  * confirm them, no id, name or secret of A's in any answer, and the resources that a route
  * looks up answer not-found, writing nothing.
  */
-type Schema = { properties?: Record<string, Schema>; required?: string[]; type?: string | string[]; $ref?: string; items?: Schema; enum?: unknown[]; minLength?: number };
+type Schema = {
+  properties?: Record<string, Schema>;
+  required?: string[];
+  type?: string | string[];
+  $ref?: string;
+  items?: Schema;
+  enum?: unknown[];
+  minLength?: number;
+};
 
-let doc: { paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: Schema }> } } }>; components: { schemas: Record<string, Schema> } };
+let doc: {
+  paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: Schema }> } } }>;
+  components: { schemas: Record<string, Schema> };
+};
 const A: Record<string, string> = {};
 let bRootKey = "";
 const secretsOfA: string[] = [];
@@ -112,7 +123,9 @@ beforeAll(async () => {
   // last, so no event of A's setup is queued: a settled delivery written directly (no Queue activity during the matrix)
   A.endpointId = (await call("webhooks.createEndpoint", { url: "https://receiver.invalid/a", events: ["key.created"] }, a.rootKey)).body.data?.endpointId;
   A.deliveryId = "msg_aSecretDelivery0000000000";
-  await env.DB.prepare("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', '{}', 'succeeded', 1, ?)")
+  await env.DB.prepare(
+    "INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', '{}', 'succeeded', 1, ?)",
+  )
     .bind(A.deliveryId, a.workspaceId, A.endpointId, Date.now())
     .run();
   for (const [k, v] of Object.entries(A)) {
@@ -131,7 +144,14 @@ describe("tenant isolation matrix", () => {
     const problems: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
       // github.installApp answers 412 to everyone (nothing to install here), whatever exists
-      if (!item.post || !path.startsWith("/v2/") || path.startsWith("/v2/workspaces.") || path === "/v2/github.secretScanning" || path === "/v2/github.installApp") continue;
+      if (
+        !item.post ||
+        !path.startsWith("/v2/") ||
+        path.startsWith("/v2/workspaces.") ||
+        path === "/v2/github.secretScanning" ||
+        path === "/v2/github.installApp"
+      )
+        continue;
       const body = bodyFor(item.post.requestBody?.content?.["application/json"]?.schema);
       const before = await fingerprint();
       const res = await SELF.fetch(`http://api.test${path}`, {
@@ -148,7 +168,24 @@ describe("tenant isolation matrix", () => {
     }
     expect(problems).toEqual([]);
     // the lookups that matter answer not-found (verifyKey: 200 NOT_FOUND)
-    const notFound = ["apis.getApi", "apis.listKeys", "apis.deleteApi", "keys.getKey", "keys.updateKey", "keys.deleteKey", "keys.whoami", "keys.rerollKey", "keys.updateCredits", "identities.getIdentity", "identities.deleteIdentity", "permissions.getPermission", "permissions.getRole", "permissions.deletePermission", "permissions.deleteRole", "audit.getLog"];
+    const notFound = [
+      "apis.getApi",
+      "apis.listKeys",
+      "apis.deleteApi",
+      "keys.getKey",
+      "keys.updateKey",
+      "keys.deleteKey",
+      "keys.whoami",
+      "keys.rerollKey",
+      "keys.updateCredits",
+      "identities.getIdentity",
+      "identities.deleteIdentity",
+      "permissions.getPermission",
+      "permissions.getRole",
+      "permissions.deletePermission",
+      "permissions.deleteRole",
+      "audit.getLog",
+    ];
     for (const op of notFound) expect(rows, op).toContain(`404 /v2/${op}`);
     const verify = await call("keys.verifyKey", { key: A.key }, bRootKey);
     expect(verify.body.data).toEqual({ valid: false, code: "NOT_FOUND" });

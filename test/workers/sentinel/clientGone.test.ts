@@ -18,7 +18,12 @@ describe("Sentinel request log status when the client goes away", () => {
   });
 
   it("a body read to the end keeps the upstream status", async () => {
-    const done = new ReadableStream<Uint8Array>({ start: (c) => { c.enqueue(new TextEncoder().encode("all")); c.close(); } });
+    const done = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        c.enqueue(new TextEncoder().encode("all"));
+        c.close();
+      },
+    });
     const w = watchClient(done, 201, undefined);
     expect(await new Response(w.body).text()).toBe("all");
     expect(await w.outcome).toBe(201);

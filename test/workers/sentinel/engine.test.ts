@@ -40,8 +40,19 @@ function ctxWith(api: Pick<ApiRpc, "gatewayVerifyKey">, req: RequestFacts): Engi
   };
 }
 
-const deny = (id: string, match?: StoredPolicy["match"]): StoredPolicy => ({ id, name: id, enabled: true, firewall: { action: "ACTION_DENY" }, ...(match ? { match } : {}) });
-const keyauth = (id: string, extra: Partial<NonNullable<StoredPolicy["keyauth"]>> = {}): StoredPolicy => ({ id, name: id, enabled: true, keyauth: { keyspaces: ["ks_1"], ...extra } });
+const deny = (id: string, match?: StoredPolicy["match"]): StoredPolicy => ({
+  id,
+  name: id,
+  enabled: true,
+  firewall: { action: "ACTION_DENY" },
+  ...(match ? { match } : {}),
+});
+const keyauth = (id: string, extra: Partial<NonNullable<StoredPolicy["keyauth"]>> = {}): StoredPolicy => ({
+  id,
+  name: id,
+  enabled: true,
+  keyauth: { keyspaces: ["ks_1"], ...extra },
+});
 const noOpenapi = async () => {};
 
 describe("the Sentinel's policy engine", () => {
@@ -65,7 +76,9 @@ describe("the Sentinel's policy engine", () => {
     const policies = [{ ...deny("off"), enabled: false }, deny("admin-only", [{ path: { path: { prefix: "/admin" } } }])];
     const out = await runPolicies(ctx, policies, noOpenapi);
     expect(out.principal).toBeNull();
-    await expect(runPolicies(ctxWith(api, facts("https://h.localhost/admin/x")), policies, noOpenapi)).rejects.toMatchObject({ code: "client:firewall_denied" });
+    await expect(runPolicies(ctxWith(api, facts("https://h.localhost/admin/x")), policies, noOpenapi)).rejects.toMatchObject({
+      code: "client:firewall_denied",
+    });
   });
 
   it("after one successful keyauth, later keyauth policies are not run", async () => {
@@ -81,8 +94,12 @@ describe("the Sentinel's policy engine", () => {
 
   it("rejects a missing key with missing_credentials and an unknown one with invalid_key", async () => {
     const { api } = fakeApi();
-    await expect(runPolicies(ctxWith(api, facts("https://h.localhost/")), [keyauth("ka")], noOpenapi)).rejects.toMatchObject({ code: "client:missing_credentials" });
-    await expect(runPolicies(ctxWith(api, facts("https://h.localhost/", { authorization: "Bearer bad" })), [keyauth("ka")], noOpenapi)).rejects.toMatchObject({ code: "client:invalid_key" });
+    await expect(runPolicies(ctxWith(api, facts("https://h.localhost/")), [keyauth("ka")], noOpenapi)).rejects.toMatchObject({
+      code: "client:missing_credentials",
+    });
+    await expect(runPolicies(ctxWith(api, facts("https://h.localhost/", { authorization: "Bearer bad" })), [keyauth("ka")], noOpenapi)).rejects.toMatchObject({
+      code: "client:invalid_key",
+    });
   });
 
   it("ORs the logging flags of every matching logging policy and calls the OpenAPI validation only when an openapi policy matches", async () => {

@@ -6,7 +6,8 @@ const base = { webSocket: false, forwardUnderscoreHeaders: false, drop: new Set<
 
 describe("reserved headers", () => {
   it("treats every case and `_` spelling of X-Unkey-* as reserved", () => {
-    for (const n of ["X-Unkey-Principal", "x_unkey_principal", "X_Unkey-Principal", "X-UNKEY_PRINCIPAL", "x-unkey-anything"]) expect(isReservedHeader(n), n).toBe(true);
+    for (const n of ["X-Unkey-Principal", "x_unkey_principal", "X_Unkey-Principal", "X-UNKEY_PRINCIPAL", "x-unkey-anything"])
+      expect(isReservedHeader(n), n).toBe(true);
     for (const n of ["x-unkeyprincipal", "unkey-principal", "x-un_key-principal"]) expect(isReservedHeader(n), n).toBe(false);
   });
 
@@ -41,7 +42,15 @@ describe("forwardableHeaders", () => {
   });
 
   it("drops client-made forwarding headers (the Sentinel sets its own)", () => {
-    const h = new Headers({ "x-forwarded-for": "6.6.6.6", "x-forwarded-host": "evil", forwarded: "for=6.6.6.6", "x-real-ip": "6.6.6.6", "true-client-ip": "6.6.6.6", "cf-connecting-ip": "6.6.6.6", "x-app": "1" });
+    const h = new Headers({
+      "x-forwarded-for": "6.6.6.6",
+      "x-forwarded-host": "evil",
+      forwarded: "for=6.6.6.6",
+      "x-real-ip": "6.6.6.6",
+      "true-client-ip": "6.6.6.6",
+      "cf-connecting-ip": "6.6.6.6",
+      "x-app": "1",
+    });
     expect(names(forwardableHeaders(h, base))).toEqual(["x-app"]);
   });
 

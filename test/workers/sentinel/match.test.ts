@@ -52,7 +52,12 @@ describe("keyauth locations", () => {
 describe("rate-limit identifiers", () => {
   it("resolve from IP, header, path and the Principal", () => {
     const req = facts("https://h/orders", { "x-org": "o1" });
-    const principal = { version: "v1" as const, subject: "user_1", type: "API_KEY" as const, source: { key: { keyId: "key_1", keySpaceId: "ks_1", meta: { org: "acme" } } } };
+    const principal = {
+      version: "v1" as const,
+      subject: "user_1",
+      type: "API_KEY" as const,
+      source: { key: { keyId: "key_1", keySpaceId: "ks_1", meta: { org: "acme" } } },
+    };
     const ctx = { clientIp: "1.2.3.4", req };
     expect(identifierPart({ remoteIp: {} }, ctx, null)).toBe("1.2.3.4");
     expect(identifierPart({ header: { name: "x-org" } }, ctx, null)).toBe("o1");

@@ -6,10 +6,23 @@ import { redactBody } from "../../../workers/sentinel/redact";
 const doc = {
   openapi: "3.0.3",
   info: { title: "t", version: "1" },
-  components: { schemas: { Item: { type: "object", required: ["name"], properties: { name: { type: "string" }, note: { type: "string", nullable: true }, secret: { type: "string", "x-unkey-redact": true } } } } },
+  components: {
+    schemas: {
+      Item: {
+        type: "object",
+        required: ["name"],
+        properties: { name: { type: "string" }, note: { type: "string", nullable: true }, secret: { type: "string", "x-unkey-redact": true } },
+      },
+    },
+  },
   paths: {
     "/items": {
-      get: { parameters: [{ name: "limit", in: "query", schema: { type: "integer", maximum: 50 } }, { name: "x-team", in: "header", required: true, schema: { type: "string" } }] },
+      get: {
+        parameters: [
+          { name: "limit", in: "query", schema: { type: "integer", maximum: 50 } },
+          { name: "x-team", in: "header", required: true, schema: { type: "string" } },
+        ],
+      },
       post: { requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/Item" } } } } },
     },
     "/items/{id}": { get: { parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }] } },
@@ -43,7 +56,9 @@ describe("OpenAPI request validation", () => {
     expect(await check("GET", "/items/abc")).toMatch(/^400: .*path parameter 'id'/);
     expect(await check("GET", "/items?limit=99", { headers: { "x-team": "a" } })).toMatch(/^400: .*query parameter 'limit'/);
     expect(await check("GET", "/items")).toMatch(/^400: .*missing required header parameter 'x-team'/);
-    expect(await check("POST", "/items", { headers: { "content-type": "application/json" }, body: '{"note":"x"}' })).toMatch(/^400: Request body validation failed/);
+    expect(await check("POST", "/items", { headers: { "content-type": "application/json" }, body: '{"note":"x"}' })).toMatch(
+      /^400: Request body validation failed/,
+    );
     expect(await check("POST", "/items", { headers: { "content-type": "text/plain" }, body: "hi" })).toMatch(/^400: .*content type 'text\/plain'/);
     expect(await check("POST", "/items", { headers: { "content-type": "application/json" }, body: "{" })).toMatch(/not valid JSON/);
   });

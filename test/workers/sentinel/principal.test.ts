@@ -7,7 +7,16 @@ describe("Principal", () => {
   it("uses the identity's external id as subject and omits empty parts", () => {
     const p = buildPrincipal({
       keyspaceId: "ks_1",
-      result: { valid: true, code: "VALID", keyId: "key_1", enabled: true, meta: { a: 1 }, roles: ["admin"], permissions: [], identity: { id: "id_1", externalId: "user_42" } },
+      result: {
+        valid: true,
+        code: "VALID",
+        keyId: "key_1",
+        enabled: true,
+        meta: { a: 1 },
+        roles: ["admin"],
+        permissions: [],
+        identity: { id: "id_1", externalId: "user_42" },
+      },
     });
     expect(p).toEqual({
       version: "v1",
@@ -17,7 +26,12 @@ describe("Principal", () => {
       source: { key: { keyId: "key_1", keySpaceId: "ks_1", meta: { a: 1 }, roles: ["admin"] } },
     });
     const anon = buildPrincipal({ keyspaceId: "ks_1", result: { valid: true, code: "VALID", keyId: "key_2", credits: 0, expires: 5 } });
-    expect(anon).toEqual({ version: "v1", subject: "key_2", type: "API_KEY", source: { key: { keyId: "key_2", keySpaceId: "ks_1", expiresAt: 5, credits: 0, meta: {} } } });
+    expect(anon).toEqual({
+      version: "v1",
+      subject: "key_2",
+      type: "API_KEY",
+      source: { key: { keyId: "key_2", keySpaceId: "ks_1", expiresAt: 5, credits: 0, meta: {} } },
+    });
     expect(Object.keys(JSON.parse(encodePrincipal(p)))).toEqual(["version", "subject", "type", "identity", "source"]);
   });
 

@@ -11,7 +11,11 @@ async function liveApp(slug: string) {
   await call("projects.createProject", { name: "p", slug }, rootKey);
   await call("apps.createApp", { project: slug, name: "web", slug: "web" }, rootKey);
   const deploy = async () => {
-    const res = await call("deployments.createDeployment", { project: slug, app: "web", environment: "production", upstream: { url: "https://origin.example/" } }, rootKey);
+    const res = await call(
+      "deployments.createDeployment",
+      { project: slug, app: "web", environment: "production", upstream: { url: "https://origin.example/" } },
+      rootKey,
+    );
     return res.body.data.deploymentId as string;
   };
   const first = await deploy();
@@ -46,7 +50,11 @@ describe("the Sentinel's route of a host", () => {
     const host = JSON.stringify(envs.body.data).match(/"(rt-late-web-[^"]*\.localhost)"/)?.[1];
     expect(host).toBeDefined();
     await expect(resolve(host!, 300)).rejects.toBeInstanceOf(Rejection);
-    await call("deployments.createDeployment", { project: "rt-late", app: "web", environment: "production", upstream: { url: "https://origin.example/" } }, rootKey);
+    await call(
+      "deployments.createDeployment",
+      { project: "rt-late", app: "web", environment: "production", upstream: { url: "https://origin.example/" } },
+      rootKey,
+    );
     await expect(resolve(host!, 300)).rejects.toBeInstanceOf(Rejection);
     await sleep(350);
     expect((await resolve(host!, 300)).status).toBe("ready");

@@ -4,9 +4,7 @@ import { ApiError } from "../../lib/errors";
  * The one answer shape of ApiEntrypoint's methods that can fail: the HTTP envelope,
  * `{ meta, data }` or `{ meta, error }` (error as in the HTTP body: title, detail, status, type).
  */
-export type RpcEnvelope<T> =
-  | { meta: { requestId: string }; data: T }
-  | { meta: { requestId: string }; error: ReturnType<ApiError["toJSON"]> };
+export type RpcEnvelope<T> = { meta: { requestId: string }; data: T } | { meta: { requestId: string }; error: ReturnType<ApiError["toJSON"]> };
 
 /** An ApiError as its envelope; anything else is logged and answered as unexpected_error. */
 export function rpcFailure(requestId: string, method: string, err: unknown): { meta: { requestId: string }; error: ReturnType<ApiError["toJSON"]> } {

@@ -32,7 +32,11 @@ export interface RpcLimitResult {
 }
 
 export async function limitRpc(scope: LimitScope, input: RpcLimitInput): Promise<RpcLimitResult> {
-  for (const [k, v] of [["workspaceId", input?.workspaceId], ["namespace", input?.namespace], ["identifier", input?.identifier]] as const) {
+  for (const [k, v] of [
+    ["workspaceId", input?.workspaceId],
+    ["namespace", input?.namespace],
+    ["identifier", input?.identifier],
+  ] as const) {
     if (typeof v !== "string" || v.length === 0) throw new TypeError(`limit: ${k} must be a non-empty string`);
   }
   const namespace = await counterNamespace(scope, input.workspaceId, input.namespace);

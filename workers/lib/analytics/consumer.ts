@@ -16,7 +16,15 @@ import { getTableColumns, getTableName } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { gatewayRequestsV1, keyVerificationsV1, ratelimitsV1, runtimeLogsV1 } from "../../../schema/analytics";
 import type { Env } from "../env";
-import { parseMessage, type AnalyticsMessage, type AnalyticsMessageOf, type InsertRow, type RatelimitEvent, type TableRow, type VerificationEvent } from "./messages";
+import {
+  parseMessage,
+  type AnalyticsMessage,
+  type AnalyticsMessageOf,
+  type InsertRow,
+  type RatelimitEvent,
+  type TableRow,
+  type VerificationEvent,
+} from "./messages";
 
 const DAY = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -31,17 +39,7 @@ export const BUCKETS = {
 type Grain = keyof typeof BUCKETS;
 const GRAINS = Object.keys(BUCKETS) as Grain[];
 
-const VERIFICATION_DIMS = [
-  "workspace_id",
-  "key_space_id",
-  "identity_id",
-  "external_id",
-  "key_id",
-  "outcome",
-  "source",
-  "app_id",
-  "tags",
-] as const;
+const VERIFICATION_DIMS = ["workspace_id", "key_space_id", "identity_id", "external_id", "key_id", "outcome", "source", "app_id", "tags"] as const;
 const RATELIMIT_DIMS = ["workspace_id", "namespace_id", "identifier"] as const;
 
 /** Backoff for a retried message: 2, 4, 8, … seconds, at most 5 minutes. */
@@ -171,7 +169,10 @@ function rollup(
   const sql =
     `INSERT INTO ${target} (${cols.join(", ")}) ` +
     `SELECT ${select.join(", ")} FROM ${raw} WHERE batch_id = ? ` +
-    `GROUP BY ${select.slice(0, dims.length + 1).map((_, i) => i + 1).join(", ")} ` +
+    `GROUP BY ${select
+      .slice(0, dims.length + 1)
+      .map((_, i) => i + 1)
+      .join(", ")} ` +
     `ON CONFLICT (workspace_id, time, ${dims.filter((d) => d !== "workspace_id").join(", ")}) DO UPDATE SET ` +
     measures.map((m) => `${m.col} = ${m.col} + excluded.${m.col}`).join(", ");
   return d1.prepare(sql).bind(batchId);
@@ -210,10 +211,18 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
     for (const m of verifications) stmts.push(insertIgnore(d1, keyVerificationsV1, { ...verificationRow(m.id, m.event), batch_id: batchId }));
     for (const g of GRAINS) {
       stmts.push(
-        rollup(d1, "key_verifications_v1", `key_verifications_per_${g}_v1`, g, VERIFICATION_DIMS, [
-          { col: "count", expr: "COUNT(*)" },
-          { col: "spent_credits", expr: "SUM(spent_credits)" },
-        ], batchId),
+        rollup(
+          d1,
+          "key_verifications_v1",
+          `key_verifications_per_${g}_v1`,
+          g,
+          VERIFICATION_DIMS,
+          [
+            { col: "count", expr: "COUNT(*)" },
+            { col: "spent_credits", expr: "SUM(spent_credits)" },
+          ],
+          batchId,
+        ),
       );
     }
   }
@@ -221,13 +230,21 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
     for (const m of ratelimits) stmts.push(insertIgnore(d1, ratelimitsV1, { ...ratelimitRow(m.id, m.event), batch_id: batchId }));
     for (const g of GRAINS) {
       stmts.push(
-        rollup(d1, "ratelimits_v1", `ratelimits_per_${g}_v1`, g, RATELIMIT_DIMS, [
-          { col: "passed", expr: "SUM(passed)" },
-          { col: "total", expr: "COUNT(*)" },
-          { col: "total_tokens", expr: "SUM(cost)" },
-          { col: "passed_tokens", expr: "SUM(CASE WHEN passed = 1 THEN cost ELSE 0 END)" },
-          { col: "latency_sum", expr: "SUM(latency)" },
-        ], batchId),
+        rollup(
+          d1,
+          "ratelimits_v1",
+          `ratelimits_per_${g}_v1`,
+          g,
+          RATELIMIT_DIMS,
+          [
+            { col: "passed", expr: "SUM(passed)" },
+            { col: "total", expr: "COUNT(*)" },
+            { col: "total_tokens", expr: "SUM(cost)" },
+            { col: "passed_tokens", expr: "SUM(CASE WHEN passed = 1 THEN cost ELSE 0 END)" },
+            { col: "latency_sum", expr: "SUM(latency)" },
+          ],
+          batchId,
+        ),
       );
     }
   }
@@ -237,7 +254,10 @@ export async function writeEvents(env: Env, messages: AnalyticsMessage[]): Promi
   stmts.push(newIdsStmt);
   const results = await d1.batch<{ event_id: string }>(stmts);
   const fresh = new Set((results[results.length - 1]?.results ?? []).map((r) => r.event_id));
-  writeAnalyticsEngine(env, messages.filter((m) => fresh.has(m.id)));
+  writeAnalyticsEngine(
+    env,
+    messages.filter((m) => fresh.has(m.id)),
+  );
   return [...fresh];
 }
 
@@ -250,8 +270,18 @@ function writeAnalyticsEngine(env: Env, messages: AnalyticsMessage[]) {
         env.AE_VERIFICATIONS.writeDataPoint({
           indexes: [r.workspace_id.slice(0, 96)],
           blobs: [
-            r.event_id, r.request_id, r.workspace_id, r.key_space_id, r.identity_id, r.external_id, r.key_id,
-            r.region, r.source, r.app_id, r.outcome, r.tags.slice(0, 8192),
+            r.event_id,
+            r.request_id,
+            r.workspace_id,
+            r.key_space_id,
+            r.identity_id,
+            r.external_id,
+            r.key_id,
+            r.region,
+            r.source,
+            r.app_id,
+            r.outcome,
+            r.tags.slice(0, 8192),
           ],
           doubles: [r.time, r.spent_credits, r.latency],
         });
@@ -345,6 +375,9 @@ export async function enforceAnalyticsRetention(env: Env, now = Date.now(), chun
     }
   }
   // query-quota windows older than a day are no longer consulted
-  await a.prepare("DELETE FROM analytics_query_quota WHERE window_start < ?1").bind(now - DAY).run();
+  await a
+    .prepare("DELETE FROM analytics_query_quota WHERE window_start < ?1")
+    .bind(now - DAY)
+    .run();
   return deleted;
 }

@@ -130,8 +130,20 @@ export function parseVerificationEvent(e: unknown): VerificationEvent | null {
   if (!optNum(spentCredits) || !optNum(latency)) return null;
   // a null optional field reads as absent
   return {
-    requestId, time, workspaceId, keySpaceId, keyId, identityId, externalId, outcome, region: region ?? undefined, tags,
-    spentCredits: spentCredits ?? undefined, source: source ?? undefined, appId, latency: latency ?? undefined,
+    requestId,
+    time,
+    workspaceId,
+    keySpaceId,
+    keyId,
+    identityId,
+    externalId,
+    outcome,
+    region: region ?? undefined,
+    tags,
+    spentCredits: spentCredits ?? undefined,
+    source: source ?? undefined,
+    appId,
+    latency: latency ?? undefined,
   };
 }
 
@@ -145,9 +157,20 @@ export function parseRatelimitEvent(e: unknown): RatelimitEvent | null {
   // cost, limit, duration and namespaceName have always been optional on the wire: their defaults;
   // a null optional field reads as absent
   return {
-    requestId, time, workspaceId, namespaceId, namespaceName: isStr(namespaceName) ? namespaceName : "", identifier, passed,
-    cost: cost ?? 1, limit: limit ?? 0, duration: duration ?? 0, remaining: remaining ?? undefined, reset: reset ?? undefined,
-    overrideId, latency: latency ?? undefined,
+    requestId,
+    time,
+    workspaceId,
+    namespaceId,
+    namespaceName: isStr(namespaceName) ? namespaceName : "",
+    identifier,
+    passed,
+    cost: cost ?? 1,
+    limit: limit ?? 0,
+    duration: duration ?? 0,
+    remaining: remaining ?? undefined,
+    reset: reset ?? undefined,
+    overrideId,
+    latency: latency ?? undefined,
   };
 }
 
@@ -155,9 +178,31 @@ export function parseRatelimitEvent(e: unknown): RatelimitEvent | null {
 export function parseGatewayRequestRow(v: unknown): GatewayRequestRow | null {
   if (!isRec(v)) return null;
   const {
-    request_id, time, workspace_id, project_id, app_id, environment_id, deployment_id, instance_id, region, method, host, path,
-    query_string, query_params, request_headers, request_body, response_status, response_headers, response_body, user_agent,
-    ip_address, total_latency, instance_latency, gateway_latency, cpu_time,
+    request_id,
+    time,
+    workspace_id,
+    project_id,
+    app_id,
+    environment_id,
+    deployment_id,
+    instance_id,
+    region,
+    method,
+    host,
+    path,
+    query_string,
+    query_params,
+    request_headers,
+    request_body,
+    response_status,
+    response_headers,
+    response_body,
+    user_agent,
+    ip_address,
+    total_latency,
+    instance_latency,
+    gateway_latency,
+    cpu_time,
   } = v;
   if (!isNonEmpty(request_id) || !isNonEmpty(workspace_id)) return null;
   if (!isStr(project_id) || !isStr(app_id) || !isStr(environment_id) || !isStr(deployment_id) || !isStr(instance_id) || !isStr(region)) return null;
@@ -168,9 +213,30 @@ export function parseGatewayRequestRow(v: unknown): GatewayRequestRow | null {
   if (!optNum(cpu_time)) return null;
   const int = Math.trunc;
   return {
-    request_id, time: int(time), workspace_id, project_id, app_id, environment_id, deployment_id, instance_id, region, method, host, path,
-    query_string, query_params, request_headers, request_body, response_status: int(response_status), response_headers, response_body,
-    user_agent, ip_address, total_latency: int(total_latency), instance_latency: int(instance_latency), gateway_latency: int(gateway_latency),
+    request_id,
+    time: int(time),
+    workspace_id,
+    project_id,
+    app_id,
+    environment_id,
+    deployment_id,
+    instance_id,
+    region,
+    method,
+    host,
+    path,
+    query_string,
+    query_params,
+    request_headers,
+    request_body,
+    response_status: int(response_status),
+    response_headers,
+    response_body,
+    user_agent,
+    ip_address,
+    total_latency: int(total_latency),
+    instance_latency: int(instance_latency),
+    gateway_latency: int(gateway_latency),
     cpu_time: isNum(cpu_time) ? int(cpu_time) : null,
   };
 }
@@ -181,6 +247,7 @@ export function parseRuntimeLogRow(v: unknown): RuntimeLogRow | null {
   const { log_id, time, inserted_at, workspace_id, severity, message, project_id, app_id, environment_id, deployment_id, region, attributes_text } = v;
   if (!isNonEmpty(log_id) || !isNonEmpty(workspace_id) || !isSeverity(severity)) return null;
   if (!isNum(time) || !isNum(inserted_at)) return null;
-  if (!isStr(message) || !isStr(project_id) || !isStr(app_id) || !isStr(environment_id) || !isStr(deployment_id) || !isStr(region) || !isStr(attributes_text)) return null;
+  if (!isStr(message) || !isStr(project_id) || !isStr(app_id) || !isStr(environment_id) || !isStr(deployment_id) || !isStr(region) || !isStr(attributes_text))
+    return null;
   return { log_id, time, inserted_at, workspace_id, severity, message, project_id, app_id, environment_id, deployment_id, region, attributes_text };
 }

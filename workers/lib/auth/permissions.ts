@@ -14,9 +14,7 @@ export const and = (...r: Requirement[]): Requirement => ({ and: r });
 export const exactly = (p: string): Requirement => ({ and: [p] });
 
 /** `api.*.<action>` or `api.<apiId>.<action>` (the usual API-scoped requirement). */
-export const apiAction = (apiId: string, action: string): Requirement =>
-  or(`api.*.${action}`, `api.${apiId}.${action}`);
-
+export const apiAction = (apiId: string, action: string): Requirement => or(`api.*.${action}`, `api.${apiId}.${action}`);
 
 export interface Grants {
   fullAccess: boolean;

@@ -115,10 +115,7 @@ export async function authenticateRootKey(env: Env, cache: TieredCache, token: s
   }
   if (!row.enabled) throw new ApiError("unkey/authorization/key_disabled", `${INVALID} The key is disabled.`);
   if (row.expires !== null && row.expires < Date.now()) {
-    throw new ApiError(
-      "unkey/authorization/forbidden",
-      `${INVALID} the key has expired on ${new Date(row.expires).toISOString()}`,
-    );
+    throw new ApiError("unkey/authorization/forbidden", `${INVALID} the key has expired on ${new Date(row.expires).toISOString()}`);
   }
   if (!row.workspace) {
     throw new ApiError("unkey/data/workspace_not_found", `${INVALID} The requested workspace does not exist.`);

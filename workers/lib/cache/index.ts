@@ -95,7 +95,13 @@ export class TieredCache {
       inflight.delete(`${ns}:${key}`);
     }
     if (this.opts.enabled === false) return;
-    await Promise.all(keys.map((key) => cacheApi()?.delete(url(ns, key)).catch(() => false)));
+    await Promise.all(
+      keys.map((key) =>
+        cacheApi()
+          ?.delete(url(ns, key))
+          .catch(() => false),
+      ),
+    );
   }
 
   private async readCacheApi(ns: Namespace, key: string): Promise<Entry | undefined> {

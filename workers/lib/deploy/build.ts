@@ -41,7 +41,9 @@ async function setStatus(env: Env, id: string, from: string, to: string): Promis
 }
 
 async function fail(env: Env, id: string, from: string, step: "building" | "deploying", message: string) {
-  const res = await env.DB.prepare("UPDATE deployments SET status = 'failed', error_step = ?1, error_message = ?2, updated_at = ?3 WHERE id = ?4 AND status = ?5")
+  const res = await env.DB.prepare(
+    "UPDATE deployments SET status = 'failed', error_step = ?1, error_message = ?2, updated_at = ?3 WHERE id = ?4 AND status = ?5",
+  )
     .bind(step, message.slice(0, 2000), Date.now(), id, from)
     .run();
   if (res.meta.changes) await emitOutcome(env, id, { errorStep: step, errorMessage: message.slice(0, 2000) });
@@ -56,7 +58,15 @@ async function emitOutcome(env: Env, id: string, extra: Record<string, unknown> 
     .bind(id)
     .first<{ id: string; workspace_id: string; project_id: string; app_id: string; environment_id: string; status: string; environment: string }>();
   if (!r || (r.status !== "ready" && r.status !== "failed")) return;
-  const data = { deploymentId: r.id, projectId: r.project_id, appId: r.app_id, environmentId: r.environment_id, environment: r.environment, status: r.status, ...extra };
+  const data = {
+    deploymentId: r.id,
+    projectId: r.project_id,
+    appId: r.app_id,
+    environmentId: r.environment_id,
+    environment: r.environment,
+    status: r.status,
+    ...extra,
+  };
   await emitWebhookEvent(env, r.workspace_id, { type: r.status === "ready" ? "deployment.ready" : "deployment.failed", data });
 }
 
@@ -78,7 +88,8 @@ export async function runCodeLifecycle(env: Env, deploymentId: string): Promise<
   if (!(await setStatus(env, row.id, "pending", "building"))) return;
   const loader = env.LOADER as WorkerLoader | undefined;
   const bucket = env.BUNDLES as R2Bucket | undefined;
-  if (!loader || !bucket || !sha) return fail(env, row.id, "building", "building", "Code deployments are not configured on this API Worker (LOADER and BUNDLES bindings).");
+  if (!loader || !bucket || !sha)
+    return fail(env, row.id, "building", "building", "Code deployments are not configured on this API Worker (LOADER and BUNDLES bindings).");
   let bundle: Bundle | null;
   try {
     bundle = await loadBundle(bucket, row.workspace_id, sha);
@@ -89,9 +100,19 @@ export async function runCodeLifecycle(env: Env, deploymentId: string): Promise<
 
   // building: does the code start, and does it export fetch?
   try {
-    const res = await loader.get(`check:${row.workspace_id}:${sha}`, () => checkCode(bundle)).getEntrypoint().fetch("http://check.internal/");
+    const res = await loader
+      .get(`check:${row.workspace_id}:${sha}`, () => checkCode(bundle))
+      .getEntrypoint()
+      .fetch("http://check.internal/");
     const { hasFetch } = (await res.json()) as { hasFetch: boolean };
-    if (!hasFetch) return fail(env, row.id, "building", "building", `The main module '${bundle.mainModule}' has no default export with a fetch handler (export default { fetch(request, env, ctx) { … } }).`);
+    if (!hasFetch)
+      return fail(
+        env,
+        row.id,
+        "building",
+        "building",
+        `The main module '${bundle.mainModule}' has no default export with a fetch handler (export default { fetch(request, env, ctx) { … } }).`,
+      );
   } catch (e) {
     return fail(env, row.id, "building", "building", `The bundle does not start: ${startError(e)}`);
   }
@@ -104,12 +125,22 @@ export async function runCodeLifecycle(env: Env, deploymentId: string): Promise<
   const method = hc?.method ?? "GET";
   const path = hc?.path ?? "/";
   try {
-    const code = appCode(bundle, { env: withInstanceVars(appEnv.env, "cloudflare::probe", "probe"), limits: runtimeLimits(rt), globalOutbound: outboundFor(rt) });
+    const code = appCode(bundle, {
+      env: withInstanceVars(appEnv.env, "cloudflare::probe", "probe"),
+      limits: runtimeLimits(rt),
+      globalOutbound: outboundFor(rt),
+    });
     // a fresh id per deployment: the probe runs with this deployment's own env
     const res = await loader
       .get(`probe:${row.id}`, () => code)
       .getEntrypoint()
-      .fetch(new Request(`https://health.internal${path}`, { method, headers: { "user-agent": "unkey-health-probe" }, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }));
+      .fetch(
+        new Request(`https://health.internal${path}`, {
+          method,
+          headers: { "user-agent": "unkey-health-probe" },
+          signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+        }),
+      );
     await res.body?.cancel();
   } catch (e) {
     return fail(env, row.id, "deploying", "deploying", `The health probe ${method} ${path} threw: ${startError(e)}`);
@@ -121,10 +152,16 @@ export async function runCodeLifecycle(env: Env, deploymentId: string): Promise<
   const stmts = [env.DB.prepare("UPDATE deployments SET status = 'ready', updated_at = ?1 WHERE id = ?2 AND status = 'deploying'").bind(now, row.id)];
   if (takesTraffic) {
     // only if the ready write happened (changes() of the previous statement)
-    stmts.push(env.DB.prepare("UPDATE environments SET current_deployment_id = ?1, updated_at = ?2 WHERE id = ?3 AND EXISTS (SELECT 1 FROM deployments WHERE id = ?1 AND status = 'ready')").bind(row.id, now, row.environment_id));
+    stmts.push(
+      env.DB.prepare(
+        "UPDATE environments SET current_deployment_id = ?1, updated_at = ?2 WHERE id = ?3 AND EXISTS (SELECT 1 FROM deployments WHERE id = ?1 AND status = 'ready')",
+      ).bind(row.id, now, row.environment_id),
+    );
     if (row.env_kind === "production") {
       stmts.push(
-        env.DB.prepare("UPDATE deploy_apps SET current_deployment_id = ?1, updated_at = ?2 WHERE id = ?3 AND is_rolled_back = 0 AND EXISTS (SELECT 1 FROM deployments WHERE id = ?1 AND status = 'ready')").bind(row.id, now, row.app_id),
+        env.DB.prepare(
+          "UPDATE deploy_apps SET current_deployment_id = ?1, updated_at = ?2 WHERE id = ?3 AND is_rolled_back = 0 AND EXISTS (SELECT 1 FROM deployments WHERE id = ?1 AND status = 'ready')",
+        ).bind(row.id, now, row.app_id),
       );
     }
   }

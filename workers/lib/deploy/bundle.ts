@@ -30,7 +30,11 @@ export interface Bundle {
 }
 
 /** Module names: relative paths without `..`; names starting `__unkey` are ours (runtime wrappers). */
-const ModuleName = z.string().min(1).max(256).regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))(?!__unkey)[A-Za-z0-9._\-/@+]+$/);
+const ModuleName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))(?!__unkey)[A-Za-z0-9._\-/@+]+$/);
 
 export const BundleInput = z
   .object({
@@ -40,7 +44,16 @@ export const BundleInput = z
       .min(1)
       .max(1000),
     compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    compatibilityFlags: z.array(z.string().min(1).max(128).regex(/^[a-z0-9_]+$/)).max(64).optional(),
+    compatibilityFlags: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(128)
+          .regex(/^[a-z0-9_]+$/),
+      )
+      .max(64)
+      .optional(),
   })
   .strict()
   .openapi("DeploymentBundle", {
@@ -63,7 +76,10 @@ export interface BundleCaps {
 
 export function bundleCaps(env: { DEPLOY_MAX_BUNDLES?: string; DEPLOY_MAX_BUNDLE_STORAGE_BYTES?: string }): BundleCaps {
   const n = (v: unknown, d: number) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d);
-  return { maxBundles: n(env.DEPLOY_MAX_BUNDLES, DEFAULT_MAX_BUNDLES_PER_WORKSPACE), maxStoredBytes: n(env.DEPLOY_MAX_BUNDLE_STORAGE_BYTES, DEFAULT_MAX_BUNDLE_STORAGE_BYTES) };
+  return {
+    maxBundles: n(env.DEPLOY_MAX_BUNDLES, DEFAULT_MAX_BUNDLES_PER_WORKSPACE),
+    maxStoredBytes: n(env.DEPLOY_MAX_BUNDLE_STORAGE_BYTES, DEFAULT_MAX_BUNDLE_STORAGE_BYTES),
+  };
 }
 
 /** The one serialisation that is hashed and stored (key order fixed, flags always a list). */
@@ -99,7 +115,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export function checkBundleShape(b: Bundle, at: string): void {
   const seen = new Set<string>();
   b.modules.forEach((m, i) => {
-    if (seen.has(m.name)) throw invalidInput(`The module name '${m.name}' appears twice.`, [{ location: `${at}/modules/${i}/name`, message: "duplicate module name" }]);
+    if (seen.has(m.name))
+      throw invalidInput(`The module name '${m.name}' appears twice.`, [{ location: `${at}/modules/${i}/name`, message: "duplicate module name" }]);
     seen.add(m.name);
     if ((m.type === "wasm" || m.type === "data") && (m.content.length % 4 !== 0 || !BASE64.test(m.content))) {
       throw invalidInput(`The ${m.type} module '${m.name}' is not valid base64.`, [{ location: `${at}/modules/${i}/content`, message: "not base64" }]);
@@ -113,8 +130,10 @@ export function checkBundleShape(b: Bundle, at: string): void {
     }
   });
   const main = b.modules.find((m) => m.name === b.mainModule);
-  if (!main) throw invalidInput(`The main module '${b.mainModule}' is not in modules.`, [{ location: `${at}/mainModule`, message: "not one of modules[].name" }]);
-  if (main.type !== "esm") throw invalidInput(`The main module '${b.mainModule}' must be an esm module.`, [{ location: `${at}/mainModule`, message: "main module is not esm" }]);
+  if (!main)
+    throw invalidInput(`The main module '${b.mainModule}' is not in modules.`, [{ location: `${at}/mainModule`, message: "not one of modules[].name" }]);
+  if (main.type !== "esm")
+    throw invalidInput(`The main module '${b.mainModule}' must be an esm module.`, [{ location: `${at}/mainModule`, message: "main module is not esm" }]);
 }
 
 export const bundleNotFound = () =>
@@ -132,16 +151,29 @@ export interface StoredBundleRef {
  * Validates and stores an uploaded bundle (idempotent by hash). Refuses a bundle over 10 MiB
  * gzip-compressed (413) and one that would pass the workspace's caps (403).
  */
-export async function storeBundle(env: { BUNDLES?: R2Bucket } & Parameters<typeof bundleCaps>[0], d: Database, workspaceId: string, input: z.infer<typeof BundleInput>, at: string): Promise<StoredBundleRef> {
+export async function storeBundle(
+  env: { BUNDLES?: R2Bucket } & Parameters<typeof bundleCaps>[0],
+  d: Database,
+  workspaceId: string,
+  input: z.infer<typeof BundleInput>,
+  at: string,
+): Promise<StoredBundleRef> {
   const { bundle, json } = canonicalBundle(input);
   checkBundleShape(bundle, at);
   const gz = await gzipSize(json);
   if (gz > MAX_BUNDLE_GZIP_BYTES) {
-    throw new ApiError("user/bad_request/request_body_too_large", `The bundle is ${gz} bytes gzip-compressed; at most ${MAX_BUNDLE_GZIP_BYTES} bytes (10 MiB) are accepted.`);
+    throw new ApiError(
+      "user/bad_request/request_body_too_large",
+      `The bundle is ${gz} bytes gzip-compressed; at most ${MAX_BUNDLE_GZIP_BYTES} bytes (10 MiB) are accepted.`,
+    );
   }
   const sha = await sha256Hex(json);
   const t = schema.deployBundles;
-  const existing = await d.select({ sha256: t.sha256 }).from(t).where(and(eq(t.workspaceId, workspaceId), eq(t.sha256, sha))).limit(1);
+  const existing = await d
+    .select({ sha256: t.sha256 })
+    .from(t)
+    .where(and(eq(t.workspaceId, workspaceId), eq(t.sha256, sha)))
+    .limit(1);
   const ref = { sha256: sha, mainModule: bundle.mainModule, compatibilityDate: bundle.compatibilityDate };
   if (existing[0]) return ref;
   const caps = bundleCaps(env);
@@ -151,22 +183,41 @@ export async function storeBundle(env: { BUNDLES?: R2Bucket } & Parameters<typeo
     .where(eq(t.workspaceId, workspaceId));
   const size = new TextEncoder().encode(json).byteLength;
   if ((usage[0]?.n ?? 0) >= caps.maxBundles) {
-    throw new ApiError("unkey/limits/bundle_limit_exceeded", `The workspace stores ${usage[0]?.n} bundles, the most it may (${caps.maxBundles}). Bundles no deployment uses are deleted by the hourly job.`);
+    throw new ApiError(
+      "unkey/limits/bundle_limit_exceeded",
+      `The workspace stores ${usage[0]?.n} bundles, the most it may (${caps.maxBundles}). Bundles no deployment uses are deleted by the hourly job.`,
+    );
   }
   if ((usage[0]?.bytes ?? 0) + size > caps.maxStoredBytes) {
     throw new ApiError("unkey/limits/bundle_limit_exceeded", `Storing this bundle would take the workspace's bundles past ${caps.maxStoredBytes} bytes.`);
   }
-  if (!env.BUNDLES) throw new ApiError("unkey/application/precondition_failed", "Code deployments are not configured: the API Worker has no BUNDLES (R2) binding.");
+  if (!env.BUNDLES)
+    throw new ApiError("unkey/application/precondition_failed", "Code deployments are not configured: the API Worker has no BUNDLES (R2) binding.");
   // R2 first: a row never names an object that is not there
   await env.BUNDLES.put(objectKey(workspaceId, sha), json, { httpMetadata: { contentType: "application/json" }, customMetadata: { sha256: sha } });
-  await d.insert(t).values({ workspaceId, sha256: sha, sizeBytes: size, gzipBytes: gz, mainModule: bundle.mainModule, compatibilityDate: bundle.compatibilityDate, createdAt: Date.now() }).onConflictDoNothing();
+  await d
+    .insert(t)
+    .values({
+      workspaceId,
+      sha256: sha,
+      sizeBytes: size,
+      gzipBytes: gz,
+      mainModule: bundle.mainModule,
+      compatibilityDate: bundle.compatibilityDate,
+      createdAt: Date.now(),
+    })
+    .onConflictDoNothing();
   return ref;
 }
 
 /** A stored bundle of the workspace, by hash (404 bundle_not_found otherwise). */
 export async function findBundle(d: Database, workspaceId: string, sha: string): Promise<StoredBundleRef> {
   const t = schema.deployBundles;
-  const rows = await d.select().from(t).where(and(eq(t.workspaceId, workspaceId), eq(t.sha256, sha))).limit(1);
+  const rows = await d
+    .select()
+    .from(t)
+    .where(and(eq(t.workspaceId, workspaceId), eq(t.sha256, sha)))
+    .limit(1);
   if (!rows[0]) throw bundleNotFound();
   return { sha256: sha, mainModule: rows[0].mainModule, compatibilityDate: rows[0].compatibilityDate };
 }

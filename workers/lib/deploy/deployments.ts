@@ -2,8 +2,19 @@ import { compact } from "../compact";
 import type { AppRow, DeploymentRow, EnvironmentRow, ProjectRow } from "./resources";
 
 export const DEPLOYMENT_STATUSES = [
-  "pending", "starting", "building", "deploying", "network", "finalizing", "ready",
-  "failed", "skipped", "awaiting_approval", "stopped", "superseded", "cancelled",
+  "pending",
+  "starting",
+  "building",
+  "deploying",
+  "network",
+  "finalizing",
+  "ready",
+  "failed",
+  "skipped",
+  "awaiting_approval",
+  "stopped",
+  "superseded",
+  "cancelled",
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
@@ -36,7 +47,11 @@ export function deploymentResponse(dep: DeploymentRow, ctx: { project: ProjectRo
     regions: [] as string[],
     error:
       dep.status === "failed"
-        ? { code: dep.errorStep === "building" ? ("build_failed" as const) : ("unknown" as const), step: dep.errorStep ?? "deploying", message: dep.errorMessage ?? "deployment failed" }
+        ? {
+            code: dep.errorStep === "building" ? ("build_failed" as const) : ("unknown" as const),
+            step: dep.errorStep ?? "deploying",
+            message: dep.errorMessage ?? "deployment failed",
+          }
         : undefined,
     domains: hostnames,
     runtime: compact({

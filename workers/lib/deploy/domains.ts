@@ -48,7 +48,9 @@ export function domainResponse(row: DomainRow, base: string, now = Date.now()) {
     appId: row.appId,
     environmentId: row.environmentId,
     status: expired ? ("failed" as const) : row.status,
-    verificationError: expired ? row.verificationError ?? "DNS records were not found within 24 hours; call domains.verifyDomain to try again." : row.verificationError,
+    verificationError: expired
+      ? (row.verificationError ?? "DNS records were not found within 24 hours; call domains.verifyDomain to try again.")
+      : row.verificationError,
     dnsRecords: dnsRecords(row, base),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -59,7 +61,11 @@ export function domainResponse(row: DomainRow, base: string, now = Date.now()) {
 export async function findDomain(d: Database, workspaceId: string, ident: string): Promise<DomainRow | null> {
   const t = schema.customDomains;
   const key = ident.startsWith("dom_") ? eq(t.id, ident) : eq(t.domain, ident.trim().toLowerCase().replace(/\.$/, ""));
-  const rows = await d.select().from(t).where(and(eq(t.workspaceId, workspaceId), key)).limit(1);
+  const rows = await d
+    .select()
+    .from(t)
+    .where(and(eq(t.workspaceId, workspaceId), key))
+    .limit(1);
   return rows[0] ?? null;
 }
 
@@ -87,7 +93,9 @@ export async function checkDns(row: DomainRow, resolver: string | undefined): Pr
     const body = (await res.json()) as { Status?: number; Answer?: { type?: number; data?: string }[] };
     const want = verificationValue(row);
     // TXT data comes quoted, long values split into several quoted strings: "ab" "cd"
-    const texts = (body.Answer ?? []).filter((a) => (a.type === undefined || a.type === 16) && typeof a.data === "string").map((a) => a.data!.replace(/"\s*"/g, "").replace(/"/g, "").trim());
+    const texts = (body.Answer ?? [])
+      .filter((a) => (a.type === undefined || a.type === 16) && typeof a.data === "string")
+      .map((a) => a.data!.replace(/"\s*"/g, "").replace(/"/g, "").trim());
     if (texts.includes(want)) return { ok: true };
     return { ok: false, error: `TXT record _unkey.${row.domain} does not contain ${want}` };
   } catch (e) {

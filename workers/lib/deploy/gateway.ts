@@ -48,7 +48,13 @@ export async function resolvePolicies(d: Database, workspaceId: string, policies
             .select({ keyspaceId: schema.keyspaces.id, apiId: schema.apis.id })
             .from(schema.keyspaces)
             .leftJoin(schema.apis, and(eq(schema.apis.keyspaceId, schema.keyspaces.id), isNull(schema.apis.deletedAt)))
-            .where(and(eq(schema.keyspaces.workspaceId, workspaceId), isNull(schema.keyspaces.deletedAt), sqlOr(inArray(schema.keyspaces.id, part), inArray(schema.apis.id, part)))),
+            .where(
+              and(
+                eq(schema.keyspaces.workspaceId, workspaceId),
+                isNull(schema.keyspaces.deletedAt),
+                sqlOr(inArray(schema.keyspaces.id, part), inArray(schema.apis.id, part)),
+              ),
+            ),
         ),
       )
     ).flat();

@@ -21,7 +21,10 @@ export async function workspaceHandle(workspaceId: string): Promise<string> {
 
 /** DNS-safe form of a slug or id: lowercase, anything but [a-z0-9] becomes `-`. */
 export function dnsLabel(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }
 
 export interface Slugs {
@@ -32,8 +35,7 @@ export interface Slugs {
 
 export const liveLabel = (s: Slugs) => [s.project, s.app, s.workspace].map(dnsLabel).join("-");
 export const environmentLabel = (s: Slugs, env: string) => [s.project, s.app, env, s.workspace].map(dnsLabel).join("-");
-export const deploymentLabel = (s: Slugs, deploymentId: string) =>
-  [s.project, s.app, "dep", deploymentId, s.workspace].map(dnsLabel).join("-");
+export const deploymentLabel = (s: Slugs, deploymentId: string) => [s.project, s.app, "dep", deploymentId, s.workspace].map(dnsLabel).join("-");
 
 /** A stored route hostname as clients use it: labels get the base domain, custom domains stay. */
 export function publicHostname(stored: string, base: string): string {

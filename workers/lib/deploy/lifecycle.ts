@@ -41,8 +41,8 @@ export function upstreamFromImage(image: string, location: string): Upstream {
   const m = /^worker:([A-Za-z_][A-Za-z0-9_]*)$/.exec(trimmed);
   if (m) return { worker: m[1]! };
   throw invalidInput(
-    "Deployments here run on the edge and cannot start container images. Give `upstream` ({\"url\": \"https://…\"} or {\"worker\": \"BINDING\"}), or a dockerImage that is an http(s) URL or `worker:<BINDING>`.",
-    [{ location, message: "not an upstream", fix: "use upstream: {\"url\": \"https://origin.example\"}" }],
+    'Deployments here run on the edge and cannot start container images. Give `upstream` ({"url": "https://…"} or {"worker": "BINDING"}), or a dockerImage that is an http(s) URL or `worker:<BINDING>`.',
+    [{ location, message: "not an upstream", fix: 'use upstream: {"url": "https://origin.example"}' }],
   );
 }
 
@@ -71,7 +71,9 @@ export async function createDeployment(
   const problem = upstreamProblem(input.upstream, destinationPolicy(scope.env, [requestOrigin]), appWorkerBindings(scope.env));
   if (problem) {
     const location = input.upstreamLocation ?? ("url" in input.upstream ? "/body/upstream/url" : "/body/upstream/worker");
-    throw invalidInput(`The upstream ${problem}.`, [{ location, message: `not an allowed destination: ${problem}`, fix: "use a public http(s) origin, or a Worker binding listed in APP_WORKER_BINDINGS" }]);
+    throw invalidInput(`The upstream ${problem}.`, [
+      { location, message: `not an allowed destination: ${problem}`, fix: "use a public http(s) origin, or a Worker binding listed in APP_WORKER_BINDINGS" },
+    ]);
   }
   const id = newDeploymentId();
   const now = Date.now();
@@ -104,15 +106,21 @@ export async function createDeployment(
     createdAt: now,
   };
   // a code deployment moves the pointer only once it is ready (lib/deploy/build.ts)
-  const pointer = takesTraffic && !isCode
-    ? [
-        d.update(schema.environments).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.environments.id, environment.id)),
-        ...(environment.kind === "production" ? [d.update(schema.deployApps).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.deployApps.id, app.id))] : []),
-      ]
-    : [];
+  const pointer =
+    takesTraffic && !isCode
+      ? [
+          d.update(schema.environments).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.environments.id, environment.id)),
+          ...(environment.kind === "production"
+            ? [d.update(schema.deployApps).set({ currentDeploymentId: id, updatedAt: now }).where(eq(schema.deployApps.id, app.id))]
+            : []),
+        ]
+      : [];
   await d.batch([
     d.insert(schema.deployments).values(row),
-    d.insert(schema.gatewayRoutes).values(generatedDeploymentRoute(row, slugs, now)).onConflictDoNothing(),
+    d
+      .insert(schema.gatewayRoutes)
+      .values(generatedDeploymentRoute(row, slugs, now))
+      .onConflictDoNothing(),
     ...pointer,
     ...auditInserts(scope, root.workspaceId, [
       {
@@ -136,17 +144,21 @@ type Found = { deployment: DeploymentRow; project: ProjectRow; app: AppRow; envi
 export async function promote(scope: RequestScope, root: RootKeyContext, f: Found) {
   const { deployment: dep, app, environment } = f;
   if (environment.kind !== "production") throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be promoted.");
-  if (dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be promoted.`);
+  if (dep.status !== "ready")
+    throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be promoted.`);
   if (!app.currentDeploymentId) throw new ApiError("unkey/application/deployment_no_current", "The app has no current deployment to promote over.");
-  if (app.currentDeploymentId === dep.id && !app.isRolledBack) throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
+  if (app.currentDeploymentId === dep.id && !app.isRolledBack)
+    throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
   await switchCurrent(scope, root, f, false, "deployment.promote", `Promoted deployment ${dep.id}`);
 }
 
 /** Rollback: point production at an earlier ready deployment and hold it there. */
 export async function rollback(scope: RequestScope, root: RootKeyContext, f: Found) {
   const { deployment: dep, app, environment } = f;
-  if (environment.kind !== "production") throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be rolled back to.");
-  if (dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be rolled back to.`);
+  if (environment.kind !== "production")
+    throw new ApiError("unkey/application/deployment_not_production", "Only production deployments can be rolled back to.");
+  if (dep.status !== "ready")
+    throw new ApiError("unkey/application/deployment_not_ready", `The deployment is ${dep.status}; only ready deployments can be rolled back to.`);
   if (app.currentDeploymentId === dep.id) throw new ApiError("unkey/application/deployment_is_current", "The deployment is already current.");
   await switchCurrent(scope, root, f, true, "deployment.rollback", `Rolled back to deployment ${dep.id}`);
 }
@@ -157,7 +169,10 @@ async function switchCurrent(scope: RequestScope, root: RootKeyContext, f: Found
   const now = Date.now();
   await d.batch([
     d.update(schema.environments).set({ currentDeploymentId: f.deployment.id, updatedAt: now }).where(eq(schema.environments.id, f.environment.id)),
-    d.update(schema.deployApps).set({ currentDeploymentId: f.deployment.id, isRolledBack: rolledBack, updatedAt: now }).where(eq(schema.deployApps.id, f.app.id)),
+    d
+      .update(schema.deployApps)
+      .set({ currentDeploymentId: f.deployment.id, isRolledBack: rolledBack, updatedAt: now })
+      .where(eq(schema.deployApps.id, f.app.id)),
     ...auditInserts(scope, root.workspaceId, [
       {
         event,
@@ -179,7 +194,10 @@ async function switchCurrent(scope: RequestScope, root: RootKeyContext, f: Found
 }
 
 /** The `data` of deployment.* webhook events. */
-export function deploymentEventData(f: { deployment: DeploymentRow; project: ProjectRow; app: AppRow; environment: EnvironmentRow }, extra: Record<string, unknown> = {}) {
+export function deploymentEventData(
+  f: { deployment: DeploymentRow; project: ProjectRow; app: AppRow; environment: EnvironmentRow },
+  extra: Record<string, unknown> = {},
+) {
   return {
     deploymentId: f.deployment.id,
     projectId: f.project.id,
@@ -194,9 +212,12 @@ export function deploymentEventData(f: { deployment: DeploymentRow; project: Pro
 /** Stop / start a preview deployment (its hostnames answer 503 while stopped). */
 export async function setPreviewRunning(scope: RequestScope, root: RootKeyContext, f: Found, running: boolean) {
   const { deployment: dep, environment } = f;
-  if (environment.kind === "production") throw new ApiError("unkey/application/deployment_is_production", "Production deployments cannot be stopped or started.");
-  if (running && dep.status !== "stopped") throw new ApiError("unkey/application/deployment_not_stopped", `The deployment is ${dep.status}; only stopped deployments can be started.`);
-  if (!running && dep.status !== "ready") throw new ApiError("unkey/application/deployment_not_running", `The deployment is ${dep.status}; only ready deployments can be stopped.`);
+  if (environment.kind === "production")
+    throw new ApiError("unkey/application/deployment_is_production", "Production deployments cannot be stopped or started.");
+  if (running && dep.status !== "stopped")
+    throw new ApiError("unkey/application/deployment_not_stopped", `The deployment is ${dep.status}; only stopped deployments can be started.`);
+  if (!running && dep.status !== "ready")
+    throw new ApiError("unkey/application/deployment_not_running", `The deployment is ${dep.status}; only ready deployments can be stopped.`);
   const d = scope.db;
   const now = Date.now();
   await d.batch([
@@ -205,7 +226,11 @@ export async function setPreviewRunning(scope: RequestScope, root: RootKeyContex
       .set({ status: running ? "ready" : "stopped", updatedAt: now })
       .where(and(eq(schema.deployments.id, dep.id), eq(schema.deployments.status, running ? "stopped" : "ready"))),
     ...auditInserts(scope, root.workspaceId, [
-      { event: running ? "deployment.wake" : "deployment.stop", description: `${running ? "Started" : "Stopped"} deployment ${dep.id}`, targets: [{ type: "deployment", id: dep.id }] },
+      {
+        event: running ? "deployment.wake" : "deployment.stop",
+        description: `${running ? "Started" : "Stopped"} deployment ${dep.id}`,
+        targets: [{ type: "deployment", id: dep.id }],
+      },
     ]),
   ]);
 }

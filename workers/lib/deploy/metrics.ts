@@ -9,9 +9,12 @@ export const MAX_INTERVALS = 360;
 
 /** The same figures as SQL a user can run with analytics.getGatewayRequests (documented, and served in the answer). */
 export const METRICS_SQL = {
-  requests: "SELECT COUNT(*) AS requests FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end>  -- requests per second: requests / ((end - start) / 1000)",
-  statusClasses: "SELECT response_status, COUNT(*) AS n FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end> GROUP BY response_status  -- class = floor(status / 100)",
-  latencyPercentile: "SELECT total_latency FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end> ORDER BY total_latency LIMIT 1 OFFSET <ceil(p * requests) - 1>  -- nearest rank, p = 0.5, 0.75, 0.9, 0.95, 0.99",
+  requests:
+    "SELECT COUNT(*) AS requests FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end>  -- requests per second: requests / ((end - start) / 1000)",
+  statusClasses:
+    "SELECT response_status, COUNT(*) AS n FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end> GROUP BY response_status  -- class = floor(status / 100)",
+  latencyPercentile:
+    "SELECT total_latency FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end> ORDER BY total_latency LIMIT 1 OFFSET <ceil(p * requests) - 1>  -- nearest rank, p = 0.5, 0.75, 0.9, 0.95, 0.99",
   cpuTime: "SELECT SUM(cpu_time) AS total, AVG(cpu_time) AS average FROM gateway_requests_v1 WHERE deployment_id = '<id>' AND time >= <start> AND time < <end>",
 };
 
@@ -33,7 +36,10 @@ export function chooseInterval(rangeMs: number, requested?: number): number {
 
 const P = ["50", "75", "90", "95", "99"] as const;
 
-export async function deploymentMetrics(d1: D1Database, q: { workspaceId: string; deploymentId: string; start: number; end: number; intervalMs: number }): Promise<MetricsInterval[]> {
+export async function deploymentMetrics(
+  d1: D1Database,
+  q: { workspaceId: string; deploymentId: string; start: number; end: number; intervalMs: number },
+): Promise<MetricsInterval[]> {
   // D1 binds JS numbers as REAL: the bucket number is cast back to an integer
   const bucket = "CAST((time - ?2) / ?4 AS INTEGER)";
   const counts = d1

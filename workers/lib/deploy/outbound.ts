@@ -19,7 +19,11 @@ export function checkOutboundDestination(url: URL, env: OutboundEnv): string | n
 export class DeploymentOutbound extends WorkerEntrypoint<OutboundEnv> {
   async fetch(request: Request): Promise<Response> {
     const refused = checkOutboundDestination(new URL(request.url), this.env);
-    if (refused) return new Response(`Outbound request refused by the platform's destination policy: ${refused}.`, { status: 403, headers: { "x-unkey-outbound": "refused" } });
+    if (refused)
+      return new Response(`Outbound request refused by the platform's destination policy: ${refused}.`, {
+        status: 403,
+        headers: { "x-unkey-outbound": "refused" },
+      });
     return fetch(request);
   }
 }

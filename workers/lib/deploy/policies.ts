@@ -49,7 +49,10 @@ const nameMatch = z
 export const MatchExpr = z
   .object({
     path: z.object({ path: StringMatch }).strict().optional(),
-    method: z.object({ methods: z.array(z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])).min(1) }).strict().optional(),
+    method: z
+      .object({ methods: z.array(z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])).min(1) })
+      .strict()
+      .optional(),
     header: nameMatch.optional(),
     queryParam: nameMatch.optional(),
   })
@@ -65,8 +68,14 @@ const emptyObject = z.object({}).strict();
 export const KeyLocation = z
   .object({
     bearer: emptyObject.optional(),
-    header: z.object({ name: z.string().min(1).max(256), stripPrefix: z.string().max(256).optional() }).strict().optional(),
-    queryParam: z.object({ name: z.string().min(1).max(256) }).strict().optional(),
+    header: z
+      .object({ name: z.string().min(1).max(256), stripPrefix: z.string().max(256).optional() })
+      .strict()
+      .optional(),
+    queryParam: z
+      .object({ name: z.string().min(1).max(256) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -90,8 +99,7 @@ export const KeyAuthRule = z
           })
           .strict()
           .superRefine((r, ctx) => {
-            if ((r.limit === undefined) !== (r.duration === undefined))
-              ctx.addIssue({ code: "custom", message: "limit and duration are set together" });
+            if ((r.limit === undefined) !== (r.duration === undefined)) ctx.addIssue({ code: "custom", message: "limit and duration are set together" });
           }),
       )
       .max(10)
@@ -105,15 +113,20 @@ export const KeyAuthRule = z
 export const RatelimitIdentifier = z
   .object({
     remoteIp: emptyObject.optional(),
-    header: z.object({ name: z.string().min(1).max(256) }).strict().optional(),
+    header: z
+      .object({ name: z.string().min(1).max(256) })
+      .strict()
+      .optional(),
     authenticatedSubject: emptyObject.optional(),
     path: emptyObject.optional(),
-    principalField: z.object({ path: z.string().min(1).max(512) }).strict().optional(),
+    principalField: z
+      .object({ path: z.string().min(1).max(512) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
-    if (Object.values(m).filter((v) => v !== undefined).length !== 1)
-      ctx.addIssue({ code: "custom", message: "an identifier sets exactly one source" });
+    if (Object.values(m).filter((v) => v !== undefined).length !== 1) ctx.addIssue({ code: "custom", message: "an identifier sets exactly one source" });
   });
 
 export const RatelimitRule = z

@@ -44,7 +44,9 @@ export async function findProject(d: Database, workspaceId: string, ident: strin
   const rows = await d
     .select()
     .from(schema.projects)
-    .where(and(eq(schema.projects.workspaceId, workspaceId), isNull(schema.projects.deletedAt), or(eq(schema.projects.id, ident), eq(schema.projects.slug, ident))))
+    .where(
+      and(eq(schema.projects.workspaceId, workspaceId), isNull(schema.projects.deletedAt), or(eq(schema.projects.id, ident), eq(schema.projects.slug, ident))),
+    )
     .limit(2);
   return rows.find((r) => r.id === ident) ?? rows[0] ?? null;
 }
@@ -59,7 +61,13 @@ export async function findApp(d: Database, project: ProjectRow, ident: string): 
   const rows = await d
     .select()
     .from(schema.deployApps)
-    .where(and(eq(schema.deployApps.projectId, project.id), isNull(schema.deployApps.deletedAt), or(eq(schema.deployApps.id, ident), eq(schema.deployApps.slug, ident))))
+    .where(
+      and(
+        eq(schema.deployApps.projectId, project.id),
+        isNull(schema.deployApps.deletedAt),
+        or(eq(schema.deployApps.id, ident), eq(schema.deployApps.slug, ident)),
+      ),
+    )
     .limit(2);
   return rows.find((r) => r.id === ident) ?? rows[0] ?? null;
 }
@@ -91,7 +99,14 @@ export async function findDeployment(d: Database, workspaceId: string, deploymen
     .innerJoin(schema.projects, eq(schema.projects.id, schema.deployments.projectId))
     .innerJoin(schema.deployApps, eq(schema.deployApps.id, schema.deployments.appId))
     .innerJoin(schema.environments, eq(schema.environments.id, schema.deployments.environmentId))
-    .where(and(eq(schema.deployments.id, deploymentId), eq(schema.deployments.workspaceId, workspaceId), isNull(schema.deployApps.deletedAt), isNull(schema.projects.deletedAt)))
+    .where(
+      and(
+        eq(schema.deployments.id, deploymentId),
+        eq(schema.deployments.workspaceId, workspaceId),
+        isNull(schema.deployApps.deletedAt),
+        isNull(schema.projects.deletedAt),
+      ),
+    )
     .limit(1);
   return rows[0] ?? null;
 }
@@ -124,11 +139,11 @@ export function runtimeResponse(r: EnvironmentSettings["runtime"], withSpecPath:
     healthcheck: r.healthcheck ?? undefined,
     shutdownSignal: r.shutdownSignal,
     upstreamProtocol: r.upstreamProtocol,
-    openapiSpecPath: withSpecPath ? r.openapiSpecPath ?? undefined : undefined,
+    openapiSpecPath: withSpecPath ? (r.openapiSpecPath ?? undefined) : undefined,
     forwardUnderscoreHeaders: withSpecPath ? r.forwardUnderscoreHeaders === true : undefined,
-    cpuMsPerRequest: withSpecPath ? r.cpuMsPerRequest ?? DEFAULT_CPU_MS_PER_REQUEST : undefined,
-    subrequestsPerRequest: withSpecPath ? r.subrequestsPerRequest ?? DEFAULT_SUBREQUESTS_PER_REQUEST : undefined,
-    outboundNetwork: withSpecPath ? r.outboundNetwork ?? "public" : undefined,
+    cpuMsPerRequest: withSpecPath ? (r.cpuMsPerRequest ?? DEFAULT_CPU_MS_PER_REQUEST) : undefined,
+    subrequestsPerRequest: withSpecPath ? (r.subrequestsPerRequest ?? DEFAULT_SUBREQUESTS_PER_REQUEST) : undefined,
+    outboundNetwork: withSpecPath ? (r.outboundNetwork ?? "public") : undefined,
   });
 }
 
@@ -175,7 +190,11 @@ export async function deploymentHostnames(d: Database, dep: DeploymentRow, envir
 }
 
 /** The same for a page of deployments, in one query (only their own and environment-wide routes). */
-export async function hostnamesOfDeployments(d: Database, items: { deployment: DeploymentRow; environment: EnvironmentRow }[], base: string): Promise<Map<string, string[]>> {
+export async function hostnamesOfDeployments(
+  d: Database,
+  items: { deployment: DeploymentRow; environment: EnvironmentRow }[],
+  base: string,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (items.length === 0) return out;
   const t = schema.gatewayRoutes;
@@ -185,7 +204,12 @@ export async function hostnamesOfDeployments(d: Database, items: { deployment: D
   const rows = (
     await Promise.all([
       ...chunks(items.map((i) => i.deployment.id)).map((ids) => d.select(cols).from(t).where(inArray(t.deploymentId, ids))),
-      ...chunks(envIds).map((ids) => d.select(cols).from(t).where(and(inArray(t.environmentId, ids), isNull(t.deploymentId)))),
+      ...chunks(envIds).map((ids) =>
+        d
+          .select(cols)
+          .from(t)
+          .where(and(inArray(t.environmentId, ids), isNull(t.deploymentId))),
+      ),
     ])
   ).flat();
   const order = { deployment: 0, live: 1, environment: 2, custom: 3 } as const;
@@ -202,9 +226,25 @@ export async function hostnamesOfDeployments(d: Database, items: { deployment: D
   return out;
 }
 
-export function generatedEnvironmentRoutes(workspaceId: string, projectId: string, appId: string, env: { id: string; slug: string; kind: string }, slugs: Slugs, now: number) {
+export function generatedEnvironmentRoutes(
+  workspaceId: string,
+  projectId: string,
+  appId: string,
+  env: { id: string; slug: string; kind: string },
+  slugs: Slugs,
+  now: number,
+) {
   const rows: (typeof schema.gatewayRoutes.$inferInsert)[] = [
-    { hostname: environmentLabel(slugs, env.slug), workspaceId, projectId, appId, environmentId: env.id, deploymentId: null, kind: "environment", createdAt: now },
+    {
+      hostname: environmentLabel(slugs, env.slug),
+      workspaceId,
+      projectId,
+      appId,
+      environmentId: env.id,
+      deploymentId: null,
+      kind: "environment",
+      createdAt: now,
+    },
   ];
   if (env.kind === "production") {
     rows.push({ hostname: liveLabel(slugs), workspaceId, projectId, appId, environmentId: env.id, deploymentId: null, kind: "live", createdAt: now });
@@ -212,7 +252,11 @@ export function generatedEnvironmentRoutes(workspaceId: string, projectId: strin
   return rows;
 }
 
-export function generatedDeploymentRoute(dep: { id: string; workspaceId: string; projectId: string; appId: string; environmentId: string }, slugs: Slugs, now: number) {
+export function generatedDeploymentRoute(
+  dep: { id: string; workspaceId: string; projectId: string; appId: string; environmentId: string },
+  slugs: Slugs,
+  now: number,
+) {
   return {
     hostname: deploymentLabel(slugs, dep.id),
     workspaceId: dep.workspaceId,

@@ -34,13 +34,24 @@ export async function rebuildGeneratedRoutes(
     Promise.all(
       groups.map((ids) =>
         d
-          .select({ id: schema.deployments.id, workspaceId: schema.deployments.workspaceId, projectId: schema.deployments.projectId, appId: schema.deployments.appId, environmentId: schema.deployments.environmentId })
+          .select({
+            id: schema.deployments.id,
+            workspaceId: schema.deployments.workspaceId,
+            projectId: schema.deployments.projectId,
+            appId: schema.deployments.appId,
+            environmentId: schema.deployments.environmentId,
+          })
           .from(schema.deployments)
           .where(inArray(schema.deployments.appId, ids)),
       ),
     ).then((r) => r.flat()),
     Promise.all(
-      groups.map((ids) => d.select({ hostname: schema.gatewayRoutes.hostname }).from(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, ids), ne(schema.gatewayRoutes.kind, "custom")))),
+      groups.map((ids) =>
+        d
+          .select({ hostname: schema.gatewayRoutes.hostname })
+          .from(schema.gatewayRoutes)
+          .where(and(inArray(schema.gatewayRoutes.appId, ids), ne(schema.gatewayRoutes.kind, "custom"))),
+      ),
     ).then((r) => r.flat()),
   ]);
   const handle = await workspaceHandle(workspaceId);
@@ -51,9 +62,17 @@ export async function rebuildGeneratedRoutes(
     for (const e of envs.filter((e) => e.appId === app.id)) rows.push(...generatedEnvironmentRoutes(workspaceId, project.id, app.id, e, s, now));
     for (const dep of deps.filter((x) => x.appId === app.id)) rows.push(generatedDeploymentRoute(dep, s, now));
   }
-  const writes: BatchItem<"sqlite">[] = groups.map((ids) => d.delete(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, ids), ne(schema.gatewayRoutes.kind, "custom"))));
+  const writes: BatchItem<"sqlite">[] = groups.map((ids) =>
+    d.delete(schema.gatewayRoutes).where(and(inArray(schema.gatewayRoutes.appId, ids), ne(schema.gatewayRoutes.kind, "custom"))),
+  );
   // D1 caps bound parameters per statement: insert in chunks
-  for (let i = 0; i < rows.length; i += 10) writes.push(d.insert(schema.gatewayRoutes).values(rows.slice(i, i + 10)).onConflictDoNothing());
+  for (let i = 0; i < rows.length; i += 10)
+    writes.push(
+      d
+        .insert(schema.gatewayRoutes)
+        .values(rows.slice(i, i + 10))
+        .onConflictDoNothing(),
+    );
   const kept = new Set(rows.map((r) => r.hostname));
   return { writes, removed: old.map((o) => o.hostname).filter((h) => !kept.has(h)) };
 }

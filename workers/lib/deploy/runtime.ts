@@ -81,5 +81,12 @@ export function appCode(
 /** "Failed to start Worker:\nUncaught SyntaxError: …" → the first useful line(s). */
 export function startError(e: unknown): string {
   const msg = String((e as Error)?.message ?? e).replace(/^Error:\s*/, "");
-  return msg.replace(/^Failed to start Worker:\s*/i, "").split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 3).join(" ").slice(0, 1000);
+  return msg
+    .replace(/^Failed to start Worker:\s*/i, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(" ")
+    .slice(0, 1000);
 }

@@ -19,7 +19,10 @@ export const DEFAULT_LOG_MAX_LINE_BYTES = 16 * 1024;
 
 export function logCaps(env: { RUNTIME_LOG_LINES_PER_MINUTE?: string; RUNTIME_LOG_MAX_LINE_BYTES?: string }) {
   const n = (v: unknown, d: number) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Math.trunc(Number(v)) : d);
-  return { linesPerMinute: n(env.RUNTIME_LOG_LINES_PER_MINUTE, DEFAULT_LOG_LINES_PER_MINUTE), maxLineBytes: n(env.RUNTIME_LOG_MAX_LINE_BYTES, DEFAULT_LOG_MAX_LINE_BYTES) };
+  return {
+    linesPerMinute: n(env.RUNTIME_LOG_LINES_PER_MINUTE, DEFAULT_LOG_LINES_PER_MINUTE),
+    maxLineBytes: n(env.RUNTIME_LOG_MAX_LINE_BYTES, DEFAULT_LOG_MAX_LINE_BYTES),
+  };
 }
 
 function truncate(s: string, maxBytes: number): string {
@@ -56,7 +59,11 @@ export async function shipRuntimeLogs(env: Env, rows: unknown[]): Promise<void> 
     const o = await ownerOf(env.DB, r.deployment_id);
     if (!o || o.workspace_id !== r.workspace_id || o.project_id !== r.project_id || o.app_id !== r.app_id || o.environment_id !== r.environment_id) continue;
     if (!withinRate(r.workspace_id, now, caps.linesPerMinute)) continue;
-    const row = { ...r, message: truncate(r.message, caps.maxLineBytes), attributes_text: r.attributes_text.length > caps.maxLineBytes ? "{}" : r.attributes_text };
+    const row = {
+      ...r,
+      message: truncate(r.message, caps.maxLineBytes),
+      attributes_text: r.attributes_text.length > caps.maxLineBytes ? "{}" : r.attributes_text,
+    };
     good.push({ v: 1, type: "runtime_log", id: `log_${r.log_id}`, event: row });
   }
   if (good.length === 0) return;

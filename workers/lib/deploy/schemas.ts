@@ -1,8 +1,16 @@
 import { z } from "@hono/zod-openapi";
 
 /** An id or a slug (projects, apps, environments). */
-export const ResourceIdentifier = z.string().min(3).max(255).regex(/^[a-zA-Z0-9_-]+$/);
-export const Slug = z.string().min(3).max(255).regex(/^[a-zA-Z0-9_-]+$/);
+export const ResourceIdentifier = z
+  .string()
+  .min(3)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_-]+$/);
+export const Slug = z
+  .string()
+  .min(3)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_-]+$/);
 export const Name = z.string().min(1).max(256);
 
 export const ProjectData = z
@@ -35,7 +43,11 @@ export const AppData = z
 export const Healthcheck = z
   .object({
     method: z.enum(["GET", "POST"]),
-    path: z.string().min(1).max(512).regex(/^(\/[\w-]+)+(\.[\w]+)?$/),
+    path: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/^(\/[\w-]+)+(\.[\w]+)?$/),
     intervalSeconds: z.number().int().min(1).max(3600).optional(),
     timeoutSeconds: z.number().int().min(1).max(3600).optional(),
     failureThreshold: z.number().int().min(1).max(100).optional(),
@@ -68,10 +80,15 @@ export const EnvironmentData = z
         shutdownSignal: Signal,
         upstreamProtocol: Protocol,
         openapiSpecPath: z.string().optional(),
-        forwardUnderscoreHeaders: z.boolean().optional().openapi({ description: "Our extension: the Sentinel forwards header names containing `_` (default false)." }),
+        forwardUnderscoreHeaders: z
+          .boolean()
+          .optional()
+          .openapi({ description: "Our extension: the Sentinel forwards header names containing `_` (default false)." }),
         cpuMsPerRequest: z.number().int().optional().openapi({ description: "Our extension (code deployments): CPU milliseconds per request (default 50)." }),
         subrequestsPerRequest: z.number().int().optional().openapi({ description: "Our extension (code deployments): subrequests per request (default 50)." }),
-        outboundNetwork: z.enum(["public", "none"]).optional().openapi({ description: "Our extension (code deployments): `public` (default) lets the app fetch public destinations; `none` gives it no outbound network." }),
+        outboundNetwork: z.enum(["public", "none"]).optional().openapi({
+          description: "Our extension (code deployments): `public` (default) lets the app fetch public destinations; `none` gives it no outbound network.",
+        }),
       })
       .optional(),
     build: z
@@ -91,7 +108,15 @@ export const EnvironmentData = z
 export const Upstream = z
   .union([
     z.object({ url: z.url({ protocol: /^https?$/ }).max(2048) }).strict(),
-    z.object({ worker: z.string().min(1).max(64).regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }).strict(),
+    z
+      .object({
+        worker: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+      })
+      .strict(),
   ])
   .openapi("DeploymentUpstream", {
     description:
@@ -101,7 +126,21 @@ export const Upstream = z
 export const DeploymentData = z
   .object({
     id: z.string(),
-    status: z.enum(["pending", "starting", "building", "deploying", "network", "finalizing", "ready", "failed", "skipped", "awaiting_approval", "stopped", "superseded", "cancelled"]),
+    status: z.enum([
+      "pending",
+      "starting",
+      "building",
+      "deploying",
+      "network",
+      "finalizing",
+      "ready",
+      "failed",
+      "skipped",
+      "awaiting_approval",
+      "stopped",
+      "superseded",
+      "cancelled",
+    ]),
     isCurrent: z.boolean(),
     environment: z.string(),
     app: z.string(),
@@ -112,7 +151,15 @@ export const DeploymentData = z
     regions: z.array(z.string()),
     error: z
       .object({
-        code: z.enum(["no_schedulable_regions", "invalid_runtime_settings", "cpu_quota_exceeded", "memory_quota_exceeded", "storage_quota_exceeded", "build_failed", "unknown"]),
+        code: z.enum([
+          "no_schedulable_regions",
+          "invalid_runtime_settings",
+          "cpu_quota_exceeded",
+          "memory_quota_exceeded",
+          "storage_quota_exceeded",
+          "build_failed",
+          "unknown",
+        ]),
         step: z.string(),
         message: z.string(),
       })

@@ -14,13 +14,7 @@ export async function findIdentityByExternalId(d: Database, workspaceId: string,
   const rows = await d
     .select()
     .from(schema.identities)
-    .where(
-      and(
-        eq(schema.identities.workspaceId, workspaceId),
-        eq(schema.identities.externalId, externalId),
-        isNull(schema.identities.deletedAt),
-      ),
-    )
+    .where(and(eq(schema.identities.workspaceId, workspaceId), eq(schema.identities.externalId, externalId), isNull(schema.identities.deletedAt)))
     .limit(1);
   return rows[0] ?? null;
 }
@@ -47,10 +41,7 @@ export async function planIdentityLink(
   const id = newId("id");
   const now = Date.now();
   const statements: BatchItem<"sqlite">[] = [
-    d
-      .insert(schema.identities)
-      .values({ id, workspaceId, externalId, meta: {}, createdAt: now })
-      .onConflictDoNothing(),
+    d.insert(schema.identities).values({ id, workspaceId, externalId, meta: {}, createdAt: now }).onConflictDoNothing(),
     auditInsertWhen(
       scope,
       workspaceId,

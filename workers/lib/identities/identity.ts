@@ -112,9 +112,6 @@ export function identityRatelimitInserts(
 
 /** Drops cached verification data of every key linked to the identity (limits or meta changed). */
 export async function invalidateIdentityKeys(scope: RequestScope, identityId: string) {
-  const rows = await scope.db
-    .select({ hash: schema.keys.hash })
-    .from(schema.keys)
-    .where(eq(schema.keys.identityId, identityId));
+  const rows = await scope.db.select({ hash: schema.keys.hash }).from(schema.keys).where(eq(schema.keys.identityId, identityId));
   await invalidateKeys(scope, ...rows.map((r) => r.hash));
 }

@@ -142,10 +142,7 @@ function keyFromRow(r: Row): KeyRecord {
     deleted: r.deleted_at != null,
     createdAt: r.created_at as number,
     remaining: (r.remaining as number | null) ?? null,
-    refill:
-      interval && r.refill_amount != null
-        ? { interval, amount: r.refill_amount as number, refillDay: (r.refill_day as number | null) ?? null }
-        : null,
+    refill: interval && r.refill_amount != null ? { interval, amount: r.refill_amount as number, refillDay: (r.refill_day as number | null) ?? null } : null,
     creditsVersion: (r.credits_version as number) ?? 0,
     pendingMigrationId: (r.pending_migration_id as string | null) ?? null,
     identity:
@@ -180,11 +177,7 @@ export async function queryKeyspace(d1: D1Database, keyspaceId: string): Promise
  * The key (or null) and its keyspace state, through the tiered cache. A warm isolate answers
  * from memory without any I/O.
  */
-export async function loadKey(
-  cache: TieredCache,
-  d1: D1Database,
-  hash: string,
-): Promise<{ key: KeyRecord; keyspace: KeyspaceState } | null> {
+export async function loadKey(cache: TieredCache, d1: D1Database, hash: string): Promise<{ key: KeyRecord; keyspace: KeyspaceState } | null> {
   let seeded: KeyspaceState | undefined;
   const key = await cache.swr("keyByHash", hash, async () => {
     const found = await queryKeyByHash(d1, hash);

@@ -22,8 +22,7 @@ export type MigrationAlgorithm = (typeof MIGRATION_ALGORITHMS)[number];
 
 export const SEAM_ALGORITHM = "github.com/seamapi/prefixed-api-key";
 
-export const migrationNotFound = () =>
-  new ApiError("unkey/data/migration_not_found", "The requested Migration does not exist or has been deleted.");
+export const migrationNotFound = () => new ApiError("unkey/data/migration_not_found", "The requested Migration does not exist or has been deleted.");
 
 /** A migration of the workspace, or null. */
 export async function findMigration(d: Database, workspaceId: string, migrationId: string) {

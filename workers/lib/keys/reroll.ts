@@ -32,12 +32,7 @@ export function rerollPrefix(start: string, keyspaceDefault: string | null): str
  * The caller has checked the root key's (or portal session's) rights, including that an
  * encrypted old key may be re-encrypted. Returns the new id and plaintext.
  */
-export async function rerollKey(
-  scope: RequestScope,
-  old: KeyWithApi,
-  expiration: number,
-  actor?: Actor,
-): Promise<{ keyId: string; key: string }> {
+export async function rerollKey(scope: RequestScope, old: KeyWithApi, expiration: number, actor?: Actor): Promise<{ keyId: string; key: string }> {
   const d = scope.db;
   const { key: oldKey, api, keyspace } = old;
   const ws = oldKey.workspaceId;
@@ -83,11 +78,20 @@ export async function rerollKey(
       lastRefillAt: oldKey.lastRefillAt,
       createdAt: now,
     }),
-    rawStatement(d, sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
-      SELECT ${keyId}, permission_id, workspace_id, ${now} FROM keys_permissions WHERE key_id = ${oldKey.id}`),
-    rawStatement(d, sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
-      SELECT ${keyId}, role_id, workspace_id, ${now} FROM keys_roles WHERE key_id = ${oldKey.id}`),
-    d.update(schema.keys).set({ expires: rerollExpiry(now, expiration), updatedAt: now }).where(eq(schema.keys.id, oldKey.id)),
+    rawStatement(
+      d,
+      sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
+      SELECT ${keyId}, permission_id, workspace_id, ${now} FROM keys_permissions WHERE key_id = ${oldKey.id}`,
+    ),
+    rawStatement(
+      d,
+      sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
+      SELECT ${keyId}, role_id, workspace_id, ${now} FROM keys_roles WHERE key_id = ${oldKey.id}`,
+    ),
+    d
+      .update(schema.keys)
+      .set({ expires: rerollExpiry(now, expiration), updatedAt: now })
+      .where(eq(schema.keys.id, oldKey.id)),
   ];
   for (const l of limits) {
     writes.push(
@@ -134,10 +138,6 @@ export async function rerollKey(
 
 /** Whether the key has a stored ciphertext (rerolling it needs the encrypt grant). */
 export async function hasCiphertext(scope: RequestScope, keyId: string): Promise<boolean> {
-  const rows = await scope.db
-    .select({ keyId: schema.encryptedKeys.keyId })
-    .from(schema.encryptedKeys)
-    .where(eq(schema.encryptedKeys.keyId, keyId))
-    .limit(1);
+  const rows = await scope.db.select({ keyId: schema.encryptedKeys.keyId }).from(schema.encryptedKeys).where(eq(schema.encryptedKeys.keyId, keyId)).limit(1);
   return rows.length > 0;
 }

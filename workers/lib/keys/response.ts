@@ -24,9 +24,7 @@ export const KeyCreditsRefill = z
   })
   .openapi("KeyCreditsRefill");
 
-export const KeyCreditsData = z
-  .object({ remaining: z.number().int().nullable(), refill: KeyCreditsRefill.optional() })
-  .openapi("KeyCreditsData");
+export const KeyCreditsData = z.object({ remaining: z.number().int().nullable(), refill: KeyCreditsRefill.optional() }).openapi("KeyCreditsData");
 
 export const Identity = z
   .object({
@@ -98,13 +96,7 @@ const jsonIn = (column: SQL, values: string[]) => sql`${column} IN (SELECT value
  * `plaintext` is filled in only when `decrypt` is set; the caller has checked grants, vault
  * and the keyspace flag. Undecryptable keys come back without it.
  */
-export async function loadKeyResponses(
-  env: Env,
-  d: Database,
-  workspaceId: string,
-  rows: KeyRow[],
-  opts: { decrypt?: boolean } = {},
-): Promise<KeyResponse[]> {
+export async function loadKeyResponses(env: Env, d: Database, workspaceId: string, rows: KeyRow[], opts: { decrypt?: boolean } = {}): Promise<KeyResponse[]> {
   if (rows.length === 0) return [];
   const keyIds = rows.map((k) => k.id);
   const identityIds = [...new Set(rows.map((k) => k.identityId).filter((x): x is string => !!x))];
@@ -157,7 +149,14 @@ export async function loadKeyResponses(
   const limitsByIdentity = group(limits, (r) => r.identityId);
   const permsByKey = group([...direct, ...inherited], (r) => r.keyId);
   const rolesByKey = group(roleNames, (r) => r.keyId);
-  const plaintexts = opts.decrypt ? await decryptKeys(env, d, workspaceId, encrypted.map((e) => ({ ...e, boundTo: boundToKey(e.keyId) }))) : new Map<string, string>();
+  const plaintexts = opts.decrypt
+    ? await decryptKeys(
+        env,
+        d,
+        workspaceId,
+        encrypted.map((e) => ({ ...e, boundTo: boundToKey(e.keyId) })),
+      )
+    : new Map<string, string>();
 
   return rows.map((k) => {
     const out = baseKeyResponse(k);

@@ -50,24 +50,11 @@ export const VerifyKeyBody = z.object({
     )
     .optional()
     .openapi({ description: "Rate limits to check: names of limits on the key or its identity, or ad-hoc limits with `limit` and `duration`." }),
-  migrationId: z
-    .string()
-    .max(256)
-    .optional()
-    .openapi({ description: "Migration of pre-hashed keys to try when the key is not found in native form." }),
+  migrationId: z.string().max(256).optional().openapi({ description: "Migration of pre-hashed keys to try when the key is not found in native form." }),
 });
 export type VerifyKeyInput = z.infer<typeof VerifyKeyBody>;
 
-export const VERIFY_CODES = [
-  "VALID",
-  "NOT_FOUND",
-  "FORBIDDEN",
-  "INSUFFICIENT_PERMISSIONS",
-  "USAGE_EXCEEDED",
-  "RATE_LIMITED",
-  "DISABLED",
-  "EXPIRED",
-] as const;
+export const VERIFY_CODES = ["VALID", "NOT_FOUND", "FORBIDDEN", "INSUFFICIENT_PERMISSIONS", "USAGE_EXCEEDED", "RATE_LIMITED", "DISABLED", "EXPIRED"] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
 
 export const VerifyKeyRatelimitData = z
@@ -277,13 +264,17 @@ async function decide(
   // 11. rate limits: auto-applied ones and those the request names
   let ratelimits: VerifyRatelimitResult[] | undefined;
   if (needsRatelimits(key, input)) {
-    const rl = await applyKeyRatelimits(deps.env, {
-      workspaceId: key.workspaceId,
-      keyId: key.id,
-      keyRatelimits: key.ratelimits,
-      identity: key.identity ? { id: key.identity.id, externalId: key.identity.externalId, ratelimits: key.identity.ratelimits } : null,
-      requested: input.ratelimits,
-    }, { events: { ctx: { env: deps.env, waitUntil: (p) => deps.waitUntil(p) }, requestId: deps.requestId } });
+    const rl = await applyKeyRatelimits(
+      deps.env,
+      {
+        workspaceId: key.workspaceId,
+        keyId: key.id,
+        keyRatelimits: key.ratelimits,
+        identity: key.identity ? { id: key.identity.id, externalId: key.identity.externalId, ratelimits: key.identity.ratelimits } : null,
+        requested: input.ratelimits,
+      },
+      { events: { ctx: { env: deps.env, waitUntil: (p) => deps.waitUntil(p) }, requestId: deps.requestId } },
+    );
     ratelimits = rl.results;
     if (rl.exceeded) return done("RATE_LIMITED", { ratelimits });
   }

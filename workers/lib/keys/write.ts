@@ -6,14 +6,30 @@ import { newId } from "../ids";
 
 /** Request-side schemas shared by createKey, updateKey, rerollKey and migrateKeys. */
 
-export const keyIdSchema = z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/);
-export const externalIdSchema = z.string().min(1).max(255).regex(/^[a-zA-Z0-9_.-]+$/);
+export const keyIdSchema = z
+  .string()
+  .min(3)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_]+$/);
+export const externalIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[a-zA-Z0-9_.-]+$/);
 export const metaSchema = z
   .record(z.string(), z.unknown())
   .refine((m) => Object.keys(m).length <= 100, { message: "meta may have at most 100 properties" })
   .openapi({ type: "object", additionalProperties: true, maxProperties: 100 });
 export const roleNamesSchema = z.array(z.string().min(1).max(128)).max(100);
-export const permissionSlugsSchema = z.array(z.string().min(1).max(128).regex(/^[a-zA-Z0-9_:\-.*]+$/)).max(1000);
+export const permissionSlugsSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[a-zA-Z0-9_:\-.*]+$/),
+  )
+  .max(1000);
 export const expiresSchema = z.number().int().min(0).max(4_102_444_800_000);
 
 export const RatelimitRequest = z
@@ -54,10 +70,7 @@ export const REFILL_NEEDS_REMAINING = "`credits.remaining` must be provided when
 export const MONTHLY_NEEDS_DAY = "`refillDay` must be provided when the refill interval is `monthly`.";
 export const DAILY_FORBIDS_DAY = "`refillDay` must not be provided when the refill interval is `daily`.";
 
-export type CreditColumns = Pick<
-  typeof schema.keys.$inferInsert,
-  "remaining" | "refillInterval" | "refillAmount" | "refillDay" | "lastRefillAt"
->;
+export type CreditColumns = Pick<typeof schema.keys.$inferInsert, "remaining" | "refillInterval" | "refillAmount" | "refillDay" | "lastRefillAt">;
 
 /** Validates createKey-style credits and returns the key columns (unlimited when absent). */
 export function creditColumnsForCreate(credits: CreateCredits | undefined, now: number): CreditColumns {

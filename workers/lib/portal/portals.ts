@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { Database } from "../db";
 import { schema } from "../db";
 import { ApiError } from "../errors";
-import { or as anyOf, satisfies, describeMissing, type Grants} from "../auth/permissions";
+import { or as anyOf, satisfies, describeMissing, type Grants } from "../auth/permissions";
 import type { PortalRow } from "../../../schema/portal";
 
 /** A portal id (`pc_…`) or its slug, as the routes accept it. */

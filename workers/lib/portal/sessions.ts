@@ -81,10 +81,7 @@ export async function createPortalSession(scope: RequestScope, root: RootKeyCont
   const scopes = [...new Set(input.scopes)];
   for (const granted of scopes) {
     if (!satisfies(root, scopeCeiling(granted, api.id, api.keyspace.storeEncryptedKeys))) {
-      throw new ApiError(
-        "unkey/authorization/insufficient_permissions",
-        `You do not have permission to grant the "${granted}" scope to a portal session.`,
-      );
+      throw new ApiError("unkey/authorization/insufficient_permissions", `You do not have permission to grant the "${granted}" scope to a portal session.`);
     }
   }
   const keyspaceIds = [portal.keyspaceId];
@@ -108,9 +105,7 @@ export async function createPortalSession(scope: RequestScope, root: RootKeyCont
       {
         event: "portal.session.create",
         description: `Created portal session ${id} for ${input.externalId}`,
-        targets: [
-          { type: "portalSession", id, meta: { portalId: portal.id, slug: portal.slug, scopes, keyspaceIds } },
-        ],
+        targets: [{ type: "portalSession", id, meta: { portalId: portal.id, slug: portal.slug, scopes, keyspaceIds } }],
         meta: { portalId: portal.id, slug: portal.slug, scopes, keyspaceIds, externalId: input.externalId, preview: input.preview },
       },
     ]),
@@ -256,10 +251,7 @@ export async function sessionForToken(scope: RequestScope, token: string): Promi
   return found.state === "active" ? found.session : null;
 }
 
-export type TokenInspection =
-  | { state: "active"; session: PortalSession }
-  | { state: "expired"; returnUrl: string | null }
-  | { state: "unknown" };
+export type TokenInspection = { state: "active"; session: PortalSession } | { state: "expired"; returnUrl: string | null } | { state: "unknown" };
 
 /**
  * Like `sessionForToken`, but tells an ended session (expired, revoked, portal or workspace

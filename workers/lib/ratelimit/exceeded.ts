@@ -26,7 +26,9 @@ const subscribed = new Map<string, { at: number; yes: boolean }>();
 async function workspaceSubscribes(env: Env, workspaceId: string, now: number): Promise<boolean> {
   const hit = subscribed.get(workspaceId);
   if (hit && now - hit.at < 30_000) return hit.yes;
-  const row = await env.DB.prepare("SELECT 1 AS x FROM webhook_endpoints WHERE workspace_id = ? AND enabled = 1 AND events LIKE '%\"ratelimit.exceeded\"%' LIMIT 1")
+  const row = await env.DB.prepare(
+    "SELECT 1 AS x FROM webhook_endpoints WHERE workspace_id = ? AND enabled = 1 AND events LIKE '%\"ratelimit.exceeded\"%' LIMIT 1",
+  )
     .bind(workspaceId)
     .first();
   subscribed.set(workspaceId, { at: now, yes: !!row });
@@ -46,7 +48,15 @@ export function noteExceeded(env: Env, waitUntil: (p: Promise<unknown>) => void,
         if (!(await claimMarker(env, id, (window + 2) * e.duration))) return;
         await emitWebhookEvent(env, e.workspaceId, {
           type: "ratelimit.exceeded",
-          data: { namespaceId: e.namespaceId, namespace: e.namespaceName, identifier: e.identifier, limit: e.limit, duration: e.duration, windowStart: window * e.duration, reset: e.reset },
+          data: {
+            namespaceId: e.namespaceId,
+            namespace: e.namespaceName,
+            identifier: e.identifier,
+            limit: e.limit,
+            duration: e.duration,
+            windowStart: window * e.duration,
+            reset: e.reset,
+          },
         });
       } catch (err) {
         console.error("webhooks: ratelimit.exceeded:", err);

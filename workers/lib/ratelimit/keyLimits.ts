@@ -95,9 +95,7 @@ export async function applyKeyRatelimits(
   if (runnable.length === 0) return { exceeded: false, results: [] };
 
   const keyOwner: CounterOwner = { kind: "key", workspaceId: input.workspaceId, keyId: input.keyId };
-  const identityOwner: CounterOwner | null = input.identity
-    ? { kind: "identity", workspaceId: input.workspaceId, identityId: input.identity.id }
-    : null;
+  const identityOwner: CounterOwner | null = input.identity ? { kind: "identity", workspaceId: input.workspaceId, identityId: input.identity.id } : null;
   const checks: Check[] = runnable.map((s) => ({
     owner: s.owner === "identity" && identityOwner ? identityOwner : keyOwner,
     bucket: s.config.name,
@@ -148,11 +146,6 @@ export async function applyKeyRatelimits(
 }
 
 function unknownRatelimit(name: string, input: KeyLimitsInput) {
-  const tail = input.identity
-    ? `nor identity: '${input.identity.id}' external ID: '${input.identity.externalId}'`
-    : "and there is no identity connected.";
-  return new ApiError(
-    "unkey/application/precondition_failed",
-    `ratelimit '${name}' was requested but does not exist for key '${input.keyId}' ${tail}`,
-  );
+  const tail = input.identity ? `nor identity: '${input.identity.id}' external ID: '${input.identity.externalId}'` : "and there is no identity connected.";
+  return new ApiError("unkey/application/precondition_failed", `ratelimit '${name}' was requested but does not exist for key '${input.keyId}' ${tail}`);
 }

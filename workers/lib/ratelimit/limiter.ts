@@ -130,9 +130,7 @@ export async function limitAll(env: Env, checks: Check[], now: number): Promise<
 
   const reservationId = crypto.randomUUID();
   const stubs = list.map((g) => limiterStub(env, g.owner));
-  const settled = await Promise.allSettled(
-    list.map((g, k) => stubs[k]!.reserve({ reservationId, now, checks: g.idx.map(toWindow) })),
-  );
+  const settled = await Promise.allSettled(list.map((g, k) => stubs[k]!.reserve({ reservationId, now, checks: g.idx.map(toWindow) })));
   const held = settled.flatMap((s, k) => (s.status === "fulfilled" && s.value.passed ? [k] : []));
   const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   const allPassed = !failure && held.length === list.length;

@@ -64,11 +64,7 @@ export async function findNamespace(scope: Stores, workspaceId: string, nameOrId
  * concurrent creator makes the batch fail on the unique name, and the names are then re-read.
  * Returns every requested name mapped to its namespace.
  */
-export async function createNamespaces(
-  scope: RequestScope,
-  workspaceId: string,
-  names: string[],
-): Promise<Map<string, Namespace>> {
+export async function createNamespaces(scope: RequestScope, workspaceId: string, names: string[]): Promise<Map<string, Namespace>> {
   const out = new Map<string, Namespace>();
   let missing = [...new Set(names)];
   for (let attempt = 0; attempt < 3 && missing.length > 0; attempt++) {
@@ -111,14 +107,11 @@ export async function invalidateNamespace(scope: RequestScope, workspaceId: stri
   await scope.cache.remove("ratelimitNamespace", `${workspaceId}:${ns.id}`, `${workspaceId}:${ns.name}`);
 }
 
-export const namespaceNotFound = () =>
-  new ApiError("unkey/data/ratelimit_namespace_not_found", "This namespace does not exist.");
+export const namespaceNotFound = () => new ApiError("unkey/data/ratelimit_namespace_not_found", "This namespace does not exist.");
 
-export const namespaceGone = () =>
-  new ApiError("unkey/data/ratelimit_namespace_gone", "This namespace has been deleted. Contact support to restore.");
+export const namespaceGone = () => new ApiError("unkey/data/ratelimit_namespace_gone", "This namespace has been deleted. Contact support to restore.");
 
-export const overrideNotFound = () =>
-  new ApiError("unkey/data/ratelimit_override_not_found", "This override does not exist.");
+export const overrideNotFound = () => new ApiError("unkey/data/ratelimit_override_not_found", "This override does not exist.");
 
 /** A live namespace or the 404 the override routes answer (missing, deleted or foreign). */
 export async function liveNamespaceOr404(scope: RequestScope, workspaceId: string, nameOrId: string): Promise<Namespace> {
@@ -157,7 +150,13 @@ export async function matchOverride(scope: Stores, namespaceId: string, identifi
       .where(and(eq(o.namespaceId, namespaceId), isNull(o.deletedAt)))
       .limit(INLINE_OVERRIDES + 1);
     if (rows.length <= INLINE_OVERRIDES) {
-      return { all: rows.map(strip), wildcards: rows.filter((r) => r.identifier.includes("*")).sort(compareWildcards).map(strip) };
+      return {
+        all: rows.map(strip),
+        wildcards: rows
+          .filter((r) => r.identifier.includes("*"))
+          .sort(compareWildcards)
+          .map(strip),
+      };
     }
     const wildcards = await d
       .select(cols)

@@ -86,9 +86,19 @@ export async function checkLimits(
     const o = overrides[k];
     if (opts.record !== false) {
       record(scope, {
-        workspaceId, namespaceId: counterId(c.namespace), namespaceName: c.namespace.name, identifier: c.identifier,
-        passed: out.passed && r.passed, cost: c.cost, limit: applied[k]!.limit, duration: applied[k]!.duration, time: now,
-        remaining: r.remaining, reset: r.reset, overrideId: o?.id ?? null, latency: Date.now() - now,
+        workspaceId,
+        namespaceId: counterId(c.namespace),
+        namespaceName: c.namespace.name,
+        identifier: c.identifier,
+        passed: out.passed && r.passed,
+        cost: c.cost,
+        limit: applied[k]!.limit,
+        duration: applied[k]!.duration,
+        time: now,
+        remaining: r.remaining,
+        reset: r.reset,
+        overrideId: o?.id ?? null,
+        latency: Date.now() - now,
       });
     }
     return { ...applied[k]!, remaining: r.remaining, reset: r.reset, passed: r.passed, ...(o ? { overrideId: o.id } : {}) };

@@ -31,10 +31,7 @@ export function wildcardMatch(pattern: string, input: string): boolean {
  * Order in which wildcard overrides are tried (first match wins): the pattern with more literal
  * characters first (`user_*_prod` before `user_*` before `*`), then the older one, then by id.
  */
-export function compareWildcards(
-  a: { identifier: string; createdAt: number; id: string },
-  b: { identifier: string; createdAt: number; id: string },
-): number {
+export function compareWildcards(a: { identifier: string; createdAt: number; id: string }, b: { identifier: string; createdAt: number; id: string }): number {
   const literal = (s: string) => s.length - (s.match(/\*/g)?.length ?? 0);
   return literal(b.identifier) - literal(a.identifier) || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

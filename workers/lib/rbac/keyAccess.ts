@@ -81,9 +81,7 @@ export function requireKeyUpdate(root: RootKeyContext, key: RbacKeyTarget, rbacA
   const res = updateKeyResource(root, key);
   if (grantsResource(root, res.path, res.action)) return;
   const tuple: Requirement =
-    rbacActions.length === 0
-      ? apiAction(key.apiId, "update_key")
-      : both(apiAction(key.apiId, "update_key"), ...rbacActions.map((a) => `rbac.*.${a}`));
+    rbacActions.length === 0 ? apiAction(key.apiId, "update_key") : both(apiAction(key.apiId, "update_key"), ...rbacActions.map((a) => `rbac.*.${a}`));
   if (satisfies(root, tuple)) return;
   throw new ApiError("unkey/authorization/insufficient_permissions", describeMissing(or(tuple, res.urn), root));
 }

@@ -15,11 +15,7 @@ import { ApiError } from "../errors";
 /** Characters a permission slug may contain; also the request rule for slugs and permission ids. */
 export const SLUG_PATTERN = /^[a-zA-Z0-9_:\-.*]+$/;
 
-export const permissionSlug = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(SLUG_PATTERN, "may contain only letters, digits and the characters _ : - . *");
+export const permissionSlug = z.string().min(1).max(128).regex(SLUG_PATTERN, "may contain only letters, digits and the characters _ : - . *");
 
 const ID_PATTERN = /^[a-zA-Z0-9_]+$/;
 
@@ -62,8 +58,7 @@ export function roleData(r: RoleRow, permissions: PermissionData[] = []): RoleDa
   return out;
 }
 
-export const permissionNotFound = () =>
-  new ApiError("unkey/data/permission_not_found", "The requested permission does not exist.");
+export const permissionNotFound = () => new ApiError("unkey/data/permission_not_found", "The requested permission does not exist.");
 export const roleNotFoundById = () => new ApiError("unkey/data/role_not_found", "The requested role does not exist.");
 
 const permissionColumns = {
@@ -100,8 +95,7 @@ export async function findRole(d: Database, workspaceId: string, idOrName: strin
 }
 
 /** `column IN (the JSON array's values)`: one bound parameter however long the list. */
-export const inJsonArray = (column: SQLWrapper, values: string[]) =>
-  sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+export const inJsonArray = (column: SQLWrapper, values: string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 /** The permissions of each role, by role id, sorted by slug. One query for any number of roles. */
 export async function permissionsOfRoles(d: Database, roleIds: string[]): Promise<Map<string, PermissionData[]>> {
@@ -147,12 +141,7 @@ export function keyPermissionsQuery(d: Database, keyId: string) {
 /** Query: a key's roles, sorted by name (usable inside a batch). */
 export function keyRolesQuery(d: Database, keyId: string) {
   const kr = schema.keysRoles;
-  return d
-    .select(roleColumns)
-    .from(kr)
-    .innerJoin(schema.roles, eq(schema.roles.id, kr.roleId))
-    .where(eq(kr.keyId, keyId))
-    .orderBy(asc(schema.roles.name));
+  return d.select(roleColumns).from(kr).innerJoin(schema.roles, eq(schema.roles.id, kr.roleId)).where(eq(kr.keyId, keyId)).orderBy(asc(schema.roles.name));
 }
 
 /** Roles (rows) with their permissions, in the given order. */
@@ -168,11 +157,7 @@ export async function rolesWithPermissions(d: Database, roles: RoleRow[]): Promi
  * Runs `writes` and then `read` as one D1 batch (one atomic round trip) and returns what `read`
  * saw: the state right after the writes.
  */
-export async function writeThenRead<R>(
-  d: Database,
-  writes: BatchItem<"sqlite">[],
-  read: BatchItem<"sqlite"> & PromiseLike<R>,
-): Promise<R> {
+export async function writeThenRead<R>(d: Database, writes: BatchItem<"sqlite">[], read: BatchItem<"sqlite"> & PromiseLike<R>): Promise<R> {
   const results = (await d.batch([...writes, read] as unknown as [BatchItem<"sqlite">])) as unknown[];
   return results[results.length - 1] as R;
 }

@@ -16,9 +16,7 @@ import { ApiError } from "../errors";
  * Errors are ApiError("user/bad_request/permissions_query_syntax_error") whose detail names the
  * 0-based UTF-8 byte offset of the offending token (the input length for the end of input).
  */
-export type PermissionQuery =
-  | { type: "permission"; name: string }
-  | { type: "and" | "or"; left: PermissionQuery; right: PermissionQuery };
+export type PermissionQuery = { type: "permission"; name: string } | { type: "and" | "or"; left: PermissionQuery; right: PermissionQuery };
 
 /** Longest query accepted (the verifyKey schema enforces the same bound). */
 export const MAX_QUERY_LENGTH = 1000;
@@ -118,9 +116,7 @@ class Parser {
     const t = this.current;
     if (t.type === "invalid") throw invalidCharacter(t);
     if (t.type !== "eof") {
-      throw syntaxError(
-        `Unexpected token '${t.text}' at position ${t.pos}. The query appears to have extra content after a valid expression.`,
-      );
+      throw syntaxError(`Unexpected token '${t.text}' at position ${t.pos}. The query appears to have extra content after a valid expression.`);
     }
     return expr;
   }
@@ -152,17 +148,13 @@ class Parser {
       case "lparen": {
         this.advance();
         if (this.current.type === "rparen") {
-          throw syntaxError(
-            `Empty parentheses found at position ${this.current.pos}. Parentheses must contain at least one permission or expression.`,
-          );
+          throw syntaxError(`Empty parentheses found at position ${this.current.pos}. Parentheses must contain at least one permission or expression.`);
         }
         const inner = this.parseOr();
         const close = this.current;
         if (close.type === "invalid") throw invalidCharacter(close);
         if (close.type !== "rparen") {
-          throw syntaxError(
-            `Missing closing parenthesis ')' at position ${close.pos}. Every opening parenthesis must have a matching closing parenthesis.`,
-          );
+          throw syntaxError(`Missing closing parenthesis ')' at position ${close.pos}. Every opening parenthesis must have a matching closing parenthesis.`);
         }
         this.advance();
         return inner;
@@ -172,9 +164,7 @@ class Parser {
       case "invalid":
         throw invalidCharacter(t);
       default:
-        throw syntaxError(
-          `Unexpected token '${t.text}' at position ${t.pos}. Expected a permission identifier or opening parenthesis.`,
-        );
+        throw syntaxError(`Unexpected token '${t.text}' at position ${t.pos}. Expected a permission identifier or opening parenthesis.`);
     }
   }
 }
@@ -182,9 +172,7 @@ class Parser {
 /** Parses a query; throws ApiError("user/bad_request/permissions_query_syntax_error") with the position. */
 export function parsePermissionQuery(query: string): PermissionQuery {
   if (query.length > MAX_QUERY_LENGTH) {
-    throw syntaxError(
-      `The query is ${query.length} characters long; permission queries may be at most ${MAX_QUERY_LENGTH} characters.`,
-    );
+    throw syntaxError(`The query is ${query.length} characters long; permission queries may be at most ${MAX_QUERY_LENGTH} characters.`);
   }
   return new Parser(tokenize(query)).parseQuery();
 }

@@ -84,9 +84,12 @@ export async function planPermissionCreation(
   return {
     created: missing,
     statements: [
-      rawStatement(d, sql`INSERT INTO permissions (id, workspace_id, name, slug, created_at)
+      rawStatement(
+        d,
+        sql`INSERT INTO permissions (id, workspace_id, name, slug, created_at)
         SELECT json_extract(value, '$[0]'), ${workspaceId}, json_extract(value, '$[1]'), json_extract(value, '$[1]'), ${now}
-        FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`),
+        FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`,
+      ),
       bulkAudit(scope, d, workspaceId, {
         event: "permission.create",
         description: sql`'Created permission ' || json_extract(value, '$[0]')`,
@@ -122,9 +125,12 @@ export async function planRoleCreation(
   return {
     created: missing,
     statements: [
-      rawStatement(d, sql`INSERT INTO roles (id, workspace_id, name, created_at)
+      rawStatement(
+        d,
+        sql`INSERT INTO roles (id, workspace_id, name, created_at)
         SELECT json_extract(value, '$[0]'), ${workspaceId}, json_extract(value, '$[1]'), ${now}
-        FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`),
+        FROM json_each(${rows}) WHERE true ON CONFLICT DO NOTHING`,
+      ),
       bulkAudit(scope, d, workspaceId, {
         event: "role.create",
         description: sql`'Created role ' || json_extract(value, '$[0]')`,
@@ -152,10 +158,13 @@ export function attachPermissionsToKey(
   const wanted = unique(slugs);
   if (wanted.length === 0) return [];
   const out: Stmt[] = [
-    rawStatement(d, sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
+    rawStatement(
+      d,
+      sql`INSERT INTO keys_permissions (key_id, permission_id, workspace_id, created_at)
       SELECT ${keyId}, id, workspace_id, ${Date.now()} FROM permissions
       WHERE workspace_id = ${workspaceId} AND slug IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))
-      ON CONFLICT DO NOTHING`),
+      ON CONFLICT DO NOTHING`,
+    ),
   ];
   const audited = unique(auditSlugs);
   if (audited.length > 0) {
@@ -173,21 +182,17 @@ export function attachPermissionsToKey(
 }
 
 /** Links roles (by name, resolved at batch time) to a key, with `authorization.connect_role_and_key` events. */
-export function attachRolesToKey(
-  scope: RequestScope,
-  d: Database,
-  workspaceId: string,
-  keyId: string,
-  names: string[],
-  auditNames: string[] = names,
-): Stmt[] {
+export function attachRolesToKey(scope: RequestScope, d: Database, workspaceId: string, keyId: string, names: string[], auditNames: string[] = names): Stmt[] {
   const wanted = unique(names);
   if (wanted.length === 0) return [];
   const out: Stmt[] = [
-    rawStatement(d, sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
+    rawStatement(
+      d,
+      sql`INSERT INTO keys_roles (key_id, role_id, workspace_id, created_at)
       SELECT ${keyId}, id, workspace_id, ${Date.now()} FROM roles
       WHERE workspace_id = ${workspaceId} AND name IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))
-      ON CONFLICT DO NOTHING`),
+      ON CONFLICT DO NOTHING`,
+    ),
   ];
   const audited = unique(auditNames);
   if (audited.length > 0) {
@@ -227,13 +232,7 @@ export function detachPermissionsFromKey(
 }
 
 /** Removes the key's roles with these ids, with `authorization.disconnect_role_and_key` events. */
-export function detachRolesFromKey(
-  scope: RequestScope,
-  d: Database,
-  workspaceId: string,
-  keyId: string,
-  roles: { id: string; name: string }[],
-): Stmt[] {
+export function detachRolesFromKey(scope: RequestScope, d: Database, workspaceId: string, keyId: string, roles: { id: string; name: string }[]): Stmt[] {
   if (roles.length === 0) return [];
   const ids = JSON.stringify(roles.map((r) => r.id));
   return [

@@ -22,10 +22,13 @@ export function attachPermissionsToRole(
   const wanted = [...new Set(slugs)];
   if (wanted.length === 0) return [];
   const out: Stmt[] = [
-    rawStatement(d, sql`INSERT INTO roles_permissions (role_id, permission_id, workspace_id, created_at)
+    rawStatement(
+      d,
+      sql`INSERT INTO roles_permissions (role_id, permission_id, workspace_id, created_at)
       SELECT ${roleId}, id, workspace_id, ${Date.now()} FROM permissions
       WHERE workspace_id = ${workspaceId} AND slug IN (SELECT value FROM json_each(${JSON.stringify(wanted)}))
-      ON CONFLICT DO NOTHING`),
+      ON CONFLICT DO NOTHING`,
+    ),
   ];
   const audited = [...new Set(auditSlugs)];
   if (audited.length > 0) {

@@ -55,7 +55,7 @@ async function readCapped(res: Response, limit = MAX_RESPONSE_BYTES): Promise<st
   }
   const out = new Uint8Array(chunks.reduce((a, c) => a + c.byteLength, 0));
   let o = 0;
-  for (const c of chunks) (out.set(c, o), (o += c.byteLength));
+  for (const c of chunks) out.set(c, o), (o += c.byteLength);
   return new TextDecoder().decode(out);
 }
 
@@ -84,7 +84,8 @@ export async function attempt(url: string, headers: Record<string, string>, body
     return { ok: false, statusCode: res.status, error, latencyMs };
   } catch (e) {
     const err = e as Error;
-    const error = err.name === "TimeoutError" || err.name === "AbortError" ? `timed out after ${ATTEMPT_TIMEOUT_MS / 1000} s` : `fetch failed: ${err.message ?? String(e)}`;
+    const error =
+      err.name === "TimeoutError" || err.name === "AbortError" ? `timed out after ${ATTEMPT_TIMEOUT_MS / 1000} s` : `fetch failed: ${err.message ?? String(e)}`;
     return { ok: false, statusCode: null, error, latencyMs: Date.now() - started };
   }
 }
@@ -115,15 +116,22 @@ export async function runDelivery(env: Env, deliveryId: string): Promise<number 
   if (!delivery || delivery.status !== "pending") return null;
   const now = Date.now();
   const settle = (set: Partial<typeof dt.$inferInsert>) =>
-    d.update(dt).set({ ...set, updatedAt: now }).where(and(eq(dt.id, deliveryId), eq(dt.status, "pending")));
+    d
+      .update(dt)
+      .set({ ...set, updatedAt: now })
+      .where(and(eq(dt.id, deliveryId), eq(dt.status, "pending")));
   const [ep] = await d.select().from(schema.webhookEndpoints).where(eq(schema.webhookEndpoints.id, delivery.endpointId)).limit(1);
   // deleted endpoint: stop
-  if (!ep) return await settle({ status: "cancelled", nextRetryAt: null, lastError: "endpoint deleted" }), null;
-  if (!ep.enabled) return await settle({ status: "failed", nextRetryAt: null, lastError: "endpoint disabled" }), null;
-  const [ws] = await d.select({ enabled: schema.workspaces.enabled, deletedAt: schema.workspaces.deletedAt }).from(schema.workspaces).where(eq(schema.workspaces.id, ep.workspaceId)).limit(1);
-  if (!ws || ws.deletedAt) return await settle({ status: "cancelled", nextRetryAt: null, lastError: "workspace deleted" }), null;
+  if (!ep) return (await settle({ status: "cancelled", nextRetryAt: null, lastError: "endpoint deleted" }), null);
+  if (!ep.enabled) return (await settle({ status: "failed", nextRetryAt: null, lastError: "endpoint disabled" }), null);
+  const [ws] = await d
+    .select({ enabled: schema.workspaces.enabled, deletedAt: schema.workspaces.deletedAt })
+    .from(schema.workspaces)
+    .where(eq(schema.workspaces.id, ep.workspaceId))
+    .limit(1);
+  if (!ws || ws.deletedAt) return (await settle({ status: "cancelled", nextRetryAt: null, lastError: "workspace deleted" }), null);
   // paused while the workspace is disabled; resumeWebhooks() queues it again
-  if (!ws.enabled) return await settle({ status: "paused", nextRetryAt: null, lastError: "workspace disabled" }), null;
+  if (!ws.enabled) return (await settle({ status: "paused", nextRetryAt: null, lastError: "workspace disabled" }), null);
 
   // the destination policy again at send time: a row stored before a policy change cannot bypass it
   const problem = webhookUrlProblem(ep.url, destinationPolicy(env));
@@ -146,9 +154,15 @@ export async function runDelivery(env: Env, deliveryId: string): Promise<number 
     // failing for 5 days: disable the endpoint; its deliveries stay retryable with retryDelivery
     await d.batch([
       settle({ ...record, status: "failed", nextRetryAt: null }),
-      d.update(et).set({ enabled: false, disabledReason: "failing", updatedAt: now }).where(and(eq(et.id, ep.id), eq(et.enabled, true))),
+      d
+        .update(et)
+        .set({ enabled: false, disabledReason: "failing", updatedAt: now })
+        .where(and(eq(et.id, ep.id), eq(et.enabled, true))),
       disableAudit(d, ep, now),
-      d.update(dt).set({ status: "failed", nextRetryAt: null, lastError: "endpoint disabled", updatedAt: now }).where(and(eq(dt.endpointId, ep.id), eq(dt.status, "pending"))),
+      d
+        .update(dt)
+        .set({ status: "failed", nextRetryAt: null, lastError: "endpoint disabled", updatedAt: now })
+        .where(and(eq(dt.endpointId, ep.id), eq(dt.status, "pending"))),
     ]);
     return null;
   }
@@ -190,8 +204,15 @@ export async function webhookHousekeeping(env: Env, now = Date.now()): Promise<v
   await d.delete(schema.webhookMarkers).where(lt(schema.webhookMarkers.expiresAt, now));
   await resumeWebhooks(env);
   // pending ones overdue by an hour: their message was lost (or there was no Queue)
-  const stale = await d.select({ id: dt.id }).from(dt).where(and(eq(dt.status, "pending"), lt(dt.nextRetryAt, now - 3600_000))).limit(1000);
-  await enqueue(env, stale.map((r) => r.id));
+  const stale = await d
+    .select({ id: dt.id })
+    .from(dt)
+    .where(and(eq(dt.status, "pending"), lt(dt.nextRetryAt, now - 3600_000)))
+    .limit(1000);
+  await enqueue(
+    env,
+    stale.map((r) => r.id),
+  );
 }
 
 /** Paused deliveries of enabled workspaces go back to pending and are queued (workspace re-enabled). */
@@ -204,6 +225,8 @@ export async function resumeWebhooks(env: Env, workspaceId?: string): Promise<vo
     .set({ status: "pending", nextRetryAt: Date.now(), updatedAt: Date.now() })
     .where(and(eq(dt.status, "paused"), workspaceId ? eq(dt.workspaceId, workspaceId) : inArray(dt.workspaceId, enabledWs)))
     .returning({ id: dt.id });
-  await enqueue(env, rows.map((r) => r.id));
+  await enqueue(
+    env,
+    rows.map((r) => r.id),
+  );
 }
-

@@ -57,7 +57,10 @@ export async function emitWebhookEvent(env: Env, workspaceId: string, event: Web
       createdAt: now,
     }));
     await d.insert(schema.webhookDeliveries).values(rows);
-    await enqueue(env, rows.map((r) => r.id));
+    await enqueue(
+      env,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => r.id);
   } catch (e) {
     console.error(`webhooks: could not emit ${event.type} for ${workspaceId}:`, e);

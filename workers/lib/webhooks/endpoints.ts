@@ -17,7 +17,10 @@ export const MAX_ENDPOINTS_PER_WORKSPACE = 50;
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
 
 export const EndpointId = z.string().min(1).max(255);
-export const EventTypes = z.array(z.enum(SUBSCRIBABLE_EVENT_TYPES as [string, ...string[]])).min(1).max(SUBSCRIBABLE_EVENT_TYPES.length);
+export const EventTypes = z
+  .array(z.enum(SUBSCRIBABLE_EVENT_TYPES as [string, ...string[]]))
+  .min(1)
+  .max(SUBSCRIBABLE_EVENT_TYPES.length);
 export const CreditsLowThreshold = z
   .union([z.object({ absolute: z.number().int().min(0) }).strict(), z.object({ percent: z.number().min(0).max(100) }).strict()])
   .openapi("WebhookCreditsLowThreshold");
@@ -94,7 +97,11 @@ export const endpointNotFound = (_id: string) => new ApiError("unkey/data/webhoo
 
 export async function getEndpointOrThrow(d: Database, workspaceId: string, id: string): Promise<EndpointRow> {
   const t = schema.webhookEndpoints;
-  const [row] = await d.select().from(t).where(and(eq(t.id, id), eq(t.workspaceId, workspaceId))).limit(1);
+  const [row] = await d
+    .select()
+    .from(t)
+    .where(and(eq(t.id, id), eq(t.workspaceId, workspaceId)))
+    .limit(1);
   if (!row) throw endpointNotFound(id);
   return row;
 }

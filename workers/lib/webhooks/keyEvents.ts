@@ -30,13 +30,27 @@ export async function loadKeyInfo(env: Env, keyId: string): Promise<KeyInfo | nu
 
 /** The `data` of every key event: the key as keys.getKey names its fields, plus event extras. */
 export function keyData(k: KeyInfo, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const out: Record<string, unknown> = { keyId: k.id, apiId: k.api_id, start: k.start, name: k.name, enabled: !!k.enabled, expires: k.expires, remaining: k.remaining };
+  const out: Record<string, unknown> = {
+    keyId: k.id,
+    apiId: k.api_id,
+    start: k.start,
+    name: k.name,
+    enabled: !!k.enabled,
+    expires: k.expires,
+    remaining: k.remaining,
+  };
   if (k.external_id) out.externalId = k.external_id;
   return { ...out, ...extra };
 }
 
 /** Emits a key event (reads the key first); for `waitUntil`, never throws. */
-export async function emitKeyEvent(env: Env, type: KeyEventType, keyId: string, extra: Record<string, unknown> = {}, opts: { endpointIds?: string[]; info?: KeyInfo } = {}): Promise<void> {
+export async function emitKeyEvent(
+  env: Env,
+  type: KeyEventType,
+  keyId: string,
+  extra: Record<string, unknown> = {},
+  opts: { endpointIds?: string[]; info?: KeyInfo } = {},
+): Promise<void> {
   try {
     const k = opts.info ?? (await loadKeyInfo(env, keyId));
     if (!k) return;
@@ -53,6 +67,30 @@ export function background(ctx: { waitUntil(p: Promise<unknown>): void } | null 
 }
 
 /** KeyInfo from a keys row already in hand (a permanently deleted key can no longer be read). */
-export function keyInfoOf(k: { id: string; workspaceId: string; keyspaceId: string; name: string | null; start: string; enabled: boolean; expires: number | null; remaining: number | null }, apiId: string | null): KeyInfo {
-  return { id: k.id, workspace_id: k.workspaceId, keyspace_id: k.keyspaceId, api_id: apiId, name: k.name, start: k.start, enabled: k.enabled ? 1 : 0, expires: k.expires, remaining: k.remaining, external_id: null, meta: null };
+export function keyInfoOf(
+  k: {
+    id: string;
+    workspaceId: string;
+    keyspaceId: string;
+    name: string | null;
+    start: string;
+    enabled: boolean;
+    expires: number | null;
+    remaining: number | null;
+  },
+  apiId: string | null,
+): KeyInfo {
+  return {
+    id: k.id,
+    workspace_id: k.workspaceId,
+    keyspace_id: k.keyspaceId,
+    api_id: apiId,
+    name: k.name,
+    start: k.start,
+    enabled: k.enabled ? 1 : 0,
+    expires: k.expires,
+    remaining: k.remaining,
+    external_id: null,
+    meta: null,
+  };
 }

@@ -32,7 +32,7 @@ export async function entryPage(c: Ctx) {
       maxAge: Math.floor(TOKEN_TTL_MS / 1000),
     });
     const found = await inspectSessionToken(c.var.scope, redeemed.accessToken);
-    const first = found.state === "active" ? visibleTabs(found.session)[0] ?? "docs" : "docs";
+    const first = found.state === "active" ? (visibleTabs(found.session)[0] ?? "docs") : "docs";
     // A page (not a redirect) hands over to the first tab, so the next request is a
     // same-site navigation that carries the SameSite=Strict cookie, and the code leaves
     // the address bar.

@@ -97,8 +97,8 @@ export async function keysPage(c: Ctx) {
         </div>
       )}
       <p class="muted">
-        Rolling a key issues a new secret with the same settings. The old key keeps working for the grace period you choose
-        (rounded up to the next full minute), so you can switch over without downtime.
+        Rolling a key issues a new secret with the same settings. The old key keeps working for the grace period you choose (rounded up to the next full
+        minute), so you can switch over without downtime.
       </p>
     </Page>,
   );

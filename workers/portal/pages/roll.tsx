@@ -81,8 +81,7 @@ function notFound(c: Ctx, s: PageSession, status: 404 | 412) {
   return c.html(
     <Page title="Key not found" branding={s.session.portal} session={s.session} tab="keys" csrf={s.csrf}>
       <div class="notice warn" data-testid="message">
-        {status === 404 ? "That key was not found among your keys." : "This key cannot be rolled here."}{" "}
-        <a href="/portal/keys">Back to your keys</a>
+        {status === 404 ? "That key was not found among your keys." : "This key cannot be rolled here."} <a href="/portal/keys">Back to your keys</a>
       </div>
     </Page>,
     status,
@@ -114,8 +113,7 @@ export async function confirmRollPage(c: Ctx) {
       <h1>Roll this key?</h1>
       <div class="card" data-testid="confirm-roll">
         <p>
-          You are about to roll <KeyName name={key.name} start={key.start} />. A new key with the same settings replaces it;
-          its secret is shown once.
+          You are about to roll <KeyName name={key.name} start={key.start} />. A new key with the same settings replaces it; its secret is shown once.
         </p>
         <p>
           {roll.expiration === 0 ? (
@@ -177,8 +175,8 @@ export async function rollKey(c: Ctx) {
           </span>
         ) : (
           <span>
-            The old key <KeyName name={rolled.name} start={rolled.start} /> keeps working for a grace period of {graceText(expiration)}{" "}
-            (rounded up to the next full minute), until{" "}
+            The old key <KeyName name={rolled.name} start={rolled.start} /> keeps working for a grace period of {graceText(expiration)} (rounded up to the next
+            full minute), until{" "}
             <time datetime={new Date(rolled.oldKeyExpires).toISOString()} data-expires={rolled.oldKeyExpires}>
               {fmtTime(rolled.oldKeyExpires)}
             </time>

@@ -14,7 +14,8 @@ async function deployment(policies: unknown[] = []) {
   const where = { project: "proj", app: "web", environment: "production" };
   const resolved = JSON.parse(JSON.stringify(policies).replaceAll("$API", apiId));
   expect((await call("gateway.setPolicies", { ...where, policies: resolved }, rootKey)).status).toBe(200);
-  const deploymentId = (await call("deployments.createDeployment", { ...where, upstream: { url: "https://o.example" } }, rootKey)).body.data.deploymentId as string;
+  const deploymentId = (await call("deployments.createDeployment", { ...where, upstream: { url: "https://o.example" } }, rootKey)).body.data
+    .deploymentId as string;
   const listed = (await call("gateway.listPolicies", where, rootKey)).body.data as { id: string }[];
   return { rootKey, workspaceId, apiId, deploymentId, policyIds: listed.map((p) => p.id) };
 }
@@ -31,7 +32,12 @@ describe("ApiEntrypoint.gatewayVerifyKey", () => {
     const valid = await gatewayVerifyKey(scopeOf(ctx, "req_t1"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: ok.key, requestId: "req_t1" });
     expect(valid).toMatchObject({ meta: { requestId: "req_t1" }, data: { result: { valid: true, code: "VALID", keyId: ok.keyId } } });
     expect("data" in valid && valid.data.keyspaceId).toMatch(/^ks_/);
-    const denied = await gatewayVerifyKey(scopeOf(ctx, "req_t2"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: without.key, requestId: "req_t2" });
+    const denied = await gatewayVerifyKey(scopeOf(ctx, "req_t2"), {
+      deploymentId: d.deploymentId,
+      policyId: d.policyIds[0]!,
+      key: without.key,
+      requestId: "req_t2",
+    });
     expect(denied).toMatchObject({ data: { result: { valid: false, code: "INSUFFICIENT_PERMISSIONS" } } });
     await waitOnExecutionContext(ctx);
   });
@@ -41,8 +47,12 @@ describe("ApiEntrypoint.gatewayVerifyKey", () => {
     const other = await deployment();
     const foreign = (await call("keys.createKey", { apiId: other.apiId }, other.rootKey)).body.data;
     const ctx = createExecutionContext();
-    expect(await gatewayVerifyKey(scopeOf(ctx, "r"), { deploymentId: d.deploymentId, policyId: "pol_nope", key: foreign.key, requestId: "r" })).toMatchObject({ error: { status: 404 } });
-    expect(await gatewayVerifyKey(scopeOf(ctx, "r"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: foreign.key, requestId: "r" })).toMatchObject({ data: { result: { code: "NOT_FOUND" } } });
+    expect(await gatewayVerifyKey(scopeOf(ctx, "r"), { deploymentId: d.deploymentId, policyId: "pol_nope", key: foreign.key, requestId: "r" })).toMatchObject({
+      error: { status: 404 },
+    });
+    expect(
+      await gatewayVerifyKey(scopeOf(ctx, "r"), { deploymentId: d.deploymentId, policyId: d.policyIds[0]!, key: foreign.key, requestId: "r" }),
+    ).toMatchObject({ data: { result: { code: "NOT_FOUND" } } });
     await waitOnExecutionContext(ctx);
   });
 });
@@ -50,7 +60,9 @@ describe("ApiEntrypoint.gatewayVerifyKey", () => {
 describe("ApiEntrypoint.recordGatewayRequests", () => {
   it("stores rows of real deployments and drops rows that misname their owner", async () => {
     const d = await deployment();
-    const row = await env.DB.prepare("SELECT workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?").bind(d.deploymentId).first<Record<string, string>>();
+    const row = await env.DB.prepare("SELECT workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?")
+      .bind(d.deploymentId)
+      .first<Record<string, string>>();
     const base: GatewayRequestRow = {
       request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`,
       time: Date.now(),
@@ -80,7 +92,9 @@ describe("ApiEntrypoint.recordGatewayRequests", () => {
     const forged = { ...base, request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`, workspace_id: "ws_other" };
     // without a Queue binding the pipeline writes at once (the Queue path is covered end to end)
     await shipGatewayRequests({ ...env, ANALYTICS_QUEUE: undefined }, [base, forged, { nonsense: true }]);
-    const stored = await env.ANALYTICS_DB.prepare("SELECT request_id FROM gateway_requests_v1 WHERE request_id IN (?, ?)").bind(base.request_id, forged.request_id).all<{ request_id: string }>();
+    const stored = await env.ANALYTICS_DB.prepare("SELECT request_id FROM gateway_requests_v1 WHERE request_id IN (?, ?)")
+      .bind(base.request_id, forged.request_id)
+      .all<{ request_id: string }>();
     expect(stored.results.map((r) => r.request_id)).toEqual([base.request_id]);
   });
 });

@@ -43,6 +43,8 @@ describe("ApiEntrypoint.limit from a second Worker", () => {
 
 /** The id of the namespace "rpc-ovr" (ratelimit.limit answers do not carry it). */
 async function namespaceId(ws: { workspaceId: string }): Promise<string> {
-  const row = await env.DB.prepare("SELECT id FROM ratelimit_namespaces WHERE workspace_id = ? AND name = ?").bind(ws.workspaceId, "rpc-ovr").first<{ id: string }>();
+  const row = await env.DB.prepare("SELECT id FROM ratelimit_namespaces WHERE workspace_id = ? AND name = ?")
+    .bind(ws.workspaceId, "rpc-ovr")
+    .first<{ id: string }>();
   return row!.id;
 }

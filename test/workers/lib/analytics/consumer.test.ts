@@ -2,7 +2,13 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { describe, expect, it } from "vitest";
 import worker from "../../../../workers/api/index";
 import { consumeAnalyticsBatch, enforceAnalyticsRetention, retryDelaySeconds, writeEvents } from "../../../../workers/lib/analytics/consumer";
-import { parseMessage, type AnalyticsMessage, type GatewayRequestRow, type RatelimitEvent, type RuntimeLogRow } from "../../../../workers/lib/analytics/messages";
+import {
+  parseMessage,
+  type AnalyticsMessage,
+  type GatewayRequestRow,
+  type RatelimitEvent,
+  type RuntimeLogRow,
+} from "../../../../workers/lib/analytics/messages";
 import { ratelimit, verification } from "../../../helpers/analytics";
 
 const GRAINS = ["minute", "hour", "day", "month"] as const;
@@ -52,7 +58,9 @@ describe("analytics queue consumer", () => {
       await getQueueResult(batch, ctx);
     }
     expect(await counts(w)).toEqual({ raw: 20, minute: 20, hour: 20, day: 20, month: 20 });
-    const credits = await env.ANALYTICS_DB.prepare("SELECT SUM(spent_credits) AS c FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ c: number }>();
+    const credits = await env.ANALYTICS_DB.prepare("SELECT SUM(spent_credits) AS c FROM key_verifications_per_day_v1 WHERE workspace_id = ?")
+      .bind(w)
+      .first<{ c: number }>();
     expect(credits!.c).toBe(40);
   });
 
@@ -79,11 +87,7 @@ describe("analytics queue consumer", () => {
 
   it("rate-limit events fill ratelimits_v1 and its aggregates (passed and total)", async () => {
     const w = ws();
-    const msgs = [
-      ratelimit({ workspaceId: w, passed: true }),
-      ratelimit({ workspaceId: w, passed: true }),
-      ratelimit({ workspaceId: w, passed: false }),
-    ];
+    const msgs = [ratelimit({ workspaceId: w, passed: true }), ratelimit({ workspaceId: w, passed: true }), ratelimit({ workspaceId: w, passed: false })];
     await writeEvents(env, msgs);
     await writeEvents(env, msgs);
     const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM ratelimits_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
@@ -111,7 +115,10 @@ describe("analytics queue consumer", () => {
   });
 
   it("retries with backoff when the store fails", async () => {
-    const broken = { ...env, ANALYTICS_DB: { prepare: env.ANALYTICS_DB.prepare.bind(env.ANALYTICS_DB), batch: async () => Promise.reject(new Error("D1 down")) } } as never;
+    const broken = {
+      ...env,
+      ANALYTICS_DB: { prepare: env.ANALYTICS_DB.prepare.bind(env.ANALYTICS_DB), batch: async () => Promise.reject(new Error("D1 down")) },
+    } as never;
     const batch = createMessageBatch<unknown>("keyforge-analytics", [
       { id: "a", timestamp: new Date(), attempts: 1, body: verification({ workspaceId: ws() }) },
       { id: "b", timestamp: new Date(), attempts: 4, body: verification({ workspaceId: ws() }) },
@@ -151,10 +158,14 @@ describe("analytics queue consumer", () => {
     await enforceAnalyticsRetention(env, now);
     const raw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
     expect(raw!.n).toBe(2);
-    const daily = await env.ANALYTICS_DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    const daily = await env.ANALYTICS_DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_day_v1 WHERE workspace_id = ?")
+      .bind(w)
+      .first<{ n: number }>();
     expect(daily!.n).toBe(2);
     // the month bucket still holds days inside the window, so it stays whole
-    const monthly = await env.ANALYTICS_DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_month_v1 WHERE workspace_id = ?").bind(w).first<{ n: number }>();
+    const monthly = await env.ANALYTICS_DB.prepare("SELECT SUM(count) AS n FROM key_verifications_per_month_v1 WHERE workspace_id = ?")
+      .bind(w)
+      .first<{ n: number }>();
     expect(monthly!.n).toBe(3);
     const otherRaw = await env.ANALYTICS_DB.prepare("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE workspace_id = ?").bind(other).first<{ n: number }>();
     expect(otherRaw!.n).toBe(1);
@@ -187,14 +198,44 @@ describe("analytics queue consumer", () => {
 
 describe("the analytics message contract", () => {
   const gatewayRow = (w: string): GatewayRequestRow => ({
-    request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`, time: Date.now(), workspace_id: w, project_id: "proj_1", app_id: "app_1",
-    environment_id: "env_1", deployment_id: "dep_1", instance_id: "o.example", region: "local", method: "GET", host: "a.localhost", path: "/",
-    query_string: "", query_params: "{}", request_headers: "[]", request_body: "", response_status: 200, response_headers: "[]",
-    response_body: "", user_agent: "", ip_address: "", total_latency: 3, instance_latency: 2, gateway_latency: 1,
+    request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`,
+    time: Date.now(),
+    workspace_id: w,
+    project_id: "proj_1",
+    app_id: "app_1",
+    environment_id: "env_1",
+    deployment_id: "dep_1",
+    instance_id: "o.example",
+    region: "local",
+    method: "GET",
+    host: "a.localhost",
+    path: "/",
+    query_string: "",
+    query_params: "{}",
+    request_headers: "[]",
+    request_body: "",
+    response_status: 200,
+    response_headers: "[]",
+    response_body: "",
+    user_agent: "",
+    ip_address: "",
+    total_latency: 3,
+    instance_latency: 2,
+    gateway_latency: 1,
   });
   const runtimeRow = (w: string): RuntimeLogRow => ({
-    log_id: crypto.randomUUID(), time: Date.now(), inserted_at: Date.now(), workspace_id: w, severity: "info", message: "hello",
-    project_id: "proj_1", app_id: "app_1", environment_id: "env_1", deployment_id: "dep_1", region: "local", attributes_text: "{}",
+    log_id: crypto.randomUUID(),
+    time: Date.now(),
+    inserted_at: Date.now(),
+    workspace_id: w,
+    severity: "info",
+    message: "hello",
+    project_id: "proj_1",
+    app_id: "app_1",
+    environment_id: "env_1",
+    deployment_id: "dep_1",
+    region: "local",
+    attributes_text: "{}",
   });
   const rowCount = async (table: string, w: string) =>
     (await env.ANALYTICS_DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE workspace_id = ?`).bind(w).first<{ n: number }>())!.n;
@@ -209,7 +250,10 @@ describe("the analytics message contract", () => {
       { v: 1, type: "gateway_request", id: `evt_${g.request_id}`, event: g },
       { v: 1, type: "runtime_log", id: `log_${r.log_id}`, event: r },
     ];
-    const batch = createMessageBatch<unknown>("keyforge-analytics", bodies.map((body, i) => ({ id: `k${i}`, timestamp: new Date(), attempts: 1, body })));
+    const batch = createMessageBatch<unknown>(
+      "keyforge-analytics",
+      bodies.map((body, i) => ({ id: `k${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
     const ctx = createExecutionContext();
     await worker.queue!(batch, env);
     const result = await getQueueResult(batch, ctx);
@@ -227,7 +271,9 @@ describe("the analytics message contract", () => {
     const msg = parseMessage(body);
     expect(msg).not.toBeNull();
     await writeEvents(env, [msg!]);
-    const row = await env.ANALYTICS_DB.prepare("SELECT passed, cost, max_requests, duration, remaining, reset_at FROM ratelimits_v1 WHERE workspace_id = ?").bind(w).first();
+    const row = await env.ANALYTICS_DB.prepare("SELECT passed, cost, max_requests, duration, remaining, reset_at FROM ratelimits_v1 WHERE workspace_id = ?")
+      .bind(w)
+      .first();
     expect(row).toEqual({ passed: 0, cost: 1, max_requests: 0, duration: 0, remaining: 0, reset_at: 0 });
   });
 

@@ -36,7 +36,16 @@ describe("recordVerification / recordRatelimit", () => {
     const { ctx, settle } = context({ ...env, ANALYTICS_QUEUE: queue as never });
     for (let i = 0; i < 12; i++) recordVerification(ctx, base(ws));
     recordRatelimit(ctx, {
-      requestId: "req_test", time: Date.now(), workspaceId: ws, namespaceId: "rlns_1", namespaceName: "api", identifier: "u", passed: false, cost: 1, limit: 1, duration: 1000,
+      requestId: "req_test",
+      time: Date.now(),
+      workspaceId: ws,
+      namespaceId: "rlns_1",
+      namespaceName: "api",
+      identifier: "u",
+      passed: false,
+      cost: 1,
+      limit: 1,
+      duration: 1000,
     });
     expect(sent).toEqual([]); // nothing leaves during the request itself
     await settle();

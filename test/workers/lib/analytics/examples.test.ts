@@ -36,35 +36,104 @@ beforeAll(async () => {
 /** Unkey's documented example queries, each expected to run unchanged. */
 const EXAMPLES: [string, string][] = [
   ["total, 7 d", `SELECT SUM(count) as total FROM ${D} WHERE time >= now() - INTERVAL 7 DAY`],
-  ["per outcome, 24 h", "SELECT outcome, SUM(count) as count FROM key_verifications_per_hour_v1 WHERE time >= now() - INTERVAL 24 HOUR GROUP BY outcome ORDER BY count DESC"],
+  [
+    "per outcome, 24 h",
+    "SELECT outcome, SUM(count) as count FROM key_verifications_per_hour_v1 WHERE time >= now() - INTERVAL 24 HOUR GROUP BY outcome ORDER BY count DESC",
+  ],
   ["per outcome, 30 d", `SELECT outcome, SUM(count) as count FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY outcome ORDER BY count DESC`],
   ["daily trend", `SELECT time as date, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY date ORDER BY date`],
-  ["hourly by outcome today", "SELECT time as hour, outcome, SUM(count) as verifications FROM key_verifications_per_hour_v1 WHERE time >= toStartOfDay(now()) GROUP BY time, outcome ORDER BY time, outcome"],
-  ["top users", `SELECT external_id, SUM(count) as total_verifications FROM ${D} WHERE time >= now() - INTERVAL 30 DAY AND external_id != '' GROUP BY external_id ORDER BY total_verifications DESC LIMIT 10`],
-  ["daily per user", `SELECT external_id, time as date, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY external_id, date ORDER BY external_id, date`],
-  ["keys with most failures", `SELECT key_id, SUM(count) as total_errors, groupArray(DISTINCT outcome) as error_types FROM ${D} WHERE outcome != 'VALID' AND time >= now() - INTERVAL 7 DAY GROUP BY key_id ORDER BY total_errors DESC LIMIT 20`],
-  ["success rate per keyspace", `SELECT key_space_id, SUM(count) as verifications, round(SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) / SUM(count) * 100, 2) as success_rate FROM ${D} WHERE key_space_id IN ('ks_1234', 'ks_5678') AND time >= now() - INTERVAL 7 DAY GROUP BY key_space_id`],
-  ["group by tag", `SELECT arrayJoin(tags) as tag, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 7 DAY GROUP BY tag ORDER BY verifications DESC LIMIT 20`],
-  ["per endpoint from path tags", "SELECT arrayJoin(arrayFilter(x -> startsWith(x, 'path='), tags)) as endpoint, COUNT(*) as requests FROM key_verifications_v1 WHERE time >= now() - INTERVAL 24 HOUR GROUP BY endpoint ORDER BY requests DESC"],
-  ["monthly credits per user", `SELECT external_id, toStartOfMonth(time) as month, SUM(spent_credits) as total_credits FROM ${D} WHERE external_id != '' AND time >= toStartOfMonth(now()) GROUP BY external_id, month ORDER BY total_credits DESC`],
-  ["tier from credits", `SELECT external_id, SUM(spent_credits) as total_credits, CASE WHEN total_credits <= 1000 THEN 'free' WHEN total_credits <= 10000 THEN 'starter' WHEN total_credits <= 100000 THEN 'pro' ELSE 'enterprise' END as tier FROM ${D} WHERE time >= toStartOfMonth(now()) AND external_id = 'user_123' GROUP BY external_id`],
-  ["daily credits and cost", `SELECT time as date, SUM(spent_credits) as credits_used, credits_used * 0.001 as estimated_cost FROM ${D} WHERE external_id = 'user_123' AND time >= now() - INTERVAL 30 DAY GROUP BY date ORDER BY date`],
-  ["gateway usage per app", `SELECT app_id, SUM(count) AS verifications FROM ${D} WHERE source = 'gateway' AND app_id != '' AND time >= now() - INTERVAL 30 DAY GROUP BY app_id ORDER BY verifications DESC`],
-  ["outcome pivot", `SELECT sumIf(count, outcome = 'VALID') AS valid, sumIf(count, outcome = 'RATE_LIMITED') AS rateLimited, sumIf(count, outcome = 'INVALID') AS invalid, sumIf(count, outcome = 'NOT_FOUND') AS notFound, sumIf(count, outcome = 'FORBIDDEN') AS forbidden, sumIf(count, outcome = 'USAGE_EXCEEDED') AS usageExceeded, sumIf(count, outcome = 'UNAUTHORIZED') AS unauthorized, sumIf(count, outcome = 'DISABLED') AS disabled, sumIf(count, outcome = 'INSUFFICIENT_PERMISSIONS') AS insufficientPermissions, sumIf(count, outcome = 'EXPIRED') AS expired, SUM(count) AS total FROM ${D} WHERE time >= now() - INTERVAL 30 DAY`],
-  ["outcome pivot per key", `SELECT key_id, sumIf(count, outcome = 'VALID') AS valid, sumIf(count, outcome = 'RATE_LIMITED') AS rateLimited, SUM(count) AS total FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id ORDER BY total DESC LIMIT 100`],
-  ["per user breakdown", `SELECT external_id, SUM(count) as total_verifications, SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) as successful, SUM(CASE WHEN outcome = 'RATE_LIMITED' THEN count ELSE 0 END) as rate_limited FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY external_id ORDER BY total_verifications DESC LIMIT 100`],
-  ["one keyspace", `SELECT SUM(count) as total_verifications, SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) as successful, SUM(CASE WHEN outcome = 'INVALID' THEN count ELSE 0 END) as invalid FROM ${D} WHERE key_space_id = 'ks_1234' AND time >= now() - INTERVAL 30 DAY`],
+  [
+    "hourly by outcome today",
+    "SELECT time as hour, outcome, SUM(count) as verifications FROM key_verifications_per_hour_v1 WHERE time >= toStartOfDay(now()) GROUP BY time, outcome ORDER BY time, outcome",
+  ],
+  [
+    "top users",
+    `SELECT external_id, SUM(count) as total_verifications FROM ${D} WHERE time >= now() - INTERVAL 30 DAY AND external_id != '' GROUP BY external_id ORDER BY total_verifications DESC LIMIT 10`,
+  ],
+  [
+    "daily per user",
+    `SELECT external_id, time as date, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY external_id, date ORDER BY external_id, date`,
+  ],
+  [
+    "keys with most failures",
+    `SELECT key_id, SUM(count) as total_errors, groupArray(DISTINCT outcome) as error_types FROM ${D} WHERE outcome != 'VALID' AND time >= now() - INTERVAL 7 DAY GROUP BY key_id ORDER BY total_errors DESC LIMIT 20`,
+  ],
+  [
+    "success rate per keyspace",
+    `SELECT key_space_id, SUM(count) as verifications, round(SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) / SUM(count) * 100, 2) as success_rate FROM ${D} WHERE key_space_id IN ('ks_1234', 'ks_5678') AND time >= now() - INTERVAL 7 DAY GROUP BY key_space_id`,
+  ],
+  [
+    "group by tag",
+    `SELECT arrayJoin(tags) as tag, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 7 DAY GROUP BY tag ORDER BY verifications DESC LIMIT 20`,
+  ],
+  [
+    "per endpoint from path tags",
+    "SELECT arrayJoin(arrayFilter(x -> startsWith(x, 'path='), tags)) as endpoint, COUNT(*) as requests FROM key_verifications_v1 WHERE time >= now() - INTERVAL 24 HOUR GROUP BY endpoint ORDER BY requests DESC",
+  ],
+  [
+    "monthly credits per user",
+    `SELECT external_id, toStartOfMonth(time) as month, SUM(spent_credits) as total_credits FROM ${D} WHERE external_id != '' AND time >= toStartOfMonth(now()) GROUP BY external_id, month ORDER BY total_credits DESC`,
+  ],
+  [
+    "tier from credits",
+    `SELECT external_id, SUM(spent_credits) as total_credits, CASE WHEN total_credits <= 1000 THEN 'free' WHEN total_credits <= 10000 THEN 'starter' WHEN total_credits <= 100000 THEN 'pro' ELSE 'enterprise' END as tier FROM ${D} WHERE time >= toStartOfMonth(now()) AND external_id = 'user_123' GROUP BY external_id`,
+  ],
+  [
+    "daily credits and cost",
+    `SELECT time as date, SUM(spent_credits) as credits_used, credits_used * 0.001 as estimated_cost FROM ${D} WHERE external_id = 'user_123' AND time >= now() - INTERVAL 30 DAY GROUP BY date ORDER BY date`,
+  ],
+  [
+    "gateway usage per app",
+    `SELECT app_id, SUM(count) AS verifications FROM ${D} WHERE source = 'gateway' AND app_id != '' AND time >= now() - INTERVAL 30 DAY GROUP BY app_id ORDER BY verifications DESC`,
+  ],
+  [
+    "outcome pivot",
+    `SELECT sumIf(count, outcome = 'VALID') AS valid, sumIf(count, outcome = 'RATE_LIMITED') AS rateLimited, sumIf(count, outcome = 'INVALID') AS invalid, sumIf(count, outcome = 'NOT_FOUND') AS notFound, sumIf(count, outcome = 'FORBIDDEN') AS forbidden, sumIf(count, outcome = 'USAGE_EXCEEDED') AS usageExceeded, sumIf(count, outcome = 'UNAUTHORIZED') AS unauthorized, sumIf(count, outcome = 'DISABLED') AS disabled, sumIf(count, outcome = 'INSUFFICIENT_PERMISSIONS') AS insufficientPermissions, sumIf(count, outcome = 'EXPIRED') AS expired, SUM(count) AS total FROM ${D} WHERE time >= now() - INTERVAL 30 DAY`,
+  ],
+  [
+    "outcome pivot per key",
+    `SELECT key_id, sumIf(count, outcome = 'VALID') AS valid, sumIf(count, outcome = 'RATE_LIMITED') AS rateLimited, SUM(count) AS total FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id ORDER BY total DESC LIMIT 100`,
+  ],
+  [
+    "per user breakdown",
+    `SELECT external_id, SUM(count) as total_verifications, SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) as successful, SUM(CASE WHEN outcome = 'RATE_LIMITED' THEN count ELSE 0 END) as rate_limited FROM ${D} WHERE time >= now() - INTERVAL 30 DAY GROUP BY external_id ORDER BY total_verifications DESC LIMIT 100`,
+  ],
+  [
+    "one keyspace",
+    `SELECT SUM(count) as total_verifications, SUM(CASE WHEN outcome = 'VALID' THEN count ELSE 0 END) as successful, SUM(CASE WHEN outcome = 'INVALID' THEN count ELSE 0 END) as invalid FROM ${D} WHERE key_space_id = 'ks_1234' AND time >= now() - INTERVAL 30 DAY`,
+  ],
   ["tag has", `SELECT SUM(count) AS n FROM ${D} WHERE has(tags, 'path=/api/v1/users') AND time >= now() - INTERVAL 30 DAY`],
   ["tag hasAny", `SELECT SUM(count) AS n FROM ${D} WHERE hasAny(tags, ['path=/api/v1/users', 'path=/api/v1/posts']) AND time >= now() - INTERVAL 30 DAY`],
   ["tag hasAll", `SELECT SUM(count) AS n FROM ${D} WHERE hasAll(tags, ['environment=production', 'team=backend']) AND time >= now() - INTERVAL 30 DAY`],
-  ["7-day moving average", `SELECT date, verifications, avg(verifications) OVER (ORDER BY date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) as moving_avg_7d FROM (SELECT time as date, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 60 DAY GROUP BY date) ORDER BY date`],
-  ["hourly series", "SELECT time, SUM(count) as total FROM key_verifications_per_hour_v1 WHERE time >= toStartOfHour(now() - INTERVAL 7 DAY) GROUP BY time ORDER BY time"],
+  [
+    "7-day moving average",
+    `SELECT date, verifications, avg(verifications) OVER (ORDER BY date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) as moving_avg_7d FROM (SELECT time as date, SUM(count) as verifications FROM ${D} WHERE time >= now() - INTERVAL 60 DAY GROUP BY date) ORDER BY date`,
+  ],
+  [
+    "hourly series",
+    "SELECT time, SUM(count) as total FROM key_verifications_per_hour_v1 WHERE time >= toStartOfHour(now() - INTERVAL 7 DAY) GROUP BY time ORDER BY time",
+  ],
   ["daily series", `SELECT time, SUM(count) as total FROM ${D} WHERE time >= toStartOfDay(now() - INTERVAL 30 DAY) GROUP BY time ORDER BY time`],
-  ["monthly series", "SELECT time, SUM(count) as total FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY time ORDER BY time"],
-  ["hourly gap fill", "SELECT time, SUM(count) as total FROM key_verifications_per_hour_v1 WHERE time >= toStartOfHour(now() - INTERVAL 7 DAY) AND time <= toStartOfHour(now()) GROUP BY time ORDER BY time ASC WITH FILL FROM toStartOfHour(now() - INTERVAL 7 DAY) TO toStartOfHour(now()) STEP INTERVAL 1 HOUR"],
-  ["daily gap fill", `SELECT time, SUM(count) as total FROM ${D} WHERE time >= toDate(now() - INTERVAL 30 DAY) AND time <= toDate(now()) GROUP BY time ORDER BY time ASC WITH FILL FROM toDate(now() - INTERVAL 30 DAY) TO toDate(now()) STEP INTERVAL 1 DAY`],
-  ["monthly gap fill", "SELECT time, SUM(count) as total FROM key_verifications_per_month_v1 WHERE time >= toDate(toStartOfMonth(now() - INTERVAL 12 MONTH)) AND time <= toDate(toStartOfMonth(now())) GROUP BY time ORDER BY time ASC WITH FILL FROM toDate(toStartOfMonth(now() - INTERVAL 12 MONTH)) TO toDate(toStartOfMonth(now())) STEP INTERVAL 1 MONTH"],
-  ["raw hourly buckets", "SELECT toStartOfHour(toDateTime(time / 1000)) AS hour, COUNT(*) AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp64Milli(now64() - INTERVAL 1 DAY) GROUP BY hour ORDER BY hour"],
+  [
+    "monthly series",
+    "SELECT time, SUM(count) as total FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY time ORDER BY time",
+  ],
+  [
+    "hourly gap fill",
+    "SELECT time, SUM(count) as total FROM key_verifications_per_hour_v1 WHERE time >= toStartOfHour(now() - INTERVAL 7 DAY) AND time <= toStartOfHour(now()) GROUP BY time ORDER BY time ASC WITH FILL FROM toStartOfHour(now() - INTERVAL 7 DAY) TO toStartOfHour(now()) STEP INTERVAL 1 HOUR",
+  ],
+  [
+    "daily gap fill",
+    `SELECT time, SUM(count) as total FROM ${D} WHERE time >= toDate(now() - INTERVAL 30 DAY) AND time <= toDate(now()) GROUP BY time ORDER BY time ASC WITH FILL FROM toDate(now() - INTERVAL 30 DAY) TO toDate(now()) STEP INTERVAL 1 DAY`,
+  ],
+  [
+    "monthly gap fill",
+    "SELECT time, SUM(count) as total FROM key_verifications_per_month_v1 WHERE time >= toDate(toStartOfMonth(now() - INTERVAL 12 MONTH)) AND time <= toDate(toStartOfMonth(now())) GROUP BY time ORDER BY time ASC WITH FILL FROM toDate(toStartOfMonth(now() - INTERVAL 12 MONTH)) TO toDate(toStartOfMonth(now())) STEP INTERVAL 1 MONTH",
+  ],
+  [
+    "raw hourly buckets",
+    "SELECT toStartOfHour(toDateTime(time / 1000)) AS hour, COUNT(*) AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp64Milli(now64() - INTERVAL 1 DAY) GROUP BY hour ORDER BY hour",
+  ],
   ["spec example", "SELECT COUNT(*) as total FROM key_verifications_v1 WHERE outcome = 'VALID' AND time >= now() - INTERVAL 7 DAY"],
 ];
 

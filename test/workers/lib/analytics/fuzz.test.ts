@@ -10,11 +10,73 @@ import { verification } from "../../../helpers/analytics";
 const MINE = `ws_df_${crypto.randomUUID().slice(0, 8)}`;
 const OTHER = `ws_dfo_${crypto.randomUUID().slice(0, 8)}`;
 beforeAll(async () => {
-  await writeEvents(env, [verification({ workspaceId: MINE, tags: ["a", "b"] }), verification({ workspaceId: OTHER, outcome: "SECRET", externalId: "SECRET", tags: ["SECRET"] })]);
+  await writeEvents(env, [
+    verification({ workspaceId: MINE, tags: ["a", "b"] }),
+    verification({ workspaceId: OTHER, outcome: "SECRET", externalId: "SECRET", tags: ["SECRET"] }),
+  ]);
 });
 const run = (text: string) => runAnalyticsQuery(new D1AnalyticsStore(env.ANALYTICS_DB), { text, tables: VERIFICATIONS, workspaceId: MINE, retentionDays: 30 });
 
-const fns = ["count", "sum", "avg", "min", "max", "any", "groupArray", "groupUniqArray", "uniq", "uniqExact", "quantile", "countIf", "sumIf", "now", "now64", "today", "toDate", "toDateTime", "toDateTime64", "toStartOfDay", "toStartOfWeek", "toStartOfMonth", "toStartOfQuarter", "toStartOfYear", "toStartOfHour", "toStartOfMinute", "date_trunc", "formatDateTime", "fromUnixTimestamp64Milli", "toUnixTimestamp64Milli", "toUnixTimestamp", "fromUnixTimestamp", "toIntervalDay", "toIntervalMonth", "lower", "upper", "substring", "concat", "length", "trim", "startsWith", "endsWith", "JSONExtractString", "round", "floor", "ceil", "abs", "if", "coalesce", "toString", "toInt32", "toInt64", "toFloat64", "has", "hasAny", "hasAll", "arrayJoin", "arrayFilter"];
+const fns = [
+  "count",
+  "sum",
+  "avg",
+  "min",
+  "max",
+  "any",
+  "groupArray",
+  "groupUniqArray",
+  "uniq",
+  "uniqExact",
+  "quantile",
+  "countIf",
+  "sumIf",
+  "now",
+  "now64",
+  "today",
+  "toDate",
+  "toDateTime",
+  "toDateTime64",
+  "toStartOfDay",
+  "toStartOfWeek",
+  "toStartOfMonth",
+  "toStartOfQuarter",
+  "toStartOfYear",
+  "toStartOfHour",
+  "toStartOfMinute",
+  "date_trunc",
+  "formatDateTime",
+  "fromUnixTimestamp64Milli",
+  "toUnixTimestamp64Milli",
+  "toUnixTimestamp",
+  "fromUnixTimestamp",
+  "toIntervalDay",
+  "toIntervalMonth",
+  "lower",
+  "upper",
+  "substring",
+  "concat",
+  "length",
+  "trim",
+  "startsWith",
+  "endsWith",
+  "JSONExtractString",
+  "round",
+  "floor",
+  "ceil",
+  "abs",
+  "if",
+  "coalesce",
+  "toString",
+  "toInt32",
+  "toInt64",
+  "toFloat64",
+  "has",
+  "hasAny",
+  "hasAll",
+  "arrayJoin",
+  "arrayFilter",
+];
 const cols = ["time", "outcome", "tags", "key_id", "count", "spent_credits", "latency", "workspace_id", "external_id"];
 const tables = ["key_verifications_v1", "key_verifications_per_minute_v1", "key_verifications_per_day_v1", "key_verifications_per_month_v1"];
 
@@ -22,9 +84,25 @@ const { expr } = fc.letrec((tie) => ({
   expr: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.constantFrom(...cols),
-    fc.constantFrom("1", "0", "-3", "2.5", "'x'", "'2026-11-01'", "'%Y'", "NULL", "['a','b']", "x -> startsWith(x, 'a')", "INTERVAL 1 DAY", "INTERVAL 2 MONTH", "*"),
+    fc.constantFrom(
+      "1",
+      "0",
+      "-3",
+      "2.5",
+      "'x'",
+      "'2026-11-01'",
+      "'%Y'",
+      "NULL",
+      "['a','b']",
+      "x -> startsWith(x, 'a')",
+      "INTERVAL 1 DAY",
+      "INTERVAL 2 MONTH",
+      "*",
+    ),
     fc.tuple(fc.constantFrom(...fns), fc.array(tie("expr"), { maxLength: 3 })).map(([f, a]) => `${f}(${a.join(", ")})`),
-    fc.tuple(tie("expr"), fc.constantFrom("+", "-", "*", "/", "=", "!=", "<", ">=", "AND", "OR", "||", "%", "LIKE", "IN"), tie("expr")).map(([a, o, b]) => (o === "IN" ? `${a} IN (${b})` : `(${a} ${o} ${b})`)),
+    fc
+      .tuple(tie("expr"), fc.constantFrom("+", "-", "*", "/", "=", "!=", "<", ">=", "AND", "OR", "||", "%", "LIKE", "IN"), tie("expr"))
+      .map(([a, o, b]) => (o === "IN" ? `${a} IN (${b})` : `(${a} ${o} ${b})`)),
     fc.tuple(tie("expr"), tie("expr"), tie("expr")).map(([a, b, c]) => `CASE WHEN ${a} THEN ${b} ELSE ${c} END`),
     tie("expr").map((a) => `(SELECT ${a} FROM key_verifications_v1)`),
   ),
@@ -32,22 +110,30 @@ const { expr } = fc.letrec((tie) => ({
 
 it("queries generated from the grammar never fail with a 5xx and never return another workspace's rows", async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(expr, { minLength: 1, maxLength: 3 }), fc.constantFrom(...tables), fc.option(expr), fc.option(expr), fc.boolean(), async (items, table, where, group, wrap) => {
-      let sql = `SELECT ${items.join(", ")} FROM ${table}${where ? ` WHERE ${where}` : ""}${group ? ` GROUP BY ${group}` : ""}`;
-      if (wrap) sql = [
-        `SELECT * FROM (${sql})`,
-        `WITH c AS (${sql}) SELECT * FROM c`,
-        `${sql} UNION ALL ${sql}`,
-        `SELECT * FROM ${table} AS a JOIN (${sql}) AS b ON 1 = 1`,
-        `${sql} ORDER BY 1 WITH FILL`,
-      ][items.length % 5 + (where ? 1 : 0) % 5]!;
-      try {
-        const rows = await run(sql);
-        if (JSON.stringify(rows).includes("SECRET") || JSON.stringify(rows).includes(OTHER)) throw new Error(`LEAK ${sql}`);
-      } catch (e) {
-        if (!(e instanceof ApiError) || e.status >= 500) throw new Error(`${sql} → ${e instanceof Error ? e.stack : e}`);
-      }
-    }),
+    fc.asyncProperty(
+      fc.array(expr, { minLength: 1, maxLength: 3 }),
+      fc.constantFrom(...tables),
+      fc.option(expr),
+      fc.option(expr),
+      fc.boolean(),
+      async (items, table, where, group, wrap) => {
+        let sql = `SELECT ${items.join(", ")} FROM ${table}${where ? ` WHERE ${where}` : ""}${group ? ` GROUP BY ${group}` : ""}`;
+        if (wrap)
+          sql = [
+            `SELECT * FROM (${sql})`,
+            `WITH c AS (${sql}) SELECT * FROM c`,
+            `${sql} UNION ALL ${sql}`,
+            `SELECT * FROM ${table} AS a JOIN (${sql}) AS b ON 1 = 1`,
+            `${sql} ORDER BY 1 WITH FILL`,
+          ][(items.length % 5) + ((where ? 1 : 0) % 5)]!;
+        try {
+          const rows = await run(sql);
+          if (JSON.stringify(rows).includes("SECRET") || JSON.stringify(rows).includes(OTHER)) throw new Error(`LEAK ${sql}`);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status >= 500) throw new Error(`${sql} → ${e instanceof Error ? e.stack : e}`);
+        }
+      },
+    ),
     { numRuns: 400 },
   );
 }, 600_000);

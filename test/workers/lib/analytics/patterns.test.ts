@@ -104,7 +104,9 @@ describe("raw-table ranges with toUnixTimestamp(…) * 1000 (an extension: Unkey
     const hourAgo = secondsFloor(NOW - HOUR);
     const lastHour = V.filter((s) => vt(s) >= hourAgo);
     expect(
-      await verifications("SELECT count() AS n, sum(spent_credits) AS credits FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000"),
+      await verifications(
+        "SELECT count() AS n, sum(spent_credits) AS credits FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000",
+      ),
     ).toEqual([{ n: lastHour.length, credits: lastHour.reduce((a, s) => a + s.credits, 0) }]);
     expect(await verifications("SELECT count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(toStartOfDay(now())) * 1000")).toEqual([
       { n: V.filter((s) => vt(s) >= floorTo(NOW, DAY)).length },
@@ -123,12 +125,14 @@ describe("raw-table ranges with toUnixTimestamp(…) * 1000 (an extension: Unkey
 
   it("fromUnixTimestamp bounds a rollup's DateTime, and toUnixTimestamp reads one back in seconds", async () => {
     const since = secondsFloor(NOW) - 6 * HOUR;
-    expect(await verifications("SELECT SUM(count) AS n FROM key_verifications_per_hour_v1 WHERE time >= fromUnixTimestamp(toUnixTimestamp(now()) - 6 * 3600)")).toEqual([
-      { n: V.filter((s) => floorTo(vt(s), HOUR) >= since).length },
-    ]);
-    expect(await ratelimits("SELECT SUM(total) AS n, toUnixTimestamp(MAX(time)) AS latest FROM ratelimits_per_hour_v1 WHERE time >= fromUnixTimestamp(toUnixTimestamp(now()) - 6 * 3600)")).toEqual([
-      { n: R.filter((s) => floorTo(vt(s), HOUR) >= since).length, latest: floorTo(NOW, HOUR) / 1000 },
-    ]);
+    expect(
+      await verifications("SELECT SUM(count) AS n FROM key_verifications_per_hour_v1 WHERE time >= fromUnixTimestamp(toUnixTimestamp(now()) - 6 * 3600)"),
+    ).toEqual([{ n: V.filter((s) => floorTo(vt(s), HOUR) >= since).length }]);
+    expect(
+      await ratelimits(
+        "SELECT SUM(total) AS n, toUnixTimestamp(MAX(time)) AS latest FROM ratelimits_per_hour_v1 WHERE time >= fromUnixTimestamp(toUnixTimestamp(now()) - 6 * 3600)",
+      ),
+    ).toEqual([{ n: R.filter((s) => floorTo(vt(s), HOUR) >= since).length, latest: floorTo(NOW, HOUR) / 1000 }]);
     expect(await ratelimits("SELECT toUnixTimestamp(fromUnixTimestamp64Milli(MAX(time))) AS latest FROM ratelimits_v1")).toEqual([
       { latest: Math.floor((NOW - 2 * MIN) / 1000) },
     ]);
@@ -141,16 +145,32 @@ describe("toDateTime(time / 1000) roundings of the raw tables' milliseconds", ()
     const hours = await verifications(
       "SELECT toStartOfHour(toDateTime(time / 1000)) AS hour, count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 6 HOUR) * 1000 GROUP BY hour ORDER BY hour",
     );
-    expect(pairs(hours, "hour", "n")).toEqual(series(V.filter((s) => vt(s) >= since), (s) => floorTo(vt(s), HOUR)));
+    expect(pairs(hours, "hour", "n")).toEqual(
+      series(
+        V.filter((s) => vt(s) >= since),
+        (s) => floorTo(vt(s), HOUR),
+      ),
+    );
     const days = await verifications(
       "SELECT toDate(toDateTime(time / 1000)) AS day, count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 10 DAY) * 1000 GROUP BY day ORDER BY day",
     );
-    expect(pairs(days, "day", "n")).toEqual(series(V.filter((s) => vt(s) >= secondsFloor(NOW - 10 * DAY)), (s) => floorTo(vt(s), DAY)));
+    expect(pairs(days, "day", "n")).toEqual(
+      series(
+        V.filter((s) => vt(s) >= secondsFloor(NOW - 10 * DAY)),
+        (s) => floorTo(vt(s), DAY),
+      ),
+    );
     const months = await verifications(
       "SELECT toStartOfMonth(toDateTime(time / 1000)) AS month, sum(spent_credits) AS credits FROM key_verifications_v1 WHERE time >= toUnixTimestamp(toStartOfMonth(now() - INTERVAL 11 MONTH)) * 1000 GROUP BY month ORDER BY month",
     );
     const from = Date.UTC(2025, 11, 1);
-    expect(pairs(months, "month", "credits")).toEqual(series(V.filter((s) => vt(s) >= from), (s) => monthStart(vt(s)), (s) => s.credits));
+    expect(pairs(months, "month", "credits")).toEqual(
+      series(
+        V.filter((s) => vt(s) >= from),
+        (s) => monthStart(vt(s)),
+        (s) => s.credits,
+      ),
+    );
   });
 
   it("per hour and day on ratelimits_v1", async () => {
@@ -158,11 +178,22 @@ describe("toDateTime(time / 1000) roundings of the raw tables' milliseconds", ()
       "SELECT toStartOfHour(toDateTime(time / 1000)) AS hour, countIf(passed = 0) AS blocked FROM ratelimits_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 6 HOUR) * 1000 GROUP BY hour ORDER BY hour",
     );
     const since = secondsFloor(NOW - 6 * HOUR);
-    expect(pairs(hours, "hour", "blocked")).toEqual(series(R.filter((s) => vt(s) >= since), (s) => floorTo(vt(s), HOUR), (s) => (s.passed ? 0 : 1)));
+    expect(pairs(hours, "hour", "blocked")).toEqual(
+      series(
+        R.filter((s) => vt(s) >= since),
+        (s) => floorTo(vt(s), HOUR),
+        (s) => (s.passed ? 0 : 1),
+      ),
+    );
     const days = await ratelimits(
       "SELECT toStartOfDay(fromUnixTimestamp(time / 1000)) AS day, count() AS n FROM ratelimits_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 10 DAY) * 1000 GROUP BY day ORDER BY day",
     );
-    expect(pairs(days, "day", "n")).toEqual(series(R.filter((s) => vt(s) >= secondsFloor(NOW - 10 * DAY)), (s) => floorTo(vt(s), DAY)));
+    expect(pairs(days, "day", "n")).toEqual(
+      series(
+        R.filter((s) => vt(s) >= secondsFloor(NOW - 10 * DAY)),
+        (s) => floorTo(vt(s), DAY),
+      ),
+    );
   });
 });
 
@@ -173,7 +204,12 @@ describe("monthly tables over a 12-month range, on a workspace whose retention c
     const rows = await verifications(
       "SELECT time AS month, SUM(count) AS n FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY month ORDER BY month",
     );
-    expect(pairs(rows, "month", "n")).toEqual(series(V.filter((s) => vt(s) >= from), (s) => monthStart(vt(s))));
+    expect(pairs(rows, "month", "n")).toEqual(
+      series(
+        V.filter((s) => vt(s) >= from),
+        (s) => monthStart(vt(s)),
+      ),
+    );
   });
 
   it("ratelimits_per_month_v1", async () => {
@@ -182,12 +218,20 @@ describe("monthly tables over a 12-month range, on a workspace whose retention c
     );
     const inRange = R.filter((s) => vt(s) >= from);
     expect(pairs(rows, "month", "total")).toEqual(series(inRange, (s) => monthStart(vt(s))));
-    expect(pairs(rows, "month", "passed")).toEqual(series(inRange, (s) => monthStart(vt(s)), (s) => (s.passed ? 1 : 0)));
+    expect(pairs(rows, "month", "passed")).toEqual(
+      series(
+        inRange,
+        (s) => monthStart(vt(s)),
+        (s) => (s.passed ? 1 : 0),
+      ),
+    );
   });
 
   it("answers 400 query_range_exceeds_retention when retention is shorter, on both table sets", async () => {
     const err = { code: "user/bad_request/query_range_exceeds_retention", status: 400 };
-    await expect(verifications("SELECT SUM(count) FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH)", 30)).rejects.toMatchObject(err);
+    await expect(
+      verifications("SELECT SUM(count) FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH)", 30),
+    ).rejects.toMatchObject(err);
     await expect(ratelimits("SELECT SUM(total) FROM ratelimits_per_month_v1 WHERE time >= now() - INTERVAL 12 MONTH", 90)).rejects.toMatchObject(err);
   });
 });
@@ -214,16 +258,20 @@ describe("fixed millisecond ranges", () => {
 });
 
 describe("window functions over a subquery (7-day moving average)", () => {
-  const movingAvg = (daily: [number, number][]) => daily.map(([, n], i) => {
-    const w = daily.slice(Math.max(0, i - 6), i + 1);
-    return w.reduce((a, [, x]) => a + x, 0) / w.length;
-  });
+  const movingAvg = (daily: [number, number][]) =>
+    daily.map(([, n], i) => {
+      const w = daily.slice(Math.max(0, i - 6), i + 1);
+      return w.reduce((a, [, x]) => a + x, 0) / w.length;
+    });
 
   it("on key_verifications_per_day_v1", async () => {
     const rows = await verifications(
       "SELECT day, n, avg(n) OVER (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS avg7 FROM (SELECT time AS day, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= now() - INTERVAL 20 DAY GROUP BY day) ORDER BY day",
     );
-    const daily = series(V.filter((s) => floorTo(vt(s), DAY) >= NOW - 20 * DAY), (s) => floorTo(vt(s), DAY));
+    const daily = series(
+      V.filter((s) => floorTo(vt(s), DAY) >= NOW - 20 * DAY),
+      (s) => floorTo(vt(s), DAY),
+    );
     expect(pairs(rows, "day", "n")).toEqual(daily);
     for (const [i, r] of rows.entries()) expect(r.avg7).toBeCloseTo(movingAvg(daily)[i]!, 9);
   });
@@ -232,7 +280,10 @@ describe("window functions over a subquery (7-day moving average)", () => {
     const rows = await ratelimits(
       "SELECT day, n, avg(n) OVER (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS avg7, sum(n) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running FROM (SELECT time AS day, SUM(total) AS n FROM ratelimits_per_day_v1 WHERE time >= now() - INTERVAL 20 DAY GROUP BY day) ORDER BY day",
     );
-    const daily = series(R.filter((s) => floorTo(vt(s), DAY) >= NOW - 20 * DAY), (s) => floorTo(vt(s), DAY));
+    const daily = series(
+      R.filter((s) => floorTo(vt(s), DAY) >= NOW - 20 * DAY),
+      (s) => floorTo(vt(s), DAY),
+    );
     expect(pairs(rows, "day", "n")).toEqual(daily);
     for (const [i, r] of rows.entries()) expect(r.avg7).toBeCloseTo(movingAvg(daily)[i]!, 9);
     expect(rows.map((r) => r.running)).toEqual(daily.map((_, i) => daily.slice(0, i + 1).reduce((a, [, x]) => a + x, 0)));
@@ -251,21 +302,55 @@ describe("WITH FILL on hour, day and month series", () => {
   const MONTH_FILL = "WITH FILL FROM toStartOfMonth(now() - INTERVAL 12 MONTH) TO toStartOfMonth(now()) STEP INTERVAL 1 MONTH";
 
   it("hours: a rollup of verifications, and the raw rate-limit table rounded with toDateTime(time / 1000)", async () => {
-    const v = await verifications(`SELECT time, SUM(count) AS n FROM key_verifications_per_hour_v1 WHERE time >= toStartOfHour(now() - INTERVAL 5 HOUR) GROUP BY time ORDER BY time ${HOUR_FILL}`);
-    expect(pairs(v, "time", "n")).toEqual(filled(series(V, (s) => floorTo(vt(s), HOUR)).filter(([t]) => t >= hourFrom), hourFrom, hourTo, (t) => t + HOUR));
+    const v = await verifications(
+      `SELECT time, SUM(count) AS n FROM key_verifications_per_hour_v1 WHERE time >= toStartOfHour(now() - INTERVAL 5 HOUR) GROUP BY time ORDER BY time ${HOUR_FILL}`,
+    );
+    expect(pairs(v, "time", "n")).toEqual(
+      filled(
+        series(V, (s) => floorTo(vt(s), HOUR)).filter(([t]) => t >= hourFrom),
+        hourFrom,
+        hourTo,
+        (t) => t + HOUR,
+      ),
+    );
     expect(v).toHaveLength(6);
     const r = await ratelimits(
       `SELECT toStartOfHour(toDateTime(time / 1000)) AS hour, count() AS n FROM ratelimits_v1 WHERE time >= toUnixTimestamp(toStartOfHour(now() - INTERVAL 5 HOUR)) * 1000 GROUP BY hour ORDER BY hour ${HOUR_FILL}`,
     );
-    expect(pairs(r, "hour", "n")).toEqual(filled(series(R, (s) => floorTo(vt(s), HOUR)).filter(([t]) => t >= hourFrom), hourFrom, hourTo, (t) => t + HOUR));
+    expect(pairs(r, "hour", "n")).toEqual(
+      filled(
+        series(R, (s) => floorTo(vt(s), HOUR)).filter(([t]) => t >= hourFrom),
+        hourFrom,
+        hourTo,
+        (t) => t + HOUR,
+      ),
+    );
   });
 
   it("days, on both daily rollups", async () => {
-    const v = await verifications(`SELECT time, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time ${DAY_FILL}`);
-    expect(pairs(v, "time", "n")).toEqual(filled(series(V, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom), dayFrom, dayTo, (t) => t + DAY));
+    const v = await verifications(
+      `SELECT time, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time ${DAY_FILL}`,
+    );
+    expect(pairs(v, "time", "n")).toEqual(
+      filled(
+        series(V, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom),
+        dayFrom,
+        dayTo,
+        (t) => t + DAY,
+      ),
+    );
     expect(v).toHaveLength(10);
-    const r = await ratelimits(`SELECT time, SUM(total) AS n, SUM(passed) AS ok FROM ratelimits_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time ${DAY_FILL}`);
-    expect(pairs(r, "time", "n")).toEqual(filled(series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom), dayFrom, dayTo, (t) => t + DAY));
+    const r = await ratelimits(
+      `SELECT time, SUM(total) AS n, SUM(passed) AS ok FROM ratelimits_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time ${DAY_FILL}`,
+    );
+    expect(pairs(r, "time", "n")).toEqual(
+      filled(
+        series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom),
+        dayFrom,
+        dayTo,
+        (t) => t + DAY,
+      ),
+    );
     expect(r.find((x) => x.n === 0)).toEqual({ time: expect.any(Number), n: 0, ok: 0 });
     // TO is exclusive: through tomorrow, not the day after
     const ahead = await verifications(
@@ -276,16 +361,39 @@ describe("WITH FILL on hour, day and month series", () => {
     const back = await ratelimits(
       "SELECT time, SUM(total) AS n FROM ratelimits_per_day_v1 WHERE time >= toDate(now() - INTERVAL 9 DAY) GROUP BY time ORDER BY time DESC WITH FILL FROM toDate(now()) TO toDate(now() - INTERVAL 9 DAY) STEP INTERVAL -1 DAY",
     );
-    const asc = filled(series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom), dayFrom + DAY, dayTo + DAY, (t) => t + DAY);
+    const asc = filled(
+      series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t >= dayFrom),
+      dayFrom + DAY,
+      dayTo + DAY,
+      (t) => t + DAY,
+    );
     expect(pairs(back, "time", "n")).toEqual([...asc.reverse(), ...series(R, (s) => floorTo(vt(s), DAY)).filter(([t]) => t === dayFrom)]);
   });
 
   it("months, on both monthly rollups over 12 months", async () => {
-    const v = await verifications(`SELECT time, SUM(count) AS n FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY time ORDER BY time ${MONTH_FILL}`);
-    expect(pairs(v, "time", "n")).toEqual(filled(series(visible(V), (s) => monthStart(vt(s))).filter(([t]) => t >= monthFrom), monthFrom, monthTo, nextMonth));
+    const v = await verifications(
+      `SELECT time, SUM(count) AS n FROM key_verifications_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY time ORDER BY time ${MONTH_FILL}`,
+    );
+    expect(pairs(v, "time", "n")).toEqual(
+      filled(
+        series(visible(V), (s) => monthStart(vt(s))).filter(([t]) => t >= monthFrom),
+        monthFrom,
+        monthTo,
+        nextMonth,
+      ),
+    );
     expect(v).toHaveLength(13);
-    const r = await ratelimits(`SELECT time, SUM(total) AS n FROM ratelimits_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY time ORDER BY time ${MONTH_FILL}`);
-    expect(pairs(r, "time", "n")).toEqual(filled(series(visible(R), (s) => monthStart(vt(s))).filter(([t]) => t >= monthFrom), monthFrom, monthTo, nextMonth));
+    const r = await ratelimits(
+      `SELECT time, SUM(total) AS n FROM ratelimits_per_month_v1 WHERE time >= toStartOfMonth(now() - INTERVAL 12 MONTH) GROUP BY time ORDER BY time ${MONTH_FILL}`,
+    );
+    expect(pairs(r, "time", "n")).toEqual(
+      filled(
+        series(visible(R), (s) => monthStart(vt(s))).filter(([t]) => t >= monthFrom),
+        monthFrom,
+        monthTo,
+        nextMonth,
+      ),
+    );
   });
 });
 
@@ -332,7 +440,9 @@ describe("arrayJoin with arrayFilter lambdas, and has/hasAny/hasAll on tags (ver
       ),
     ).toEqual([expected]);
     expect(
-      await verifications("SELECT count() AS n FROM key_verifications_v1 WHERE hasAll(tags, ['env:prod', 'team:core']) AND NOT has(tags, 'path:/v1/keys') AND time >= now() - INTERVAL 30 DAY"),
+      await verifications(
+        "SELECT count() AS n FROM key_verifications_v1 WHERE hasAll(tags, ['env:prod', 'team:core']) AND NOT has(tags, 'path:/v1/keys') AND time >= now() - INTERVAL 30 DAY",
+      ),
     ).toEqual([{ n: last30.filter((s) => has(s, "env:prod") && has(s, "team:core") && !has(s, "path:/v1/keys")).length }]);
   });
 });
@@ -345,17 +455,25 @@ describe("countIf / sumIf and HAVING", () => {
     const valid = v30.filter((s) => s.outcome === "VALID");
     const expectedV = { valid: valid.length, credits: valid.reduce((a, s) => a + s.credits, 0), total: v30.length };
     expect(
-      await verifications("SELECT countIf(outcome = 'VALID') AS valid, sumIf(spent_credits, outcome = 'VALID') AS credits, count() AS total FROM key_verifications_v1 WHERE time >= now() - INTERVAL 30 DAY"),
+      await verifications(
+        "SELECT countIf(outcome = 'VALID') AS valid, sumIf(spent_credits, outcome = 'VALID') AS credits, count() AS total FROM key_verifications_v1 WHERE time >= now() - INTERVAL 30 DAY",
+      ),
     ).toEqual([expectedV]);
     expect(
-      await verifications("SELECT sumIf(count, outcome = 'VALID') AS valid, sumIf(spent_credits, outcome = 'VALID') AS credits, SUM(count) AS total FROM key_verifications_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY"),
+      await verifications(
+        "SELECT sumIf(count, outcome = 'VALID') AS valid, sumIf(spent_credits, outcome = 'VALID') AS credits, SUM(count) AS total FROM key_verifications_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY",
+      ),
     ).toEqual([expectedV]);
     const passed = r30.filter((s) => s.passed);
     expect(
-      await ratelimits("SELECT countIf(passed = 1) AS ok, countIf(passed = 0) AS blocked, sumIf(tokens, passed = 1) AS tokens FROM ratelimits_v1 WHERE time >= now() - INTERVAL 30 DAY"),
+      await ratelimits(
+        "SELECT countIf(passed = 1) AS ok, countIf(passed = 0) AS blocked, sumIf(tokens, passed = 1) AS tokens FROM ratelimits_v1 WHERE time >= now() - INTERVAL 30 DAY",
+      ),
     ).toEqual([{ ok: passed.length, blocked: r30.length - passed.length, tokens: passed.reduce((a, s) => a + s.cost, 0) }]);
     expect(
-      await ratelimits("SELECT sumIf(total, identifier = 'user_a') AS a, sumIf(total - passed, identifier = 'user_b') AS b_blocked FROM ratelimits_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY"),
+      await ratelimits(
+        "SELECT sumIf(total, identifier = 'user_a') AS a, sumIf(total - passed, identifier = 'user_b') AS b_blocked FROM ratelimits_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY",
+      ),
     ).toEqual([{ a: r30.filter((s) => s.identifier === "user_a").length, b_blocked: r30.filter((s) => s.identifier === "user_b" && !s.passed).length }]);
   });
 
@@ -363,19 +481,27 @@ describe("countIf / sumIf and HAVING", () => {
     const perKey = series(v30, (s) => ["key_a", "key_b", "key_c"].indexOf(s.key));
     const busy = perKey.filter(([, n]) => n >= 3).map(([k, n]) => ({ key_id: ["key_a", "key_b", "key_c"][k], n }));
     expect(
-      await verifications("SELECT key_id, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id HAVING SUM(count) >= 3 ORDER BY key_id"),
+      await verifications(
+        "SELECT key_id, SUM(count) AS n FROM key_verifications_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id HAVING SUM(count) >= 3 ORDER BY key_id",
+      ),
     ).toEqual(busy);
     expect(
-      await verifications("SELECT key_id, count() AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id HAVING n >= 3 ORDER BY key_id"),
+      await verifications(
+        "SELECT key_id, count() AS n FROM key_verifications_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY key_id HAVING n >= 3 ORDER BY key_id",
+      ),
     ).toEqual(busy);
     const blockedBy = (id: string) => r30.filter((s) => s.identifier === id && !s.passed).length;
     const ids = ["user_a", "user_b"].filter((id) => blockedBy(id) > 1);
     expect(ids).toEqual(["user_b"]);
     expect(
-      await ratelimits("SELECT identifier, countIf(passed = 0) AS blocked FROM ratelimits_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY identifier HAVING blocked > 1"),
+      await ratelimits(
+        "SELECT identifier, countIf(passed = 0) AS blocked FROM ratelimits_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY identifier HAVING blocked > 1",
+      ),
     ).toEqual(ids.map((identifier) => ({ identifier, blocked: blockedBy(identifier) })));
     expect(
-      await ratelimits("SELECT identifier FROM ratelimits_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY identifier HAVING SUM(total) - SUM(passed) > 1"),
+      await ratelimits(
+        "SELECT identifier FROM ratelimits_per_day_v1 WHERE time >= now() - INTERVAL 30 DAY GROUP BY identifier HAVING SUM(total) - SUM(passed) > 1",
+      ),
     ).toEqual(ids.map((identifier) => ({ identifier })));
   });
 });
@@ -433,7 +559,13 @@ describe("docs/analytics.md → Supported query patterns", () => {
     const section = DOC.slice(DOC.indexOf("### Supported query patterns"));
     const block = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
     // one query per paragraph after its `--` comment line
-    const queries = block.split(/\n(?=--)/).map((p) => p.split("\n").filter((l) => !l.startsWith("--")).join("\n").trim());
+    const queries = block.split(/\n(?=--)/).map((p) =>
+      p
+        .split("\n")
+        .filter((l) => !l.startsWith("--"))
+        .join("\n")
+        .trim(),
+    );
     const statements = queries.flatMap((q) => q.split(/\n(?=SELECT )/));
     expect(statements.length).toBeGreaterThanOrEqual(8);
     for (const sql of statements) {

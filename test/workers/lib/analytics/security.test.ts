@@ -112,7 +112,10 @@ describe("analytics query restrictions", () => {
     ["SELECT COUNT(*) FROM key_verifications_v1; DROP TABLE keys", "Analytics queries must contain exactly one statement"],
     ["SELECT 1", "Query must have a FROM clause"],
     ["SELECT * FROM key_verifications_v1 SETTINGS max_execution_time = 1000", "SETTINGS clauses are not allowed in analytics queries"],
-    ["SELECT * FROM key_verifications_v1 WHERE key_id IN key_verifications_per_day_v1", "The right side of IN must be a list of values or a subquery, not a table"],
+    [
+      "SELECT * FROM key_verifications_v1 WHERE key_id IN key_verifications_per_day_v1",
+      "The right side of IN must be a list of values or a subquery, not a table",
+    ],
     ["SELECT * FROM key_verifications_v1 /* unterminated", "Invalid SQL syntax: unterminated comment"],
   ])("rejects %j as an invalid query", async (sql, detail) => {
     const err = await rejection(sql);
@@ -138,7 +141,9 @@ describe("analytics query restrictions", () => {
   it("rejects an explicit lower time bound older than retention", async () => {
     const err = await rejection("SELECT COUNT(*) FROM key_verifications_v1 WHERE time >= now() - INTERVAL 60 DAY");
     expect(err.code).toBe("user/bad_request/query_range_exceeds_retention");
-    expect(err.detail).toMatch(/^Cannot query data older than 30 days\. Your query attempts to access data from \d{4}-\d{2}-\d{2}, but only data from \d{4}-\d{2}-\d{2} onwards is available\.$/);
+    expect(err.detail).toMatch(
+      /^Cannot query data older than 30 days\. Your query attempts to access data from \d{4}-\d{2}-\d{2}, but only data from \d{4}-\d{2}-\d{2} onwards is available\.$/,
+    );
     for (const sql of [
       "SELECT COUNT(*) FROM key_verifications_per_day_v1 WHERE time > '2020-01-01'",
       "SELECT COUNT(*) FROM key_verifications_per_day_v1 WHERE '2020-01-01 00:00:00' <= time",
@@ -169,7 +174,10 @@ describe("workspace isolation", () => {
     ["SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE outcome = 'SECRET' /* ' OR 1=1 */", 0],
     ["SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE outcome = 'x'' OR 1=1 OR outcome = ''SECRET'", 0],
     ["SELECT (SELECT COUNT(*) FROM key_verifications_v1 WHERE outcome = 'SECRET') AS n FROM key_verifications_per_day_v1 LIMIT 1", 0],
-    ["SELECT COUNT(*) AS n FROM key_verifications_per_day_v1 WHERE key_space_id IN (SELECT key_space_id FROM key_verifications_v1 WHERE outcome = 'SECRET')", 0],
+    [
+      "SELECT COUNT(*) AS n FROM key_verifications_per_day_v1 WHERE key_space_id IN (SELECT key_space_id FROM key_verifications_v1 WHERE outcome = 'SECRET')",
+      0,
+    ],
   ];
 
   it.each(escapes)("never returns another workspace's rows: %s", async (sql, n) => {
@@ -182,7 +190,22 @@ describe("workspace isolation", () => {
     for (const r of rows) {
       expect(r.workspace_id).toBe(MINE);
       expect(Object.keys(r).sort()).toEqual(
-        ["app_id", "external_id", "identity_id", "key_id", "key_space_id", "latency", "outcome", "region", "request_id", "source", "spent_credits", "tags", "time", "workspace_id"].sort(),
+        [
+          "app_id",
+          "external_id",
+          "identity_id",
+          "key_id",
+          "key_space_id",
+          "latency",
+          "outcome",
+          "region",
+          "request_id",
+          "source",
+          "spent_credits",
+          "tags",
+          "time",
+          "workspace_id",
+        ].sort(),
       );
       expect(Array.isArray(r.tags)).toBe(true);
     }
@@ -190,9 +213,9 @@ describe("workspace isolation", () => {
 
   it("restricts API-scoped keys to their keyspaces, and to nothing when none resolve", async () => {
     expect(await run("SELECT COUNT(*) AS n FROM key_verifications_v1", { scope: { key_space_id: ["ks_b"] } })).toEqual([{ n: 3 }]);
-    expect(
-      await run("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE key_space_id = 'ks_a' OR 1 = 1", { scope: { key_space_id: ["ks_b"] } }),
-    ).toEqual([{ n: 3 }]);
+    expect(await run("SELECT COUNT(*) AS n FROM key_verifications_v1 WHERE key_space_id = 'ks_a' OR 1 = 1", { scope: { key_space_id: ["ks_b"] } })).toEqual([
+      { n: 3 },
+    ]);
     expect(await run("SELECT SUM(count) AS n FROM key_verifications_per_day_v1", { scope: { key_space_id: [] } })).toEqual([{ n: 0 }]);
   });
 
@@ -204,8 +227,7 @@ describe("workspace isolation", () => {
 });
 
 describe("parser and rewriter fuzzing", () => {
-  const allowed = (e: unknown) =>
-    e instanceof ApiError && e.status < 500 && e.code !== "unkey/data/analytics_connection_failed";
+  const allowed = (e: unknown) => e instanceof ApiError && e.status < 500 && e.code !== "unkey/data/analytics_connection_failed";
 
   it("never fails with anything but an analytics 4xx on arbitrary text", async () => {
     await fc.assert(
@@ -221,11 +243,70 @@ describe("parser and rewriter fuzzing", () => {
   });
 
   const tokens = fc.constantFrom(
-    "SELECT", "FROM", "WHERE", "GROUP BY", "ORDER BY", "LIMIT", "WITH", "AS", "UNION ALL", "EXCEPT", "JOIN", "ON", "IN", "NOT",
-    "AND", "OR", "(", ")", ",", "*", "=", "<", ">=", "+", "-", "/", "'x'", "1", "0.5", "time", "count", "outcome", "tags",
-    "key_verifications_v1", "key_verifications_per_day_v1", "keys", "sqlite_master", "now()", "INTERVAL 1 DAY", "SUM(count)",
-    "arrayJoin(tags)", "x -> x", "CASE WHEN", "THEN", "ELSE", "END", "--", "/*", "*/", ";", "`k`", "\"q\"", "countIf(", "[", "]",
-    "toStartOfHour(", "has(tags, 'a')", "DISTINCT", "OVER (ORDER BY time)", "WITH FILL", "BETWEEN", "LIKE", "'%a_'", "IS NULL",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP BY",
+    "ORDER BY",
+    "LIMIT",
+    "WITH",
+    "AS",
+    "UNION ALL",
+    "EXCEPT",
+    "JOIN",
+    "ON",
+    "IN",
+    "NOT",
+    "AND",
+    "OR",
+    "(",
+    ")",
+    ",",
+    "*",
+    "=",
+    "<",
+    ">=",
+    "+",
+    "-",
+    "/",
+    "'x'",
+    "1",
+    "0.5",
+    "time",
+    "count",
+    "outcome",
+    "tags",
+    "key_verifications_v1",
+    "key_verifications_per_day_v1",
+    "keys",
+    "sqlite_master",
+    "now()",
+    "INTERVAL 1 DAY",
+    "SUM(count)",
+    "arrayJoin(tags)",
+    "x -> x",
+    "CASE WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "--",
+    "/*",
+    "*/",
+    ";",
+    "`k`",
+    '"q"',
+    "countIf(",
+    "[",
+    "]",
+    "toStartOfHour(",
+    "has(tags, 'a')",
+    "DISTINCT",
+    "OVER (ORDER BY time)",
+    "WITH FILL",
+    "BETWEEN",
+    "LIKE",
+    "'%a_'",
+    "IS NULL",
   );
 
   it("never 500s on token soup built from the SQL subset", async () => {
@@ -245,7 +326,13 @@ describe("parser and rewriter fuzzing", () => {
 
   it("valid generated queries run and stay inside the workspace", async () => {
     const column = fc.constantFrom("outcome", "key_id", "key_space_id", "external_id", "time");
-    const table = fc.constantFrom("key_verifications_v1", "key_verifications_per_minute_v1", "key_verifications_per_hour_v1", "key_verifications_per_day_v1", "key_verifications_per_month_v1");
+    const table = fc.constantFrom(
+      "key_verifications_v1",
+      "key_verifications_per_minute_v1",
+      "key_verifications_per_hour_v1",
+      "key_verifications_per_day_v1",
+      "key_verifications_per_month_v1",
+    );
     const cond = fc.oneof(
       fc.constant("1 = 1"),
       fc.constant("outcome = 'SECRET' OR 1 = 1"),

@@ -22,9 +22,7 @@ describe("permission matching (keys-and-apis §7.5)", () => {
     expect(describeMissing(exactly("api.*.create_api"))).toBe("Missing permission: 'api.*.create_api'");
     expect(describeMissing(and("a.*.x", "b.*.y"), grants("a.*.x"))).toBe("Missing permission: 'b.*.y'");
     expect(describeMissing(and("a.*.x", "b.*.y"), grants())).toBe("Missing permission: 'a.*.x'");
-    expect(describeMissing(apiAction("api_1", "delete_api"))).toBe(
-      "Missing one of these permissions: api.*.delete_api or api.api_1.delete_api",
-    );
+    expect(describeMissing(apiAction("api_1", "delete_api"))).toBe("Missing one of these permissions: api.*.delete_api or api.api_1.delete_api");
   });
 
   it("a key can only delegate what it holds (exactly or via the * id slot)", () => {

@@ -9,7 +9,8 @@ async function ratelimitRows(workspaceId: string, n: number): Promise<Row[]> {
   const deadline = Date.now() + 20_000;
   let rows: Row[] = [];
   while (Date.now() < deadline) {
-    rows = (await env.ANALYTICS_DB.prepare("SELECT * FROM ratelimits_v1 WHERE workspace_id = ? ORDER BY time, remaining DESC").bind(workspaceId).all<Row>()).results;
+    rows = (await env.ANALYTICS_DB.prepare("SELECT * FROM ratelimits_v1 WHERE workspace_id = ? ORDER BY time, remaining DESC").bind(workspaceId).all<Row>())
+      .results;
     if (rows.length >= n) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -22,11 +23,22 @@ describe("rate-limit events", () => {
     const body = { namespace: "events", identifier: "u", limit: 1, duration: 3_600_000 };
     await call("ratelimit.limit", body, ws.rootKey);
     await call("ratelimit.limit", body, ws.rootKey);
-    await call("ratelimit.multiLimit", [{ ...body, identifier: "m1" }, { ...body, identifier: "m2", cost: 0 }], ws.rootKey);
+    await call(
+      "ratelimit.multiLimit",
+      [
+        { ...body, identifier: "m1" },
+        { ...body, identifier: "m2", cost: 0 },
+      ],
+      ws.rootKey,
+    );
     const rows = await ratelimitRows(ws.workspaceId, 4);
     expect(rows).toHaveLength(4);
     const byId = (id: string) => rows.filter((r) => r.identifier === id);
-    expect(byId("u").map((r) => r.passed).sort()).toEqual([0, 1]);
+    expect(
+      byId("u")
+        .map((r) => r.passed)
+        .sort(),
+    ).toEqual([0, 1]);
     expect(byId("m1")[0]).toMatchObject({ passed: 1, cost: 1, max_requests: 1 });
     expect(byId("m2")[0]).toMatchObject({ passed: 1, cost: 0 });
     expect(rows.every((r) => r.namespace_id.startsWith("rlns_"))).toBe(true);

@@ -23,7 +23,16 @@ describe("rate limits in keys.verifyKey", () => {
     const first = await t.verify(a.key, { ratelimits: [{ name: "tokens", cost: 4 }] });
     expect(first.body.data).toMatchObject({ valid: true, code: "VALID" });
     expect(first.body.data.ratelimits).toEqual([
-      { id: expect.stringMatching(/^rl_/), name: "tokens", limit: 4, duration: 1_800_000, autoApply: false, exceeded: false, remaining: 0, reset: expect.any(Number) },
+      {
+        id: expect.stringMatching(/^rl_/),
+        name: "tokens",
+        limit: 4,
+        duration: 1_800_000,
+        autoApply: false,
+        exceeded: false,
+        remaining: 0,
+        reset: expect.any(Number),
+      },
     ]);
     const second = await t.verify(b.key, { ratelimits: [{ name: "tokens" }] });
     expect(second.status).toBe(200);
@@ -53,7 +62,11 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("a denied identity limit leaves the key's own limit uncharged (two limiter objects)", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "tight", ratelimits: [{ name: "per_identity", limit: 1, duration: 3_600_000, autoApply: true }] }, t.rootKey);
+    await call(
+      "identities.createIdentity",
+      { externalId: "tight", ratelimits: [{ name: "per_identity", limit: 1, duration: 3_600_000, autoApply: true }] },
+      t.rootKey,
+    );
     const k = await t.createKey({ externalId: "tight", ratelimits: [{ name: "per_key", limit: 10, duration: 3_600_000, autoApply: true }] });
     expect((await t.verify(k.key)).body.data.code).toBe("VALID");
     for (let i = 0; i < 2; i++) {
@@ -67,10 +80,24 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("auto-applied limits run on every verification at cost 1", async () => {
     const t = await setup();
-    const k = await t.createKey({ ratelimits: [{ name: "auto", limit: 5, duration: 3_600_000, autoApply: true }, { name: "manual", limit: 5, duration: 3_600_000 }] });
+    const k = await t.createKey({
+      ratelimits: [
+        { name: "auto", limit: 5, duration: 3_600_000, autoApply: true },
+        { name: "manual", limit: 5, duration: 3_600_000 },
+      ],
+    });
     const res = await t.verify(k.key);
     expect(res.body.data.ratelimits).toEqual([
-      { id: expect.stringMatching(/^rl_/), name: "auto", limit: 5, duration: 3_600_000, autoApply: true, exceeded: false, remaining: 4, reset: expect.any(Number) },
+      {
+        id: expect.stringMatching(/^rl_/),
+        name: "auto",
+        limit: 5,
+        duration: 3_600_000,
+        autoApply: true,
+        exceeded: false,
+        remaining: 4,
+        reset: expect.any(Number),
+      },
     ]);
     // naming the auto-applied limit replaces its cost-1 run
     const named = await t.verify(k.key, { ratelimits: [{ name: "auto", cost: 2 }] });
@@ -110,7 +137,11 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("a key's limit wins over the identity's limit of the same name and counts per key", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "shared", ratelimits: [{ name: "requests", limit: 100, duration: 3_600_000, autoApply: true }] }, t.rootKey);
+    await call(
+      "identities.createIdentity",
+      { externalId: "shared", ratelimits: [{ name: "requests", limit: 100, duration: 3_600_000, autoApply: true }] },
+      t.rootKey,
+    );
     const a = await t.createKey({ externalId: "shared", ratelimits: [{ name: "requests", limit: 1, duration: 3_600_000, autoApply: true }] });
     const b = await t.createKey({ externalId: "shared" });
     const ra = await t.verify(a.key);
@@ -147,7 +178,11 @@ describe("rate limits in keys.verifyKey", () => {
 
   it("concurrent verifications of one identity's keys pass exactly the shared limit", async () => {
     const t = await setup();
-    await call("identities.createIdentity", { externalId: "crowd", ratelimits: [{ name: "burst", limit: 7, duration: 3_600_000, autoApply: true }] }, t.rootKey);
+    await call(
+      "identities.createIdentity",
+      { externalId: "crowd", ratelimits: [{ name: "burst", limit: 7, duration: 3_600_000, autoApply: true }] },
+      t.rootKey,
+    );
     const keys = await Promise.all(Array.from({ length: 3 }, () => t.createKey({ externalId: "crowd" })));
     const res = await Promise.all(Array.from({ length: 30 }, (_, i) => t.verify(keys[i % 3]!.key)));
     expect(res.filter((r) => r.body.data.code === "VALID")).toHaveLength(7);

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ApiError } from "../../../../workers/lib/errors";
-import {
-  evaluatePermissionQuery,
-  parsePermissionQuery,
-  type PermissionQuery,
-} from "../../../../workers/lib/rbac/query";
+import { evaluatePermissionQuery, parsePermissionQuery, type PermissionQuery } from "../../../../workers/lib/rbac/query";
 
 const SYNTAX = "user/bad_request/permissions_query_syntax_error";
 
@@ -19,8 +15,7 @@ function syntaxErrorOf(query: string): ApiError {
   throw new Error(`query ${JSON.stringify(query)} was accepted`);
 }
 
-const evaluate = (query: string, perms: Iterable<string>) =>
-  evaluatePermissionQuery(parsePermissionQuery(query), new Set(perms));
+const evaluate = (query: string, perms: Iterable<string>) => evaluatePermissionQuery(parsePermissionQuery(query), new Set(perms));
 
 // ---------------------------------------------------------------------------------------------
 // An independent reference implementation: regex tokenizer, LL(1) recogniser, shunting-yard
@@ -77,8 +72,7 @@ function refEvaluate(q: string, perms: ReadonlySet<string>): boolean {
       while (ops[ops.length - 1] !== "(") output.push(ops.pop() as "and" | "or");
       ops.pop();
     } else {
-      while (ops.length && ops[ops.length - 1] !== "(" && prec[ops[ops.length - 1] as "and" | "or"] >= prec[t.kind])
-        output.push(ops.pop() as "and" | "or");
+      while (ops.length && ops[ops.length - 1] !== "(" && prec[ops[ops.length - 1] as "and" | "or"] >= prec[t.kind]) output.push(ops.pop() as "and" | "or");
       ops.push(t.kind);
     }
   }
@@ -121,9 +115,7 @@ const ast: fc.Arbitrary<PermissionQuery> = fc.letrec<{ node: PermissionQuery }>(
 const space = fc.constantFrom(" ", "  ", "\t", "\n", "\r\n", " \t ");
 const optSpace = fc.oneof(fc.constant(""), space);
 const operatorSpelling = (op: "and" | "or") =>
-  fc
-    .array(fc.boolean(), { minLength: op.length, maxLength: op.length })
-    .map((upper) => [...op].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch)).join(""));
+  fc.array(fc.boolean(), { minLength: op.length, maxLength: op.length }).map((upper) => [...op].map((ch, i) => (upper[i] ? ch.toUpperCase() : ch)).join(""));
 
 const PREC = { or: 1, and: 2, permission: 3 } as const;
 
@@ -237,14 +229,8 @@ describe("the digest's worked examples", () => {
 describe("the syntax errors of the contract", () => {
   const cases: [string, string][] = [
     ["permission_1 AND", "Unexpected end of query. Expected a permission identifier or opening parenthesis."],
-    [
-      "(permission_1 AND permission_2",
-      "Missing closing parenthesis ')' at position 30. Every opening parenthesis must have a matching closing parenthesis.",
-    ],
-    [
-      "permission_1 AND ()",
-      "Empty parentheses found at position 18. Parentheses must contain at least one permission or expression.",
-    ],
+    ["(permission_1 AND permission_2", "Missing closing parenthesis ')' at position 30. Every opening parenthesis must have a matching closing parenthesis."],
+    ["permission_1 AND ()", "Empty parentheses found at position 18. Parentheses must contain at least one permission or expression."],
     ["AND permission_1", "Unexpected token 'AND' at position 0. Expected a permission identifier or opening parenthesis."],
     ["a b", "Unexpected token 'b' at position 2. The query appears to have extra content after a valid expression."],
     ["a AND b)", "Unexpected token ')' at position 7. The query appears to have extra content after a valid expression."],
@@ -381,7 +367,10 @@ describe("property: well-formed queries", () => {
 });
 
 describe("property: malformed queries", () => {
-  const wellFormed = fc.tuple(ast, printer()).map(([t, p]) => p(t)).filter((s) => s.length <= 900);
+  const wellFormed = fc
+    .tuple(ast, printer())
+    .map(([t, p]) => p(t))
+    .filter((s) => s.length <= 900);
 
   const expectSyntaxError = (query: string) => {
     const e = syntaxErrorOf(query);
@@ -416,11 +405,15 @@ describe("property: malformed queries", () => {
 
   it("are rejected when one parenthesis is removed", () => {
     fc.assert(
-      fc.property(wellFormed.filter((q) => q.includes("(")), fc.nat(), (q, n) => {
-        const parens = [...q.matchAll(/[()]/g)];
-        const m = parens[n % parens.length]!;
-        expectSyntaxError(q.slice(0, m.index) + " " + q.slice(m.index! + 1));
-      }),
+      fc.property(
+        wellFormed.filter((q) => q.includes("(")),
+        fc.nat(),
+        (q, n) => {
+          const parens = [...q.matchAll(/[()]/g)];
+          const m = parens[n % parens.length]!;
+          expectSyntaxError(q.slice(0, m.index) + " " + q.slice(m.index! + 1));
+        },
+      ),
       { numRuns: 200 },
     );
   });

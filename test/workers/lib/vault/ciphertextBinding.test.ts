@@ -25,7 +25,9 @@ async function recoverableKeys(n: number) {
 
 const plaintextOf = async (rootKey: string, keyId: string) => (await call("keys.getKey", { keyId, decrypt: true }, rootKey)).body.data.plaintext;
 const storedKey = (keyId: string) =>
-  env.DB.prepare("SELECT encrypted, encryption_key_id FROM encrypted_keys WHERE key_id = ?").bind(keyId).first<{ encrypted: string; encryption_key_id: string }>();
+  env.DB.prepare("SELECT encrypted, encryption_key_id FROM encrypted_keys WHERE key_id = ?")
+    .bind(keyId)
+    .first<{ encrypted: string; encryption_key_id: string }>();
 
 describe("vault ciphertext binding", () => {
   it("does not decrypt a key's ciphertext copied to another key's row", async () => {
@@ -64,7 +66,9 @@ describe("vault ciphertext binding", () => {
     // unwrap the workspace's data key with the test KEK, as the vault does, and seal the key
     // the way rows were written before v2: base64(iv ‖ AES-GCM(plaintext)), no additional data
     const [kekId, kekB64] = String(env.ENCRYPTION_KEYS).split(",")[0]!.split(":") as [string, string];
-    const dekRow = (await env.DB.prepare("SELECT wrapped, kek_id FROM data_keys WHERE id = ?").bind(sealed.encryption_key_id).first<{ wrapped: string; kek_id: string }>())!;
+    const dekRow = (await env.DB.prepare("SELECT wrapped, kek_id FROM data_keys WHERE id = ?")
+      .bind(sealed.encryption_key_id)
+      .first<{ wrapped: string; kek_id: string }>())!;
     expect(dekRow.kek_id).toBe(kekId);
     const kek = await crypto.subtle.importKey("raw", b64(kekB64), "AES-GCM", false, ["decrypt"]);
     const wrapped = b64(dekRow.wrapped);
@@ -85,11 +89,21 @@ describe("vault ciphertext binding", () => {
     const preview = { ...prod, environment: "preview" };
     const set = await call(
       "environments.setEnvironmentVariables",
-      { ...prod, variables: [{ key: "SECRET", value: "s3cret", kind: "recoverable" }, { key: "PUBLIC_NAME", value: "shop", kind: "recoverable" }] },
+      {
+        ...prod,
+        variables: [
+          { key: "SECRET", value: "s3cret", kind: "recoverable" },
+          { key: "PUBLIC_NAME", value: "shop", kind: "recoverable" },
+        ],
+      },
       rootKey,
     );
     expect(set.status).toBe(200);
-    const other = await call("environments.setEnvironmentVariables", { ...preview, variables: [{ key: "SECRET", value: "preview", kind: "recoverable" }] }, rootKey);
+    const other = await call(
+      "environments.setEnvironmentVariables",
+      { ...preview, variables: [{ key: "SECRET", value: "preview", kind: "recoverable" }] },
+      rootKey,
+    );
     expect(other.status).toBe(200);
     const row = (name: string, envSlug: string) =>
       env.DB.prepare(
@@ -101,7 +115,9 @@ describe("vault ciphertext binding", () => {
     const publicName = (await row("PUBLIC_NAME", "production"))!;
     await env.DB.prepare("UPDATE environment_variables SET encrypted = ? WHERE id = ?").bind(secret.encrypted, publicName.id).run();
     const values = async (where: typeof prod) =>
-      new Map(((await call("environments.listEnvironmentVariables", where, rootKey)).body.data as { key: string; value?: string }[]).map((v) => [v.key, v.value]));
+      new Map(
+        ((await call("environments.listEnvironmentVariables", where, rootKey)).body.data as { key: string; value?: string }[]).map((v) => [v.key, v.value]),
+      );
     const listed = await values(prod);
     expect(listed.get("SECRET")).toBe("s3cret");
     expect(listed.get("PUBLIC_NAME")).toBeUndefined();

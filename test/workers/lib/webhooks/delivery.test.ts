@@ -13,7 +13,8 @@ async function setup(events: string[], extra: Record<string, unknown> = {}) {
 }
 
 const count = async (endpointId: string, type: string) =>
-  (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = ?").bind(endpointId, type).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = ?").bind(endpointId, type).first<{ n: number }>())!
+    .n;
 
 describe("webhook delivery", () => {
   it("re-applies the destination policy at send time to a URL stored before it", async () => {
@@ -21,7 +22,9 @@ describe("webhook delivery", () => {
     // a row written past the write-time check (an older version, a direct edit)
     await env.DB.prepare("UPDATE webhook_endpoints SET url = 'http://127.0.0.1:9/internal' WHERE id = ?").bind(s.endpointId).run();
     const id = "msg_policytest" + s.endpointId.slice(-6);
-    await env.DB.prepare("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', ?, 'pending', 0, ?)")
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', ?, 'pending', 0, ?)",
+    )
       .bind(id, s.workspaceId, s.endpointId, payloadOf("key.created", {}), Date.now())
       .run();
     const delay = await runDelivery(env, id);
@@ -33,9 +36,13 @@ describe("webhook delivery", () => {
 
   it("disables an endpoint that has failed for 5 days, audits webhook.disable, and leaves its deliveries failed", async () => {
     const s = await setup(["key.created"]);
-    await env.DB.prepare("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?").bind(Date.now() - 5 * 86_400_000 - 1000, s.endpointId).run();
+    await env.DB.prepare("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?")
+      .bind(Date.now() - 5 * 86_400_000 - 1000, s.endpointId)
+      .run();
     const id = "msg_disabletest" + s.endpointId.slice(-6);
-    await env.DB.prepare("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', ?, 'pending', 3, ?)")
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_type, payload, status, attempts, created_at) VALUES (?, ?, ?, 'key.created', ?, 'pending', 3, ?)",
+    )
       .bind(id, s.workspaceId, s.endpointId, payloadOf("key.created", {}), Date.now())
       .run();
     expect(await runDelivery(env, id)).toBeNull();
@@ -69,16 +76,22 @@ describe("expiry events from the scheduled handler", () => {
     const soon = await call<{ keyId: string }>("keys.createKey", { apiId, expires: Date.now() + 2 * 86_400_000 }, s.rootKey);
     const later = await call<{ keyId: string }>("keys.createKey", { apiId, expires: Date.now() + 10 * 86_400_000 }, s.rootKey);
     const gone = await call<{ keyId: string }>("keys.createKey", { apiId, expires: Date.now() + 86_400_000 }, s.rootKey);
-    await env.DB.prepare("UPDATE keys SET expires = ? WHERE id = ?").bind(Date.now() - 60_000, gone.body.data.keyId).run();
+    await env.DB.prepare("UPDATE keys SET expires = ? WHERE id = ?")
+      .bind(Date.now() - 60_000, gone.body.data.keyId)
+      .run();
     await emitExpiryEvents(env);
     await emitExpiryEvents(env);
     expect(await count(s.endpointId, "key.expiring")).toBe(1);
     expect(await count(s.endpointId, "key.expired")).toBe(1);
-    const expiring = await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = 'key.expiring'").bind(s.endpointId).first<{ payload: string }>();
+    const expiring = await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE endpoint_id = ? AND event_type = 'key.expiring'")
+      .bind(s.endpointId)
+      .first<{ payload: string }>();
     expect(JSON.parse(expiring!.payload).data.keyId).toBe(soon.body.data.keyId);
     void later;
     // a new expiry date is a new event
-    await env.DB.prepare("UPDATE keys SET expires = ? WHERE id = ?").bind(Date.now() + 86_400_000, soon.body.data.keyId).run();
+    await env.DB.prepare("UPDATE keys SET expires = ? WHERE id = ?")
+      .bind(Date.now() + 86_400_000, soon.body.data.keyId)
+      .run();
     await emitExpiryEvents(env);
     expect(await count(s.endpointId, "key.expiring")).toBe(2);
   });

@@ -17,7 +17,8 @@ export const route = defineRoute({
   body: z.object({
     query: z.string().openapi({
       description: "One SQL SELECT over the public rate-limit analytics tables.",
-      example: "SELECT identifier, SUM(total) AS total, SUM(passed) AS passed FROM ratelimits_per_hour_v1 WHERE time >= now() - INTERVAL 1 DAY GROUP BY identifier",
+      example:
+        "SELECT identifier, SUM(total) AS total, SUM(passed) AS passed FROM ratelimits_per_hour_v1 WHERE time >= now() - INTERVAL 1 DAY GROUP BY identifier",
     }),
   }),
   data: z.array(z.record(z.string(), z.unknown())).openapi({ description: "One object per result row, keyed by column name or alias." }),

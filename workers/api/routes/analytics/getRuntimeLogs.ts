@@ -30,7 +30,10 @@ export const register = (app: App) =>
     if (!satisfies(root, "project.*.read_runtime_logs")) {
       const projectIds = [...root.permissions].map((p) => PROJECT_SCOPED.exec(p)?.[1]).filter((id): id is string => !!id && id !== "*");
       if (projectIds.length === 0) {
-        throw new ApiError("unkey/authorization/insufficient_permissions", "Missing one of these permissions: project.*.read_runtime_logs or project.<projectId>.read_runtime_logs");
+        throw new ApiError(
+          "unkey/authorization/insufficient_permissions",
+          "Missing one of these permissions: project.*.read_runtime_logs or project.<projectId>.read_runtime_logs",
+        );
       }
       scope = { project_id: projectIds.slice(0, 90) };
     }

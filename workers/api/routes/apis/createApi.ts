@@ -8,8 +8,7 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "apis.createApi",
   summary: "Create an API",
-  description:
-    "Creates an API (and its keyspace) to group keys, e.g. one per service or environment. Names need not be unique. Needs `api.*.create_api`.",
+  description: "Creates an API (and its keyspace) to group keys, e.g. one per service or environment. Names need not be unique. Needs `api.*.create_api`.",
   body: z.object({ name: z.string().min(3).max(256) }),
   data: z.object({ apiId: z.string() }),
 });

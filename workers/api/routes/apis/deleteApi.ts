@@ -26,10 +26,7 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const api = await getApiOrThrow(d, root.workspaceId, apiId);
     if (api.deleteProtection) {
-      throw new ApiError(
-        "unkey/application/protected_resource",
-        "This API has delete protection enabled. Disable it before attempting to delete.",
-      );
+      throw new ApiError("unkey/application/protected_resource", "This API has delete protection enabled. Disable it before attempting to delete.");
     }
     const now = Date.now();
     await d.batch([
@@ -49,4 +46,3 @@ export const register = (app: App) =>
     await invalidateKeyspace(c.var.scope, api.keyspaceId);
     return ok(c, {});
   });
-

@@ -19,7 +19,13 @@ export const route = defineRoute({
     deleteProtection: z.boolean().optional(),
     ipWhitelist: z.string().max(512).nullable().optional(),
     storeEncryptedKeys: z.boolean().optional(),
-    defaultPrefix: z.string().min(1).max(8).regex(/^[a-zA-Z0-9_]+$/).nullable().optional(),
+    defaultPrefix: z
+      .string()
+      .min(1)
+      .max(8)
+      .regex(/^[a-zA-Z0-9_]+$/)
+      .nullable()
+      .optional(),
     defaultBytes: z.number().int().min(16).max(255).nullable().optional(),
     secretScanning: z.boolean().optional(),
   }),
@@ -43,8 +49,14 @@ export const register = (app: App) =>
     if (body.defaultBytes !== undefined) ksSet.defaultBytes = body.defaultBytes;
     const { apiId: _ignored, ...changes } = body;
     await d.batch([
-      d.update(schema.apis).set({ ...apiSet, updatedAt: now }).where(eq(schema.apis.id, api.id)),
-      d.update(schema.keyspaces).set({ ...ksSet, updatedAt: now }).where(eq(schema.keyspaces.id, api.keyspaceId)),
+      d
+        .update(schema.apis)
+        .set({ ...apiSet, updatedAt: now })
+        .where(eq(schema.apis.id, api.id)),
+      d
+        .update(schema.keyspaces)
+        .set({ ...ksSet, updatedAt: now })
+        .where(eq(schema.keyspaces.id, api.keyspaceId)),
       ...auditInserts(c.var.scope, root.workspaceId, [
         {
           event: "api.update",

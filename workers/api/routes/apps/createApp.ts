@@ -28,7 +28,8 @@ export const register = (app: App) =>
     const project = await getProjectOrThrow(d, root.workspaceId, body.project);
     requirePermission(root, scoped("project", "create_app", project.id));
     const clash = await findApp(d, project, body.slug);
-    if (clash && clash.slug === body.slug) throw new ApiError("unkey/data/app_already_exists", `An app with the slug '${body.slug}' already exists in this project.`);
+    if (clash && clash.slug === body.slug)
+      throw new ApiError("unkey/data/app_already_exists", `An app with the slug '${body.slug}' already exists in this project.`);
     const appId = newId("app");
     const now = Date.now();
     const envs = (["production", "preview"] as const).map((kind) => ({ id: newId("env"), slug: kind, kind }));
@@ -45,9 +46,11 @@ export const register = (app: App) =>
         gitDefaultBranch: body.git?.defaultBranch ?? null,
         createdAt: now,
       }),
-      d.insert(schema.environments).values(
-        envs.map((e) => ({ ...e, workspaceId: root.workspaceId, projectId: project.id, appId, settings: defaultSettings(), policies: [], createdAt: now })),
-      ),
+      d
+        .insert(schema.environments)
+        .values(
+          envs.map((e) => ({ ...e, workspaceId: root.workspaceId, projectId: project.id, appId, settings: defaultSettings(), policies: [], createdAt: now })),
+        ),
       d.insert(schema.gatewayRoutes).values(routes).onConflictDoNothing(),
       ...auditInserts(c.var.scope, root.workspaceId, [
         {
@@ -63,7 +66,10 @@ export const register = (app: App) =>
         ...envs.map((e) => ({
           event: "environment.create",
           description: `Created environment ${e.id} (${e.slug}) of app ${appId}`,
-          targets: [{ type: "environment", id: e.id, name: e.slug }, { type: "app", id: appId, name: body.name }],
+          targets: [
+            { type: "environment", id: e.id, name: e.slug },
+            { type: "app", id: appId, name: body.name },
+          ],
         })),
       ]),
     ]);

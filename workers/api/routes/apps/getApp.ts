@@ -9,7 +9,8 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "apps.getApp",
   summary: "Get an app",
-  description: "Returns an app of a project (ids or slugs), with its current production deployment and rollback state. Needs `app.*.read_app` or `app.<appId>.read_app`.",
+  description:
+    "Returns an app of a project (ids or slugs), with its current production deployment and rollback state. Needs `app.*.read_app` or `app.<appId>.read_app`.",
   errors: [404],
   body: z.object({ project: ResourceIdentifier, app: ResourceIdentifier }),
   data: AppData,

@@ -10,7 +10,8 @@ import { page, paginate, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "apps.listApps",
   summary: "List apps",
-  description: "Lists a project's apps ordered by id, optionally filtered by a search over name and slug. Apps the root key may not read are left out. Needs `app.*.read_app` (or per-app grants).",
+  description:
+    "Lists a project's apps ordered by id, optionally filtered by a search over name and slug. Apps the root key may not read are left out. Needs `app.*.read_app` (or per-app grants).",
   errors: [404],
   paginated: true,
   body: z.object({
@@ -33,7 +34,9 @@ export const register = (app: App) =>
     const rows = await d
       .select()
       .from(a)
-      .where(and(eq(a.projectId, project.id), isNull(a.deletedAt), cursor ? gte(a.id, cursor) : undefined, searchFilter(search, [sql`${a.name}`, sql`${a.slug}`])))
+      .where(
+        and(eq(a.projectId, project.id), isNull(a.deletedAt), cursor ? gte(a.id, cursor) : undefined, searchFilter(search, [sql`${a.name}`, sql`${a.slug}`])),
+      )
       .orderBy(asc(a.id))
       .limit(limit + 1);
     const { items, next } = paginate(rows, limit, (r) => r.id);

@@ -21,7 +21,11 @@ export const route = defineRoute({
     app: ResourceIdentifier,
     name: Name.optional(),
     slug: Slug.optional(),
-    git: z.object({ repository: z.string().min(1).max(255).optional(), defaultBranch: z.string().min(1).max(256).optional() }).strict().nullable().optional(),
+    git: z
+      .object({ repository: z.string().min(1).max(255).optional(), defaultBranch: z.string().min(1).max(256).optional() })
+      .strict()
+      .nullable()
+      .optional(),
     deleteProtection: z.boolean().optional(),
   }),
   data: AppData,
@@ -45,20 +49,42 @@ export const register = (app: App) =>
       ...current,
       name: body.name ?? current.name,
       slug: body.slug ?? current.slug,
-      gitRepository: body.git === null ? null : body.git?.repository ?? current.gitRepository,
-      gitDefaultBranch: body.git === null ? null : body.git?.defaultBranch ?? current.gitDefaultBranch,
+      gitRepository: body.git === null ? null : (body.git?.repository ?? current.gitRepository),
+      gitDefaultBranch: body.git === null ? null : (body.git?.defaultBranch ?? current.gitDefaultBranch),
       deleteProtection: body.deleteProtection ?? current.deleteProtection,
       updatedAt: now,
     };
-    if (updated.gitDefaultBranch && !updated.gitRepository) throw new ApiError("unkey/application/invalid_input", "A default branch needs a git repository.", { errors: [{ location: "/body/git/repository", message: "required with defaultBranch" }] });
-    const routes = updated.slug !== current.slug ? await rebuildGeneratedRoutes(d, root.workspaceId, { appId: current.id }, { app: updated.slug }) : { writes: [], removed: [] };
+    if (updated.gitDefaultBranch && !updated.gitRepository)
+      throw new ApiError("unkey/application/invalid_input", "A default branch needs a git repository.", {
+        errors: [{ location: "/body/git/repository", message: "required with defaultBranch" }],
+      });
+    const routes =
+      updated.slug !== current.slug
+        ? await rebuildGeneratedRoutes(d, root.workspaceId, { appId: current.id }, { app: updated.slug })
+        : { writes: [], removed: [] };
     await d.batch([
       d
         .update(schema.deployApps)
-        .set({ name: updated.name, slug: updated.slug, gitRepository: updated.gitRepository, gitDefaultBranch: updated.gitDefaultBranch, deleteProtection: updated.deleteProtection, updatedAt: now })
+        .set({
+          name: updated.name,
+          slug: updated.slug,
+          gitRepository: updated.gitRepository,
+          gitDefaultBranch: updated.gitDefaultBranch,
+          deleteProtection: updated.deleteProtection,
+          updatedAt: now,
+        })
         .where(eq(schema.deployApps.id, current.id)),
       ...routes.writes,
-      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "app.update", description: `Updated app ${current.id}`, targets: [{ type: "app", id: current.id, name: updated.name }, { type: "project", id: project.id }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [
+        {
+          event: "app.update",
+          description: `Updated app ${current.id}`,
+          targets: [
+            { type: "app", id: current.id, name: updated.name },
+            { type: "project", id: project.id },
+          ],
+        },
+      ]),
     ]);
     return ok(c, appResponse(updated));
   });

@@ -57,8 +57,7 @@ function decodeCursor(cursor: string): { time: number; id: string } {
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: DAY, w: 7 * DAY };
 const sinceMs = (since: string) => Number(since.slice(0, -1)) * UNIT_MS[since.slice(-1)]!;
 
-const badCursor = () =>
-  invalidInput("The cursor is invalid.", [{ location: "body.cursor", message: "not a cursor returned by audit.listLogs" }]);
+const badCursor = () => invalidInput("The cursor is invalid.", [{ location: "body.cursor", message: "not a cursor returned by audit.listLogs" }]);
 
 export const register = (app: App) =>
   app.openapi(route, async (c) => {

@@ -17,7 +17,7 @@ export const route = withSuccessStatus(
     operationId: "deploy.createDeployment",
     summary: "Create a deployment (CLI)",
     description:
-      "The deployment call of the `unkey deploy` CLI. Creates a deployment of an app's environment (given by slug) and answers 201 with its id. A code deployment (our extension: `bundle`, or `bundleSha256` of a bundle already stored) goes pending → building → deploying → ready (or failed) within seconds, seen by polling deploy.getDeployment; an upstream deployment is ready at once. Where Unkey takes a Docker image this platform takes an upstream: our extension field `upstream` ({\"url\": \"https://origin.example\"} or {\"worker\": \"BINDING\"}), or a `dockerImage` that is an http(s) URL or `worker:<BINDING>`. `keyspaceId`, when given, must be a keyspace (or API) of the workspace. Needs `project.*.create_deployment` or `project.<projectId>.create_deployment`.",
+      'The deployment call of the `unkey deploy` CLI. Creates a deployment of an app\'s environment (given by slug) and answers 201 with its id. A code deployment (our extension: `bundle`, or `bundleSha256` of a bundle already stored) goes pending → building → deploying → ready (or failed) within seconds, seen by polling deploy.getDeployment; an upstream deployment is ready at once. Where Unkey takes a Docker image this platform takes an upstream: our extension field `upstream` ({"url": "https://origin.example"} or {"worker": "BINDING"}), or a `dockerImage` that is an http(s) URL or `worker:<BINDING>`. `keyspaceId`, when given, must be a keyspace (or API) of the workspace. Needs `project.*.create_deployment` or `project.<projectId>.create_deployment`.',
     errors: [404],
     body: z.object({
       project: z.string().min(1),
@@ -28,7 +28,9 @@ export const route = withSuccessStatus(
       dockerImage: z.string().min(1).optional(),
       upstream: Upstream.optional(),
       bundle: BundleInput.optional(),
-      bundleSha256: BundleSha256.optional().openapi({ description: "Our extension: deploy a bundle already uploaded to this workspace, by its SHA-256 (404 bundle_not_found: upload it with `bundle`)." }),
+      bundleSha256: BundleSha256.optional().openapi({
+        description: "Our extension: deploy a bundle already uploaded to this workspace, by its SHA-256 (404 bundle_not_found: upload it with `bundle`).",
+      }),
       gitCommit: z
         .object({
           commitSha: z.string().optional(),
@@ -48,7 +50,10 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     const given = [b.upstream, b.dockerImage, b.bundle, b.bundleSha256].filter((x) => x !== undefined).length;
-    if (given !== 1) throw invalidInput("Give exactly one of `upstream`, `dockerImage`, `bundle` or `bundleSha256`.", [{ location: "/body", message: "exactly one deployment source is required" }]);
+    if (given !== 1)
+      throw invalidInput("Give exactly one of `upstream`, `dockerImage`, `bundle` or `bundleSha256`.", [
+        { location: "/body", message: "exactly one deployment source is required" },
+      ]);
     const root = await rootKeyAuth(c);
     requireSomeScope(root, "project", "create_deployment");
     const d = db(c.env.DB);
@@ -60,7 +65,13 @@ export const register = (app: App) =>
         .select({ id: schema.keyspaces.id })
         .from(schema.keyspaces)
         .leftJoin(schema.apis, eq(schema.apis.keyspaceId, schema.keyspaces.id))
-        .where(and(eq(schema.keyspaces.workspaceId, root.workspaceId), isNull(schema.keyspaces.deletedAt), sqlOr(eq(schema.keyspaces.id, b.keyspaceId), eq(schema.apis.id, b.keyspaceId))))
+        .where(
+          and(
+            eq(schema.keyspaces.workspaceId, root.workspaceId),
+            isNull(schema.keyspaces.deletedAt),
+            sqlOr(eq(schema.keyspaces.id, b.keyspaceId), eq(schema.apis.id, b.keyspaceId)),
+          ),
+        )
         .limit(1);
       if (!ks[0]) throw new ApiError("unkey/data/key_space_not_found", "The requested keyspace does not exist in this workspace.");
       keyspaceId = ks[0].id;
@@ -69,13 +80,19 @@ export const register = (app: App) =>
     if (b.bundle) upstream = { bundle: (await storeBundle(c.env, d, root.workspaceId, b.bundle, "/body/bundle")).sha256 };
     else if (b.bundleSha256) upstream = { bundle: (await findBundle(d, root.workspaceId, b.bundleSha256)).sha256 };
     else upstream = b.upstream ?? upstreamFromImage(b.dockerImage!, "/body/dockerImage");
-    const deploymentId = await createDeployment(c.var.scope, root, ctx, {
-      upstream,
-      upstreamLocation: b.upstream ? undefined : "/body/dockerImage",
-      dockerImage: b.dockerImage ?? null,
-      git: { commitSha: b.gitCommit?.commitSha, branch: b.branch, message: b.gitCommit?.commitMessage },
-      keyspaceId,
-      trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
-    }, new URL(c.req.url).origin);
+    const deploymentId = await createDeployment(
+      c.var.scope,
+      root,
+      ctx,
+      {
+        upstream,
+        upstreamLocation: b.upstream ? undefined : "/body/dockerImage",
+        dockerImage: b.dockerImage ?? null,
+        git: { commitSha: b.gitCommit?.commitSha, branch: b.branch, message: b.gitCommit?.commitMessage },
+        keyspaceId,
+        trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
+      },
+      new URL(c.req.url).origin,
+    );
     return okWith(c, { deploymentId }, 201) as never;
   });

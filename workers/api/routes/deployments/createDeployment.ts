@@ -25,15 +25,24 @@ export const route = withSuccessStatus(
         .object({
           branch: z.string().max(256).optional(),
           commitSha: z.string().max(40).optional(),
-          repository: z.string().max(256).regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/).optional(),
+          repository: z
+            .string()
+            .max(256)
+            .regex(/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/)
+            .optional(),
         })
         .strict()
         .optional(),
-      image: z.object({ dockerImage: z.string().min(1).regex(/\S/) }).strict().optional(),
+      image: z
+        .object({ dockerImage: z.string().min(1).regex(/\S/) })
+        .strict()
+        .optional(),
       deployment: z.object({ deploymentId: ResourceIdentifier }).strict().optional(),
       upstream: Upstream.optional(),
       bundle: BundleInput.optional(),
-      bundleSha256: BundleSha256.optional().openapi({ description: "Our extension: deploy a bundle already uploaded to this workspace, by its SHA-256 (404 bundle_not_found: upload it with `bundle`)." }),
+      bundleSha256: BundleSha256.optional().openapi({
+        description: "Our extension: deploy a bundle already uploaded to this workspace, by its SHA-256 (404 bundle_not_found: upload it with `bundle`).",
+      }),
     }),
     data: z.object({ deploymentId: z.string() }),
   }),
@@ -44,8 +53,12 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     const sources = [b.upstream, b.image, b.deployment, b.bundle, b.bundleSha256].filter((s) => s !== undefined).length;
-    if (sources !== 1) throw invalidInput("Give exactly one of upstream, image, deployment, bundle or bundleSha256.", [{ location: "/body", message: "exactly one deployment source is required" }]);
-    if (b.git?.repository && !b.git.commitSha) throw invalidInput("A fork repository needs a commitSha.", [{ location: "/body/git/commitSha", message: "required with repository" }]);
+    if (sources !== 1)
+      throw invalidInput("Give exactly one of upstream, image, deployment, bundle or bundleSha256.", [
+        { location: "/body", message: "exactly one deployment source is required" },
+      ]);
+    if (b.git?.repository && !b.git.commitSha)
+      throw invalidInput("A fork repository needs a commitSha.", [{ location: "/body/git/commitSha", message: "required with repository" }]);
     const root = await rootKeyAuth(c);
     requireSomeScope(root, "environment", "create_deployment");
     const d = db(c.env.DB);
@@ -68,12 +81,18 @@ export const register = (app: App) =>
       dockerImage = prev.deployment.dockerImage;
       upstreamLocation = "/body/deployment/deploymentId";
     }
-    const deploymentId = await createDeployment(c.var.scope, root, ctx, {
-      upstream: upstream!,
-      upstreamLocation,
-      dockerImage,
-      git: b.git ? { commitSha: b.git.commitSha, branch: b.git.branch } : undefined,
-      trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
-    }, new URL(c.req.url).origin);
+    const deploymentId = await createDeployment(
+      c.var.scope,
+      root,
+      ctx,
+      {
+        upstream: upstream!,
+        upstreamLocation,
+        dockerImage,
+        git: b.git ? { commitSha: b.git.commitSha, branch: b.git.branch } : undefined,
+        trigger: c.req.header("x-unkey-client")?.startsWith("unkey-cli/") ? "cli" : "api",
+      },
+      new URL(c.req.url).origin,
+    );
     return okWith(c, { deploymentId }, 201) as never;
   });

@@ -39,7 +39,8 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     if (b.app && !b.project) throw invalidInput("Filtering by app needs the project.", [{ location: "/body/project", message: "required with app" }]);
-    if (b.environment && !b.app) throw invalidInput("Filtering by environment needs the project and app.", [{ location: "/body/app", message: "required with environment" }]);
+    if (b.environment && !b.app)
+      throw invalidInput("Filtering by environment needs the project and app.", [{ location: "/body/app", message: "required with environment" }]);
     const root = await authorize(c, "environment.*.read_deployment");
     const d = db(c.env.DB);
     const t = schema.deployments;

@@ -11,7 +11,8 @@ export const route = withSuccessStatus(
   defineRoute({
     operationId: "deployments.promoteDeployment",
     summary: "Promote a deployment",
-    description: "Makes a ready production deployment the one serving traffic: the live, environment and custom-domain hostnames switch in one step, and the app leaves the rolled-back state (promoting the current deployment of a rolled-back app only re-enables automatic promotion). Answers 202. Needs `environment.*.promote_deployment` or `environment.<environmentId>.promote_deployment`; without it the deployment is reported as not found.",
+    description:
+      "Makes a ready production deployment the one serving traffic: the live, environment and custom-domain hostnames switch in one step, and the app leaves the rolled-back state (promoting the current deployment of a rolled-back app only re-enables automatic promotion). Answers 202. Needs `environment.*.promote_deployment` or `environment.<environmentId>.promote_deployment`; without it the deployment is reported as not found.",
     errors: [404, 412],
     body: z.object({ deploymentId: ResourceIdentifier }),
     data: EmptyData,

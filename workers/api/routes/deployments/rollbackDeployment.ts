@@ -11,7 +11,8 @@ export const route = withSuccessStatus(
   defineRoute({
     operationId: "deployments.rollbackDeployment",
     summary: "Roll back to a deployment",
-    description: "Points production back at an earlier ready deployment in one step and marks the app rolled back, so new deployments stop taking traffic until one is promoted. Answers 202. Needs `environment.*.rollback_deployment` or `environment.<environmentId>.rollback_deployment`; without it the deployment is reported as not found.",
+    description:
+      "Points production back at an earlier ready deployment in one step and marks the app rolled back, so new deployments stop taking traffic until one is promoted. Answers 202. Needs `environment.*.rollback_deployment` or `environment.<environmentId>.rollback_deployment`; without it the deployment is reported as not found.",
     errors: [404, 412],
     body: z.object({ deploymentId: ResourceIdentifier }),
     data: EmptyData,

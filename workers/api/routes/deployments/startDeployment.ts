@@ -11,7 +11,8 @@ export const route = withSuccessStatus(
   defineRoute({
     operationId: "deployments.startDeployment",
     summary: "Start a deployment",
-    description: "Starts a stopped preview deployment again (no rebuild); its hostnames serve once more. Answers 202. Needs `environment.*.start_deployment` or `environment.<environmentId>.start_deployment`; without it the deployment is reported as not found.",
+    description:
+      "Starts a stopped preview deployment again (no rebuild); its hostnames serve once more. Answers 202. Needs `environment.*.start_deployment` or `environment.<environmentId>.start_deployment`; without it the deployment is reported as not found.",
     errors: [404, 412],
     body: z.object({ deploymentId: ResourceIdentifier }),
     data: EmptyData,

@@ -11,7 +11,8 @@ export const route = withSuccessStatus(
   defineRoute({
     operationId: "deployments.stopDeployment",
     summary: "Stop a deployment",
-    description: "Stops a ready preview deployment; its hostnames answer 503 until it is started. Production deployments cannot be stopped. Answers 202. Needs `environment.*.stop_deployment` or `environment.<environmentId>.stop_deployment`; without it the deployment is reported as not found.",
+    description:
+      "Stops a ready preview deployment; its hostnames answer 503 until it is started. Production deployments cannot be stopped. Answers 202. Needs `environment.*.stop_deployment` or `environment.<environmentId>.stop_deployment`; without it the deployment is reported as not found.",
     errors: [404, 412],
     body: z.object({ deploymentId: ResourceIdentifier }),
     data: EmptyData,

@@ -39,10 +39,18 @@ export const register = (app: App) =>
     const t = schema.customDomains;
     const [taken, count] = await Promise.all([
       // this workspace's own claim, or another workspace's proven one
-      d.select({ workspaceId: t.workspaceId }).from(t).where(and(eq(t.domain, domain), or(eq(t.workspaceId, root.workspaceId), eq(t.status, "verified")))).limit(1),
+      d
+        .select({ workspaceId: t.workspaceId })
+        .from(t)
+        .where(and(eq(t.domain, domain), or(eq(t.workspaceId, root.workspaceId), eq(t.status, "verified"))))
+        .limit(1),
       d.$count(t, eq(t.workspaceId, root.workspaceId)),
     ]);
-    if (taken[0]) throw new ApiError("unkey/data/domain_already_exists", taken[0].workspaceId === root.workspaceId ? `The domain ${domain} is already attached.` : `The domain ${domain} is verified by another workspace.`);
+    if (taken[0])
+      throw new ApiError(
+        "unkey/data/domain_already_exists",
+        taken[0].workspaceId === root.workspaceId ? `The domain ${domain} is already attached.` : `The domain ${domain} is verified by another workspace.`,
+      );
     if (count >= MAX_DOMAINS_PER_WORKSPACE)
       throw new ApiError("unkey/limits/custom_domain_limit_exceeded", `The workspace already has ${count} custom domains, the most it may attach.`);
     const now = Date.now();
@@ -61,15 +69,23 @@ export const register = (app: App) =>
     };
     await d
       .batch([
-      // no route yet: only a verified claim routes (domains.verifyDomain)
-      d.insert(t).values(row),
-      ...auditInserts(c.var.scope, root.workspaceId, [
-        { event: "domain.create", description: `Claimed ${domain} for environment ${environment.id}`, targets: [{ type: "domain", id: row.id, name: domain }, { type: "environment", id: environment.id, name: environment.slug }] },
-      ]),
+        // no route yet: only a verified claim routes (domains.verifyDomain)
+        d.insert(t).values(row),
+        ...auditInserts(c.var.scope, root.workspaceId, [
+          {
+            event: "domain.create",
+            description: `Claimed ${domain} for environment ${environment.id}`,
+            targets: [
+              { type: "domain", id: row.id, name: domain },
+              { type: "environment", id: environment.id, name: environment.slug },
+            ],
+          },
+        ]),
       ])
       .catch((e) => {
         // a concurrent claim of the same name by this workspace
-        if (/UNIQUE constraint/i.test(String((e as Error).message ?? e))) throw new ApiError("unkey/data/domain_already_exists", `The domain ${domain} is already attached.`);
+        if (/UNIQUE constraint/i.test(String((e as Error).message ?? e)))
+          throw new ApiError("unkey/data/domain_already_exists", `The domain ${domain} is already attached.`);
         throw e;
       });
     return ok(c, compact({ domainId: row.id, dnsRecords: dnsRecords(row, base) }));

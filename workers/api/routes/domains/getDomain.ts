@@ -9,7 +9,8 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "domains.getDomain",
   summary: "Get a custom domain",
-  description: "Returns a custom domain by `dom_` id or by name, with its verification status and DNS records. Needs `environment.*.read_domain` or `environment.<environmentId>.read_domain`; without it the domain is reported as not found.",
+  description:
+    "Returns a custom domain by `dom_` id or by name, with its verification status and DNS records. Needs `environment.*.read_domain` or `environment.<environmentId>.read_domain`; without it the domain is reported as not found.",
   errors: [404],
   body: z.object({ domain: z.string().min(4).max(253) }),
   data: DomainData,

@@ -12,7 +12,8 @@ import { page, paginate, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "domains.listDomains",
   summary: "List custom domains",
-  description: "Lists the custom domains of an environment ordered by id, optionally filtered by a search over the name; an environment without domains gives an empty list. Needs `environment.*.read_domain` or `environment.<environmentId>.read_domain`; without it the environment is reported as not found.",
+  description:
+    "Lists the custom domains of an environment ordered by id, optionally filtered by a search over the name; an environment without domains gives an empty list. Needs `environment.*.read_domain` or `environment.<environmentId>.read_domain`; without it the environment is reported as not found.",
   errors: [404],
   paginated: true,
   body: z.object({
@@ -42,5 +43,9 @@ export const register = (app: App) =>
       .limit(b.limit + 1);
     const { items, next } = paginate(rows, b.limit, (r) => r.id);
     const base = baseDomain(c.env);
-    return page(c, items.map((r) => domainResponse(r, base)), next);
+    return page(
+      c,
+      items.map((r) => domainResponse(r, base)),
+      next,
+    );
   });

@@ -32,15 +32,26 @@ export const register = (app: App) =>
     if (row.status === "verified") throw new ApiError("unkey/application/precondition_failed", "The domain is already verified.");
     const t = schema.customDomains;
     const provenElsewhere = () => new ApiError("unkey/data/domain_already_exists", `The domain ${row.domain} was verified by another workspace first.`);
-    const winner = await d.select({ id: t.id }).from(t).where(and(eq(t.domain, row.domain), eq(t.status, "verified"), ne(t.id, row.id))).limit(1);
+    const winner = await d
+      .select({ id: t.id })
+      .from(t)
+      .where(and(eq(t.domain, row.domain), eq(t.status, "verified"), ne(t.id, row.id)))
+      .limit(1);
     if (winner[0]) throw provenElsewhere();
     const result = await checkDns(row, c.env.DNS_RESOLVER_URL);
     const now = Date.now();
     const audit = auditInserts(c.var.scope, root.workspaceId, [
-      { event: "domain.verify", description: `Verification of ${row.domain}: ${result.ok ? "verified" : "pending DNS"}`, targets: [{ type: "domain", id: row.id, name: row.domain }] },
+      {
+        event: "domain.verify",
+        description: `Verification of ${row.domain}: ${result.ok ? "verified" : "pending DNS"}`,
+        targets: [{ type: "domain", id: row.id, name: row.domain }],
+      },
     ]);
     if (!result.ok) {
-      await d.batch([d.update(t).set({ status: "verifying", verificationError: result.error, createdAt: now, updatedAt: now }).where(eq(t.id, row.id)), ...audit]);
+      await d.batch([
+        d.update(t).set({ status: "verifying", verificationError: result.error, createdAt: now, updatedAt: now }).where(eq(t.id, row.id)),
+        ...audit,
+      ]);
       return okWith(c, {}, 202) as never;
     }
     // One batch: the claim becomes verified (the partial unique index lets only one claim of a
@@ -51,7 +62,16 @@ export const register = (app: App) =>
         d.update(t).set({ status: "verified", verificationError: null, createdAt: now, updatedAt: now }).where(eq(t.id, row.id)),
         d
           .insert(schema.gatewayRoutes)
-          .values({ hostname: row.domain, workspaceId: row.workspaceId, projectId: row.projectId, appId: row.appId, environmentId: row.environmentId, deploymentId: null, kind: "custom", createdAt: now })
+          .values({
+            hostname: row.domain,
+            workspaceId: row.workspaceId,
+            projectId: row.projectId,
+            appId: row.appId,
+            environmentId: row.environmentId,
+            deploymentId: null,
+            kind: "custom",
+            createdAt: now,
+          })
           .onConflictDoNothing(),
         d.delete(t).where(and(eq(t.domain, row.domain), ne(t.id, row.id), ne(t.status, "verified"))),
         ...audit,

@@ -22,7 +22,15 @@ export const route = defineRoute({
     limit: z.number().int().min(1).max(100).default(100),
     cursor: z.string().min(1).max(1024).optional(),
   }),
-  data: z.array(z.object({ key: z.string(), kind: z.enum(["recoverable", "writeonly"]), value: z.string().optional(), description: z.string().optional(), createdAt: z.number().int() })),
+  data: z.array(
+    z.object({
+      key: z.string(),
+      kind: z.enum(["recoverable", "writeonly"]),
+      value: z.string().optional(),
+      description: z.string().optional(),
+      createdAt: z.number().int(),
+    }),
+  ),
 });
 
 export const register = (app: App) =>
@@ -45,7 +53,15 @@ export const register = (app: App) =>
     const plain = recoverable.length ? await openVariables(c.env, d, root.workspaceId, environment.id, recoverable) : new Map<string, string>();
     return page(
       c,
-      items.map((r) => compact({ key: r.key, kind: r.kind, value: r.kind === "recoverable" ? plain.get(r.key) : undefined, description: r.description, createdAt: r.createdAt })),
+      items.map((r) =>
+        compact({
+          key: r.key,
+          kind: r.kind,
+          value: r.kind === "recoverable" ? plain.get(r.key) : undefined,
+          description: r.description,
+          createdAt: r.createdAt,
+        }),
+      ),
       next,
     );
   });

@@ -12,7 +12,8 @@ import { VariableKey } from "./schemas";
 export const route = defineRoute({
   operationId: "environments.removeEnvironmentVariables",
   summary: "Remove environment variables",
-  description: "Deletes the listed variables of an environment in one step; keys that do not exist are ignored. Needs `environment.*.remove_environment_variables` or `environment.<environmentId>.remove_environment_variables`.",
+  description:
+    "Deletes the listed variables of an environment in one step; keys that do not exist are ignored. Needs `environment.*.remove_environment_variables` or `environment.<environmentId>.remove_environment_variables`.",
   errors: [404],
   body: z.object({ project: ResourceIdentifier, app: ResourceIdentifier, environment: ResourceIdentifier, variables: z.array(VariableKey).min(1).max(50) }),
   data: EmptyData,
@@ -30,7 +31,12 @@ export const register = (app: App) =>
     await d.batch([
       d.delete(t).where(and(eq(t.environmentId, environment.id), inArray(t.key, b.variables))),
       ...auditInserts(c.var.scope, root.workspaceId, [
-        { event: "environment.remove_variables", description: `Removed variables of environment ${environment.id}`, targets: [{ type: "environment", id: environment.id, name: environment.slug }], meta: { keys: b.variables } },
+        {
+          event: "environment.remove_variables",
+          description: `Removed variables of environment ${environment.id}`,
+          targets: [{ type: "environment", id: environment.id, name: environment.slug }],
+          meta: { keys: b.variables },
+        },
       ]),
     ]);
     return ok(c, {});

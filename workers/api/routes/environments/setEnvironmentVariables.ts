@@ -14,8 +14,16 @@ import { VariableKey } from "./schemas";
 
 /** Names the platform sets itself; they cannot be overridden. */
 const SYSTEM = new Set([
-  "PORT", "UNKEY_DEPLOYMENT_ID", "UNKEY_ENVIRONMENT_SLUG", "UNKEY_REGION", "UNKEY_INSTANCE_ID", "UNKEY_GIT_COMMIT_SHA",
-  "UNKEY_GIT_BRANCH", "UNKEY_GIT_REPO", "UNKEY_GIT_COMMIT_MESSAGE", "UNKEY_EPHEMERAL_DISK_PATH",
+  "PORT",
+  "UNKEY_DEPLOYMENT_ID",
+  "UNKEY_ENVIRONMENT_SLUG",
+  "UNKEY_REGION",
+  "UNKEY_INSTANCE_ID",
+  "UNKEY_GIT_COMMIT_SHA",
+  "UNKEY_GIT_BRANCH",
+  "UNKEY_GIT_REPO",
+  "UNKEY_GIT_COMMIT_MESSAGE",
+  "UNKEY_EPHEMERAL_DISK_PATH",
 ]);
 
 export const route = defineRoute({
@@ -29,7 +37,16 @@ export const route = defineRoute({
     app: ResourceIdentifier,
     environment: ResourceIdentifier,
     variables: z
-      .array(z.object({ key: VariableKey, value: z.string().min(1).max(16384), kind: z.enum(["recoverable", "writeonly"]).default("writeonly"), description: z.string().max(255).optional() }).strict())
+      .array(
+        z
+          .object({
+            key: VariableKey,
+            value: z.string().min(1).max(16384),
+            kind: z.enum(["recoverable", "writeonly"]).default("writeonly"),
+            description: z.string().max(255).optional(),
+          })
+          .strict(),
+      )
       .max(50),
     prune: z.boolean().default(false),
   }),
@@ -46,7 +63,10 @@ export const register = (app: App) =>
     requirePermission(root, scoped("environment", "set_environment_variables", environment.id));
     const seen = new Set<string>();
     for (const [i, v] of b.variables.entries()) {
-      if (SYSTEM.has(v.key)) throw invalidInput(`'${v.key}' is set by the platform and cannot be overridden.`, [{ location: `/body/variables/${i}/key`, message: "reserved system variable" }]);
+      if (SYSTEM.has(v.key))
+        throw invalidInput(`'${v.key}' is set by the platform and cannot be overridden.`, [
+          { location: `/body/variables/${i}/key`, message: "reserved system variable" },
+        ]);
       if (seen.has(v.key)) throw invalidInput(`The key '${v.key}' is listed twice.`, [{ location: `/body/variables/${i}/key`, message: "duplicate key" }]);
       seen.add(v.key);
     }
@@ -56,11 +76,35 @@ export const register = (app: App) =>
     const writes = b.variables.map((v, i) =>
       d
         .insert(t)
-        .values({ id: newId("evt"), workspaceId: root.workspaceId, environmentId: environment.id, key: v.key, kind: v.kind, encrypted: sealed[i]!, description: v.description ?? null, createdAt: now })
-        .onConflictDoUpdate({ target: [t.environmentId, t.key], set: { kind: v.kind, encrypted: sealed[i]!, description: v.description ?? null, updatedAt: now } }),
+        .values({
+          id: newId("evt"),
+          workspaceId: root.workspaceId,
+          environmentId: environment.id,
+          key: v.key,
+          kind: v.kind,
+          encrypted: sealed[i]!,
+          description: v.description ?? null,
+          createdAt: now,
+        })
+        .onConflictDoUpdate({
+          target: [t.environmentId, t.key],
+          set: { kind: v.kind, encrypted: sealed[i]!, description: v.description ?? null, updatedAt: now },
+        }),
     );
     const prune = b.prune
-      ? [d.delete(t).where(and(eq(t.environmentId, environment.id), b.variables.length ? notInArray(t.key, b.variables.map((v) => v.key)) : undefined))]
+      ? [
+          d.delete(t).where(
+            and(
+              eq(t.environmentId, environment.id),
+              b.variables.length
+                ? notInArray(
+                    t.key,
+                    b.variables.map((v) => v.key),
+                  )
+                : undefined,
+            ),
+          ),
+        ]
       : [];
     await d.batch([
       ...prune,

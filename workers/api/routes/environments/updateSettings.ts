@@ -9,7 +9,11 @@ import { getEnvironmentOrThrow } from "../../../lib/deploy/resources";
 import { EmptyData, Healthcheck, Region, ResourceIdentifier } from "../../../lib/deploy/schemas";
 import { ok, defineRoute, z, type App } from "../../route";
 
-const specPath = z.string().min(1).max(512).regex(/^(\/[\w-]+)+(\.[\w]+)?$/);
+const specPath = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^(\/[\w-]+)+(\.[\w]+)?$/);
 
 export const route = defineRoute({
   operationId: "environments.updateSettings",
@@ -36,12 +40,28 @@ export const route = defineRoute({
     upstreamProtocol: z.enum(["http1", "h2c"]).optional(),
     openapiSpecPath: specPath.nullable().optional(),
     forwardUnderscoreHeaders: z.boolean().optional().openapi({
-      description: "Our extension: let the Sentinel forward request headers whose name contains `_` (default false: such headers are dropped, since CGI-style servers read `X_Foo` and `X-Foo` as the same variable).",
+      description:
+        "Our extension: let the Sentinel forward request headers whose name contains `_` (default false: such headers are dropped, since CGI-style servers read `X_Foo` and `X-Foo` as the same variable).",
     }),
     regions: z.array(Region).min(1).max(5).optional(),
-    cpuMsPerRequest: z.number().int().min(1).max(300_000).optional().openapi({ description: "Our extension (code deployments): CPU ms per request, passed to the Worker Loader's limits (default 50)." }),
-    subrequestsPerRequest: z.number().int().min(0).max(10_000).optional().openapi({ description: "Our extension (code deployments): subrequests per request, passed to the Worker Loader's limits (default 50)." }),
-    outboundNetwork: z.enum(["public", "none"]).optional().openapi({ description: "Our extension (code deployments): `public` (default): the app's fetch() goes through the platform's destination policy; `none`: no outbound network." }),
+    cpuMsPerRequest: z
+      .number()
+      .int()
+      .min(1)
+      .max(300_000)
+      .optional()
+      .openapi({ description: "Our extension (code deployments): CPU ms per request, passed to the Worker Loader's limits (default 50)." }),
+    subrequestsPerRequest: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .openapi({ description: "Our extension (code deployments): subrequests per request, passed to the Worker Loader's limits (default 50)." }),
+    outboundNetwork: z.enum(["public", "none"]).optional().openapi({
+      description:
+        "Our extension (code deployments): `public` (default): the app's fetch() goes through the platform's destination policy; `none`: no outbound network.",
+    }),
   }),
   data: EmptyData,
 });
@@ -56,7 +76,9 @@ export const register = (app: App) =>
     requirePermission(root, scoped("environment", "update_environment", environment.id));
     for (const [i, r] of (b.regions ?? []).entries()) {
       if (r.replicas.min < 0 || r.replicas.max < r.replicas.min)
-        throw new ApiError("unkey/application/invalid_environment_settings", "Region replicas need 0 <= min <= max.", { errors: [{ location: `/body/regions/${i}/replicas`, message: "min must be >= 0 and <= max" }] });
+        throw new ApiError("unkey/application/invalid_environment_settings", "Region replicas need 0 <= min <= max.", {
+          errors: [{ location: `/body/regions/${i}/replicas`, message: "min must be >= 0 and <= max" }],
+        });
     }
     const s = structuredClone(environment.settings);
     const rt = s.runtime;
@@ -81,7 +103,13 @@ export const register = (app: App) =>
     if (b.regions !== undefined) s.regions = b.regions;
     await d.batch([
       d.update(schema.environments).set({ settings: s, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),
-      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "environment.update", description: `Updated settings of environment ${environment.id}`, targets: [{ type: "environment", id: environment.id, name: environment.slug }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [
+        {
+          event: "environment.update",
+          description: `Updated settings of environment ${environment.id}`,
+          targets: [{ type: "environment", id: environment.id, name: environment.slug }],
+        },
+      ]),
     ]);
     return ok(c, {});
   });

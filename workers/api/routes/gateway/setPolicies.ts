@@ -29,10 +29,19 @@ export const register = (app: App) =>
     const d = db(c.env.DB);
     const { environment } = await getEnvironmentOrThrow(d, root.workspaceId, b.project, b.app, b.environment);
     requirePermission(root, scoped("environment", "set_policies", environment.id));
-    const stored = await resolvePolicies(d, root.workspaceId, b.policies.map((p) => toStoredPolicy(newId("pol"), p)), (i) => `policies[${i}]`);
+    const stored = await resolvePolicies(
+      d,
+      root.workspaceId,
+      b.policies.map((p) => toStoredPolicy(newId("pol"), p)),
+      (i) => `policies[${i}]`,
+    );
     const target = { type: "environment", id: environment.id, name: environment.slug };
     const events = stored.length
-      ? stored.map((p, i) => ({ event: "gateway.set_policy", description: `Set policy ${p.id} (${p.name}) at position ${i} of environment ${environment.id}`, targets: [{ type: "policy", id: p.id, name: p.name }, target] }))
+      ? stored.map((p, i) => ({
+          event: "gateway.set_policy",
+          description: `Set policy ${p.id} (${p.name}) at position ${i} of environment ${environment.id}`,
+          targets: [{ type: "policy", id: p.id, name: p.name }, target],
+        }))
       : [{ event: "gateway.set_policy", description: `Removed all policies of environment ${environment.id}`, targets: [target] }];
     await d.batch([
       d.update(schema.environments).set({ policies: stored, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),

@@ -34,9 +34,15 @@ export const register = (app: App) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     const rules = RULE_TYPES.filter((t) => b[t] !== undefined);
-    if (rules.length > 1) throw invalidInput("Give at most one rule object.", rules.map((t) => ({ location: t, message: "only one rule per policy" })));
+    if (rules.length > 1)
+      throw invalidInput(
+        "Give at most one rule object.",
+        rules.map((t) => ({ location: t, message: "only one rule per policy" })),
+      );
     if (b.name === undefined && b.enabled === undefined && b.match === undefined && rules.length === 0)
-      throw invalidInput("Nothing to update: give name, enabled, match or a rule.", [{ location: "policy", message: "at least one field to update is required" }]);
+      throw invalidInput("Nothing to update: give name, enabled, match or a rule.", [
+        { location: "policy", message: "at least one field to update is required" },
+      ]);
     const root = await rootKeyAuth(c);
     requireSomeScope(root, "environment", "update_policy");
     const d = db(c.env.DB);
@@ -56,7 +62,14 @@ export const register = (app: App) =>
     await d.batch([
       d.update(schema.environments).set({ policies, updatedAt: Date.now() }).where(eq(schema.environments.id, environment.id)),
       ...auditInserts(c.var.scope, root.workspaceId, [
-        { event: "gateway.update_policy", description: `Updated policy ${p.id} (${p.name}) of environment ${environment.id}`, targets: [{ type: "policy", id: p.id, name: p.name }, { type: "environment", id: environment.id, name: environment.slug }] },
+        {
+          event: "gateway.update_policy",
+          description: `Updated policy ${p.id} (${p.name}) of environment ${environment.id}`,
+          targets: [
+            { type: "policy", id: p.id, name: p.name },
+            { type: "environment", id: environment.id, name: environment.slug },
+          ],
+        },
       ]),
     ]);
     return ok(c, {});

@@ -68,7 +68,10 @@ async function handle(c: Context<AppEnv>) {
   }
   const alerts = Alerts.safeParse(parsed);
   if (!keyId || !signature || !alerts.success) {
-    throw new ApiError("unkey/application/invalid_input", "Invalid webhook request: expected signature headers and a non-empty JSON array of {token, type, url, source}.");
+    throw new ApiError(
+      "unkey/application/invalid_input",
+      "Invalid webhook request: expected signature headers and a non-empty JSON array of {token, type, url, source}.",
+    );
   }
 
   let keys: Awaited<ReturnType<typeof githubPublicKeys>>;
@@ -87,12 +90,25 @@ async function handle(c: Context<AppEnv>) {
   const unique = [...new Set(hashes)];
   const [rootRows, keyRows] = await Promise.all([
     d
-      .select({ id: schema.rootKeys.id, hash: schema.rootKeys.hash, workspaceId: schema.rootKeys.workspaceId, deletedAt: schema.rootKeys.deletedAt, ws: schema.workspaces })
+      .select({
+        id: schema.rootKeys.id,
+        hash: schema.rootKeys.hash,
+        workspaceId: schema.rootKeys.workspaceId,
+        deletedAt: schema.rootKeys.deletedAt,
+        ws: schema.workspaces,
+      })
       .from(schema.rootKeys)
       .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.rootKeys.workspaceId))
       .where(inArray(schema.rootKeys.hash, unique)),
     d
-      .select({ id: schema.keys.id, hash: schema.keys.hash, workspaceId: schema.keys.workspaceId, deletedAt: schema.keys.deletedAt, api: schema.apis, ws: schema.workspaces })
+      .select({
+        id: schema.keys.id,
+        hash: schema.keys.hash,
+        workspaceId: schema.keys.workspaceId,
+        deletedAt: schema.keys.deletedAt,
+        api: schema.apis,
+        ws: schema.workspaces,
+      })
       .from(schema.keys)
       .innerJoin(schema.apis, eq(schema.apis.keyspaceId, schema.keys.keyspaceId))
       .innerJoin(schema.workspaces, eq(schema.workspaces.id, schema.keys.workspaceId))
@@ -132,9 +148,19 @@ async function handle(c: Context<AppEnv>) {
         if (disable) events.push(() => emitKeyEvent(c.env, "key.disabled_leaked", k.id, leak));
       }
       writes.push(
-        ...auditInserts(c.var.scope, hit.workspaceId, [
-          { event: `${kind}.leaked`, description: `GitHub reported ${kind === "rootKey" ? "root key" : "key"} ${hit.id} as leaked${disable ? "; it was disabled" : ""}`, targets: [target], meta },
-        ], SYSTEM),
+        ...auditInserts(
+          c.var.scope,
+          hit.workspaceId,
+          [
+            {
+              event: `${kind}.leaked`,
+              description: `GitHub reported ${kind === "rootKey" ? "root key" : "key"} ${hit.id} as leaked${disable ? "; it was disabled" : ""}`,
+              targets: [target],
+              meta,
+            },
+          ],
+          SYSTEM,
+        ),
       );
       if (disable) {
         if (root) {

@@ -62,10 +62,7 @@ export const register = (app: App) =>
       ]);
     } catch (err) {
       if (String((err as Error)?.message ?? err).includes("UNIQUE")) {
-        throw new ApiError(
-          "unkey/data/identity_already_exists",
-          `Identity with externalId '${body.externalId}' already exists in this workspace.`,
-        );
+        throw new ApiError("unkey/data/identity_already_exists", `Identity with externalId '${body.externalId}' already exists in this workspace.`);
       }
       throw err;
     }

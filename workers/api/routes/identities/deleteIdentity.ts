@@ -17,9 +17,7 @@ const base = defineRoute({
 });
 
 // Unlike other routes the success body has no `data`, only `meta`.
-const DeleteIdentityResponse = z
-  .object({ meta: z.object({ requestId: z.string() }) })
-  .openapi("V2IdentitiesDeleteIdentityResponseBody");
+const DeleteIdentityResponse = z.object({ meta: z.object({ requestId: z.string() }) }).openapi("V2IdentitiesDeleteIdentityResponseBody");
 
 export const route = {
   ...base,

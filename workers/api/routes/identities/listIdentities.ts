@@ -44,6 +44,13 @@ export const register = (app: App) =>
       .limit(body.limit + 1);
     const { items, next } = paginate(rows, body.limit, (r) => r.id);
     for (const row of items) requireIdentityAction(root, "read_identity", row.id);
-    const limits = await identityRatelimits(d, items.map((r) => r.id));
-    return page(c, items.map((r) => toIdentityResponse(r, limits.get(r.id))), next);
+    const limits = await identityRatelimits(
+      d,
+      items.map((r) => r.id),
+    );
+    return page(
+      c,
+      items.map((r) => toIdentityResponse(r, limits.get(r.id))),
+      next,
+    );
   });

@@ -56,25 +56,38 @@ export const register = (app: App) =>
           .where(eq(schema.identities.id, row.id)),
       ];
       const target = { type: "identity", id: row.id, name: row.externalId };
-      const events: AuditEvent[] = [
-        { event: "identity.update", description: `Updated identity ${row.id} (${row.externalId})`, targets: [target] },
-      ];
+      const events: AuditEvent[] = [{ event: "identity.update", description: `Updated identity ${row.id} (${row.externalId})`, targets: [target] }];
       let final = current;
       if (body.ratelimits !== undefined) {
         const byName = new Map(current.map((l) => [l.name, l]));
         const wanted = new Set(body.ratelimits.map((l) => l.name));
         const removed = current.filter((l) => !wanted.has(l.name));
         if (removed.length > 0) {
-          writes.push(d.delete(schema.ratelimits).where(inArray(schema.ratelimits.id, removed.map((l) => l.id))));
+          writes.push(
+            d.delete(schema.ratelimits).where(
+              inArray(
+                schema.ratelimits.id,
+                removed.map((l) => l.id),
+              ),
+            ),
+          );
           for (const l of removed) {
-            events.push({ event: "ratelimit.delete", description: `Deleted ratelimit ${l.id} '${l.name}'`, targets: [target, { type: "ratelimit", id: l.id, name: l.name }] });
+            events.push({
+              event: "ratelimit.delete",
+              description: `Deleted ratelimit ${l.id} '${l.name}'`,
+              targets: [target, { type: "ratelimit", id: l.id, name: l.name }],
+            });
           }
         }
         const added = body.ratelimits.filter((l) => !byName.has(l.name));
         const inserted = identityRatelimitInserts(d, root.workspaceId, row.id, added, now);
         writes.push(...inserted.statements);
         for (const l of inserted.rows) {
-          events.push({ event: "ratelimit.create", description: `Created ratelimit ${l.id} '${l.name}'`, targets: [target, { type: "ratelimit", id: l.id, name: l.name }] });
+          events.push({
+            event: "ratelimit.create",
+            description: `Created ratelimit ${l.id} '${l.name}'`,
+            targets: [target, { type: "ratelimit", id: l.id, name: l.name }],
+          });
         }
         final = [];
         for (const l of body.ratelimits) {
@@ -91,7 +104,11 @@ export const register = (app: App) =>
                 .set({ limit: next.limit, duration: next.duration, autoApply: next.autoApply, updatedAt: now })
                 .where(eq(schema.ratelimits.id, old.id)),
             );
-            events.push({ event: "ratelimit.update", description: `Updated ratelimit ${old.id} '${old.name}'`, targets: [target, { type: "ratelimit", id: old.id, name: old.name }] });
+            events.push({
+              event: "ratelimit.update",
+              description: `Updated ratelimit ${old.id} '${old.name}'`,
+              targets: [target, { type: "ratelimit", id: old.id, name: old.name }],
+            });
           }
           final.push(next);
         }

@@ -25,10 +25,7 @@ export const register = (app: App) =>
     const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
     requireKeyUpdate(root, key, ["add_permission_to_key"]);
     const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
-    const [existing, current] = await Promise.all([
-      existingPermissions(d, root.workspaceId, wanted),
-      keyPermissionsQuery(d, key.id),
-    ]);
+    const [existing, current] = await Promise.all([existingPermissions(d, root.workspaceId, wanted), keyPermissionsQuery(d, key.id)]);
     if (existing.length < wanted.length) requireCreatePermission(root);
     const held = new Set(current.map((p) => p.slug));
     const toAttach = wanted.filter((s) => !held.has(s));

@@ -27,11 +27,7 @@ export const register = (app: App) =>
     const [wanted, current] = await Promise.all([resolveRoles(d, root.workspaceId, body.roles), keyRolesQuery(d, key.id)]);
     const held = new Set(current.map((r) => r.id));
     const toAttach = wanted.filter((r) => !held.has(r.id)).map((r) => r.name);
-    const after = await writeThenRead(
-      d,
-      attachRolesToKey(c.var.scope, d, root.workspaceId, key.id, toAttach),
-      keyRolesQuery(d, key.id),
-    );
+    const after = await writeThenRead(d, attachRolesToKey(c.var.scope, d, root.workspaceId, key.id, toAttach), keyRolesQuery(d, key.id));
     await invalidateKeys(c.var.scope, key.hash);
     return ok(c, await rolesWithPermissions(d, after));
   });

@@ -37,8 +37,17 @@ export const route = defineRoute({
     "Needs `api.*.create_key` or `api.<apiId>.create_key`; without it the API looks absent. Recoverable keys also need `encrypt_key`.",
   errors: [404, 412],
   body: z.object({
-    apiId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/),
-    prefix: z.string().min(1).max(16).regex(/^[a-zA-Z0-9_]+$/).optional(),
+    apiId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+    prefix: z
+      .string()
+      .min(1)
+      .max(16)
+      .regex(/^[a-zA-Z0-9_]+$/)
+      .optional(),
     name: z.string().min(1).max(255).optional(),
     byteLength: z.number().int().min(16).max(255).optional(),
     externalId: externalIdSchema.optional(),
@@ -114,7 +123,15 @@ export const register = (app: App) =>
     }
     writes.push(...ratelimitInserts(d, root.workspaceId, keyId, body.ratelimits ?? [], now));
     writes.push(...attachPermissionsToKey(c.var.scope, d, root.workspaceId, keyId, permissions));
-    writes.push(...attachRolesToKey(c.var.scope, d, root.workspaceId, keyId, roles.map((r) => r.name)));
+    writes.push(
+      ...attachRolesToKey(
+        c.var.scope,
+        d,
+        root.workspaceId,
+        keyId,
+        roles.map((r) => r.name),
+      ),
+    );
     writes.push(
       ...auditInserts(c.var.scope, root.workspaceId, [
         {

@@ -16,7 +16,11 @@ export const route = defineRoute({
     "Needs `api.*.create_key` or `api.<apiId>.create_key`.",
   errors: [404],
   body: z.object({
-    apiId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/),
+    apiId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
     hash: z.enum(MIGRATION_ALGORITHMS),
   }),
   data: z.object({ migrationId: z.string() }),

@@ -11,7 +11,13 @@ export const route = defineRoute({
     "Our extension. Answers the API and hash algorithm of a migration created with keys.createMigration, so a client (such as `unkey api keys migrate-keys`) can check hashes before sending them. " +
     "Needs `api.*.create_key` or `api.<apiId>.create_key` on the migration's API; without it the migration is reported as not found.",
   errors: [404],
-  body: z.object({ migrationId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/) }),
+  body: z.object({
+    migrationId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+  }),
   data: z.object({ migrationId: z.string(), apiId: z.string(), hash: z.string(), createdAt: z.number().int() }),
 });
 

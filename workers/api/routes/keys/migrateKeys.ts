@@ -91,7 +91,10 @@ export const register = (app: App) =>
         candidates.push(p);
       }
     }
-    const taken = await existingHashes(d, candidates.map((p) => p.stored!));
+    const taken = await existingHashes(
+      d,
+      candidates.map((p) => p.stored!),
+    );
     const todo = candidates.filter((p) => {
       if (!taken.has(p.stored!)) return true;
       failed.push(p.input.hash);
@@ -161,7 +164,10 @@ export const register = (app: App) =>
       } catch (err) {
         // a concurrent import or createKey took one of these hashes since the check: those
         // keys fail, the rest of the chunk is written (the failed batch wrote nothing)
-        const nowTaken = await existingHashes(d, chunk.map((p) => p.stored!));
+        const nowTaken = await existingHashes(
+          d,
+          chunk.map((p) => p.stored!),
+        );
         if (nowTaken.size === 0) throw err;
         for (const p of chunk) if (nowTaken.has(p.stored!)) failed.push(p.input.hash);
         chunk = chunk.filter((p) => !nowTaken.has(p.stored!));

@@ -26,10 +26,7 @@ export const register = (app: App) =>
     const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
     requireKeyUpdate(root, key, ["remove_permission_from_key"]);
     const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
-    const [existing, current] = await Promise.all([
-      existingPermissions(d, root.workspaceId, wanted),
-      keyPermissionsQuery(d, key.id),
-    ]);
+    const [existing, current] = await Promise.all([existingPermissions(d, root.workspaceId, wanted), keyPermissionsQuery(d, key.id)]);
     const known = new Set(existing.map((p) => p.slug));
     const unknown = wanted.find((s) => !known.has(s));
     if (unknown !== undefined) {
@@ -37,11 +34,7 @@ export const register = (app: App) =>
     }
     const wantedSet = new Set(wanted);
     const toDetach = current.filter((p) => wantedSet.has(p.slug));
-    const after = await writeThenRead(
-      d,
-      detachPermissionsFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach),
-      keyPermissionsQuery(d, key.id),
-    );
+    const after = await writeThenRead(d, detachPermissionsFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach), keyPermissionsQuery(d, key.id));
     await invalidateKeys(c.var.scope, key.hash);
     return ok(c, after.map(permissionData));
   });

@@ -27,11 +27,7 @@ export const register = (app: App) =>
     const [named, current] = await Promise.all([resolveRoles(d, root.workspaceId, body.roles), keyRolesQuery(d, key.id)]);
     const namedIds = new Set(named.map((r) => r.id));
     const toDetach = current.filter((r) => namedIds.has(r.id));
-    const after = await writeThenRead(
-      d,
-      detachRolesFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach),
-      keyRolesQuery(d, key.id),
-    );
+    const after = await writeThenRead(d, detachRolesFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach), keyRolesQuery(d, key.id));
     await invalidateKeys(c.var.scope, key.hash);
     return ok(c, await rolesWithPermissions(d, after));
   });

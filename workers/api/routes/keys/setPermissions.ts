@@ -31,10 +31,7 @@ export const register = (app: App) =>
     const key = await findKeyOrThrow(d, root.workspaceId, body.keyId);
     requireKeyUpdate(root, key, ["add_permission_to_key", "remove_permission_from_key"]);
     const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
-    const [existing, current] = await Promise.all([
-      existingPermissions(d, root.workspaceId, wanted),
-      keyPermissionsQuery(d, key.id),
-    ]);
+    const [existing, current] = await Promise.all([existingPermissions(d, root.workspaceId, wanted), keyPermissionsQuery(d, key.id)]);
     if (existing.length < wanted.length) requireCreatePermission(root);
     const wantedSet = new Set(wanted);
     const held = new Set(current.map((p) => p.slug));

@@ -31,10 +31,7 @@ export const register = (app: App) =>
     const toAttach = wanted.filter((r) => !heldIds.has(r.id)).map((r) => r.name);
     const after = await writeThenRead(
       d,
-      [
-        ...detachRolesFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach),
-        ...attachRolesToKey(c.var.scope, d, root.workspaceId, key.id, toAttach),
-      ],
+      [...detachRolesFromKey(c.var.scope, d, root.workspaceId, key.id, toDetach), ...attachRolesToKey(c.var.scope, d, root.workspaceId, key.id, toAttach)],
       keyRolesQuery(d, key.id),
     );
     await invalidateKeys(c.var.scope, key.hash);

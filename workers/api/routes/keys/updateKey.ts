@@ -101,8 +101,25 @@ export const register = (app: App) =>
       const currentSlugs = new Set(current.map((p) => p.slug));
       const plan = await planPermissionCreation(c.var.scope, d, ws, wanted);
       writes.push(...plan.statements);
-      writes.push(...detachPermissionsFromKey(c.var.scope, d, ws, key.id, current.filter((p) => !wanted.includes(p.slug))));
-      writes.push(...attachPermissionsToKey(c.var.scope, d, ws, key.id, wanted, wanted.filter((s) => !currentSlugs.has(s))));
+      writes.push(
+        ...detachPermissionsFromKey(
+          c.var.scope,
+          d,
+          ws,
+          key.id,
+          current.filter((p) => !wanted.includes(p.slug)),
+        ),
+      );
+      writes.push(
+        ...attachPermissionsToKey(
+          c.var.scope,
+          d,
+          ws,
+          key.id,
+          wanted,
+          wanted.filter((s) => !currentSlugs.has(s)),
+        ),
+      );
     }
     if (roles !== undefined) {
       const wanted = roles.map((r) => r.name);
@@ -112,8 +129,25 @@ export const register = (app: App) =>
         .innerJoin(schema.roles, eq(schema.roles.id, schema.keysRoles.roleId))
         .where(eq(schema.keysRoles.keyId, key.id));
       const currentNames = new Set(current.map((r) => r.name));
-      writes.push(...detachRolesFromKey(c.var.scope, d, ws, key.id, current.filter((r) => !wanted.includes(r.name))));
-      writes.push(...attachRolesToKey(c.var.scope, d, ws, key.id, wanted, wanted.filter((n) => !currentNames.has(n))));
+      writes.push(
+        ...detachRolesFromKey(
+          c.var.scope,
+          d,
+          ws,
+          key.id,
+          current.filter((r) => !wanted.includes(r.name)),
+        ),
+      );
+      writes.push(
+        ...attachRolesToKey(
+          c.var.scope,
+          d,
+          ws,
+          key.id,
+          wanted,
+          wanted.filter((n) => !currentNames.has(n)),
+        ),
+      );
     }
     if (body.ratelimits !== undefined) {
       const wanted = body.ratelimits ?? [];
@@ -132,29 +166,38 @@ export const register = (app: App) =>
           );
         } else {
           writes.push(
-            d.insert(schema.ratelimits).values({
-              id: newId("rl"),
-              workspaceId: ws,
-              keyId: key.id,
-              name: r.name,
-              limit: r.limit,
-              duration: r.duration,
-              autoApply: r.autoApply ?? false,
-              createdAt: now,
-            })
-            // a concurrent update may have added the same name meanwhile: last write wins
-            .onConflictDoUpdate({
-              target: [schema.ratelimits.keyId, schema.ratelimits.name],
-              targetWhere: sql`key_id IS NOT NULL`,
-              set: { limit: r.limit, duration: r.duration, autoApply: r.autoApply ?? false, updatedAt: now },
-            }),
+            d
+              .insert(schema.ratelimits)
+              .values({
+                id: newId("rl"),
+                workspaceId: ws,
+                keyId: key.id,
+                name: r.name,
+                limit: r.limit,
+                duration: r.duration,
+                autoApply: r.autoApply ?? false,
+                createdAt: now,
+              })
+              // a concurrent update may have added the same name meanwhile: last write wins
+              .onConflictDoUpdate({
+                target: [schema.ratelimits.keyId, schema.ratelimits.name],
+                targetWhere: sql`key_id IS NOT NULL`,
+                set: { limit: r.limit, duration: r.duration, autoApply: r.autoApply ?? false, updatedAt: now },
+              }),
           );
         }
       }
     }
 
     const { keyId: _k, ...changes } = body;
-    writes.splice(keyUpdateAt, 0, d.update(schema.keys).set(set as Record<string, SQL | unknown> as never).where(eq(schema.keys.id, key.id)));
+    writes.splice(
+      keyUpdateAt,
+      0,
+      d
+        .update(schema.keys)
+        .set(set as Record<string, SQL | unknown> as never)
+        .where(eq(schema.keys.id, key.id)),
+    );
     writes.push(
       ...auditInserts(c.var.scope, ws, [
         {

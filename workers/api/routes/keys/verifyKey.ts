@@ -23,11 +23,10 @@ export const route = {
   request: {
     ...base.request,
     headers: z.object({
-      "idempotency-key": z
-        .string()
-        .max(MAX_IDEMPOTENCY_KEY_LENGTH)
-        .optional()
-        .openapi({ description: "Any string identifying this logical verification; a retry with the same value within 15 minutes replays the first answer without spending credits again." }),
+      "idempotency-key": z.string().max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({
+        description:
+          "Any string identifying this logical verification; a retry with the same value within 15 minutes replays the first answer without spending credits again.",
+      }),
     }),
   },
 };

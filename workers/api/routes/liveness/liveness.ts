@@ -14,9 +14,7 @@ const route = createRoute({
       description: "The service is alive",
       content: {
         "application/json": {
-          schema: z
-            .object({ meta: z.object({ requestId: z.string() }), data: z.object({ message: z.string() }) })
-            .openapi("V2LivenessResponseBody"),
+          schema: z.object({ meta: z.object({ requestId: z.string() }), data: z.object({ message: z.string() }) }).openapi("V2LivenessResponseBody"),
         },
       },
     },

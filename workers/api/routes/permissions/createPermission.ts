@@ -18,7 +18,13 @@ export const route = defineRoute({
     slug: permissionSlug,
     description: z.string().max(512).optional(),
   }),
-  data: z.object({ permissionId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/) }),
+  data: z.object({
+    permissionId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+  }),
 });
 
 export const permissionExists = (slug: string) =>
@@ -33,7 +39,7 @@ export const register = (app: App) =>
     const clash = await d
       .select({ id: p.id })
       .from(p)
-            // case-insensitively, as Unkey's unique index compares slugs
+      // case-insensitively, as Unkey's unique index compares slugs
       .where(and(eq(p.workspaceId, root.workspaceId), sql`lower(${p.slug}) = ${body.slug.toLowerCase()}`))
       .limit(1);
     if (clash.length > 0) throw permissionExists(body.slug);

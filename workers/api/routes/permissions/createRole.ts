@@ -22,11 +22,16 @@ export const route = defineRoute({
     description: z.string().max(512).optional(),
     permissions: z.array(permissionSlug).optional(),
   }),
-  data: z.object({ roleId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/) }),
+  data: z.object({
+    roleId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+  }),
 });
 
-export const roleExists = (name: string) =>
-  new ApiError("unkey/data/role_already_exists", `A role with name '${name}' already exists in this workspace`);
+export const roleExists = (name: string) => new ApiError("unkey/data/role_already_exists", `A role with name '${name}' already exists in this workspace`);
 
 export const register = (app: App) =>
   app.openapi(route, async (c) => {
@@ -37,7 +42,11 @@ export const register = (app: App) =>
     const slugs = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions ?? []);
     const r = schema.roles;
     const [clash, existing] = await Promise.all([
-      d.select({ id: r.id }).from(r).where(and(eq(r.workspaceId, root.workspaceId), eq(r.name, body.name))).limit(1),
+      d
+        .select({ id: r.id })
+        .from(r)
+        .where(and(eq(r.workspaceId, root.workspaceId), eq(r.name, body.name)))
+        .limit(1),
       existingPermissions(d, root.workspaceId, slugs),
     ]);
     if (clash.length > 0) throw roleExists(body.name);

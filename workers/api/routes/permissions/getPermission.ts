@@ -6,8 +6,7 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "permissions.getPermission",
   summary: "Get a permission",
-  description:
-    "Returns one permission of the workspace, looked up by its id or by its slug. Needs `rbac.*.read_permission`.",
+  description: "Returns one permission of the workspace, looked up by its id or by its slug. Needs `rbac.*.read_permission`.",
   errors: [404],
   body: z.object({ permission: permissionSlug }),
   data: Permission,

@@ -6,8 +6,7 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "permissions.getRole",
   summary: "Get a role",
-  description:
-    "Returns one role of the workspace, looked up by id or by name, with the permissions attached to it. Needs `rbac.*.read_role`.",
+  description: "Returns one role of the workspace, looked up by id or by name, with the permissions attached to it. Needs `rbac.*.read_role`.",
   errors: [404],
   body: z.object({ role: z.string().min(1).max(128) }),
   data: Role,

@@ -16,7 +16,11 @@ export const route = defineRoute({
     "Makes the given slugs the complete set of permissions attached to a role: links not listed are removed, new ones added, and missing permissions created (slug as name). An empty list clears the role. Every key holding the role sees the change at its next verification. Needs `rbac.*.add_permission_to_role` and `rbac.*.remove_permission_from_role`, plus `rbac.*.create_permission` when some must be created.",
   errors: [404],
   body: z.object({
-    roleId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_-]+$/),
+    roleId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_-]+$/),
     permissions: z.array(permissionSlug),
   }),
   data: z.array(Permission),
@@ -36,10 +40,7 @@ export const register = (app: App) =>
       .limit(1);
     if (!role) throw roleNotFoundById();
     const wanted = await canonicalPermissionSlugs(d, root.workspaceId, body.permissions);
-    const [existing, current] = await Promise.all([
-      existingPermissions(d, root.workspaceId, wanted),
-      rolePermissionsQuery(d, role.id),
-    ]);
+    const [existing, current] = await Promise.all([existingPermissions(d, root.workspaceId, wanted), rolePermissionsQuery(d, role.id)]);
     if (existing.length < wanted.length) requireCreatePermission(root);
     const wantedSet = new Set(wanted);
     const currentSlugs = new Set(current.map((p) => p.slug));

@@ -15,7 +15,11 @@ export const route = defineRoute({
   errors: [404, 409],
   body: z.object({
     slug: portalSlug,
-    apiId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/),
+    apiId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
     name: portalName.optional(),
     logoUrl: portalLogoUrl.optional(),
     primaryColor: portalColor.optional(),

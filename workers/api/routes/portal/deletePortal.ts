@@ -37,6 +37,9 @@ export const register = (app: App) =>
         },
       ]),
     ]);
-    await forgetSessions(c.var.scope, open.map((r) => r.hash!));
+    await forgetSessions(
+      c.var.scope,
+      open.map((r) => r.hash!),
+    );
     return ok(c, {});
   });

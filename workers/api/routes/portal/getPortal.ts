@@ -6,8 +6,7 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "portal.getPortal",
   summary: "Get a customer portal",
-  description:
-    "Our extension: returns a portal's configuration by id or slug. Needs `portal.*.read_portal` or `portal.<portalId>.read_portal`.",
+  description: "Our extension: returns a portal's configuration by id or slug. Needs `portal.*.read_portal` or `portal.<portalId>.read_portal`.",
   errors: [404],
   body: z.object({ portal: portalIdentifier }),
   data: PortalResponse,

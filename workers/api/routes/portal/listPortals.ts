@@ -25,9 +25,7 @@ export const register = (app: App) =>
     const root = await rootKeyAuth(c);
     let only: string[] | undefined;
     if (!satisfies(root, "portal.*.read_portal")) {
-      only = [...root.permissions]
-        .map((p) => /^portal\.(pc_[a-zA-Z0-9]+)\.read_portal$/.exec(p)?.[1])
-        .filter((id): id is string => !!id);
+      only = [...root.permissions].map((p) => /^portal\.(pc_[a-zA-Z0-9]+)\.read_portal$/.exec(p)?.[1]).filter((id): id is string => !!id);
       if (only.length === 0) requirePermission(root, "portal.*.read_portal");
     }
     const p = schema.portals;

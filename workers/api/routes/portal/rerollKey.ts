@@ -11,7 +11,11 @@ export const route = defineRoute({
   auth: "portalSession",
   errors: [404, 412],
   body: z.object({
-    keyId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/),
+    keyId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
     expiration: z.number().int().min(0).max(4_102_444_800_000),
   }),
   data: z.object({ keyId: z.string(), key: z.string() }),

@@ -3,16 +3,7 @@ import { db, schema } from "../../../lib/db";
 import { rootKeyAuth } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
-import {
-  findPortal,
-  portalColor,
-  portalDocs,
-  portalForAction,
-  portalIdentifier,
-  portalLogoUrl,
-  portalName,
-  portalSlug,
-} from "../../../lib/portal/portals";
+import { findPortal, portalColor, portalDocs, portalForAction, portalIdentifier, portalLogoUrl, portalName, portalSlug } from "../../../lib/portal/portals";
 import { ok, defineRoute, z, type App } from "../../route";
 
 export const route = defineRoute({

@@ -15,7 +15,8 @@ export const route = withSuccessStatus(
   defineRoute({
     operationId: "projects.deleteProject",
     summary: "Delete a project",
-    description: "Deletes a project with its apps; their hostnames stop routing at once. Answers 202. A project with delete protection is refused (412). Needs `project.*.delete_project` or `project.<projectId>.delete_project`.",
+    description:
+      "Deletes a project with its apps; their hostnames stop routing at once. Answers 202. A project with delete protection is refused (412). Needs `project.*.delete_project` or `project.<projectId>.delete_project`.",
     errors: [404, 412],
     body: z.object({ project: ResourceIdentifier }),
     data: EmptyData,
@@ -31,14 +32,20 @@ export const register = (app: App) =>
     requireSomeScope(root, "project", "delete_project");
     const project = await getProjectOrThrow(d, root.workspaceId, ident);
     requirePermission(root, or("project.*.delete_project", `project.${project.id}.delete_project`));
-    if (project.deleteProtection) throw new ApiError("unkey/application/protected_resource", "The project has delete protection enabled. Disable it before deleting the project.");
+    if (project.deleteProtection)
+      throw new ApiError("unkey/application/protected_resource", "The project has delete protection enabled. Disable it before deleting the project.");
     const now = Date.now();
     await d.batch([
       d.update(schema.projects).set({ deletedAt: now, updatedAt: now }).where(eq(schema.projects.id, project.id)),
-      d.update(schema.deployApps).set({ deletedAt: now, updatedAt: now }).where(and(eq(schema.deployApps.projectId, project.id), isNull(schema.deployApps.deletedAt))),
+      d
+        .update(schema.deployApps)
+        .set({ deletedAt: now, updatedAt: now })
+        .where(and(eq(schema.deployApps.projectId, project.id), isNull(schema.deployApps.deletedAt))),
       d.delete(schema.gatewayRoutes).where(eq(schema.gatewayRoutes.projectId, project.id)),
       d.delete(schema.customDomains).where(eq(schema.customDomains.projectId, project.id)),
-      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "project.delete", description: `Deleted project ${project.id}`, targets: [{ type: "project", id: project.id, name: project.name }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [
+        { event: "project.delete", description: `Deleted project ${project.id}`, targets: [{ type: "project", id: project.id, name: project.name }] },
+      ]),
     ]);
     return okWith(c, {}, 202) as never;
   });

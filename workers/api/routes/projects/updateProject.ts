@@ -14,7 +14,8 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "projects.updateProject",
   summary: "Update a project",
-  description: "Changes a project's name, slug or delete protection; omitted fields stay. A new slug changes the generated hostnames of its apps. Needs `project.*.update_project` or `project.<projectId>.update_project`.",
+  description:
+    "Changes a project's name, slug or delete protection; omitted fields stay. A new slug changes the generated hostnames of its apps. Needs `project.*.update_project` or `project.<projectId>.update_project`.",
   errors: [404, 409],
   body: z.object({ project: ResourceIdentifier, slug: Slug.optional(), name: Name.optional(), deleteProtection: z.boolean().optional() }),
   data: ProjectData,
@@ -34,15 +35,26 @@ export const register = (app: App) =>
         throw new ApiError("unkey/data/project_already_exists", `A project with the slug '${body.slug}' already exists in this workspace.`);
     }
     const now = Date.now();
-    const updated = { ...project, name: body.name ?? project.name, slug: body.slug ?? project.slug, deleteProtection: body.deleteProtection ?? project.deleteProtection, updatedAt: now };
-    const routeWrites = updated.slug !== project.slug ? await rebuildGeneratedRoutes(d, root.workspaceId, { projectId: project.id }, { project: updated.slug }) : { writes: [], removed: [] };
+    const updated = {
+      ...project,
+      name: body.name ?? project.name,
+      slug: body.slug ?? project.slug,
+      deleteProtection: body.deleteProtection ?? project.deleteProtection,
+      updatedAt: now,
+    };
+    const routeWrites =
+      updated.slug !== project.slug
+        ? await rebuildGeneratedRoutes(d, root.workspaceId, { projectId: project.id }, { project: updated.slug })
+        : { writes: [], removed: [] };
     await d.batch([
       d
         .update(schema.projects)
         .set({ name: updated.name, slug: updated.slug, deleteProtection: updated.deleteProtection, updatedAt: now })
         .where(and(eq(schema.projects.id, project.id), isNull(schema.projects.deletedAt))),
       ...routeWrites.writes,
-      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "project.update", description: `Updated project ${project.id}`, targets: [{ type: "project", id: project.id, name: updated.name }] }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [
+        { event: "project.update", description: `Updated project ${project.id}`, targets: [{ type: "project", id: project.id, name: updated.name }] },
+      ]),
     ]);
     return ok(c, projectResponse(updated));
   });

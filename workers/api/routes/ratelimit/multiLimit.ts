@@ -3,11 +3,7 @@ import { multiLimitForRootKey } from "../../../lib/ratelimit/service";
 import { compact, ok, defineRoute, z, type App } from "../../route";
 import { LimitRequest } from "./schemas";
 
-const MultiLimitBody = z
-  .array(LimitRequest.strict())
-  .min(1)
-  .max(100)
-  .openapi("V2RatelimitMultiLimitRequestBody");
+const MultiLimitBody = z.array(LimitRequest.strict()).min(1).max(100).openapi("V2RatelimitMultiLimitRequestBody");
 
 const base = defineRoute({
   operationId: "ratelimit.multiLimit",

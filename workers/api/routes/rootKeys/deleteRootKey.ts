@@ -10,7 +10,13 @@ export const route = defineRoute({
   summary: "Delete a root key",
   description: "Our extension. Revokes a root key of the workspace at once. Needs `workspace.*.delete_root_key`.",
   errors: [404],
-  body: z.object({ keyId: z.string().min(3).max(255).regex(/^[a-zA-Z0-9_]+$/) }),
+  body: z.object({
+    keyId: z
+      .string()
+      .min(3)
+      .max(255)
+      .regex(/^[a-zA-Z0-9_]+$/),
+  }),
   data: z.object({}),
 });
 

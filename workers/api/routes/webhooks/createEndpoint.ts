@@ -5,7 +5,15 @@ import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { ApiError } from "../../../lib/errors";
 import { newSigningSecret } from "../../../lib/webhooks/sign";
-import { checkApiIds, checkUrl, CreditsLowThreshold, EventTypes, MAX_ENDPOINTS_PER_WORKSPACE, sealSecret, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
+import {
+  checkApiIds,
+  checkUrl,
+  CreditsLowThreshold,
+  EventTypes,
+  MAX_ENDPOINTS_PER_WORKSPACE,
+  sealSecret,
+  WEBHOOK_PERMISSION,
+} from "../../../lib/webhooks/endpoints";
 import { ok, defineRoute, z, type App } from "../../route";
 
 export const route = defineRoute({

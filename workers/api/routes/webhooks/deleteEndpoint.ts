@@ -24,8 +24,13 @@ export const register = (app: App) =>
     const now = Date.now();
     await d.batch([
       d.delete(schema.webhookEndpoints).where(eq(schema.webhookEndpoints.id, ep.id)),
-      d.update(dt).set({ status: "cancelled", nextRetryAt: null, lastError: "endpoint deleted", updatedAt: now }).where(and(eq(dt.endpointId, ep.id), inArray(dt.status, ["pending", "paused"]))),
-      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "webhook.delete", description: `Deleted webhook endpoint ${ep.url}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }] }]),
+      d
+        .update(dt)
+        .set({ status: "cancelled", nextRetryAt: null, lastError: "endpoint deleted", updatedAt: now })
+        .where(and(eq(dt.endpointId, ep.id), inArray(dt.status, ["pending", "paused"]))),
+      ...auditInserts(c.var.scope, root.workspaceId, [
+        { event: "webhook.delete", description: `Deleted webhook endpoint ${ep.url}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }] },
+      ]),
     ]);
     return ok(c, {});
   });

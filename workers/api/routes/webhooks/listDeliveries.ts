@@ -32,7 +32,13 @@ export const register = (app: App) =>
     const rows = await d
       .select()
       .from(t)
-      .where(and(eq(t.endpointId, ep.id), b.status ? eq(t.status, b.status) : undefined, cAt !== undefined && Number.isFinite(cAt) ? lte(t.createdAt, cAt) : undefined))
+      .where(
+        and(
+          eq(t.endpointId, ep.id),
+          b.status ? eq(t.status, b.status) : undefined,
+          cAt !== undefined && Number.isFinite(cAt) ? lte(t.createdAt, cAt) : undefined,
+        ),
+      )
       .orderBy(desc(t.createdAt), desc(t.id))
       .limit(b.limit + 1 + (cAt !== undefined ? 100 : 0));
     // drop rows before the cursor within the same millisecond

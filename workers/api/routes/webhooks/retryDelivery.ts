@@ -22,13 +22,18 @@ export const register = (app: App) =>
     const root = await authorize(c, WEBHOOK_PERMISSION("update_endpoint"));
     const d = db(c.env.DB);
     const t = schema.webhookDeliveries;
-    const [delivery] = await d.select().from(t).where(and(eq(t.id, b.deliveryId), eq(t.workspaceId, root.workspaceId))).limit(1);
+    const [delivery] = await d
+      .select()
+      .from(t)
+      .where(and(eq(t.id, b.deliveryId), eq(t.workspaceId, root.workspaceId)))
+      .limit(1);
     if (!delivery) throw new ApiError("unkey/data/webhook_delivery_not_found", "The delivery does not exist.");
     const ep = await getEndpointOrThrow(d, root.workspaceId, delivery.endpointId).catch(() => {
       throw new ApiError("unkey/application/precondition_failed", "The delivery's endpoint was deleted.");
     });
     if (!ep.enabled) throw new ApiError("unkey/application/precondition_failed", "The endpoint is disabled; enable it with webhooks.updateEndpoint first.");
-    if (delivery.status === "paused") throw new ApiError("unkey/application/precondition_failed", "The workspace is disabled; the delivery resumes when it is enabled.");
+    if (delivery.status === "paused")
+      throw new ApiError("unkey/application/precondition_failed", "The workspace is disabled; the delivery resumes when it is enabled.");
     const now = Date.now();
     const [row] = await d
       .update(t)

@@ -32,7 +32,14 @@ export const register = (app: App) =>
         .update(t)
         .set({ ...sealed, previousSecretEncrypted: ep.secretEncrypted, previousSecretKeyId: ep.secretKeyId, previousSecretExpiresAt: expires, updatedAt: now })
         .where(eq(t.id, ep.id)),
-      ...auditInserts(c.var.scope, root.workspaceId, [{ event: "webhook.update", description: `Rotated the signing secret of webhook endpoint ${ep.id}`, targets: [{ type: "webhook", id: ep.id, name: ep.url }], meta: { rotated: true } }]),
+      ...auditInserts(c.var.scope, root.workspaceId, [
+        {
+          event: "webhook.update",
+          description: `Rotated the signing secret of webhook endpoint ${ep.id}`,
+          targets: [{ type: "webhook", id: ep.id, name: ep.url }],
+          meta: { rotated: true },
+        },
+      ]),
     ]);
     return ok(c, { secret, previousSecretExpiresAt: expires });
   });

@@ -8,7 +8,8 @@ import { ok, defineRoute, z, type App } from "../../route";
 export const route = defineRoute({
   operationId: "webhooks.sendTest",
   summary: "Send a test event",
-  description: "Our extension. Queues a `webhook.test` event to the endpoint (whatever events it subscribes to) and returns its delivery id; follow it with webhooks.listDeliveries. Needs `webhook.*.update_endpoint`.",
+  description:
+    "Our extension. Queues a `webhook.test` event to the endpoint (whatever events it subscribes to) and returns its delivery id; follow it with webhooks.listDeliveries. Needs `webhook.*.update_endpoint`.",
   errors: [404, 412],
   body: z.object({ endpointId: EndpointId }),
   data: z.object({ deliveryId: z.string() }),

@@ -3,7 +3,17 @@ import { db, schema } from "../../../lib/db";
 import { authorize } from "../../middleware/auth";
 import { auditInserts } from "../../../lib/audit";
 import { invalidInput } from "../../../lib/errors";
-import { checkApiIds, checkUrl, CreditsLowThreshold, EndpointData, EndpointId, endpointResponse, EventTypes, getEndpointOrThrow, WEBHOOK_PERMISSION } from "../../../lib/webhooks/endpoints";
+import {
+  checkApiIds,
+  checkUrl,
+  CreditsLowThreshold,
+  EndpointData,
+  EndpointId,
+  endpointResponse,
+  EventTypes,
+  getEndpointOrThrow,
+  WEBHOOK_PERMISSION,
+} from "../../../lib/webhooks/endpoints";
 import { ok, defineRoute, z, type App } from "../../route";
 
 export const route = defineRoute({
@@ -49,9 +59,17 @@ export const register = (app: App) =>
     }
     const t = schema.webhookEndpoints;
     await d.batch([
-      d.update(t).set(set).where(and(eq(t.id, current.id), eq(t.workspaceId, root.workspaceId))),
+      d
+        .update(t)
+        .set(set)
+        .where(and(eq(t.id, current.id), eq(t.workspaceId, root.workspaceId))),
       ...auditInserts(c.var.scope, root.workspaceId, [
-        { event: "webhook.update", description: `Updated webhook endpoint ${current.id}`, targets: [{ type: "webhook", id: current.id, name: set.url ?? current.url }], meta: { fields: Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined) } },
+        {
+          event: "webhook.update",
+          description: `Updated webhook endpoint ${current.id}`,
+          targets: [{ type: "webhook", id: current.id, name: set.url ?? current.url }],
+          meta: { fields: Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined) },
+        },
       ]),
     ]);
     return ok(c, endpointResponse(await getEndpointOrThrow(d, root.workspaceId, current.id)));

@@ -37,7 +37,10 @@ export const register = (app: App) =>
     if (!ws) throw new ApiError("unkey/data/workspace_not_found", "The requested workspace does not exist.");
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     await d.batch([
-      d.update(schema.workspaces).set({ ...set, updatedAt: Date.now() }).where(eq(schema.workspaces.id, workspaceId)),
+      d
+        .update(schema.workspaces)
+        .set({ ...set, updatedAt: Date.now() })
+        .where(eq(schema.workspaces.id, workspaceId)),
       ...auditInserts(c.var.scope, workspaceId, [
         {
           event: "workspace.update",

@@ -5,8 +5,7 @@
  * (./sqlite.ts for D1) turns it into its own dialect with the row policy injected.
  */
 
-export type IntervalUnit =
-  | "NANOSECOND" | "MICROSECOND" | "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR";
+export type IntervalUnit = "NANOSECOND" | "MICROSECOND" | "MILLISECOND" | "SECOND" | "MINUTE" | "HOUR" | "DAY" | "WEEK" | "MONTH" | "QUARTER" | "YEAR";
 
 export type Expr =
   | { k: "num"; v: string }

@@ -36,27 +36,82 @@ const NON_SELECT = new Set(
 export const ALLOWED_FUNCTIONS = new Set(
   [
     // aggregate
-    "count", "sum", "avg", "min", "max", "any", "groupArray", "groupUniqArray", "uniq", "uniqExact", "quantile", "countIf", "sumIf",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "any",
+    "groupArray",
+    "groupUniqArray",
+    "uniq",
+    "uniqExact",
+    "quantile",
+    "countIf",
+    "sumIf",
     // date/time
-    "now", "now64", "today", "toDate", "toDateTime", "toDateTime64", "toStartOfDay", "toStartOfWeek", "toStartOfMonth",
-    "toStartOfQuarter", "toStartOfYear", "toStartOfHour", "toStartOfMinute", "date_trunc", "formatDateTime",
-    "fromUnixTimestamp64Milli", "toUnixTimestamp64Milli", "toIntervalDay", "toIntervalWeek", "toIntervalMonth",
-    "toIntervalYear", "toIntervalHour", "toIntervalMinute", "toIntervalSecond", "toIntervalMillisecond",
-    "toIntervalMicrosecond", "toIntervalNanosecond", "toIntervalQuarter",
+    "now",
+    "now64",
+    "today",
+    "toDate",
+    "toDateTime",
+    "toDateTime64",
+    "toStartOfDay",
+    "toStartOfWeek",
+    "toStartOfMonth",
+    "toStartOfQuarter",
+    "toStartOfYear",
+    "toStartOfHour",
+    "toStartOfMinute",
+    "date_trunc",
+    "formatDateTime",
+    "fromUnixTimestamp64Milli",
+    "toUnixTimestamp64Milli",
+    "toIntervalDay",
+    "toIntervalWeek",
+    "toIntervalMonth",
+    "toIntervalYear",
+    "toIntervalHour",
+    "toIntervalMinute",
+    "toIntervalSecond",
+    "toIntervalMillisecond",
+    "toIntervalMicrosecond",
+    "toIntervalNanosecond",
+    "toIntervalQuarter",
     // extensions
-    "toUnixTimestamp", "fromUnixTimestamp",
+    "toUnixTimestamp",
+    "fromUnixTimestamp",
     // string
-    "lower", "upper", "substring", "concat", "length", "trim", "startsWith", "endsWith",
+    "lower",
+    "upper",
+    "substring",
+    "concat",
+    "length",
+    "trim",
+    "startsWith",
+    "endsWith",
     // json
     "JSONExtractString",
     // math
-    "round", "floor", "ceil", "abs",
+    "round",
+    "floor",
+    "ceil",
+    "abs",
     // conditional
-    "if", "case", "coalesce",
+    "if",
+    "case",
+    "coalesce",
     // conversion
-    "toString", "toInt32", "toInt64", "toFloat64",
+    "toString",
+    "toInt32",
+    "toInt64",
+    "toFloat64",
     // array
-    "has", "hasAny", "hasAll", "arrayJoin", "arrayFilter",
+    "has",
+    "hasAny",
+    "hasAll",
+    "arrayJoin",
+    "arrayFilter",
   ].map((f) => f.toLowerCase()),
 );
 
@@ -398,17 +453,41 @@ export function forEachChild(e: Expr, f: (c: Expr) => void): void {
 const DAY = 86_400_000;
 /** Unkey's retention arithmetic: MONTH = 30 days, YEAR = 365 days, sub-millisecond units 0. */
 const LAX_UNIT_MS: Record<IntervalUnit, number> = {
-  NANOSECOND: 0, MICROSECOND: 0, MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY, WEEK: 7 * DAY,
-  MONTH: 30 * DAY, QUARTER: 90 * DAY, YEAR: 365 * DAY,
+  NANOSECOND: 0,
+  MICROSECOND: 0,
+  MILLISECOND: 1,
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY,
+  WEEK: 7 * DAY,
+  MONTH: 30 * DAY,
+  QUARTER: 90 * DAY,
+  YEAR: 365 * DAY,
 };
 const EXACT_UNIT_MS: Partial<Record<IntervalUnit, number>> = {
-  NANOSECOND: 1e-6, MICROSECOND: 1e-3, MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY, WEEK: 7 * DAY,
+  NANOSECOND: 1e-6,
+  MICROSECOND: 1e-3,
+  MILLISECOND: 1,
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY,
+  WEEK: 7 * DAY,
 };
 const MONTHS: Partial<Record<IntervalUnit, number>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
 const INTERVAL_FNS: Record<string, IntervalUnit> = {
-  tointervalnanosecond: "NANOSECOND", tointervalmicrosecond: "MICROSECOND", tointervalmillisecond: "MILLISECOND",
-  tointervalsecond: "SECOND", tointervalminute: "MINUTE", tointervalhour: "HOUR", tointervalday: "DAY",
-  tointervalweek: "WEEK", tointervalmonth: "MONTH", tointervalquarter: "QUARTER", tointervalyear: "YEAR",
+  tointervalnanosecond: "NANOSECOND",
+  tointervalmicrosecond: "MICROSECOND",
+  tointervalmillisecond: "MILLISECOND",
+  tointervalsecond: "SECOND",
+  tointervalminute: "MINUTE",
+  tointervalhour: "HOUR",
+  tointervalday: "DAY",
+  tointervalweek: "WEEK",
+  tointervalmonth: "MONTH",
+  tointervalquarter: "QUARTER",
+  tointervalyear: "YEAR",
 };
 const BUCKET_MS: Record<string, number> = { tostartofminute: 60_000, tostartofhour: 3_600_000, tostartofday: DAY };
 
@@ -596,7 +675,15 @@ function shift(base: ConstValue, iv: ConstValue, sign: 1 | -1): ConstValue | und
   let v = base.v + sign * iv.v;
   if (iv.months) {
     const d = utc(v);
-    v = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + sign * iv.months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+    v = Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + sign * iv.months,
+      d.getUTCDate(),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    );
   }
   return { v, t: base.t === "num" ? "num" : base.t };
 }
@@ -675,7 +762,9 @@ export function checkRetention(q: Query, retentionDays: number, now: number): vo
       // Unkey lets an unevaluable bound through (the row policy still clamps the rows); a bound
       // written with our extension functions is one we must be able to read, so it fails closed
       if (usesExtensionTimeFn(x)) {
-        throw bad("Cannot tell how far back this time bound reaches: a bound using toUnixTimestamp or fromUnixTimestamp must be a constant such as toUnixTimestamp(now() - INTERVAL 1 DAY) * 1000");
+        throw bad(
+          "Cannot tell how far back this time bound reaches: a bound using toUnixTimestamp or fromUnixTimestamp must be a constant such as toUnixTimestamp(now() - INTERVAL 1 DAY) * 1000",
+        );
       }
       continue;
     }

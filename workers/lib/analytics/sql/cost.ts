@@ -46,8 +46,7 @@ export const COST_LIMITS = {
   arrayColumnLength: 5,
 };
 
-export const tooComplex = (limit: string) =>
-  new ApiError("user/bad_request/invalid_analytics_query", `Analytics query is too complex: ${limit}`);
+export const tooComplex = (limit: string) => new ApiError("user/bad_request/invalid_analytics_query", `Analytics query is too complex: ${limit}`);
 
 /** Structure bounds that need no compilation (after parsing). */
 export function checkStructure(q: Query): void {

@@ -66,10 +66,7 @@ export interface FnSpec {
 
 const bad = (detail: string) => new ApiError("user/bad_request/invalid_analytics_query", detail);
 export const unsupported = (fn: string, why = "") =>
-  new ApiError(
-    "user/bad_request/invalid_analytics_function",
-    `Function '${fn}' is not supported by this analytics store${why ? `: ${why}` : ""}`,
-  );
+  new ApiError("user/bad_request/invalid_analytics_function", `Function '${fn}' is not supported by this analytics store${why ? `: ${why}` : ""}`);
 
 const q = (id: string) => `"${id.replaceAll('"', '""')}"`;
 const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -94,8 +91,26 @@ function startOf(ms: string, unit: "week" | "month" | "quarter" | "year", weekMo
 /** ClickHouse formatDateTime specifiers → strftime. */
 function translateFormat(fmt: string, fn: string): string {
   const map: Record<string, string> = {
-    Y: "%Y", y: "%y", m: "%m", d: "%d", e: "%d", H: "%H", i: "%M", M: "%m", S: "%S", s: "%S", F: "%Y-%m-%d", T: "%H:%M:%S",
-    D: "%m/%d/%y", j: "%j", w: "%w", u: "%u", "%": "%%", R: "%H:%M", n: "\n", t: "\t",
+    Y: "%Y",
+    y: "%y",
+    m: "%m",
+    d: "%d",
+    e: "%d",
+    H: "%H",
+    i: "%M",
+    M: "%m",
+    S: "%S",
+    s: "%S",
+    F: "%Y-%m-%d",
+    T: "%H:%M:%S",
+    D: "%m/%d/%y",
+    j: "%j",
+    w: "%w",
+    u: "%u",
+    "%": "%%",
+    R: "%H:%M",
+    n: "\n",
+    t: "\t",
   };
   let out = "";
   for (let i = 0; i < fmt.length; i++) {
@@ -137,7 +152,10 @@ function toInterval(unit: IntervalUnit): FnSpec {
 
 function minMax(fn: "MIN" | "MAX", distinct: boolean): FnSpec {
   return {
-    args: [1, 1], aggregate: true, window: true, distinct,
+    args: [1, 1],
+    aggregate: true,
+    window: true,
+    distinct,
     compile: (c) => {
       // the argument is compiled once; its type is the result's type
       let t: T = "any";
@@ -177,23 +195,49 @@ function toInt(): FnSpec {
 }
 
 const INTERVAL_FNS: Record<string, IntervalUnit> = {
-  tointervalnanosecond: "NANOSECOND", tointervalmicrosecond: "MICROSECOND", tointervalmillisecond: "MILLISECOND",
-  tointervalsecond: "SECOND", tointervalminute: "MINUTE", tointervalhour: "HOUR", tointervalday: "DAY",
-  tointervalweek: "WEEK", tointervalmonth: "MONTH", tointervalquarter: "QUARTER", tointervalyear: "YEAR",
+  tointervalnanosecond: "NANOSECOND",
+  tointervalmicrosecond: "MICROSECOND",
+  tointervalmillisecond: "MILLISECOND",
+  tointervalsecond: "SECOND",
+  tointervalminute: "MINUTE",
+  tointervalhour: "HOUR",
+  tointervalday: "DAY",
+  tointervalweek: "WEEK",
+  tointervalmonth: "MONTH",
+  tointervalquarter: "QUARTER",
+  tointervalyear: "YEAR",
 };
 
 /** Every translatable function, by lower-case name. */
 export const FUNCTIONS: ReadonlyMap<string, FnSpec> = new Map<string, FnSpec>([
   // -- aggregates
-  ["count", {
-    args: [0, 1], aggregate: true, window: true, distinct: true, star: true,
-    compile: (c) => c.aggregate(() => (c.e.starArg || c.e.args.length === 0 ? "COUNT(*)" : `COUNT(${c.distinct}${c.arg(0).sql})`), "num"),
-  }],
-  ["sum", {
-    args: [1, 1], aggregate: true, window: true, distinct: true,
-    // the sum of nothing is 0, as in ClickHouse
-    compile: (c) => c.aggregate(() => `SUM(${c.distinct}${c.arg(0).sql})`, "num", (s) => `COALESCE(${s}, 0)`),
-  }],
+  [
+    "count",
+    {
+      args: [0, 1],
+      aggregate: true,
+      window: true,
+      distinct: true,
+      star: true,
+      compile: (c) => c.aggregate(() => (c.e.starArg || c.e.args.length === 0 ? "COUNT(*)" : `COUNT(${c.distinct}${c.arg(0).sql})`), "num"),
+    },
+  ],
+  [
+    "sum",
+    {
+      args: [1, 1],
+      aggregate: true,
+      window: true,
+      distinct: true,
+      // the sum of nothing is 0, as in ClickHouse
+      compile: (c) =>
+        c.aggregate(
+          () => `SUM(${c.distinct}${c.arg(0).sql})`,
+          "num",
+          (s) => `COALESCE(${s}, 0)`,
+        ),
+    },
+  ],
   ["avg", { args: [1, 1], aggregate: true, window: true, distinct: true, compile: (c) => c.aggregate(() => `AVG(${c.distinct}${c.arg(0).sql})`, "num") }],
   ["min", minMax("MIN", true)],
   ["max", minMax("MAX", true)],
@@ -201,19 +245,47 @@ export const FUNCTIONS: ReadonlyMap<string, FnSpec> = new Map<string, FnSpec>([
   ["uniq", { args: [1, 1], aggregate: true, distinct: true, compile: (c) => c.aggregate(() => `COUNT(DISTINCT ${c.arg(0).sql})`, "num") }],
   ["uniqexact", { args: [1, 1], aggregate: true, distinct: true, compile: (c) => c.aggregate(() => `COUNT(DISTINCT ${c.arg(0).sql})`, "num") }],
   ["countif", { args: [1, 1], aggregate: true, compile: (c) => c.aggregate(() => `COUNT(CASE WHEN ${c.arg(0).sql} THEN 1 END)`, "num") }],
-  ["sumif", {
-    args: [2, 2], aggregate: true,
-    compile: (c) => c.aggregate(() => `SUM(CASE WHEN ${c.arg(1).sql} THEN ${c.arg(0).sql} ELSE 0 END)`, "num", (s) => `COALESCE(${s}, 0)`),
-  }],
-  ["grouparray", {
-    args: [1, 1], aggregate: true, distinct: true,
-    compile: (c) => ({ ...c.aggregate(() => `json_group_array(${c.distinct}${c.arg(0).sql})`, "arr"), len: c.maxRows }),
-  }],
-  ["groupuniqarray", {
-    args: [1, 1], aggregate: true,
-    compile: (c) => ({ ...c.aggregate(() => `json_group_array(DISTINCT ${c.arg(0).sql})`, "arr"), len: c.maxRows }),
-  }],
-  ["quantile", { args: [1, 1], aggregate: true, params: true, compile: (c) => { throw unsupported(c.name, "SQLite has no quantile aggregate"); } }],
+  [
+    "sumif",
+    {
+      args: [2, 2],
+      aggregate: true,
+      compile: (c) =>
+        c.aggregate(
+          () => `SUM(CASE WHEN ${c.arg(1).sql} THEN ${c.arg(0).sql} ELSE 0 END)`,
+          "num",
+          (s) => `COALESCE(${s}, 0)`,
+        ),
+    },
+  ],
+  [
+    "grouparray",
+    {
+      args: [1, 1],
+      aggregate: true,
+      distinct: true,
+      compile: (c) => ({ ...c.aggregate(() => `json_group_array(${c.distinct}${c.arg(0).sql})`, "arr"), len: c.maxRows }),
+    },
+  ],
+  [
+    "groupuniqarray",
+    {
+      args: [1, 1],
+      aggregate: true,
+      compile: (c) => ({ ...c.aggregate(() => `json_group_array(DISTINCT ${c.arg(0).sql})`, "arr"), len: c.maxRows }),
+    },
+  ],
+  [
+    "quantile",
+    {
+      args: [1, 1],
+      aggregate: true,
+      params: true,
+      compile: (c) => {
+        throw unsupported(c.name, "SQLite has no quantile aggregate");
+      },
+    },
+  ],
 
   // -- time (values are Unix ms; see ./sqlite.ts)
   ["now", { args: [0, 1], compile: (c) => ({ sql: String(c.now), t: "dt" }) }],
@@ -227,41 +299,50 @@ export const FUNCTIONS: ReadonlyMap<string, FnSpec> = new Map<string, FnSpec>([
   ["tounixtimestamp64milli", { args: [1, 1], compile: (c) => num(c.ms(0, "ms")) }],
   // extensions (Unkey's server refuses them): seconds since the epoch, both ways
   ["tounixtimestamp", { args: [1, 2], compile: (c) => num(`(CAST(${c.ms(0, "seconds")} AS INTEGER) / 1000)`) }],
-  ["fromunixtimestamp", {
-    args: [1, 3],
-    // fromUnixTimestamp(s, format) formats, as ClickHouse's MySQL-compatible form does
-    compile: (c) => {
-      const ms = `(CAST(${c.arg(0).sql} AS INTEGER) * 1000)`;
-      return c.e.args.length > 1 ? formatted(c, ms, 1) : { sql: ms, t: "dt" };
+  [
+    "fromunixtimestamp",
+    {
+      args: [1, 3],
+      // fromUnixTimestamp(s, format) formats, as ClickHouse's MySQL-compatible form does
+      compile: (c) => {
+        const ms = `(CAST(${c.arg(0).sql} AS INTEGER) * 1000)`;
+        return c.e.args.length > 1 ? formatted(c, ms, 1) : { sql: ms, t: "dt" };
+      },
     },
-  }],
+  ],
   ["tostartofminute", bucket(60_000)],
   ["tostartofhour", bucket(3_600_000)],
   ["tostartofday", bucket(DAY)],
-  ["tostartofweek", {
-    args: [1, 3],
-    compile: (c) => {
-      const mode = c.e.args[1] ? literalInt(c.e.args[1], "toStartOfWeek mode") : 0;
-      return { sql: startOf(c.ms(0, "ms"), "week", mode % 2 === 1 ? 1 : 0), t: "date" };
+  [
+    "tostartofweek",
+    {
+      args: [1, 3],
+      compile: (c) => {
+        const mode = c.e.args[1] ? literalInt(c.e.args[1], "toStartOfWeek mode") : 0;
+        return { sql: startOf(c.ms(0, "ms"), "week", mode % 2 === 1 ? 1 : 0), t: "date" };
+      },
     },
-  }],
+  ],
   ["tostartofmonth", calendarStart("month")],
   ["tostartofquarter", calendarStart("quarter")],
   ["tostartofyear", calendarStart("year")],
-  ["date_trunc", {
-    args: [2, 3],
-    compile: (c) => {
-      const u = c.e.args[0]!;
-      if (u.k !== "str") throw bad("date_trunc needs the unit as a string literal");
-      const unit = u.v.toLowerCase();
-      const x = c.ms(1, "ms");
-      const fixed: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: DAY };
-      if (fixed[unit]) return { sql: `((${x} / ${fixed[unit]}) * ${fixed[unit]})`, t: unit === "day" ? "date" : "dt" };
-      if (unit === "week") return { sql: startOf(x, "week", 1), t: "date" };
-      if (unit === "month" || unit === "quarter" || unit === "year") return { sql: startOf(x, unit, 0), t: "date" };
-      throw bad(`Unknown date_trunc unit '${u.v}'`);
+  [
+    "date_trunc",
+    {
+      args: [2, 3],
+      compile: (c) => {
+        const u = c.e.args[0]!;
+        if (u.k !== "str") throw bad("date_trunc needs the unit as a string literal");
+        const unit = u.v.toLowerCase();
+        const x = c.ms(1, "ms");
+        const fixed: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: DAY };
+        if (fixed[unit]) return { sql: `((${x} / ${fixed[unit]}) * ${fixed[unit]})`, t: unit === "day" ? "date" : "dt" };
+        if (unit === "week") return { sql: startOf(x, "week", 1), t: "date" };
+        if (unit === "month" || unit === "quarter" || unit === "year") return { sql: startOf(x, unit, 0), t: "date" };
+        throw bad(`Unknown date_trunc unit '${u.v}'`);
+      },
     },
-  }],
+  ],
   ["formatdatetime", { args: [2, 3], compile: (c) => formatted(c, c.ms(0, "ms"), 1) }],
   ...Object.entries(INTERVAL_FNS).map(([n, unit]): [string, FnSpec] => [n, toInterval(unit)]),
 
@@ -269,128 +350,208 @@ export const FUNCTIONS: ReadonlyMap<string, FnSpec> = new Map<string, FnSpec>([
   ["lower", caseFn("LOWER")],
   ["upper", caseFn("UPPER")],
   ["trim", caseFn("TRIM")],
-  ["length", {
-    args: [1, 1],
-    compile: (c) => {
-      const x = c.arg(0);
-      return num(x.t === "arr" ? `json_array_length(${x.sql})` : `LENGTH(${x.sql})`);
+  [
+    "length",
+    {
+      args: [1, 1],
+      compile: (c) => {
+        const x = c.arg(0);
+        return num(x.t === "arr" ? `json_array_length(${x.sql})` : `LENGTH(${x.sql})`);
+      },
     },
-  }],
-  ["substring", { args: [2, 3], compile: (c) => str(`SUBSTR(${allArgs(c).map((x) => x.sql).join(", ")})`) }],
-  ["concat", { args: [1, Infinity], compile: (c) => str(`(${allArgs(c).map((x) => x.sql).join(" || ")})`) }],
-  ["startswith", {
-    args: [2, 2],
-    compile: (c) => {
-      const s = c.arg(0).sql;
-      const p = c.arg(1).sql;
-      return { sql: `(SUBSTR(${s}, 1, LENGTH(${p})) = ${p})`, t: "bool" };
+  ],
+  [
+    "substring",
+    {
+      args: [2, 3],
+      compile: (c) =>
+        str(
+          `SUBSTR(${allArgs(c)
+            .map((x) => x.sql)
+            .join(", ")})`,
+        ),
     },
-  }],
-  ["endswith", {
-    args: [2, 2],
-    compile: (c) => {
-      const s = c.arg(0).sql;
-      const p = c.arg(1).sql;
-      return { sql: `(LENGTH(${p}) = 0 OR SUBSTR(${s}, -LENGTH(${p})) = ${p})`, t: "bool" };
+  ],
+  [
+    "concat",
+    {
+      args: [1, Infinity],
+      compile: (c) =>
+        str(
+          `(${allArgs(c)
+            .map((x) => x.sql)
+            .join(" || ")})`,
+        ),
     },
-  }],
-  ["jsonextractstring", {
-    args: [1, Infinity],
-    compile: (c) => {
-      const path = c.e.args.slice(1).map((a) => {
-        if (a.k === "str") return `.${JSON.stringify(a.v)}`;
-        if (a.k === "num" && /^-?\d+$/.test(a.v)) {
-          const i = Number(a.v);
-          return i > 0 ? `[${i - 1}]` : `[#${i}]`;
-        }
-        throw bad("JSONExtractString needs literal keys");
-      });
-      const x = c.arg(0).sql;
-      const p = lit(`$${path.join("")}`);
-      return str(`COALESCE(CASE WHEN json_valid(${x}) AND json_type(${x}, ${p}) = 'text' THEN json_extract(${x}, ${p}) END, '')`);
+  ],
+  [
+    "startswith",
+    {
+      args: [2, 2],
+      compile: (c) => {
+        const s = c.arg(0).sql;
+        const p = c.arg(1).sql;
+        return { sql: `(SUBSTR(${s}, 1, LENGTH(${p})) = ${p})`, t: "bool" };
+      },
     },
-  }],
+  ],
+  [
+    "endswith",
+    {
+      args: [2, 2],
+      compile: (c) => {
+        const s = c.arg(0).sql;
+        const p = c.arg(1).sql;
+        return { sql: `(LENGTH(${p}) = 0 OR SUBSTR(${s}, -LENGTH(${p})) = ${p})`, t: "bool" };
+      },
+    },
+  ],
+  [
+    "jsonextractstring",
+    {
+      args: [1, Infinity],
+      compile: (c) => {
+        const path = c.e.args.slice(1).map((a) => {
+          if (a.k === "str") return `.${JSON.stringify(a.v)}`;
+          if (a.k === "num" && /^-?\d+$/.test(a.v)) {
+            const i = Number(a.v);
+            return i > 0 ? `[${i - 1}]` : `[#${i}]`;
+          }
+          throw bad("JSONExtractString needs literal keys");
+        });
+        const x = c.arg(0).sql;
+        const p = lit(`$${path.join("")}`);
+        return str(`COALESCE(CASE WHEN json_valid(${x}) AND json_type(${x}, ${p}) = 'text' THEN json_extract(${x}, ${p}) END, '')`);
+      },
+    },
+  ],
 
   // -- math
-  ["round", { args: [1, 2], compile: (c) => num(`ROUND(${allArgs(c).map((x) => x.sql).join(", ")})`) }],
+  [
+    "round",
+    {
+      args: [1, 2],
+      compile: (c) =>
+        num(
+          `ROUND(${allArgs(c)
+            .map((x) => x.sql)
+            .join(", ")})`,
+        ),
+    },
+  ],
   ["floor", rounding("FLOOR")],
   ["ceil", rounding("CEIL")],
   ["abs", { args: [1, 1], compile: (c) => num(`ABS(${c.arg(0).sql})`) }],
 
   // -- conditional
-  ["if", {
-    args: [3, 3],
-    compile: (c) => {
-      const a = c.arg(1);
-      return { sql: `(CASE WHEN ${c.arg(0).sql} THEN ${a.sql} ELSE ${c.arg(2).sql} END)`, t: a.t };
+  [
+    "if",
+    {
+      args: [3, 3],
+      compile: (c) => {
+        const a = c.arg(1);
+        return { sql: `(CASE WHEN ${c.arg(0).sql} THEN ${a.sql} ELSE ${c.arg(2).sql} END)`, t: a.t };
+      },
     },
-  }],
-  ["coalesce", {
-    args: [1, Infinity],
-    compile: (c) => {
-      const xs = allArgs(c);
-      return { sql: xs.length === 1 ? xs[0]!.sql : `COALESCE(${xs.map((x) => x.sql).join(", ")})`, t: xs[0]!.t };
+  ],
+  [
+    "coalesce",
+    {
+      args: [1, Infinity],
+      compile: (c) => {
+        const xs = allArgs(c);
+        return { sql: xs.length === 1 ? xs[0]!.sql : `COALESCE(${xs.map((x) => x.sql).join(", ")})`, t: xs[0]!.t };
+      },
     },
-  }],
-  ["case", { args: [0, Infinity], compile: () => { throw bad("Use CASE WHEN … THEN … END"); } }],
+  ],
+  [
+    "case",
+    {
+      args: [0, Infinity],
+      compile: () => {
+        throw bad("Use CASE WHEN … THEN … END");
+      },
+    },
+  ],
 
   // -- conversion
-  ["tostring", {
-    args: [1, 2],
-    compile: (c) => {
-      const x = c.arg(0);
-      if (x.t === "dt") return str(`strftime('%Y-%m-%d %H:%M:%S', ${x.sql} / 1000, 'unixepoch')`);
-      if (x.t === "date") return str(`strftime('%Y-%m-%d', ${x.sql} / 1000, 'unixepoch')`);
-      return str(`CAST(${x.sql} AS TEXT)`);
+  [
+    "tostring",
+    {
+      args: [1, 2],
+      compile: (c) => {
+        const x = c.arg(0);
+        if (x.t === "dt") return str(`strftime('%Y-%m-%d %H:%M:%S', ${x.sql} / 1000, 'unixepoch')`);
+        if (x.t === "date") return str(`strftime('%Y-%m-%d', ${x.sql} / 1000, 'unixepoch')`);
+        return str(`CAST(${x.sql} AS TEXT)`);
+      },
     },
-  }],
+  ],
   ["toint32", toInt()],
   ["toint64", toInt()],
   ["tofloat64", { args: [1, 1], compile: (c) => num(`CAST(${c.arg(0).sql} AS REAL)`) }],
 
   // -- arrays (JSON arrays in storage)
-  ["has", {
-    args: [2, 2],
-    compile: (c) => {
-      const a = c.array(0).sql;
-      const j = q(c.fresh("j"));
-      return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${j} WHERE ${j}.value = ${c.arg(1).sql}))`, t: "bool" };
+  [
+    "has",
+    {
+      args: [2, 2],
+      compile: (c) => {
+        const a = c.array(0).sql;
+        const j = q(c.fresh("j"));
+        return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${j} WHERE ${j}.value = ${c.arg(1).sql}))`, t: "bool" };
+      },
     },
-  }],
-  ["hasany", {
-    args: [2, 2],
-    compile: (c) => {
-      const [a, b] = [c.array(0).sql, c.array(1).sql];
-      const [ja, jb] = [q(c.fresh("j")), q(c.fresh("j"))];
-      return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${ja} WHERE ${ja}.value IN (SELECT ${jb}.value FROM json_each(${b}) AS ${jb})))`, t: "bool" };
+  ],
+  [
+    "hasany",
+    {
+      args: [2, 2],
+      compile: (c) => {
+        const [a, b] = [c.array(0).sql, c.array(1).sql];
+        const [ja, jb] = [q(c.fresh("j")), q(c.fresh("j"))];
+        return { sql: `(EXISTS (SELECT 1 FROM json_each(${a}) AS ${ja} WHERE ${ja}.value IN (SELECT ${jb}.value FROM json_each(${b}) AS ${jb})))`, t: "bool" };
+      },
     },
-  }],
-  ["hasall", {
-    args: [2, 2],
-    compile: (c) => {
-      const [a, b] = [c.array(0).sql, c.array(1).sql];
-      const [ja, jb] = [q(c.fresh("j")), q(c.fresh("j"))];
-      return { sql: `(NOT EXISTS (SELECT 1 FROM json_each(${b}) AS ${jb} WHERE ${jb}.value NOT IN (SELECT ${ja}.value FROM json_each(${a}) AS ${ja})))`, t: "bool" };
+  ],
+  [
+    "hasall",
+    {
+      args: [2, 2],
+      compile: (c) => {
+        const [a, b] = [c.array(0).sql, c.array(1).sql];
+        const [ja, jb] = [q(c.fresh("j")), q(c.fresh("j"))];
+        return {
+          sql: `(NOT EXISTS (SELECT 1 FROM json_each(${b}) AS ${jb} WHERE ${jb}.value NOT IN (SELECT ${ja}.value FROM json_each(${a}) AS ${ja})))`,
+          t: "bool",
+        };
+      },
     },
-  }],
-  ["arrayfilter", {
-    args: [2, 2],
-    compile: (c) => {
-      const fn = c.e.args[0]!;
-      if (fn.k !== "lambda" || fn.params.length !== 1) throw bad("arrayFilter needs a one-parameter lambda such as x -> startsWith(x, 'path=')");
-      const arr = c.array(1);
-      const j = q(c.fresh("j"));
-      const pred = c.lambda(fn.params[0]!, { sql: `${j}.value`, t: "any" }, fn.body).sql;
-      return { sql: `(SELECT json_group_array(${j}.value) FROM json_each(${arr.sql}) AS ${j} WHERE ${pred})`, t: "arr", len: arr.len };
+  ],
+  [
+    "arrayfilter",
+    {
+      args: [2, 2],
+      compile: (c) => {
+        const fn = c.e.args[0]!;
+        if (fn.k !== "lambda" || fn.params.length !== 1) throw bad("arrayFilter needs a one-parameter lambda such as x -> startsWith(x, 'path=')");
+        const arr = c.array(1);
+        const j = q(c.fresh("j"));
+        const pred = c.lambda(fn.params[0]!, { sql: `${j}.value`, t: "any" }, fn.body).sql;
+        return { sql: `(SELECT json_group_array(${j}.value) FROM json_each(${arr.sql}) AS ${j} WHERE ${pred})`, t: "arr", len: arr.len };
+      },
     },
-  }],
-  ["arrayjoin", {
-    args: [1, 1],
-    compile: (c) => {
-      if (c.inAggregate()) throw bad("arrayJoin cannot be used inside an aggregate");
-      return c.arrayJoin(c.array(0));
+  ],
+  [
+    "arrayjoin",
+    {
+      args: [1, 1],
+      compile: (c) => {
+        if (c.inAggregate()) throw bad("arrayJoin cannot be used inside an aggregate");
+        return c.arrayJoin(c.array(0));
+      },
     },
-  }],
+  ],
 ]);
 
 /** Names of the aggregate functions (for telling aggregated SELECTs apart). */

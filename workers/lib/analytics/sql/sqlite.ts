@@ -86,7 +86,12 @@ interface QueryOut {
 
 const DAY = 86_400_000;
 const FIXED_UNIT_MS: Partial<Record<IntervalUnit, number>> = {
-  MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY, WEEK: 7 * DAY,
+  MILLISECOND: 1,
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY,
+  WEEK: 7 * DAY,
 };
 const MONTH_UNITS: Partial<Record<IntervalUnit, number>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
 
@@ -95,8 +100,7 @@ const unknownIdentifier = (name: string) => bad(`Unknown identifier '${name}' in
 
 const q = (id: string) => `"${id.replaceAll('"', '""')}"`;
 const lit = (s: string) => `'${s.replaceAll("'", "''")}'`;
-const colType = (c: ColumnType): T =>
-  c === "string" ? "str" : c === "array" ? "arr" : c === "datetime" ? "dt" : c === "date" ? "date" : "num";
+const colType = (c: ColumnType): T => (c === "string" ? "str" : c === "array" ? "arr" : c === "datetime" ? "dt" : c === "date" ? "date" : "num");
 const isTime = (t: T) => t === "dt" || t === "date";
 
 interface Source {
@@ -193,8 +197,17 @@ class Compiler {
 
   select(s: Select, ctes: Map<string, CteInfo>, outer?: Scope): QueryOut {
     const sc: Scope = {
-      parent: outer, sources: [], aliases: new Map(), expanding: new Set(), arrayJoins: [], lambdas: [], ctes,
-      level: outer ? outer.level + 1 : 0, onceWork: 0, perRowWork: 0, aliasCache: new Map(),
+      parent: outer,
+      sources: [],
+      aliases: new Map(),
+      expanding: new Set(),
+      arrayJoins: [],
+      lambdas: [],
+      ctes,
+      level: outer ? outer.level + 1 : 0,
+      onceWork: 0,
+      perRowWork: 0,
+      aliasCache: new Map(),
     };
     let fromSql = "";
     let from: Estimate = { rows: 1, work: 0 };
@@ -271,9 +284,7 @@ class Compiler {
   }
 
   private orderList(items: OrderItem[], sc: Scope): string {
-    return items
-      .map((o) => `${this.expr(o.e, sc).sql}${o.desc ? " DESC" : " ASC"}${o.nulls ? ` NULLS ${o.nulls}` : ""}`)
-      .join(", ");
+    return items.map((o) => `${this.expr(o.e, sc).sql}${o.desc ? " DESC" : " ASC"}${o.nulls ? ` NULLS ${o.nulls}` : ""}`).join(", ");
   }
 
   // ---- FROM -----------------------------------------------------------------------------
@@ -291,7 +302,11 @@ class Compiler {
         }
         const def = f.parts.length === 1 ? this.set.tables.get(name) : undefined;
         if (!def) throw new ApiError("user/bad_request/invalid_analytics_table", `Access to table '${name}' is not allowed`);
-        const lens = new Map(Object.entries(def.columns).filter(([, t]) => t === "array").map(([c]) => [c, COST_LIMITS.arrayColumnLength]));
+        const lens = new Map(
+          Object.entries(def.columns)
+            .filter(([, t]) => t === "array")
+            .map(([c]) => [c, COST_LIMITS.arrayColumnLength]),
+        );
         this.addSource(sc, alias, new Map(Object.entries(def.columns).map(([c, t]) => [c, colType(t)])), lens);
         const rows = this.tableRows.get(readKey(def.name, this.since)) ?? this.tableRows.get(readKey(def.name)) ?? COST_LIMITS.unknownTableRows;
         return { sql: `(${this.policyTable(def)}) AS ${q(alias)}`, est: { rows, work: 0 } };

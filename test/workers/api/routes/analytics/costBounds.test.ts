@@ -50,17 +50,17 @@ describe("analytics query cost bounds", () => {
 
   it("the same product through comma joins without a FROM in the CTE is estimated too", async () => {
     const ws = await newWorkspace("cross join 2");
-    const res = await query(
-      ws.rootKey,
-      `WITH t AS (SELECT arrayJoin(${ten}) AS x) SELECT count() AS n FROM t a, t b, t c, t d, t e, t f, t g`,
-    );
+    const res = await query(ws.rootKey, `WITH t AS (SELECT arrayJoin(${ten}) AS x) SELECT count() AS n FROM t a, t b, t c, t d, t e, t f, t g`);
     expect(res.status).toBe(422);
     expect(res.body.error!.type).toBe(errorType("user/unprocessable_entity/query_rows_limit_exceeded"));
   });
 
   it("a self-join of a table counts the workspace's rows: a product past the bound answers 422", async () => {
     const ws = await newWorkspace("table product");
-    await writeEvents(env, Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_x" })));
+    await writeEvents(
+      env,
+      Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_x" })),
+    );
     const res = await query(ws.rootKey, "SELECT count() AS n FROM key_verifications_v1 a CROSS JOIN key_verifications_v1 b");
     expect(res.status).toBe(422);
     expect(res.body.error!.type).toBe(errorType("user/unprocessable_entity/query_rows_limit_exceeded"));
@@ -72,7 +72,10 @@ describe("analytics query cost bounds", () => {
 
   it("correlated subqueries multiply by the outer rows", async () => {
     const ws = await newWorkspace("correlated");
-    await writeEvents(env, Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_y" })));
+    await writeEvents(
+      env,
+      Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_y" })),
+    );
     const res = await query(
       ws.rootKey,
       "SELECT key_id, (SELECT count() FROM key_verifications_v1 b WHERE b.time <= a.time) AS before FROM key_verifications_v1 a",
@@ -85,7 +88,10 @@ describe("analytics query cost bounds", () => {
 
   it("a rounded lower time bound narrows the row estimate to where it rounds to, not to its argument", async () => {
     const ws = await newWorkspace("rounded bound");
-    await writeEvents(env, Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_z" })));
+    await writeEvents(
+      env,
+      Array.from({ length: 1500 }, () => verification({ workspaceId: ws.workspaceId, keySpaceId: "ks_z" })),
+    );
     // read as now() (Unkey's retention rule), the bound left almost no rows to count, and the
     // correlated subquery below ran once per row of the month unestimated
     for (const bound of ["toStartOfMonth(now())", "toUnixTimestamp(toStartOfDay(now())) * 1000"]) {

@@ -8,8 +8,14 @@ import { shipGatewayRequests } from "../../../../../workers/lib/deploy/requestLo
 async function projectWithLogs(rootKey: string, slug: string, paths: string[]) {
   const projectId = (await call("projects.createProject", { name: slug, slug }, rootKey)).body.data.id as string;
   await call("apps.createApp", { project: slug, name: "web", slug: "web" }, rootKey);
-  const dep = await call("deployments.createDeployment", { project: slug, app: "web", environment: "production", upstream: { url: "https://o.example" } }, rootKey);
-  const d = await env.DB.prepare("SELECT id, workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?").bind(dep.body.data.deploymentId).first<Record<string, string>>();
+  const dep = await call(
+    "deployments.createDeployment",
+    { project: slug, app: "web", environment: "production", upstream: { url: "https://o.example" } },
+    rootKey,
+  );
+  const d = await env.DB.prepare("SELECT id, workspace_id, project_id, app_id, environment_id FROM deployments WHERE id = ?")
+    .bind(dep.body.data.deploymentId)
+    .first<Record<string, string>>();
   const rows: GatewayRequestRow[] = paths.map((path, i) => ({
     request_id: `req_${crypto.randomUUID().replaceAll("-", "")}`,
     time: Date.now() - i,
@@ -44,14 +50,20 @@ describe("analytics.getGatewayRequests", () => {
   it("answers SQL over the workspace's request log", async () => {
     const { rootKey } = await newWorkspace();
     await projectWithLogs(rootKey, "shop", ["/a", "/a", "/b"]);
-    const res = await call("analytics.getGatewayRequests", { query: "SELECT path, COUNT(*) AS n, SUM(gateway_latency) AS g FROM gateway_requests_v1 GROUP BY path ORDER BY path" }, rootKey);
+    const res = await call(
+      "analytics.getGatewayRequests",
+      { query: "SELECT path, COUNT(*) AS n, SUM(gateway_latency) AS g FROM gateway_requests_v1 GROUP BY path ORDER BY path" },
+      rootKey,
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data).toEqual([
       { path: "/a", n: 2, g: 4 },
       { path: "/b", n: 1, g: 2 },
     ]);
     const other = await newWorkspace();
-    expect((await call("analytics.getGatewayRequests", { query: "SELECT COUNT(*) AS n FROM gateway_requests_v1" }, other.rootKey)).body.data).toEqual([{ n: 0 }]);
+    expect((await call("analytics.getGatewayRequests", { query: "SELECT COUNT(*) AS n FROM gateway_requests_v1" }, other.rootKey)).body.data).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it("limits project-scoped root keys to their projects and refuses keys without the permission", async () => {

@@ -33,7 +33,10 @@ describe("analytics.getRatelimits", () => {
     const { ws } = await setup();
     const res = await call(
       "analytics.getRatelimits",
-      { query: 'SELECT namespace_id, identifier, passed, "limit", tokens, latency FROM ratelimits_v1 WHERE namespace_id = \'rlns_a\' ORDER BY passed, time LIMIT 2' },
+      {
+        query:
+          "SELECT namespace_id, identifier, passed, \"limit\", tokens, latency FROM ratelimits_v1 WHERE namespace_id = 'rlns_a' ORDER BY passed, time LIMIT 2",
+      },
       ws.rootKey,
     );
     expect(res.status).toBe(200);

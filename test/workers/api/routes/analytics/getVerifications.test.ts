@@ -37,7 +37,11 @@ const EXTENSION_ABUSE = [
 describe("analytics.getVerifications", () => {
   it("answers rows keyed by column alias in the data array", async () => {
     const { ws } = await setup();
-    const res = await call("analytics.getVerifications", { query: "SELECT outcome, SUM(count) AS total FROM key_verifications_per_day_v1 GROUP BY outcome ORDER BY outcome" }, ws.rootKey);
+    const res = await call(
+      "analytics.getVerifications",
+      { query: "SELECT outcome, SUM(count) AS total FROM key_verifications_per_day_v1 GROUP BY outcome ORDER BY outcome" },
+      ws.rootKey,
+    );
     expect(res.status).toBe(200);
     expect(res.body.meta.requestId).toMatch(/^req_/);
     expect(res.body.data).toEqual([
@@ -104,7 +108,10 @@ describe("analytics.getVerifications", () => {
     const { ws } = await setup();
     const range = await call(
       "analytics.getVerifications",
-      { query: "SELECT outcome, count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000 GROUP BY outcome ORDER BY outcome" },
+      {
+        query:
+          "SELECT outcome, count() AS n FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now() - INTERVAL 1 HOUR) * 1000 GROUP BY outcome ORDER BY outcome",
+      },
       ws.rootKey,
     );
     expect(range.status).toBe(200);
@@ -120,7 +127,11 @@ describe("analytics.getVerifications", () => {
       expect(res.status, query).toBe(400);
       expect(res.body.error!.type).toBe(errorType("user/bad_request/query_range_exceeds_retention"));
     }
-    const unreadable = await call("analytics.getVerifications", { query: "SELECT count() FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now()) * 1000 % 7" }, ws.rootKey);
+    const unreadable = await call(
+      "analytics.getVerifications",
+      { query: "SELECT count() FROM key_verifications_v1 WHERE time >= toUnixTimestamp(now()) * 1000 % 7" },
+      ws.rootKey,
+    );
     expect(unreadable.status).toBe(400);
     expect(unreadable.body.error!.type).toBe(errorType("user/bad_request/invalid_analytics_query"));
     for (const query of EXTENSION_ABUSE.map((q) => q.replace("TABLE", "key_verifications_v1"))) {

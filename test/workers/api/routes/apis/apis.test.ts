@@ -8,7 +8,9 @@ describe("apis.createApi", () => {
     const res = await call("apis.createApi", { name: "payments" }, ws.rootKey);
     expect(res.status).toBe(200);
     expect(res.body.data.apiId).toMatch(/^api_/);
-    const audit = await env.DB.prepare("SELECT event, targets, actor_id FROM audit_logs WHERE workspace_id = ? AND event = 'api.create'").bind(ws.workspaceId).first<any>();
+    const audit = await env.DB.prepare("SELECT event, targets, actor_id FROM audit_logs WHERE workspace_id = ? AND event = 'api.create'")
+      .bind(ws.workspaceId)
+      .first<any>();
     expect(audit.actor_id).toBe(ws.rootKeyId);
     expect(JSON.parse(audit.targets).map((t: any) => t.type)).toEqual(["api", "keySpace"]);
   });
@@ -121,7 +123,9 @@ describe("apis.updateApi", () => {
     await call("apis.updateApi", { apiId, defaultPrefix: null }, ws.rootKey);
     const row = await env.DB.prepare(
       "SELECT a.ip_whitelist, k.default_prefix, k.default_bytes, k.store_encrypted_keys FROM apis a JOIN keyspaces k ON k.id = a.keyspace_id WHERE a.id = ?",
-    ).bind(apiId).first<any>();
+    )
+      .bind(apiId)
+      .first<any>();
     expect(row).toEqual({ ip_whitelist: "1.2.3.4, 10.0.0.0/8", default_prefix: null, default_bytes: 24, store_encrypted_keys: 1 });
   });
 

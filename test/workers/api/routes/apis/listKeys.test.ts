@@ -26,8 +26,15 @@ describe("apis.listKeys", () => {
     // the identity and its own limit, written directly (identities.* routes are tested on their own)
     const identityId = "id_acme_test";
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO identities (id, workspace_id, external_id, meta, created_at) VALUES (?, ?, 'acme', ?, ?)").bind(identityId, ws.workspaceId, JSON.stringify({ tier: "gold" }), Date.now()),
-      env.DB.prepare("INSERT INTO ratelimits (id, workspace_id, identity_id, name, \"limit\", duration, auto_apply, created_at) VALUES ('rl_org_test', ?, ?, 'org', 100, 60000, 1, ?)").bind(ws.workspaceId, identityId, Date.now()),
+      env.DB.prepare("INSERT INTO identities (id, workspace_id, external_id, meta, created_at) VALUES (?, ?, 'acme', ?, ?)").bind(
+        identityId,
+        ws.workspaceId,
+        JSON.stringify({ tier: "gold" }),
+        Date.now(),
+      ),
+      env.DB.prepare(
+        "INSERT INTO ratelimits (id, workspace_id, identity_id, name, \"limit\", duration, auto_apply, created_at) VALUES ('rl_org_test', ?, ?, 'org', 100, 60000, 1, ?)",
+      ).bind(ws.workspaceId, identityId, Date.now()),
     ]);
     const created = await call(
       "keys.createKey",

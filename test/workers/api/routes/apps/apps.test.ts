@@ -9,7 +9,14 @@ describe("apps.*", () => {
     expect(created.status).toBe(200);
     expect(created.body.data.appId).toMatch(/^app_/);
     const app = await call("apps.getApp", { project: "proj", app: "api" }, rootKey);
-    expect(app.body.data).toMatchObject({ id: created.body.data.appId, name: "API", slug: "api", git: { repository: "acme/api" }, isRolledBack: false, deleteProtection: false });
+    expect(app.body.data).toMatchObject({
+      id: created.body.data.appId,
+      name: "API",
+      slug: "api",
+      git: { repository: "acme/api" },
+      isRolledBack: false,
+      deleteProtection: false,
+    });
     expect(app.body.data.currentDeploymentId).toBeUndefined();
     const envs = await call("environments.listEnvironments", { project: "proj", app: "api" }, rootKey);
     expect(envs.body.data.map((e: { slug: string; kind: string }) => [e.slug, e.kind])).toEqual([
@@ -17,7 +24,15 @@ describe("apps.*", () => {
       ["preview", "preview"],
     ]);
     const prod = envs.body.data.find((e: { kind: string }) => e.kind === "production");
-    expect(prod.runtime).toMatchObject({ port: 8080, vCpus: 0.25, memoryMib: 256, storageMib: 0, command: [], shutdownSignal: "SIGTERM", upstreamProtocol: "http1" });
+    expect(prod.runtime).toMatchObject({
+      port: 8080,
+      vCpus: 0.25,
+      memoryMib: 256,
+      storageMib: 0,
+      command: [],
+      shutdownSignal: "SIGTERM",
+      upstreamProtocol: "http1",
+    });
     // live + environment hostnames under the default base domain
     expect(prod.hostnames).toHaveLength(2);
     expect(prod.hostnames[0]).toMatch(/^proj-api-w[0-9a-f]{8}\.localhost$/);

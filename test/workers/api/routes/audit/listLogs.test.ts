@@ -2,7 +2,16 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, errorType, newApi, newWorkspace, rootKeyWith } from "../../../../helpers/harness";
 
-type Log = { id: string; time: number; event: string; actor: { type: string; id: string }; targets: { type: string; id: string }[]; workspaceId: string; bucket: string; description: string };
+type Log = {
+  id: string;
+  time: number;
+  event: string;
+  actor: { type: string; id: string };
+  targets: { type: string; id: string }[];
+  workspaceId: string;
+  bucket: string;
+  description: string;
+};
 
 async function withEvents() {
   const ws = await newWorkspace("audit");
@@ -101,4 +110,3 @@ describe("audit.listLogs", () => {
     }
   });
 });
-

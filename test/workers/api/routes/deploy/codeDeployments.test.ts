@@ -130,9 +130,19 @@ describe("code deployments: upload and lifecycle", () => {
 
   const faults: [string, ReturnType<typeof bundle>, string, RegExp][] = [
     ["a syntax error", bundle("export default { fetch( }"), "building", /SyntaxError/],
-    ["an import of a module not in the bundle", bundle(`import x from "./nope.js"; export default { fetch() { return new Response(x); } }`), "building", /No such module "nope\.js"/],
+    [
+      "an import of a module not in the bundle",
+      bundle(`import x from "./nope.js"; export default { fetch() { return new Response(x); } }`),
+      "building",
+      /No such module "nope\.js"/,
+    ],
     ["no fetch export", bundle(`export default { scheduled() {} }`), "building", /no default export with a fetch handler/],
-    ["a health probe that throws", bundle(`export default { fetch() { throw new Error("probe boom"); } }`), "deploying", /health probe GET \/ threw: .*probe boom/],
+    [
+      "a health probe that throws",
+      bundle(`export default { fetch() { throw new Error("probe boom"); } }`),
+      "deploying",
+      /health probe GET \/ threw: .*probe boom/,
+    ],
   ];
   for (const [what, b, step, message] of faults) {
     it(`fails with ${what}, saying which, and production keeps serving the previous deployment`, async () => {
@@ -154,18 +164,30 @@ describe("code deployments: upload and lifecycle", () => {
 
   it("probes the healthcheck path of the runtime settings instead of GET /", async () => {
     const { rootKey } = await setup();
-    await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", healthcheck: { method: "GET", path: "/healthz" } }, rootKey);
-    const b = bundle(`export default { fetch(r) { if (new URL(r.url).pathname === "/healthz") return new Response("ok"); throw new Error("not healthy at " + new URL(r.url).pathname); } }`);
+    await call(
+      "environments.updateSettings",
+      { project: "proj", app: "default", environment: "production", healthcheck: { method: "GET", path: "/healthz" } },
+      rootKey,
+    );
+    const b = bundle(
+      `export default { fetch(r) { if (new URL(r.url).pathname === "/healthz") return new Response("ok"); throw new Error("not healthy at " + new URL(r.url).pathname); } }`,
+    );
     const created = await deploy(rootKey, { bundle: b });
     expect((await settled(rootKey, created.body.data.deploymentId)).status).toBe("READY");
   });
 
   it("does not start a deployment whose variable fails to decrypt", async () => {
     const { rootKey } = await setup();
-    const set = await call("environments.setEnvironmentVariables", { project: "proj", app: "default", environment: "production", variables: [{ key: "SECRET", value: "s3cret" }] }, rootKey);
+    const set = await call(
+      "environments.setEnvironmentVariables",
+      { project: "proj", app: "default", environment: "production", variables: [{ key: "SECRET", value: "s3cret" }] },
+      rootKey,
+    );
     expect(set.status).toBe(200);
     // damage the stored ciphertext (a lost or rotated-away encryption key looks the same)
-    await env.DB.prepare("UPDATE environment_variables SET encrypted = substr(encrypted, 1, instr(encrypted, ':')) || 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE key = 'SECRET'").run();
+    await env.DB.prepare(
+      "UPDATE environment_variables SET encrypted = substr(encrypted, 1, instr(encrypted, ':')) || 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE key = 'SECRET'",
+    ).run();
     const created = await deploy(rootKey, { bundle: bundle(HELLO) });
     const done = await settled(rootKey, created.body.data.deploymentId);
     expect(done.status).toBe("FAILED");
@@ -175,29 +197,57 @@ describe("code deployments: upload and lifecycle", () => {
 
   it("gives the app exactly its variables and Unkey's system variables (a user variable of a system name is refused)", async () => {
     const { rootKey } = await setup();
-    const reserved = await call("environments.setEnvironmentVariables", { project: "proj", app: "default", environment: "production", variables: [{ key: "UNKEY_DEPLOYMENT_ID", value: "spoofed" }] }, rootKey);
+    const reserved = await call(
+      "environments.setEnvironmentVariables",
+      { project: "proj", app: "default", environment: "production", variables: [{ key: "UNKEY_DEPLOYMENT_ID", value: "spoofed" }] },
+      rootKey,
+    );
     expect(reserved.status).toBe(400);
-    await call("environments.setEnvironmentVariables", { project: "proj", app: "default", environment: "production", variables: [{ key: "GREETING", value: "world" }] }, rootKey);
-    const created = await call("deploy.createDeployment", { ...base, bundle: bundle(HELLO), gitCommit: { commitSha: "abc123", commitMessage: "ship" } }, rootKey);
+    await call(
+      "environments.setEnvironmentVariables",
+      { project: "proj", app: "default", environment: "production", variables: [{ key: "GREETING", value: "world" }] },
+      rootKey,
+    );
+    const created = await call(
+      "deploy.createDeployment",
+      { ...base, bundle: bundle(HELLO), gitCommit: { commitSha: "abc123", commitMessage: "ship" } },
+      rootKey,
+    );
     const id = created.body.data.deploymentId;
     expect((await settled(rootKey, id)).status).toBe("READY");
     const got = await deploymentEnv(env as unknown as Env, id);
     expect(got).toEqual({
       ok: true,
-      env: { GREETING: "world", UNKEY_DEPLOYMENT_ID: id, UNKEY_ENVIRONMENT_SLUG: "production", UNKEY_GIT_COMMIT_SHA: "abc123", UNKEY_GIT_BRANCH: "main", UNKEY_GIT_COMMIT_MESSAGE: "ship" },
+      env: {
+        GREETING: "world",
+        UNKEY_DEPLOYMENT_ID: id,
+        UNKEY_ENVIRONMENT_SLUG: "production",
+        UNKEY_GIT_COMMIT_SHA: "abc123",
+        UNKEY_GIT_BRANCH: "main",
+        UNKEY_GIT_COMMIT_MESSAGE: "ship",
+      },
     });
   });
 
   it("over the service binding, a ready deployment whose variable no longer decrypts gets no env (the Sentinel answers 503 and never serves without it)", async () => {
     const { rootKey } = await setup();
-    await call("environments.setEnvironmentVariables", { project: "proj", app: "default", environment: "production", variables: [{ key: "SECRET", value: "s3cret" }] }, rootKey);
+    await call(
+      "environments.setEnvironmentVariables",
+      { project: "proj", app: "default", environment: "production", variables: [{ key: "SECRET", value: "s3cret" }] },
+      rootKey,
+    );
     const created = await deploy(rootKey, { bundle: bundle(HELLO) });
     const id = created.body.data.deploymentId;
     expect((await settled(rootKey, id)).status).toBe("READY");
-    const ask = async () => (await (env as any).RPC_CLIENT.fetch("http://rpc/deploymentEnv", { method: "POST", body: JSON.stringify({ deploymentId: id }) })).json();
+    const ask = async () =>
+      (await (env as any).RPC_CLIENT.fetch("http://rpc/deploymentEnv", { method: "POST", body: JSON.stringify({ deploymentId: id }) })).json();
     expect(await ask()).toMatchObject({ ok: true, env: { SECRET: "s3cret" } });
     // the snapshot's ciphertext is damaged (or its data key lost) after the deployment went ready
-    await env.DB.prepare("UPDATE deployments SET variables = json_set(variables, '$[0].encrypted', substr(json_extract(variables, '$[0].encrypted'), 1, instr(json_extract(variables, '$[0].encrypted'), ':')) || 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA') WHERE id = ?1").bind(id).run();
+    await env.DB.prepare(
+      "UPDATE deployments SET variables = json_set(variables, '$[0].encrypted', substr(json_extract(variables, '$[0].encrypted'), 1, instr(json_extract(variables, '$[0].encrypted'), ':')) || 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA') WHERE id = ?1",
+    )
+      .bind(id)
+      .run();
     const res = await ask();
     expect(res.ok).toBe(false);
     expect(res.error).toMatch(/SECRET could not be decrypted/);
@@ -205,18 +255,29 @@ describe("code deployments: upload and lifecycle", () => {
 
   it("passes cpuMsPerRequest and subrequestsPerRequest to the loader's limits (workerd enforces no CPU limit locally)", async () => {
     const { rootKey } = await setup();
-    const res = await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", cpuMsPerRequest: 25, subrequestsPerRequest: 3, outboundNetwork: "none" }, rootKey);
+    const res = await call(
+      "environments.updateSettings",
+      { project: "proj", app: "default", environment: "production", cpuMsPerRequest: 25, subrequestsPerRequest: 3, outboundNetwork: "none" },
+      rootKey,
+    );
     expect(res.status).toBe(200);
     const envRes = await call("environments.getEnvironment", { project: "proj", app: "default", environment: "production" }, rootKey);
     expect(envRes.body.data.runtime).toMatchObject({ cpuMsPerRequest: 25, subrequestsPerRequest: 3, outboundNetwork: "none" });
     const created = await deploy(rootKey, { bundle: bundle(HELLO) });
     const row = await env.DB.prepare("SELECT runtime FROM deployments WHERE id = ?1").bind(created.body.data.deploymentId).first<{ runtime: string }>();
     const rt = JSON.parse(row!.runtime);
-    const code = appCode({ mainModule: "index.js", modules: [{ name: "index.js", type: "esm", content: HELLO }], compatibilityDate: "2026-11-01", compatibilityFlags: [] }, { env: {}, limits: runtimeLimits(rt), globalOutbound: null });
+    const code = appCode(
+      { mainModule: "index.js", modules: [{ name: "index.js", type: "esm", content: HELLO }], compatibilityDate: "2026-11-01", compatibilityFlags: [] },
+      { env: {}, limits: runtimeLimits(rt), globalOutbound: null },
+    );
     expect(code.limits).toEqual({ cpuMs: 25, subRequests: 3 });
     expect(code.globalOutbound).toBeNull();
     expect(runtimeLimits({})).toEqual({ cpuMs: 50, subRequests: 50 });
-    expect((await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", outboundNetwork: "intranet" }, rootKey)).status).toBe(400);
-    expect((await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", cpuMsPerRequest: 0 }, rootKey)).status).toBe(400);
+    expect(
+      (await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", outboundNetwork: "intranet" }, rootKey)).status,
+    ).toBe(400);
+    expect(
+      (await call("environments.updateSettings", { project: "proj", app: "default", environment: "production", cpuMsPerRequest: 0 }, rootKey)).status,
+    ).toBe(400);
   });
 });

@@ -9,7 +9,15 @@ describe("deploy.* (the CLI's calls)", () => {
     const apiId = await newApi(rootKey);
     const created = await call(
       "deploy.createDeployment",
-      { project: "proj", app: "default", branch: "main", environmentSlug: "preview", dockerImage: "https://origin.example", keyspaceId: apiId, gitCommit: { commitSha: "abc123", commitMessage: "ship it" } },
+      {
+        project: "proj",
+        app: "default",
+        branch: "main",
+        environmentSlug: "preview",
+        dockerImage: "https://origin.example",
+        keyspaceId: apiId,
+        gitCommit: { commitSha: "abc123", commitMessage: "ship it" },
+      },
       rootKey,
       { "x-unkey-client": "unkey-cli/1.0.0" },
     );

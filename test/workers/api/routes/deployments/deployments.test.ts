@@ -95,7 +95,9 @@ describe("deployments.*", () => {
 
     // audit trail
     const { env } = await import("cloudflare:test");
-    const events = await env.DB.prepare("SELECT event FROM audit_logs WHERE event IN ('deployment.rollback', 'deployment.promote') AND targets LIKE ?").bind(`%${one}%`).all();
+    const events = await env.DB.prepare("SELECT event FROM audit_logs WHERE event IN ('deployment.rollback', 'deployment.promote') AND targets LIKE ?")
+      .bind(`%${one}%`)
+      .all();
     expect(events.results.length).toBe(1);
   });
 
@@ -119,7 +121,11 @@ describe("deployments.*", () => {
     const preview = (await deploy(rootKey, { upstream: { url: "https://p.example" } }, "preview")).body.data.deploymentId;
     const page1 = await call("deployments.listDeployments", { project: "proj", app: "web", environment: "production", limit: 2 }, rootKey);
     expect(page1.body.pagination!.hasMore).toBe(true);
-    const page2 = await call("deployments.listDeployments", { project: "proj", app: "web", environment: "production", limit: 2, cursor: page1.body.pagination!.cursor }, rootKey);
+    const page2 = await call(
+      "deployments.listDeployments",
+      { project: "proj", app: "web", environment: "production", limit: 2, cursor: page1.body.pagination!.cursor },
+      rootKey,
+    );
     const listed = [...page1.body.data, ...page2.body.data].map((d: { id: string }) => d.id);
     expect(new Set(listed)).toEqual(new Set(ids));
     expect(listed).toHaveLength(3);

@@ -11,7 +11,8 @@ async function app() {
   await call("apps.createApp", { project: "proj", name: "web", slug: "web" }, rootKey);
   return rootKey;
 }
-const deploy = (rootKey: string, body: Record<string, unknown>) => call("deployments.createDeployment", { project: "proj", app: "web", environment: "production", ...body }, rootKey);
+const deploy = (rootKey: string, body: Record<string, unknown>) =>
+  call("deployments.createDeployment", { project: "proj", app: "web", environment: "production", ...body }, rootKey);
 
 const REFUSED = [
   "http://127.0.0.1:9229/json",
@@ -45,7 +46,10 @@ describe("deployment upstreams: the destination policy at write time", () => {
       const res = await deploy(rootKey, { upstream: { url } });
       expect(res.status, url).toBe(400);
       expect(res.body.error!.type).toBe(errorType("unkey/application/invalid_input"));
-      expect(res.body.error!.errors!.map((e: { location: string }) => e.location), url).toContain("/body/upstream/url");
+      expect(
+        res.body.error!.errors!.map((e: { location: string }) => e.location),
+        url,
+      ).toContain("/body/upstream/url");
     }
     const list = await call("deployments.listDeployments", { project: "proj", app: "web" }, rootKey);
     expect(list.body.data ?? []).toHaveLength(0);
@@ -56,7 +60,11 @@ describe("deployment upstreams: the destination policy at write time", () => {
     const res = await deploy(rootKey, { image: { dockerImage: "http://169.254.169.254/" } });
     expect(res.status).toBe(400);
     expect(res.body.error!.errors![0]!.location).toBe("/body/image/dockerImage");
-    const cli = await call("deploy.createDeployment", { project: "proj", app: "web", branch: "main", environmentSlug: "production", dockerImage: "http://0x7f.1:9229/" }, rootKey);
+    const cli = await call(
+      "deploy.createDeployment",
+      { project: "proj", app: "web", branch: "main", environmentSlug: "production", dockerImage: "http://0x7f.1:9229/" },
+      rootKey,
+    );
     expect(cli.status).toBe(400);
     expect(cli.body.error!.errors![0]!.location).toBe("/body/dockerImage");
   });
@@ -64,7 +72,12 @@ describe("deployment upstreams: the destination policy at write time", () => {
   it("refuses the platform's own hostnames: the API's origin and names under SENTINEL_BASE_DOMAIN", async () => {
     const rootKey = await app();
     // the harness calls the API at http://api.test (its origin); generated hostnames are *.localhost
-    for (const url of ["http://api.test/v2/keys.createKey", "https://api.test:8443/", "https://proj-web-production.localhost/", "http://example.com.localhost/"]) {
+    for (const url of [
+      "http://api.test/v2/keys.createKey",
+      "https://api.test:8443/",
+      "https://proj-web-production.localhost/",
+      "http://example.com.localhost/",
+    ]) {
       const res = await deploy(rootKey, { upstream: { url } });
       expect(res.status, url).toBe(400);
     }
@@ -82,6 +95,7 @@ describe("deployment upstreams: the destination policy at write time", () => {
 
   it("accepts public origins", async () => {
     const rootKey = await app();
-    for (const url of ["https://example.com", "https://1.1.1.1", "http://[2606:4700:4700::1111]:8080/api"]) expect((await deploy(rootKey, { upstream: { url } })).status, url).toBe(201);
+    for (const url of ["https://example.com", "https://1.1.1.1", "http://[2606:4700:4700::1111]:8080/api"])
+      expect((await deploy(rootKey, { upstream: { url } })).status, url).toBe(201);
   });
 });

@@ -12,10 +12,31 @@ async function env() {
 describe("environments.*", () => {
   it("updates settings: omitted fields stay, null clears, the next deployment captures them", async () => {
     const { rootKey, where } = await env();
-    const upd = await call("environments.updateSettings", { ...where, port: 3000, vCpus: 1.5, memoryMib: 1024, command: ["node", "server.js"], openapiSpecPath: "/openapi.json", healthcheck: { method: "GET", path: "/health" }, regions: [{ name: "eu-central-1", replicas: { min: 1, max: 2 } }] }, rootKey);
+    const upd = await call(
+      "environments.updateSettings",
+      {
+        ...where,
+        port: 3000,
+        vCpus: 1.5,
+        memoryMib: 1024,
+        command: ["node", "server.js"],
+        openapiSpecPath: "/openapi.json",
+        healthcheck: { method: "GET", path: "/health" },
+        regions: [{ name: "eu-central-1", replicas: { min: 1, max: 2 } }],
+      },
+      rootKey,
+    );
     expect(upd.status).toBe(200);
     const got = (await call("environments.getEnvironment", where, rootKey)).body.data;
-    expect(got.runtime).toMatchObject({ port: 3000, vCpus: 1.5, memoryMib: 1024, storageMib: 0, command: ["node", "server.js"], openapiSpecPath: "/openapi.json", healthcheck: { method: "GET", path: "/health" } });
+    expect(got.runtime).toMatchObject({
+      port: 3000,
+      vCpus: 1.5,
+      memoryMib: 1024,
+      storageMib: 0,
+      command: ["node", "server.js"],
+      openapiSpecPath: "/openapi.json",
+      healthcheck: { method: "GET", path: "/health" },
+    });
     expect(got.regions).toEqual([{ name: "eu-central-1", replicas: { min: 1, max: 2 } }]);
     await call("environments.updateSettings", { ...where, healthcheck: null, openapiSpecPath: null }, rootKey);
     const cleared = (await call("environments.getEnvironment", where, rootKey)).body.data.runtime;
@@ -57,7 +78,17 @@ describe("environments.*", () => {
       expect(res.status).toBe(412);
       return;
     }
-    const set = await call("environments.setEnvironmentVariables", { ...where, variables: [{ key: "DATABASE_URL", value: "postgres://secret", description: "primary db" }, { key: "PUBLIC_NAME", value: "shop", kind: "recoverable" }] }, rootKey);
+    const set = await call(
+      "environments.setEnvironmentVariables",
+      {
+        ...where,
+        variables: [
+          { key: "DATABASE_URL", value: "postgres://secret", description: "primary db" },
+          { key: "PUBLIC_NAME", value: "shop", kind: "recoverable" },
+        ],
+      },
+      rootKey,
+    );
     expect(set.status).toBe(200);
     const raw = await workerEnv.DB.prepare("SELECT encrypted FROM environment_variables WHERE key = 'DATABASE_URL'").all<{ encrypted: string }>();
     expect(raw.results.every((r) => !r.encrypted.includes("postgres"))).toBe(true);

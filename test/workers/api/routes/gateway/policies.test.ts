@@ -58,9 +58,17 @@ describe("gateway.*", () => {
       // the handler's own checks report field paths (policies[1]…), schema keywords their keyword location
       expect(res.body.error!.errors![0]!.location, bad.name).toMatch(/^policies\[1\]|^\/properties\/policies\/items\//);
     }
-    const query = await call("gateway.setPolicies", { ...where, policies: [{ name: "q", enabled: true, keyauth: { keyspaces: ["ks_x"], permissionQuery: "a AND (" } }] }, rootKey);
+    const query = await call(
+      "gateway.setPolicies",
+      { ...where, policies: [{ name: "q", enabled: true, keyauth: { keyspaces: ["ks_x"], permissionQuery: "a AND (" } }] },
+      rootKey,
+    );
     expect(query.status).toBe(400);
-    const unknownKs = await call("gateway.setPolicies", { ...where, policies: [{ name: "k", enabled: true, keyauth: { keyspaces: ["ks_unknown"] } }] }, rootKey);
+    const unknownKs = await call(
+      "gateway.setPolicies",
+      { ...where, policies: [{ name: "k", enabled: true, keyauth: { keyspaces: ["ks_unknown"] } }] },
+      rootKey,
+    );
     expect(unknownKs.status).toBe(404);
     const list = await call("gateway.listPolicies", where, rootKey);
     expect(list.body.data.map((p: { name: string }) => p.name)).toEqual(["ok"]);
@@ -70,15 +78,20 @@ describe("gateway.*", () => {
     const { rootKey, where } = await env();
     await call(
       "gateway.setPolicies",
-      { ...where, policies: [
-        { name: "a", enabled: true, match: [{ method: { methods: ["POST"] } }], firewall: { action: "ACTION_DENY" } },
-        { name: "b", enabled: true, logging: { query: true } },
-      ] },
+      {
+        ...where,
+        policies: [
+          { name: "a", enabled: true, match: [{ method: { methods: ["POST"] } }], firewall: { action: "ACTION_DENY" } },
+          { name: "b", enabled: true, logging: { query: true } },
+        ],
+      },
       rootKey,
     );
     const [a, b] = (await call("gateway.listPolicies", where, rootKey)).body.data;
     expect((await call("gateway.updatePolicy", { ...where, policyId: a.id, name: "renamed", match: null }, rootKey)).status).toBe(200);
-    expect((await call("gateway.updatePolicy", { ...where, policyId: b.id, ratelimit: { limit: 5, windowMs: 1000, identifiers: [{ path: {} }] } }, rootKey)).status).toBe(200);
+    expect(
+      (await call("gateway.updatePolicy", { ...where, policyId: b.id, ratelimit: { limit: 5, windowMs: 1000, identifiers: [{ path: {} }] } }, rootKey)).status,
+    ).toBe(200);
     const after = (await call("gateway.listPolicies", where, rootKey)).body.data;
     expect(after[0]).toEqual({ id: a.id, name: "renamed", enabled: true, firewall: { action: "ACTION_DENY" } });
     expect(after[1]).toEqual({ id: b.id, name: "b", enabled: true, ratelimit: { limit: 5, windowMs: 1000, identifiers: [{ path: {} }] } });

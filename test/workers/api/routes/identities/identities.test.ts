@@ -7,7 +7,14 @@ describe("identities.createIdentity", () => {
     const ws = await newWorkspace();
     const created = await call(
       "identities.createIdentity",
-      { externalId: "user_123", meta: { plan: "pro" }, ratelimits: [{ name: "requests", limit: 10, duration: 60_000, autoApply: true }, { name: "tokens", limit: 5, duration: 1000 }] },
+      {
+        externalId: "user_123",
+        meta: { plan: "pro" },
+        ratelimits: [
+          { name: "requests", limit: 10, duration: 60_000, autoApply: true },
+          { name: "tokens", limit: 5, duration: 1000 },
+        ],
+      },
       ws.rootKey,
     );
     expect(created.status).toBe(200);
@@ -26,7 +33,11 @@ describe("identities.createIdentity", () => {
         ],
       });
     }
-    const events = await env.DB.prepare("SELECT event FROM audit_logs WHERE workspace_id = ? AND event IN ('identity.create','ratelimit.create') ORDER BY event").bind(ws.workspaceId).all<{ event: string }>();
+    const events = await env.DB.prepare(
+      "SELECT event FROM audit_logs WHERE workspace_id = ? AND event IN ('identity.create','ratelimit.create') ORDER BY event",
+    )
+      .bind(ws.workspaceId)
+      .all<{ event: string }>();
     expect(events.results.map((e) => e.event)).toEqual(["identity.create", "ratelimit.create", "ratelimit.create"]);
   });
 
@@ -38,7 +49,11 @@ describe("identities.createIdentity", () => {
 
   it("answers 409 for a taken externalId, also under concurrency, and writes nothing", async () => {
     const ws = await newWorkspace();
-    const res = await Promise.all(Array.from({ length: 5 }, () => call("identities.createIdentity", { externalId: "dup", ratelimits: [{ name: "abc", limit: 1, duration: 1000 }] }, ws.rootKey)));
+    const res = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call("identities.createIdentity", { externalId: "dup", ratelimits: [{ name: "abc", limit: 1, duration: 1000 }] }, ws.rootKey),
+      ),
+    );
     expect(res.filter((r) => r.status === 200)).toHaveLength(1);
     const conflicts = res.filter((r) => r.status === 409);
     expect(conflicts).toHaveLength(4);
@@ -66,7 +81,17 @@ describe("identities.createIdentity", () => {
       expect(res.status, JSON.stringify(bad).slice(0, 80)).toBe(400);
       expect(res.body.error!.type).toBe(errorType("unkey/application/invalid_input"));
     }
-    const dup = await call("identities.createIdentity", { externalId: "ok", ratelimits: [{ name: "abc", limit: 1, duration: 1000 }, { name: "abc", limit: 2, duration: 1000 }] }, ws.rootKey);
+    const dup = await call(
+      "identities.createIdentity",
+      {
+        externalId: "ok",
+        ratelimits: [
+          { name: "abc", limit: 1, duration: 1000 },
+          { name: "abc", limit: 2, duration: 1000 },
+        ],
+      },
+      ws.rootKey,
+    );
     expect(dup.status).toBe(400);
     expect(dup.body.error!.detail).toBe("Ratelimit with name 'abc' is already defined in the request");
     const big = await call("identities.createIdentity", { externalId: "ok", meta: { blob: "x".repeat(1024 * 1024) } }, ws.rootKey);
@@ -111,7 +136,9 @@ describe("identities.getIdentity", () => {
     const apiId = await newApi(ws.rootKey);
     const res = await Promise.all(Array.from({ length: 6 }, () => call("keys.createKey", { apiId, externalId: "racer" }, ws.rootKey)));
     expect(res.every((r) => r.status === 200)).toBe(true);
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM identities WHERE workspace_id = ? AND external_id = 'racer'").bind(ws.workspaceId).first<{ n: number }>();
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM identities WHERE workspace_id = ? AND external_id = 'racer'")
+      .bind(ws.workspaceId)
+      .first<{ n: number }>();
     expect(n!.n).toBe(1);
     const linked = await env.DB.prepare("SELECT COUNT(DISTINCT identity_id) AS n FROM keys WHERE workspace_id = ?").bind(ws.workspaceId).first<{ n: number }>();
     expect(linked!.n).toBe(1);
@@ -168,10 +195,30 @@ describe("identities.listIdentities", () => {
 describe("identities.updateIdentity", () => {
   it("reconciles ratelimits by name, keeping ids of updated ones", async () => {
     const ws = await newWorkspace();
-    await call("identities.createIdentity", { externalId: "u", ratelimits: [{ name: "keep", limit: 1, duration: 1000 }, { name: "drop", limit: 2, duration: 1000 }] }, ws.rootKey);
+    await call(
+      "identities.createIdentity",
+      {
+        externalId: "u",
+        ratelimits: [
+          { name: "keep", limit: 1, duration: 1000 },
+          { name: "drop", limit: 2, duration: 1000 },
+        ],
+      },
+      ws.rootKey,
+    );
     const before = (await call("identities.getIdentity", { identity: "u" }, ws.rootKey)).body.data;
     const keepId = before.ratelimits.find((r: any) => r.name === "keep").id;
-    const res = await call("identities.updateIdentity", { identity: "u", ratelimits: [{ name: "keep", limit: 5, duration: 2000, autoApply: true }, { name: "new", limit: 3, duration: 1000 }] }, ws.rootKey);
+    const res = await call(
+      "identities.updateIdentity",
+      {
+        identity: "u",
+        ratelimits: [
+          { name: "keep", limit: 5, duration: 2000, autoApply: true },
+          { name: "new", limit: 3, duration: 1000 },
+        ],
+      },
+      ws.rootKey,
+    );
     expect(res.status).toBe(200);
     expect(res.body.data.ratelimits).toEqual([
       { id: keepId, name: "keep", limit: 5, duration: 2000, autoApply: true },
@@ -195,7 +242,17 @@ describe("identities.updateIdentity", () => {
   it("refuses duplicate names, missing identities and missing permission", async () => {
     const ws = await newWorkspace();
     await call("identities.createIdentity", { externalId: "x" }, ws.rootKey);
-    const dup = await call("identities.updateIdentity", { identity: "x", ratelimits: [{ name: "abc", limit: 1, duration: 1000 }, { name: "abc", limit: 1, duration: 1000 }] }, ws.rootKey);
+    const dup = await call(
+      "identities.updateIdentity",
+      {
+        identity: "x",
+        ratelimits: [
+          { name: "abc", limit: 1, duration: 1000 },
+          { name: "abc", limit: 1, duration: 1000 },
+        ],
+      },
+      ws.rootKey,
+    );
     expect(dup.status).toBe(400);
     expect(dup.body.error!.detail).toBe("Ratelimit with name 'abc' is already defined in the request");
     expect((await call("identities.updateIdentity", { identity: "nope", meta: {} }, ws.rootKey)).status).toBe(404);
@@ -208,7 +265,8 @@ describe("identities.updateIdentity", () => {
 describe("identities.deleteIdentity", () => {
   it("answers with meta only, frees the externalId, and 404s a second time", async () => {
     const ws = await newWorkspace();
-    const first = (await call("identities.createIdentity", { externalId: "gone", ratelimits: [{ name: "abc", limit: 1, duration: 1000 }] }, ws.rootKey)).body.data.identityId;
+    const first = (await call("identities.createIdentity", { externalId: "gone", ratelimits: [{ name: "abc", limit: 1, duration: 1000 }] }, ws.rootKey)).body
+      .data.identityId;
     const del = await call("identities.deleteIdentity", { identity: first }, ws.rootKey);
     expect(del.status).toBe(200);
     expect(Object.keys(del.body)).toEqual(["meta"]);

@@ -107,30 +107,30 @@ describe("keys.createKey", () => {
   it("links every key created concurrently with one externalId to one identity", async () => {
     const ws = await newWorkspace();
     const apiId = await newApi(ws.rootKey);
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => call("keys.createKey", { apiId, externalId: "shared-user" }, ws.rootKey)),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => call("keys.createKey", { apiId, externalId: "shared-user" }, ws.rootKey)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const ids = await env.DB.prepare("SELECT id FROM identities WHERE workspace_id = ? AND external_id = 'shared-user'").bind(ws.workspaceId).all();
     expect(ids.results).toHaveLength(1);
     const linked = await env.DB.prepare("SELECT DISTINCT identity_id FROM keys WHERE workspace_id = ?").bind(ws.workspaceId).all<any>();
     expect(linked.results).toEqual([{ identity_id: (ids.results[0] as any).id }]);
-    const created = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'identity.create'").bind(ws.workspaceId).first<any>();
+    const created = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'identity.create'")
+      .bind(ws.workspaceId)
+      .first<any>();
     expect(created.n).toBe(1);
   });
 
   it("creates a permission named by concurrent requests only once", async () => {
     const ws = await newWorkspace();
     const apiId = await newApi(ws.rootKey);
-    const results = await Promise.all(
-      Array.from({ length: 6 }, () => call("keys.createKey", { apiId, permissions: ["race.perm"] }, ws.rootKey)),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, () => call("keys.createKey", { apiId, permissions: ["race.perm"] }, ws.rootKey)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const perms = await env.DB.prepare("SELECT COUNT(*) AS n FROM permissions WHERE workspace_id = ?").bind(ws.workspaceId).first<any>();
     expect(perms.n).toBe(1);
     const links = await env.DB.prepare("SELECT COUNT(*) AS n FROM keys_permissions WHERE workspace_id = ?").bind(ws.workspaceId).first<any>();
     expect(links.n).toBe(6);
-    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'permission.create'").bind(ws.workspaceId).first<any>();
+    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'permission.create'")
+      .bind(ws.workspaceId)
+      .first<any>();
     expect(events.n).toBe(1);
   });
 
@@ -201,11 +201,7 @@ describe("keys.createKey", () => {
     it("answers 404 role_not_found for an unknown role and persists nothing", async () => {
       const ws = await newWorkspace();
       const apiId = await newApi(ws.rootKey);
-      const res = await call(
-        "keys.createKey",
-        { apiId, roles: ["ghost"], permissions: ["new.perm"], externalId: "nobody" },
-        ws.rootKey,
-      );
+      const res = await call("keys.createKey", { apiId, roles: ["ghost"], permissions: ["new.perm"], externalId: "nobody" }, ws.rootKey);
       expect(res.status).toBe(404);
       expect(res.body.error!.type).toBe(errorType("unkey/data/role_not_found"));
       expect(res.body.error!.detail).toBe("Role 'ghost' was not found.");

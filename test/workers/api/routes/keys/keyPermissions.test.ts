@@ -68,11 +68,7 @@ describe("keys.addPermissions", () => {
 
   it("accepts the resource grant for creating permissions", async () => {
     const w = await world();
-    const key = await w.scoped([
-      "api.*.update_key",
-      "rbac.*.add_permission_to_key",
-      `unkey:v1:${w.ws.workspaceId}:rbac/permissions/*#create_permission`,
-    ]);
+    const key = await w.scoped(["api.*.update_key", "rbac.*.add_permission_to_key", `unkey:v1:${w.ws.workspaceId}:rbac/permissions/*#create_permission`]);
     expect((await call("keys.addPermissions", { keyId: w.key.keyId, permissions: ["via.urn"] }, key)).status).toBe(200);
   });
 

@@ -51,7 +51,11 @@ describe("keys.getMigration", () => {
     const { ws, migrationId } = await setup("sha256");
     const other = await newWorkspace();
     const scoped = await rootKeyWith(ws.rootKey, ["api.*.read_key", "api.api_other123.create_key"]);
-    for (const [id, key] of [["mig_doesnotexist1", ws.rootKey], [migrationId, other.rootKey], [migrationId, scoped]] as const) {
+    for (const [id, key] of [
+      ["mig_doesnotexist1", ws.rootKey],
+      [migrationId, other.rootKey],
+      [migrationId, scoped],
+    ] as const) {
       const res = await call("keys.getMigration", { migrationId: id }, key);
       expect(res.status).toBe(404);
       expect(res.body.error!.type).toBe(errorType("unkey/data/migration_not_found"));
@@ -66,7 +70,11 @@ describe("keys.migrateKeys", () => {
     const hash = await b64(secret);
     const res = await call(
       "keys.migrateKeys",
-      { migrationId, apiId, keys: [{ hash, name: "imported", externalId: "cust 1", roles: ["legacy-role"], permissions: ["legacy.read"], credits: { remaining: 5 } }] },
+      {
+        migrationId,
+        apiId,
+        keys: [{ hash, name: "imported", externalId: "cust 1", roles: ["legacy-role"], permissions: ["legacy.read"], credits: { remaining: 5 } }],
+      },
       ws.rootKey,
     );
     expect(res.status).toBe(200);
@@ -130,9 +138,7 @@ describe("keys.migrateKeys", () => {
   it("imports a hash sent by concurrent requests exactly once", async () => {
     const { ws, apiId, migrationId } = await setup("sha256_base64");
     const hash = await b64("raced");
-    const results = await Promise.all(
-      Array.from({ length: 6 }, () => call("keys.migrateKeys", { migrationId, apiId, keys: [{ hash }] }, ws.rootKey)),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, () => call("keys.migrateKeys", { migrationId, apiId, keys: [{ hash }] }, ws.rootKey)));
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(results.flatMap((r) => r.body.data.migrated)).toHaveLength(1);
     expect(results.flatMap((r) => r.body.data.failed)).toEqual(Array(5).fill(hash));
@@ -140,9 +146,7 @@ describe("keys.migrateKeys", () => {
 
   it("imports many keys sharing one identity and one auto-created role", async () => {
     const { ws, apiId, migrationId } = await setup("sha256_base64");
-    const keys = await Promise.all(
-      Array.from({ length: 45 }, async (_, i) => ({ hash: await b64(`bulk-${i}`), externalId: "org-1", roles: ["bulk"] })),
-    );
+    const keys = await Promise.all(Array.from({ length: 45 }, async (_, i) => ({ hash: await b64(`bulk-${i}`), externalId: "org-1", roles: ["bulk"] })));
     const res = await call("keys.migrateKeys", { migrationId, apiId, keys }, ws.rootKey);
     expect(res.body.data.migrated).toHaveLength(45);
     const identities = await env.DB.prepare("SELECT COUNT(*) AS n FROM identities WHERE workspace_id = ?").bind(ws.workspaceId).first<any>();

@@ -367,9 +367,7 @@ describe("keys.verifyKey idempotent retries", () => {
   it("spends once when the same Idempotency-Key arrives many times at once", async () => {
     const t = await setup();
     const { key } = await createKey(t.rootKey, { apiId: t.apiId, credits: { remaining: 100 } });
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () => verifyOk(t.rootKey, { key }, { "idempotency-key": "burst" })),
-    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => verifyOk(t.rootKey, { key }, { "idempotency-key": "burst" })));
     for (const a of answers) expect(a).toMatchObject({ code: "VALID", credits: 99 });
     expect(await verifyOk(t.rootKey, { key, credits: { cost: 0 } })).toMatchObject({ credits: 99 });
   });
@@ -407,11 +405,7 @@ describe("keys.verifyKey idempotent retries", () => {
 describe("keys.verifyKey with a migration of pre-hashed keys", () => {
   it("rewrites a seam-format key to native form on first verification", async () => {
     const t = await setup();
-    const mig = await call<{ migrationId: string }>(
-      "keys.createMigration",
-      { apiId: t.apiId, hash: "github.com/seamapi/prefixed-api-key" },
-      t.rootKey,
-    );
+    const mig = await call<{ migrationId: string }>("keys.createMigration", { apiId: t.apiId, hash: "github.com/seamapi/prefixed-api-key" }, t.rootKey);
     expect(mig.status, JSON.stringify(mig.body)).toBe(200);
     const migrationId = mig.body.data.migrationId;
     const plaintext = "acme_live_short123_longtokenABCDEFGHIJ";
@@ -433,11 +427,7 @@ describe("keys.verifyKey with a migration of pre-hashed keys", () => {
 
   it("answers a malformed seam key with 400 and an unknown migration with NOT_FOUND", async () => {
     const t = await setup();
-    const mig = await call<{ migrationId: string }>(
-      "keys.createMigration",
-      { apiId: t.apiId, hash: "github.com/seamapi/prefixed-api-key" },
-      t.rootKey,
-    );
+    const mig = await call<{ migrationId: string }>("keys.createMigration", { apiId: t.apiId, hash: "github.com/seamapi/prefixed-api-key" }, t.rootKey);
     const res = await verify(t.rootKey, { key: "only_two", migrationId: mig.body.data.migrationId });
     expect(res.status).toBe(400);
     expect(res.body.error!.type).toBe(errorType("unkey/authentication/malformed"));

@@ -50,10 +50,7 @@ describe("keys.verifyKey with a permission query", () => {
 
   const syntaxErrors: [string, string][] = [
     ["permission_1 AND", "Unexpected end of query. Expected a permission identifier or opening parenthesis."],
-    [
-      "(permission_1 AND permission_2",
-      "Missing closing parenthesis ')' at position 30. Every opening parenthesis must have a matching closing parenthesis.",
-    ],
+    ["(permission_1 AND permission_2", "Missing closing parenthesis ')' at position 30. Every opening parenthesis must have a matching closing parenthesis."],
     ["permission_1 AND ()", "Empty parentheses found at position 18. Parentheses must contain at least one permission or expression."],
     ["AND permission_1", "Unexpected token 'AND' at position 0. Expected a permission identifier or opening parenthesis."],
     ["a & b", "Invalid character '&' found in query at position 2."],
@@ -86,7 +83,7 @@ describe("keys.verifyKey with a permission query", () => {
   });
 
   it("answers malformed queries with the syntax-error 400, never a 500 (property)", async () => {
-    const fragment = fc.constantFrom("documents.read", "x", "AND", "or", "(", ")", " ", "&", "|", "!", "\"", ",", "é", "()", "\t");
+    const fragment = fc.constantFrom("documents.read", "x", "AND", "or", "(", ")", " ", "&", "|", "!", '"', ",", "é", "()", "\t");
     await fc.assert(
       fc.asyncProperty(fc.array(fragment, { minLength: 1, maxLength: 12 }), async (parts) => {
         const query = parts.join("");

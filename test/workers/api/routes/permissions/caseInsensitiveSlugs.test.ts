@@ -4,7 +4,9 @@ import { call, errorType } from "../../../../helpers/harness";
 import { createKey, createPermission, createRole, rbacWorld } from "./fixtures";
 
 const slugsOf = async (workspaceId: string) =>
-  (await env.DB.prepare("SELECT slug FROM permissions WHERE workspace_id = ? ORDER BY slug").bind(workspaceId).all<{ slug: string }>()).results.map((r) => r.slug);
+  (await env.DB.prepare("SELECT slug FROM permissions WHERE workspace_id = ? ORDER BY slug").bind(workspaceId).all<{ slug: string }>()).results.map(
+    (r) => r.slug,
+  );
 
 /** Permission slugs are one permission whatever their case, as in Unkey; the first stored spelling stays. */
 describe("permission slugs are case-insensitive", () => {

@@ -42,7 +42,9 @@ export async function auditEvents(workspaceId: string, event: string) {
 }
 
 export async function count(sql: string, ...binds: unknown[]) {
-  const row = await env.DB.prepare(sql).bind(...binds).first<{ n: number }>();
+  const row = await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 

@@ -48,9 +48,7 @@ describe("permissions.createPermission", () => {
 
   it("lets concurrent creates of one slug produce exactly one permission and 409s for the rest", async () => {
     const w = await rbacWorld();
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => call("permissions.createPermission", { name: "race", slug: "race.slug" }, w.root)),
-    );
+    const results = await Promise.all(Array.from({ length: 5 }, () => call("permissions.createPermission", { name: "race", slug: "race.slug" }, w.root)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(4);
     expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);

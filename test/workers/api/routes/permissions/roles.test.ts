@@ -54,9 +54,7 @@ describe("permissions.createRole", () => {
 
   it("lets concurrent creates of one name produce exactly one role", async () => {
     const w = await rbacWorld();
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => call("permissions.createRole", { name: "racer", permissions: ["race.perm"] }, w.root)),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => call("permissions.createRole", { name: "racer", permissions: ["race.perm"] }, w.root)));
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
     expect(await count("SELECT count(*) AS n FROM roles WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
     expect(await count("SELECT count(*) AS n FROM permissions WHERE workspace_id = ?", w.ws.workspaceId)).toBe(1);
@@ -140,7 +138,11 @@ describe("permissions.getRole", () => {
     const a = await rbacWorld("a");
     const b = await rbacWorld("b");
     const roleId = await createRole(a.root, "private");
-    for (const [role, root] of [["ghost", a.root], [roleId, b.root], ["private", b.root]] as const) {
+    for (const [role, root] of [
+      ["ghost", a.root],
+      [roleId, b.root],
+      ["private", b.root],
+    ] as const) {
       const res = await call("permissions.getRole", { role }, root);
       expect(res.status).toBe(404);
       expect(res.body.error!.type).toBe(TYPE("unkey/data/role_not_found"));
@@ -309,11 +311,7 @@ describe("permissions.setRolePermissions", () => {
     expect(res.status).toBe(403);
     expect(res.body.error!.detail).toBe("Missing one of these permissions: rbac.*.create_permission");
     expect(slugsOf((await call("permissions.getRole", { role: roleId }, w.root)).body.data.permissions)).toEqual(["exists"]);
-    const withCreate = await w.scoped([
-      "rbac.*.add_permission_to_role",
-      "rbac.*.remove_permission_from_role",
-      "rbac.*.create_permission",
-    ]);
+    const withCreate = await w.scoped(["rbac.*.add_permission_to_role", "rbac.*.remove_permission_from_role", "rbac.*.create_permission"]);
     expect((await call("permissions.setRolePermissions", { roleId, permissions: ["brand.new"] }, withCreate)).status).toBe(200);
   });
 

@@ -99,7 +99,11 @@ describe("portal.createSession", () => {
   it("answers 404 portal_not_found for an unknown portal and for another workspace's portal", async () => {
     const w = await portalWorld();
     const other = await newWorkspace();
-    for (const [portal, key] of [["no-such-portal", w.ws.rootKey], [w.slug, other.rootKey], [w.portalId, other.rootKey]] as const) {
+    for (const [portal, key] of [
+      ["no-such-portal", w.ws.rootKey],
+      [w.slug, other.rootKey],
+      [w.portalId, other.rootKey],
+    ] as const) {
       const res = await call("portal.createSession", { portal, externalId: "u", scopes: ["keys:read"] }, key);
       expect(res.status).toBe(404);
       expect(res.body.error!.type).toBe(errorType("unkey/data/portal_not_found"));

@@ -67,7 +67,9 @@ describe("portal.exchangeCode", () => {
   it("refuses an expired code with the same 401", async () => {
     const w = await portalWorld();
     const { code, sessionId } = await mintCode(w.ws.rootKey, w.slug, "user_alice");
-    await env.DB.prepare("UPDATE portal_sessions SET exchange_code_expires_at = ? WHERE id = ?").bind(Date.now() - 1, sessionId).run();
+    await env.DB.prepare("UPDATE portal_sessions SET exchange_code_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, sessionId)
+      .run();
     const res = await call("portal.exchangeCode", { code }, null);
     expect(res.status).toBe(401);
     expect(res.body.error!.detail).toBe(INVALID);

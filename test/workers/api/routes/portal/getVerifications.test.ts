@@ -92,7 +92,9 @@ describe("portal.getVerifications", () => {
     expect(res.status).toBe(403);
     expect(res.body.error!.type).toBe(errorType("unkey/authorization/insufficient_permissions"));
     const other = await signIn(w.ws.rootKey, w.slug, "user_alice");
-    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?").bind(Date.now() - 1, other.sessionId).run();
+    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, other.sessionId)
+      .run();
     expect((await portalCall("portal.getVerifications", { startTime: 0, endTime: 1000 }, other.token)).status).toBe(401);
   });
 });

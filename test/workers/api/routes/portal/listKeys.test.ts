@@ -95,7 +95,9 @@ describe("portal.listKeys", () => {
 
     const { code: code2, sessionId } = await mintCode(w.ws.rootKey, w.slug, "user_alice");
     const token = (await call("portal.exchangeCode", { code: code2 }, null)).body.data.accessToken;
-    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?").bind(Date.now() - 1, sessionId).run();
+    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, sessionId)
+      .run();
     const expired = await portalCall("portal.listKeys", {}, token);
     expect(expired.status).toBe(401);
     expect(expired.body.error!.detail).toBe(detail);

@@ -8,7 +8,18 @@ describe("portal routes in /openapi.json", () => {
       const ref = doc.paths[`/v2/${op}`].post.requestBody.content["application/json"].schema;
       return ref.$ref ? doc.components.schemas[ref.$ref.split("/").pop()] : ref;
     };
-    for (const op of ["createSession", "exchangeCode", "listKeys", "rerollKey", "getVerifications", "createPortal", "getPortal", "listPortals", "updatePortal", "deletePortal"]) {
+    for (const op of [
+      "createSession",
+      "exchangeCode",
+      "listKeys",
+      "rerollKey",
+      "getVerifications",
+      "createPortal",
+      "getPortal",
+      "listPortals",
+      "updatePortal",
+      "deletePortal",
+    ]) {
       expect(doc.paths, op).toHaveProperty([`/v2/portal.${op}`]);
     }
     expect(body("portal.createSession").required).toEqual(["portal", "externalId", "scopes"]);

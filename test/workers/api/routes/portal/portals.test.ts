@@ -134,7 +134,9 @@ describe("portal configuration (createPortal, getPortal, listPortals, updatePort
     await call("portal.createPortal", { slug: "other", apiId }, ws.rootKey);
     const clash = await call("portal.updatePortal", { portal: "after", slug: "other" }, ws.rootKey);
     expect(clash.status).toBe(409);
-    const log = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'portal.update'").bind(ws.workspaceId).first<{ n: number }>();
+    const log = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'portal.update'")
+      .bind(ws.workspaceId)
+      .first<{ n: number }>();
     expect(log!.n).toBe(1);
   });
 

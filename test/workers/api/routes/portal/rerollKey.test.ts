@@ -50,9 +50,7 @@ describe("portal.rerollKey", () => {
     const w = await portalWorld();
     const { token, sessionId } = await signIn(w.ws.rootKey, w.slug, "user_alice");
     const res = await portalCall("portal.rerollKey", { keyId: w.alice.keyId, expiration: 60_000 }, token);
-    const log = await env.DB.prepare("SELECT * FROM audit_logs WHERE workspace_id = ? AND event = 'key.reroll'")
-      .bind(w.ws.workspaceId)
-      .first<AuditRow>();
+    const log = await env.DB.prepare("SELECT * FROM audit_logs WHERE workspace_id = ? AND event = 'key.reroll'").bind(w.ws.workspaceId).first<AuditRow>();
     expect(log).toMatchObject({ actor_type: "portalEndUser", actor_id: "user_alice" });
     expect(JSON.parse(log!.actor_meta)).toMatchObject({ portalId: w.portalId, portalSessionId: sessionId });
     const targets = JSON.parse(log!.targets).map((t: { id: string }) => t.id);
@@ -71,7 +69,9 @@ describe("portal.rerollKey", () => {
     expect(await keyRow(w.bob.keyId)).toEqual(before);
     const keysAfter = await env.DB.prepare("SELECT count(*) AS n FROM keys WHERE workspace_id = ?").bind(w.ws.workspaceId).first<{ n: number }>();
     expect(keysAfter!.n).toBe(keysBefore!.n);
-    const audits = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'key.reroll'").bind(w.ws.workspaceId).first<{ n: number }>();
+    const audits = await env.DB.prepare("SELECT count(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'key.reroll'")
+      .bind(w.ws.workspaceId)
+      .first<{ n: number }>();
     expect(audits!.n).toBe(0);
   });
 
@@ -98,7 +98,9 @@ describe("portal.rerollKey", () => {
   it("refuses an expired session with 401", async () => {
     const w = await portalWorld();
     const { token, sessionId } = await signIn(w.ws.rootKey, w.slug, "user_alice");
-    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?").bind(Date.now() - 1, sessionId).run();
+    await env.DB.prepare("UPDATE portal_sessions SET access_token_expires_at = ? WHERE id = ?")
+      .bind(Date.now() - 1, sessionId)
+      .run();
     const res = await portalCall("portal.rerollKey", { keyId: w.alice.keyId, expiration: 0 }, token);
     expect(res.status).toBe(401);
     expect(res.body.error!.type).toBe(errorType("unkey/authentication/portal_session_not_found"));

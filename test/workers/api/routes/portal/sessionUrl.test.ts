@@ -39,7 +39,12 @@ describe("portal session URL", () => {
   it("prefers PORTAL_BASE_URL over API_BASE_URL", async () => {
     const w = await portalWorld();
     const body = { portal: w.slug, externalId: "u1", scopes: ["keys:read"] };
-    const res = await createSession("evil.example", { PORTAL_BASE_URL: "https://developers.acme.test/portal/", API_BASE_URL: "https://api.acme.test" }, body, w.ws.rootKey);
+    const res = await createSession(
+      "evil.example",
+      { PORTAL_BASE_URL: "https://developers.acme.test/portal/", API_BASE_URL: "https://api.acme.test" },
+      body,
+      w.ws.rootKey,
+    );
     expect(res.status).toBe(200);
     expect(res.body.data.url).toMatch(/^https:\/\/developers\.acme\.test\/portal\/\?code=pst_/);
   });
@@ -61,7 +66,12 @@ describe("portal session URL", () => {
 
   it("answers 412 for a configured value that is not an absolute http(s) URL", async () => {
     const w = await portalWorld();
-    const res = await createSession("api.test", { PORTAL_BASE_URL: "portal.example.com" }, { portal: w.slug, externalId: "u1", scopes: ["keys:read"] }, w.ws.rootKey);
+    const res = await createSession(
+      "api.test",
+      { PORTAL_BASE_URL: "portal.example.com" },
+      { portal: w.slug, externalId: "u1", scopes: ["keys:read"] },
+      w.ws.rootKey,
+    );
     expect(res.status).toBe(412);
     expect(res.body.error.detail).toContain("PORTAL_BASE_URL");
   });

@@ -16,7 +16,9 @@ describe("ratelimit.deleteNamespace (extension)", () => {
       expect(res.body.error!.type).toBe(errorType("unkey/data/ratelimit_namespace_gone"));
       expect(res.body.error!.detail).toBe("This namespace has been deleted. Contact support to restore.");
     }
-    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimitNamespace.delete'").bind(ws.workspaceId).first<{ n: number }>();
+    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimitNamespace.delete'")
+      .bind(ws.workspaceId)
+      .first<{ n: number }>();
     expect(audit!.n).toBe(1);
     expect((await call("ratelimit.deleteNamespace", { namespace: "old" }, ws.rootKey)).status).toBe(404);
   });

@@ -46,7 +46,9 @@ describe("ratelimit.limit", () => {
     const rows = await env.DB.prepare("SELECT id, name FROM ratelimit_namespaces WHERE workspace_id = ?").bind(ws.workspaceId).all();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0]).toMatchObject({ name: "fresh ns ✓" });
-    const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimitNamespace.create'").bind(ws.workspaceId).first<{ n: number }>();
+    const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimitNamespace.create'")
+      .bind(ws.workspaceId)
+      .first<{ n: number }>();
     expect(audits!.n).toBe(1);
     // the id works as well as the name and shares the counters
     const id = rows.results[0]!.id as string;

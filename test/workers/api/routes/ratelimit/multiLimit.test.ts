@@ -60,19 +60,27 @@ describe("ratelimit.multiLimit", () => {
     const count = async () =>
       (await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimit_namespaces WHERE workspace_id = ?").bind(ws.workspaceId).first<{ n: number }>())!.n;
     expect(await count()).toBe(0);
-    expect((await call("ratelimit.multiLimit", [item({ namespace: "n1" }), item({ namespace: "n2" }), item({ namespace: "n1", identifier: "2" })], ws.rootKey)).status).toBe(200);
+    expect(
+      (await call("ratelimit.multiLimit", [item({ namespace: "n1" }), item({ namespace: "n2" }), item({ namespace: "n1", identifier: "2" })], ws.rootKey))
+        .status,
+    ).toBe(200);
     expect(await count()).toBe(2);
   });
 
   it("needs the limit permission of every namespace involved, or ratelimit.*.limit", async () => {
     const ws = await newWorkspace();
     await call("ratelimit.multiLimit", [item({ namespace: "A" }), item({ namespace: "B" })], ws.rootKey);
-    const ids = (await env.DB.prepare("SELECT id, name FROM ratelimit_namespaces WHERE workspace_id = ? ORDER BY name").bind(ws.workspaceId).all<{ id: string }>()).results.map((r) => r.id);
+    const ids = (
+      await env.DB.prepare("SELECT id, name FROM ratelimit_namespaces WHERE workspace_id = ? ORDER BY name").bind(ws.workspaceId).all<{ id: string }>()
+    ).results.map((r) => r.id);
     const onlyA = await rootKeyWith(ws.rootKey, [`ratelimit.${ids[0]}.limit`]);
     const res = await call("ratelimit.multiLimit", [item({ namespace: "A" }), item({ namespace: "B" })], onlyA);
     expect(res.status).toBe(403);
     expect(res.body.error!.type).toBe(errorType("unkey/authorization/insufficient_permissions"));
-    const both = await rootKeyWith(ws.rootKey, ids.map((id) => `ratelimit.${id}.limit`));
+    const both = await rootKeyWith(
+      ws.rootKey,
+      ids.map((id) => `ratelimit.${id}.limit`),
+    );
     expect((await call("ratelimit.multiLimit", [item({ namespace: "A" }), item({ namespace: "B" })], both)).status).toBe(200);
   });
 
@@ -86,7 +94,9 @@ describe("ratelimit.multiLimit", () => {
     // a deleted namespace next to a missing one: 410, and the missing one is not created
     const mixed = await call("ratelimit.multiLimit", [item({ namespace: "gone" }), item({ namespace: "brand_new" })], ws.rootKey);
     expect(mixed.status).toBe(410);
-    const created = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimit_namespaces WHERE workspace_id = ? AND name = 'brand_new'").bind(ws.workspaceId).first<{ n: number }>();
+    const created = await env.DB.prepare("SELECT COUNT(*) AS n FROM ratelimit_namespaces WHERE workspace_id = ? AND name = 'brand_new'")
+      .bind(ws.workspaceId)
+      .first<{ n: number }>();
     expect(created!.n).toBe(0);
   });
 

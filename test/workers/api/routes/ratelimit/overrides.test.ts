@@ -5,7 +5,9 @@ import { call, errorType, newWorkspace, rootKeyWith } from "../../../../helpers/
 async function withNamespace(name = "ovr") {
   const ws = await newWorkspace();
   await call("ratelimit.limit", { namespace: name, identifier: "seed", limit: 10, duration: 1000 }, ws.rootKey);
-  const nsId = (await env.DB.prepare("SELECT id FROM ratelimit_namespaces WHERE workspace_id = ? AND name = ?").bind(ws.workspaceId, name).first<{ id: string }>())!.id;
+  const nsId = (await env.DB.prepare("SELECT id FROM ratelimit_namespaces WHERE workspace_id = ? AND name = ?")
+    .bind(ws.workspaceId, name)
+    .first<{ id: string }>())!.id;
   return { ...ws, nsId, name };
 }
 const limit = (rootKey: string, identifier: string, o: Record<string, unknown> = {}) =>
@@ -27,15 +29,19 @@ describe("ratelimit overrides", () => {
     const { body } = await call("ratelimit.setOverride", { namespace: ws.nsId, identifier: "p*", limit: 3, duration: 3_600_000 }, ws.rootKey);
     const hits = [];
     for (let i = 0; i < 4; i++) hits.push((await limit(ws.rootKey, "premium_1")).body.data);
-    expect(hits.map((h) => [h.success, h.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0]]);
+    expect(hits.map((h) => [h.success, h.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
     expect(hits[3].overrideId).toBe(body.data.overrideId);
     expect((await limit(ws.rootKey, "basic")).body.data).toMatchObject({ limit: 100 });
   });
 
   it("exact beats wildcard, and the most specific wildcard wins whatever the creation order", async () => {
     const ws = await withNamespace();
-    const set = (identifier: string, l: number) =>
-      call("ratelimit.setOverride", { namespace: "ovr", identifier, limit: l, duration: 3_600_000 }, ws.rootKey);
+    const set = (identifier: string, l: number) => call("ratelimit.setOverride", { namespace: "ovr", identifier, limit: l, duration: 3_600_000 }, ws.rootKey);
     await set("*", 1);
     await set("user_*", 2);
     await set("user_*_prod", 3);
@@ -52,8 +58,9 @@ describe("ratelimit overrides", () => {
     const ws = await withNamespace();
     const now = Date.now();
     const rows = Array.from({ length: 1100 }, (_, i) =>
-      env.DB.prepare('INSERT INTO ratelimit_overrides (id, workspace_id, namespace_id, identifier, "limit", duration, created_at) VALUES (?, ?, ?, ?, ?, 60000, ?)')
-        .bind(`rlor_bulk${String(i).padStart(5, "0")}`, ws.workspaceId, ws.nsId, `bulk_${i}`, 1000 + i, now),
+      env.DB.prepare(
+        'INSERT INTO ratelimit_overrides (id, workspace_id, namespace_id, identifier, "limit", duration, created_at) VALUES (?, ?, ?, ?, ?, 60000, ?)',
+      ).bind(`rlor_bulk${String(i).padStart(5, "0")}`, ws.workspaceId, ws.nsId, `bulk_${i}`, 1000 + i, now),
     );
     await env.DB.batch(rows);
     await call("ratelimit.setOverride", { namespace: "ovr", identifier: "zz*", limit: 7, duration: 60_000 }, ws.rootKey);
@@ -120,7 +127,9 @@ describe("ratelimit overrides", () => {
     expect((await call("ratelimit.deleteOverride", { namespace: "ovr", identifier: "a*" }, ws.rootKey)).status).toBe(200);
     expect((await limit(ws.rootKey, "abc", { cost: 0 })).body.data.limit).toBe(100);
     expect((await call("ratelimit.deleteOverride", { namespace: "ovr", identifier: "a*" }, ws.rootKey)).status).toBe(404);
-    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimit.delete_override'").bind(ws.workspaceId).first<{ n: number }>();
+    const audit = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_logs WHERE workspace_id = ? AND event = 'ratelimit.delete_override'")
+      .bind(ws.workspaceId)
+      .first<{ n: number }>();
     expect(audit!.n).toBe(2);
   });
 

@@ -40,10 +40,14 @@ describe("the function table", () => {
   });
 
   it("checks arity and modifiers from the entry, with the same 400s as before", () => {
-    expect(failure(() => compile("SELECT toUnixTimestamp() FROM key_verifications_v1")).detail).toBe("Function 'tounixtimestamp' takes 1 to 2 arguments, got 0");
+    expect(failure(() => compile("SELECT toUnixTimestamp() FROM key_verifications_v1")).detail).toBe(
+      "Function 'tounixtimestamp' takes 1 to 2 arguments, got 0",
+    );
     expect(failure(() => compile("SELECT sumIf(spent_credits) FROM key_verifications_v1")).detail).toBe("Function 'sumif' takes 2 arguments, got 1");
     expect(failure(() => compile("SELECT concat() FROM key_verifications_v1")).detail).toBe("Function 'concat' needs at least one argument");
-    expect(failure(() => compile("SELECT countIf(DISTINCT outcome = 'VALID') FROM key_verifications_v1")).detail).toBe("DISTINCT is not supported inside 'countif'");
+    expect(failure(() => compile("SELECT countIf(DISTINCT outcome = 'VALID') FROM key_verifications_v1")).detail).toBe(
+      "DISTINCT is not supported inside 'countif'",
+    );
     expect(failure(() => compile("SELECT upper(*) FROM key_verifications_v1")).detail).toBe("'*' is only allowed in count(*)");
     expect(failure(() => compile("SELECT sumIf(1)(spent_credits, 1) FROM key_verifications_v1")).detail).toBe("Function 'sumif' takes no parameters");
     const window = failure(() => compile("SELECT countIf(outcome = 'VALID') OVER (ORDER BY time) FROM key_verifications_v1"));
@@ -121,21 +125,57 @@ describe("retention with the extension functions", () => {
 
 describe("arrayJoin", () => {
   it("joins an aliased arrayJoin(arrayFilter(…)) once, though GROUP BY compiles the alias again", () => {
-    const { sql } = compile("SELECT arrayJoin(arrayFilter(t -> startsWith(t, 'path:'), tags)) AS p, count() AS n FROM key_verifications_v1 GROUP BY p ORDER BY p");
+    const { sql } = compile(
+      "SELECT arrayJoin(arrayFilter(t -> startsWith(t, 'path:'), tags)) AS p, count() AS n FROM key_verifications_v1 GROUP BY p ORDER BY p",
+    );
     expect(sql.match(/CROSS JOIN json_each/g)).toHaveLength(1);
   });
 });
 
 describe("WITH FILL specs", () => {
   it("fills from FROM up to TO, exclusive as in ClickHouse; rows at or past TO pass through", () => {
-    const cols = [{ name: "t", t: "num" as const }, { name: "n", t: "num" as const }];
+    const cols = [
+      { name: "t", t: "num" as const },
+      { name: "n", t: "num" as const },
+    ];
     const spec = { column: "t", from: 0, to: 5, step: 1, desc: false };
     expect(applyFill([{ t: 1, n: 7 }], cols, spec, 100).map((r) => r.t)).toEqual([0, 1, 2, 3, 4]);
-    expect(applyFill([{ t: 1, n: 7 }, { t: 5, n: 1 }, { t: 9, n: 2 }], cols, spec, 100).map((r) => r.t)).toEqual([0, 1, 2, 3, 4, 5, 9]);
+    expect(
+      applyFill(
+        [
+          { t: 1, n: 7 },
+          { t: 5, n: 1 },
+          { t: 9, n: 2 },
+        ],
+        cols,
+        spec,
+        100,
+      ).map((r) => r.t),
+    ).toEqual([0, 1, 2, 3, 4, 5, 9]);
     // without TO: up to the last row
-    expect(applyFill([{ t: 1, n: 7 }, { t: 3, n: 1 }], cols, { ...spec, to: undefined }, 100).map((r) => r.t)).toEqual([0, 1, 2, 3]);
+    expect(
+      applyFill(
+        [
+          { t: 1, n: 7 },
+          { t: 3, n: 1 },
+        ],
+        cols,
+        { ...spec, to: undefined },
+        100,
+      ).map((r) => r.t),
+    ).toEqual([0, 1, 2, 3]);
     // descending: FROM is the high end, TO (exclusive) the low one
-    expect(applyFill([{ t: 7, n: 1 }, { t: 2, n: 1 }], cols, { column: "t", from: 8, to: 3, step: 1, desc: true }, 100).map((r) => r.t)).toEqual([8, 7, 6, 5, 4, 2]);
+    expect(
+      applyFill(
+        [
+          { t: 7, n: 1 },
+          { t: 2, n: 1 },
+        ],
+        cols,
+        { column: "t", from: 8, to: 3, step: 1, desc: true },
+        100,
+      ).map((r) => r.t),
+    ).toEqual([8, 7, 6, 5, 4, 2]);
   });
 
   it("steps by INTERVAL units, calendar months, and numbers in the column's unit (seconds for DateTime, days for Date)", () => {
@@ -151,13 +191,28 @@ describe("WITH FILL specs", () => {
     expect(compile("SELECT time FROM key_verifications_per_hour_v1 ORDER BY time WITH FILL STEP 3600").fill!.step).toBe(HOUR);
     expect(compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP 1").fill!.step).toBe(DAY);
     expect(compile("SELECT count AS c FROM key_verifications_per_day_v1 ORDER BY c WITH FILL STEP 5").fill!.step).toBe(5);
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP -1")).detail).toBe("WITH FILL STEP value cannot be negative for sorting in ascending direction");
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time DESC WITH FILL STEP INTERVAL 1 DAY")).detail).toBe("WITH FILL STEP value cannot be positive for sorting in descending direction");
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP 0")).detail).toBe("WITH FILL STEP value cannot be zero");
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL FROM today() TO today() - 3")).detail).toBe("WITH FILL TO value cannot be less than FROM value for sorting in ascending direction");
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time DESC WITH FILL FROM today() - 3 TO today() STEP -1")).detail).toBe("WITH FILL FROM value cannot be less than TO value for sorting in descending direction");
-    expect(compile("SELECT time FROM key_verifications_per_month_v1 ORDER BY time DESC WITH FILL STEP INTERVAL -1 MONTH").fill).toMatchObject({ step: { months: 1 }, desc: true });
-    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL FROM key_id")).detail).toBe("WITH FILL FROM/TO must be constant times or numbers");
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP -1")).detail).toBe(
+      "WITH FILL STEP value cannot be negative for sorting in ascending direction",
+    );
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time DESC WITH FILL STEP INTERVAL 1 DAY")).detail).toBe(
+      "WITH FILL STEP value cannot be positive for sorting in descending direction",
+    );
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL STEP 0")).detail).toBe(
+      "WITH FILL STEP value cannot be zero",
+    );
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL FROM today() TO today() - 3")).detail).toBe(
+      "WITH FILL TO value cannot be less than FROM value for sorting in ascending direction",
+    );
+    expect(
+      failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time DESC WITH FILL FROM today() - 3 TO today() STEP -1")).detail,
+    ).toBe("WITH FILL FROM value cannot be less than TO value for sorting in descending direction");
+    expect(compile("SELECT time FROM key_verifications_per_month_v1 ORDER BY time DESC WITH FILL STEP INTERVAL -1 MONTH").fill).toMatchObject({
+      step: { months: 1 },
+      desc: true,
+    });
+    expect(failure(() => compile("SELECT time FROM key_verifications_per_day_v1 ORDER BY time WITH FILL FROM key_id")).detail).toBe(
+      "WITH FILL FROM/TO must be constant times or numbers",
+    );
   });
 });
 
@@ -178,16 +233,23 @@ describe("the extension functions under the security checks and cost bounds", ()
     const nest = (f: string, depth: number) => `${`${f}(`.repeat(depth)}0${")".repeat(depth)}`;
     const started = Date.now();
     for (const f of ["toDateTime", "toDate", "toStartOfMonth"]) {
-      expect(failure(() => compile(`SELECT count() FROM key_verifications_v1 WHERE time >= ${nest(f, 45)}`)).code, f).toBe("user/bad_request/query_range_exceeds_retention");
+      expect(failure(() => compile(`SELECT count() FROM key_verifications_v1 WHERE time >= ${nest(f, 45)}`)).code, f).toBe(
+        "user/bad_request/query_range_exceeds_retention",
+      );
     }
-    expect(failure(() => compile(`SELECT count() FROM key_verifications_v1 WHERE time >= ${nest("fromUnixTimestamp", 45)}`)).code).toBe("user/bad_request/invalid_analytics_query");
+    expect(failure(() => compile(`SELECT count() FROM key_verifications_v1 WHERE time >= ${nest("fromUnixTimestamp", 45)}`)).code).toBe(
+      "user/bad_request/invalid_analytics_query",
+    );
     // not evaluable (a DateTime given where ms are expected), so allowed as Unkey allows it; still quick
     compile(`SELECT count() FROM key_verifications_v1 WHERE time >= ${nest("fromUnixTimestamp64Milli", 45)}`);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("chained aliases through toUnixTimestamp still hit the compiled-size bound", () => {
-    const items = ["toUnixTimestamp(fromUnixTimestamp(time)) AS a0", ...Array.from({ length: 20 }, (_, i) => `toUnixTimestamp(fromUnixTimestamp(a${i} + a${i})) AS a${i + 1}`)];
+    const items = [
+      "toUnixTimestamp(fromUnixTimestamp(time)) AS a0",
+      ...Array.from({ length: 20 }, (_, i) => `toUnixTimestamp(fromUnixTimestamp(a${i} + a${i})) AS a${i + 1}`),
+    ];
     expect(failure(() => compile(`SELECT ${items.join(", ")} FROM key_verifications_v1`)).detail).toMatch(/^Analytics query is too complex/);
   });
 });

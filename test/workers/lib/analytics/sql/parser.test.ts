@@ -12,7 +12,11 @@ const select = (sql: string) => parse(sql).body as Select;
 describe("analytics SQL parser", () => {
   it("drops comments and splits statements only at top-level semicolons", () => {
     expect(splitStatements(tokenize("SELECT 1 -- x; y\n FROM t /* ; */ ; ; SELECT 'a;b' FROM t # z")).length).toBe(2);
-    expect(tokenize("'it''s' 'a\\'b'").slice(0, 2).map((t) => t.v)).toEqual(["it's", "a'b"]);
+    expect(
+      tokenize("'it''s' 'a\\'b'")
+        .slice(0, 2)
+        .map((t) => t.v),
+    ).toEqual(["it's", "a'b"]);
   });
 
   it("reads select items with explicit and implicit aliases and keeps their text", () => {
@@ -28,7 +32,14 @@ describe("analytics SQL parser", () => {
     const s = select(
       "SELECT arrayFilter(x -> startsWith(x, 'p'), tags), avg(n) OVER (PARTITION BY k ORDER BY d ROWS BETWEEN 6 PRECEDING AND CURRENT ROW), [1, 2] FROM t WHERE time >= now() - INTERVAL '7' DAY AND (a, b) IN (SELECT a, b FROM t) AND time < now() - INTERVAL 1 hours",
     );
-    expect(s.items[0]!.e).toMatchObject({ k: "fn", name: "arrayFilter", args: [{ k: "lambda", params: ["x"] }, { k: "col", parts: ["tags"] }] });
+    expect(s.items[0]!.e).toMatchObject({
+      k: "fn",
+      name: "arrayFilter",
+      args: [
+        { k: "lambda", params: ["x"] },
+        { k: "col", parts: ["tags"] },
+      ],
+    });
     expect(s.items[1]!.e).toMatchObject({ k: "fn", over: { frame: "ROWS BETWEEN 6 PRECEDING AND CURRENT ROW" } });
     expect(s.items[2]!.e).toMatchObject({ k: "array" });
     expect(JSON.stringify(s.where)).toContain('"unit":"DAY"');

@@ -20,7 +20,15 @@ const one = async (expr: string, table = "key_verifications_v1") => {
 
 beforeAll(async () => {
   await writeEvents(env, [
-    verification({ workspaceId: W, time: T, keyId: "key_A", externalId: "Alice", tags: ["path=/a", "env=prod"], spentCredits: 3, identityId: "{\"plan\":\"pro\"}" }),
+    verification({
+      workspaceId: W,
+      time: T,
+      keyId: "key_A",
+      externalId: "Alice",
+      tags: ["path=/a", "env=prod"],
+      spentCredits: 3,
+      identityId: '{"plan":"pro"}',
+    }),
     verification({ workspaceId: W, time: T - 86_400_000, keyId: "key_B", externalId: "bob", outcome: "EXPIRED", tags: [], spentCredits: 4 }),
   ]);
 });
@@ -105,21 +113,35 @@ describe("ClickHouse → SQLite translation", () => {
   });
 
   it("set operations, joins, CTEs, correlated and EXISTS subqueries", async () => {
-    expect(await run("SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID' UNION ALL SELECT key_id FROM key_verifications_v1 WHERE outcome = 'EXPIRED'")).toEqual([
-      { key_id: "key_A" },
+    expect(
+      await run("SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID' UNION ALL SELECT key_id FROM key_verifications_v1 WHERE outcome = 'EXPIRED'"),
+    ).toEqual([{ key_id: "key_A" }, { key_id: "key_B" }]);
+    expect(await run("SELECT key_id FROM key_verifications_v1 EXCEPT SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID'")).toEqual([
       { key_id: "key_B" },
     ]);
-    expect(await run("SELECT key_id FROM key_verifications_v1 EXCEPT SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID'")).toEqual([{ key_id: "key_B" }]);
     expect(
-      await run("WITH k AS (SELECT key_id, spent_credits FROM key_verifications_v1), top AS (SELECT key_id FROM k WHERE spent_credits > 3) SELECT k.key_id, k.spent_credits FROM k JOIN top USING (key_id)"),
+      await run(
+        "WITH k AS (SELECT key_id, spent_credits FROM key_verifications_v1), top AS (SELECT key_id FROM k WHERE spent_credits > 3) SELECT k.key_id, k.spent_credits FROM k JOIN top USING (key_id)",
+      ),
     ).toEqual([{ key_id: "key_B", spent_credits: 4 }]);
     expect(
-      await run("SELECT r.key_id AS key_id, d.count AS c FROM key_verifications_v1 AS r LEFT JOIN key_verifications_per_day_v1 AS d ON d.key_id = r.key_id ORDER BY key_id"),
-    ).toEqual([{ key_id: "key_A", c: 1 }, { key_id: "key_B", c: 1 }]);
+      await run(
+        "SELECT r.key_id AS key_id, d.count AS c FROM key_verifications_v1 AS r LEFT JOIN key_verifications_per_day_v1 AS d ON d.key_id = r.key_id ORDER BY key_id",
+      ),
+    ).toEqual([
+      { key_id: "key_A", c: 1 },
+      { key_id: "key_B", c: 1 },
+    ]);
     expect(
-      await run("SELECT key_id FROM key_verifications_v1 AS o WHERE EXISTS (SELECT 1 FROM key_verifications_per_day_v1 AS d WHERE d.key_id = o.key_id AND d.outcome = 'EXPIRED')"),
+      await run(
+        "SELECT key_id FROM key_verifications_v1 AS o WHERE EXISTS (SELECT 1 FROM key_verifications_per_day_v1 AS d WHERE d.key_id = o.key_id AND d.outcome = 'EXPIRED')",
+      ),
     ).toEqual([{ key_id: "key_B" }]);
-    expect(await run("WITH x AS (SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID') SELECT key_id FROM key_verifications_v1 WHERE key_id IN (SELECT key_id FROM x)")).toEqual([{ key_id: "key_A" }]);
+    expect(
+      await run(
+        "WITH x AS (SELECT key_id FROM key_verifications_v1 WHERE outcome = 'VALID') SELECT key_id FROM key_verifications_v1 WHERE key_id IN (SELECT key_id FROM x)",
+      ),
+    ).toEqual([{ key_id: "key_A" }]);
   });
 
   it("LIMIT ALL and oversized limits fall back to the row cap", async () => {
@@ -128,7 +150,9 @@ describe("ClickHouse → SQLite translation", () => {
   });
 
   it("names unaliased columns by their text and keeps LIMIT/OFFSET", async () => {
-    expect(await run("SELECT COUNT(*), key_id FROM key_verifications_v1 GROUP BY key_id ORDER BY key_id LIMIT 1 OFFSET 1")).toEqual([{ "COUNT(*)": 1, key_id: "key_B" }]);
+    expect(await run("SELECT COUNT(*), key_id FROM key_verifications_v1 GROUP BY key_id ORDER BY key_id LIMIT 1 OFFSET 1")).toEqual([
+      { "COUNT(*)": 1, key_id: "key_B" },
+    ]);
     expect(await run("SELECT key_id FROM key_verifications_v1 ORDER BY key_id DESC LIMIT 1, 1")).toEqual([{ key_id: "key_A" }]);
   });
 
