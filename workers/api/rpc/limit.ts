@@ -1,5 +1,7 @@
 import type { LimitScope } from "../../lib/ratelimit/service";
 import { checkLimits, counterNamespace } from "../../lib/ratelimit/service";
+import { z } from "@hono/zod-openapi";
+import { LimitRequest } from "../routes/ratelimit/schemas";
 
 /**
  * Rate limiting for other Workers over a service binding (ApiEntrypoint.limit). The caller is
@@ -31,17 +33,19 @@ export interface RpcLimitResult {
   overrideId?: string;
 }
 
-export async function limitRpc(scope: LimitScope, input: RpcLimitInput): Promise<RpcLimitResult> {
-  for (const [k, v] of [
-    ["workspaceId", input?.workspaceId],
-    ["namespace", input?.namespace],
-    ["identifier", input?.identifier],
-  ] as const) {
-    if (typeof v !== "string" || v.length === 0) throw new TypeError(`limit: ${k} must be a non-empty string`);
+/** The HTTP route's own schema, plus the workspace an RPC caller names. */
+const RpcLimitBody = LimitRequest.extend({ workspaceId: z.string().min(1), requestId: z.string().optional() });
+
+export async function limitRpc(scope: LimitScope, raw: RpcLimitInput): Promise<RpcLimitResult> {
+  const parsed = RpcLimitBody.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`limit: ${issue?.path.join(".") || "input"}: ${issue?.message ?? "invalid"}`);
   }
+  const input = parsed.data;
   const namespace = await counterNamespace(scope, input.workspaceId, input.namespace);
   const out = await checkLimits(scope, input.workspaceId, [
-    { namespace, identifier: input.identifier, limit: input.limit, duration: input.duration, cost: input.cost ?? 1 },
+    { namespace, identifier: input.identifier, limit: input.limit, duration: input.duration, cost: input.cost },
   ]);
   const r = out.results[0]!;
   return { success: r.passed, limit: r.limit, remaining: r.remaining, reset: r.reset, ...(r.overrideId ? { overrideId: r.overrideId } : {}) };

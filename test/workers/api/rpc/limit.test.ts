@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, newWorkspace } from "../../../helpers/harness";
+import { limitRpc } from "../../../../workers/api/rpc/limit";
+import { createScope } from "../../../../workers/lib/scope";
 
 const rpcClient = () => (env as unknown as { RPC_CLIENT: Fetcher }).RPC_CLIENT;
 
@@ -48,3 +50,24 @@ async function namespaceId(ws: { workspaceId: string }): Promise<string> {
     .first<{ id: string }>();
   return row!.id;
 }
+
+describe("ApiEntrypoint.limit input", () => {
+  const scope = () => createScope({ env, waitUntil: () => {}, requestId: "req_rpc_input" });
+  const good = { workspaceId: "ws_rpc_input", namespace: "policy_in", identifier: "id", limit: 2, duration: 60_000 };
+
+  it("is checked with ratelimit.limit's own schema: a bad limit, window or cost is refused before anything is counted", async () => {
+    for (const [field, value] of [
+      ["limit", 0],
+      ["limit", 1.5],
+      ["duration", 10],
+      ["duration", Number.NaN],
+      ["cost", -1],
+      ["identifier", ""],
+      ["workspaceId", ""],
+    ] as const) {
+      await expect(limitRpc(scope(), { ...good, [field]: value } as never)).rejects.toThrow(new RegExp(`^limit: ${field}: `));
+    }
+    // nothing above took a token
+    expect(await limitRpc(scope(), good)).toMatchObject({ success: true, remaining: 1 });
+  });
+});
