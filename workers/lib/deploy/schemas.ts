@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DEPLOYMENT_STATUSES } from "./deployments";
 
 /** An id or a slug (projects, apps, environments). */
 export const ResourceIdentifier = z
@@ -126,21 +127,7 @@ export const Upstream = z
 export const DeploymentData = z
   .object({
     id: z.string(),
-    status: z.enum([
-      "pending",
-      "starting",
-      "building",
-      "deploying",
-      "network",
-      "finalizing",
-      "ready",
-      "failed",
-      "skipped",
-      "awaiting_approval",
-      "stopped",
-      "superseded",
-      "cancelled",
-    ]),
+    status: z.enum(DEPLOYMENT_STATUSES),
     isCurrent: z.boolean(),
     environment: z.string(),
     app: z.string(),

@@ -9,6 +9,7 @@ import type { Expr, FromItem, IntervalUnit, OrderItem, Query, Select, SetExpr } 
 import { MAX_DEPTH, parseStatement, splitStatements, SqlSyntaxError, SqlTooComplexError, tokenize } from "./parser";
 import { checkStructure, tooComplex } from "./cost";
 import type { TableSet } from "./tables";
+import { INTERVAL_FNS } from "./functions";
 
 export const MAX_QUERY_BYTES = 16_384;
 export const MAX_AST_NODES = 2_000;
@@ -476,19 +477,6 @@ const EXACT_UNIT_MS: Partial<Record<IntervalUnit, number>> = {
   WEEK: 7 * DAY,
 };
 const MONTHS: Partial<Record<IntervalUnit, number>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
-const INTERVAL_FNS: Record<string, IntervalUnit> = {
-  tointervalnanosecond: "NANOSECOND",
-  tointervalmicrosecond: "MICROSECOND",
-  tointervalmillisecond: "MILLISECOND",
-  tointervalsecond: "SECOND",
-  tointervalminute: "MINUTE",
-  tointervalhour: "HOUR",
-  tointervalday: "DAY",
-  tointervalweek: "WEEK",
-  tointervalmonth: "MONTH",
-  tointervalquarter: "QUARTER",
-  tointervalyear: "YEAR",
-};
 const BUCKET_MS: Record<string, number> = { tostartofminute: 60_000, tostartofhour: 3_600_000, tostartofday: DAY };
 
 /** Parses the time-literal forms a bound may use: RFC 3339, `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD` (UTC). */

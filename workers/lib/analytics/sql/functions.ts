@@ -194,7 +194,8 @@ function toInt(): FnSpec {
   };
 }
 
-const INTERVAL_FNS: Record<string, IntervalUnit> = {
+/** `toIntervalDay(n)` and friends: the unit each names (also read by check.ts's constant evaluator). */
+export const INTERVAL_FNS: Record<string, IntervalUnit> = {
   tointervalnanosecond: "NANOSECOND",
   tointervalmicrosecond: "MICROSECOND",
   tointervalmillisecond: "MILLISECOND",
